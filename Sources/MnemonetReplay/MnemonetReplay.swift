@@ -1,0 +1,2 @@
+// Placeholder so that the target builds; replaced by the module's first real file.
+import MnemonetBase

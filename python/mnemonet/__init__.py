@@ -1,0 +1,30 @@
+"""mnemonet — neural memory agents that learn continually.
+
+Memory, replay and meta-learning run natively (Swift, through a C ABI); NumPy arrays go in and come out.
+
+Errors
+------
+Every error mnemonet raises derives from :class:`MnemonetError`; each subclass is also the built-in exception a
+Python user would expect (``InvalidArgumentError`` is a ``ValueError``, ``ArgumentTypeError`` a ``TypeError``, …).
+"""
+from ._native import (  # noqa: F401  (re-exported)
+    ArgumentTypeError,
+    CheckpointFormatError,
+    CheckpointIOError,
+    IndexOutOfRangeError,
+    InvalidArgumentError,
+    InvalidStateError,
+    MnemonetError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MnemonetError",
+    "InvalidArgumentError",
+    "ArgumentTypeError",
+    "IndexOutOfRangeError",
+    "InvalidStateError",
+    "CheckpointIOError",
+    "CheckpointFormatError",
+]

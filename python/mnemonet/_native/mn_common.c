@@ -1,0 +1,116 @@
+#include "mn_common.h"
+
+#include <stdio.h>
+#include <string.h>
+
+PyObject *MnError, *MnInvalidArgument, *MnArgumentType, *MnIndexOutOfRange, *MnInvalidState, *MnCheckpointIO,
+    *MnCheckpointFormat;
+
+/* The ONE place where native status codes become Python exceptions. */
+PyObject *mn_raise(const mn_status *status) {
+    const char *message = status->message;
+    switch (status->code) {
+    case MNEMONET_STATUS_INVALID_ARGUMENT: PyErr_SetString(MnInvalidArgument, message); break;
+    case MNEMONET_STATUS_INDEX_OUT_OF_RANGE: PyErr_SetString(MnIndexOutOfRange, message); break;
+    case MNEMONET_STATUS_INVALID_STATE: PyErr_SetString(MnInvalidState, message); break;
+    case MNEMONET_STATUS_FORMAT: PyErr_SetString(MnCheckpointFormat, message); break;
+    case MNEMONET_STATUS_IO: {
+        /* OSError(errno, message): sets .errno and .strerror like the built-in file errors. */
+        PyObject *args = Py_BuildValue("(is)", (int)status->os_errno, message);
+        if (args) {
+            PyErr_SetObject(MnCheckpointIO, args);
+            Py_DECREF(args);
+        }
+        break;
+    }
+    default:
+        PyErr_Format(MnError, "native error %d: %s", (int)status->code, message);
+        break;
+    }
+    return NULL;
+}
+
+void mn_format_shape(char *buf, size_t size, int ndim, const npy_intp *dims) {
+    size_t used = 0;
+    used += (size_t)snprintf(buf + used, size - used, "(");
+    for (int i = 0; i < ndim && used < size; i++) {
+        if (dims[i] == MN_ANY)
+            used += (size_t)snprintf(buf + used, size - used, i ? ", *" : "*");
+        else
+            used += (size_t)snprintf(buf + used, size - used, i ? ", %ld" : "%ld", (long)dims[i]);
+    }
+    if (used < size)
+        snprintf(buf + used, size - used, ndim == 1 ? ",)" : ")");
+}
+
+PyArrayObject *mn_check_array(PyObject *obj, const char *what, int typenum, int ndim, const npy_intp *shape,
+                              int writable) {
+    if (!PyArray_Check(obj)) {
+        PyErr_Format(MnArgumentType, "%s must be a numpy.ndarray of dtype %s, got %.200s", what,
+                     typenum == NPY_FLOAT32 ? "float32" : typenum == NPY_INT64 ? "int64" : "the expected type",
+                     Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    PyArrayObject *array = (PyArrayObject *)obj;
+    PyArray_Descr *descr = PyArray_DESCR(array);
+    if (PyArray_TYPE(array) != typenum) {
+        PyArray_Descr *expected = PyArray_DescrFromType(typenum);
+        PyObject *e = expected ? PyObject_Str((PyObject *)expected) : NULL;
+        PyObject *g = PyObject_Str((PyObject *)descr);
+        if (e && g)
+            PyErr_Format(MnArgumentType, "%s must have dtype %U, got %U", what, e, g);
+        Py_XDECREF(e);
+        Py_XDECREF(g);
+        Py_XDECREF(expected);
+        return NULL;
+    }
+    if (PyArray_ISBYTESWAPPED(array)) {
+        PyErr_Format(MnInvalidArgument, "%s must be in native byte order, got a byte-swapped array", what);
+        return NULL;
+    }
+    if (!PyArray_IS_C_CONTIGUOUS(array)) {
+        PyErr_Format(MnInvalidArgument,
+                     "%s must be C-contiguous, got a non-contiguous view (use numpy.ascontiguousarray)", what);
+        return NULL;
+    }
+    if (!PyArray_ISALIGNED(array)) {
+        PyErr_Format(MnInvalidArgument, "%s must be aligned, got an unaligned array", what);
+        return NULL;
+    }
+    if (writable && !PyArray_ISWRITEABLE(array)) {
+        PyErr_Format(MnInvalidArgument, "%s must be writeable, got a read-only array", what);
+        return NULL;
+    }
+    int got_ndim = PyArray_NDIM(array);
+    const npy_intp *dims = PyArray_DIMS(array);
+    int ok = got_ndim == ndim;
+    for (int i = 0; ok && shape && i < ndim; i++)
+        ok = shape[i] == MN_ANY || shape[i] == dims[i];
+    if (!ok) {
+        char expected[128], got[128];
+        if (shape)
+            mn_format_shape(expected, sizeof expected, ndim, shape);
+        else
+            snprintf(expected, sizeof expected, "%d dimension(s)", ndim);
+        mn_format_shape(got, sizeof got, got_ndim, dims);
+        PyErr_Format(MnInvalidArgument, "%s must have shape %s, got %s", what, expected, got);
+        return NULL;
+    }
+    return array;
+}
+
+int mn_guard_init(mn_guard *guard) {
+    guard->lock = PyThread_allocate_lock();
+    if (!guard->lock) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+void mn_guard_free(mn_guard *guard) {
+    if (guard->lock) {
+        PyThread_free_lock(guard->lock);
+        guard->lock = NULL;
+    }
+}

@@ -1,0 +1,93 @@
+/*
+ * mnemonet._native — the CPython face of the Swift core. This file creates the module and the exception
+ * hierarchy; each concept (replay, agent, meta, …) lives in its own file and registers itself below.
+ */
+#define MN_MODULE_C
+#include "mn_common.h"
+
+/* Per-concept registration: each adds its types/functions to the module; 0 on success, -1 with an exception. */
+typedef int (*mn_register_fn)(PyObject *module);
+static const mn_register_fn mn_registrations[] = {
+    NULL, /* keep last */
+};
+
+static PyObject *abi_version(PyObject *self, PyObject *unused) {
+    (void)self;
+    (void)unused;
+    return PyLong_FromLong(mn_abi_version());
+}
+
+static PyMethodDef module_methods[] = {
+    {"abi_version", abi_version, METH_NOARGS, "abi_version() -> int\n\nVersion of the native core's C ABI."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "mnemonet._native",
+    .m_doc = "Native core of mnemonet (Swift, through a C ABI). Use the `mnemonet` package, not this module.",
+    .m_size = -1,
+    .m_methods = module_methods,
+};
+
+/* Creates `mnemonet.<name>` deriving from `bases` (a class or a tuple), stores it in *slot and in the module. */
+static int add_exception(PyObject *module, PyObject **slot, const char *name, PyObject *bases, const char *doc) {
+    char qualified[128];
+    snprintf(qualified, sizeof qualified, "mnemonet.%s", name);
+    *slot = PyErr_NewExceptionWithDoc(qualified, doc, bases, NULL);
+    if (!*slot)
+        return -1;
+    Py_INCREF(*slot);
+    if (PyModule_AddObject(module, name, *slot) < 0) {
+        Py_DECREF(*slot);
+        return -1;
+    }
+    return 0;
+}
+
+static int add_sub_exception(PyObject *module, PyObject **slot, const char *name, PyObject *builtin,
+                             const char *doc) {
+    PyObject *bases = PyTuple_Pack(2, MnError, builtin);
+    if (!bases)
+        return -1;
+    int rc = add_exception(module, slot, name, bases, doc);
+    Py_DECREF(bases);
+    return rc;
+}
+
+PyMODINIT_FUNC PyInit__native(void) {
+    import_array();
+    if (mn_abi_version() != MNEMONET_ABI_VERSION) {
+        PyErr_Format(PyExc_ImportError, "mnemonet._native: native core has ABI %d, the extension expects %d",
+                     (int)mn_abi_version(), MNEMONET_ABI_VERSION);
+        return NULL;
+    }
+    PyObject *module = PyModule_Create(&module_def);
+    if (!module)
+        return NULL;
+    if (add_exception(module, &MnError, "MnemonetError", PyExc_Exception,
+                      "Base class of every error raised by mnemonet.") < 0 ||
+        add_sub_exception(module, &MnInvalidArgument, "InvalidArgumentError", PyExc_ValueError,
+                          "An argument has the wrong value, shape or memory layout.") < 0 ||
+        add_sub_exception(module, &MnArgumentType, "ArgumentTypeError", PyExc_TypeError,
+                          "An argument has the wrong Python type or dtype.") < 0 ||
+        add_sub_exception(module, &MnIndexOutOfRange, "IndexOutOfRangeError", PyExc_IndexError,
+                          "An index lies outside the valid range.") < 0 ||
+        add_sub_exception(module, &MnInvalidState, "InvalidStateError", PyExc_RuntimeError,
+                          "The object cannot do this in its current state (e.g. sampling an empty buffer).") < 0 ||
+        add_sub_exception(module, &MnCheckpointIO, "CheckpointIOError", PyExc_OSError,
+                          "The operating system refused to read or write a checkpoint file.") < 0 ||
+        add_sub_exception(module, &MnCheckpointFormat, "CheckpointFormatError", PyExc_ValueError,
+                          "A file is not a valid mnemonet checkpoint of the expected kind (truncated, corrupt or "
+                          "foreign).") < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    for (const mn_register_fn *reg = mn_registrations; *reg; reg++) {
+        if ((*reg)(module) < 0) {
+            Py_DECREF(module);
+            return NULL;
+        }
+    }
+    return module;
+}
