@@ -44,5 +44,9 @@ let package = Package(
             swiftSettings: releaseFlags),
         // MARK: Tests
         .testTarget(name: "MnemonetBaseTests", dependencies: ["MnemonetBase"]),
+        .testTarget(name: "MnemonetReplayTests", dependencies: ["MnemonetReplay"]),
+        .testTarget(name: "MnemonetEngineTests", dependencies: ["MnemonetEngine"]),
+        .testTarget(name: "MnemonetAgentTests", dependencies: ["MnemonetAgent"]),
+        .testTarget(name: "MnemonetMetaTests", dependencies: ["MnemonetMeta"]),
     ]
 )

@@ -49,11 +49,27 @@ int32_t mn_abi_version(void);
 
 /* ---- replay (Sources/MnemonetReplay) --------------------------------------------------------------------- */
 
+/* (declarations of the replay section go here) */
+
+/* ---- end of replay section ---- */
+
 /* ---- engine (Sources/MnemonetEngine) --------------------------------------------------------------------- */
+
+/* (declarations of the engine section go here) */
+
+/* ---- end of engine section ---- */
 
 /* ---- memory and agent (Sources/MnemonetMemory, Sources/MnemonetAgent) ------------------------------------ */
 
+/* (declarations of the memory section go here) */
+
+/* ---- end of memory section ---- */
+
 /* ---- meta-learning (Sources/MnemonetMeta) ---------------------------------------------------------------- */
+
+/* (declarations of the meta-learning section go here) */
+
+/* ---- end of meta-learning section ---- */
 
 #ifdef __cplusplus
 }

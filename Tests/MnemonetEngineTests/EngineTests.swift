@@ -1,0 +1,2 @@
+// The Engine tests live in this target (one file per concern).
+import Testing

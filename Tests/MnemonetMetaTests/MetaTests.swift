@@ -1,0 +1,2 @@
+// The Meta tests live in this target (one file per concern).
+import Testing
