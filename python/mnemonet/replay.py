@@ -119,30 +119,38 @@ def _parse_fields(fields: Any) -> Tuple[Tuple[str, ...], Tuple[Tuple[int, ...], 
 
 
 def _batch(names: Sequence[str], shapes: Sequence[Tuple[int, ...]], arrays: Mapping[str, Any]) -> Tuple[tuple, int, bool]:
-    """Named field data → (tuple of float32 arrays of shape (n, *shape), n, single)."""
-    unknown = [k for k in arrays if k not in names]
-    if unknown:
-        raise InvalidArgumentError(f"unknown field {unknown[0]!r}; this buffer's fields are {', '.join(names)}")
-    missing = [k for k in names if k not in arrays]
-    if missing:
+    """Named field data → (tuple of float32 arrays of shape (n, *shape), n, single).
+
+    The native layer re-checks dtype, layout and shapes; this only converts and decides "one item" vs "a batch".
+    """
+    if len(arrays) != len(names) or not all(k in arrays for k in names):
+        unknown = [k for k in arrays if k not in names]
+        if unknown:
+            raise InvalidArgumentError(f"unknown field {unknown[0]!r}; this buffer's fields are {', '.join(names)}")
+        missing = [k for k in names if k not in arrays]
         raise InvalidArgumentError(f"missing field {missing[0]!r}; expected all of {', '.join(names)}")
-    out, n, single = [], None, None
+    out = []
+    n = single = None
     for name, shape in zip(names, shapes):
-        a = _as_float32(arrays[name], f"field {name!r}")
-        if a.shape == shape:
-            is_single, a = True, a.reshape((1,) + shape)
-        elif a.shape[1:] == shape and a.ndim == len(shape) + 1:
+        a = arrays[name]
+        if type(a) is not np.ndarray or a.dtype != np.float32:
+            a = _as_float32(a, f"field {name!r}")
+        s = a.shape
+        if s == shape:
+            is_single, a = True, a[None]
+        elif len(s) == len(shape) + 1 and s[1:] == shape:
             is_single = False
         else:
             raise InvalidArgumentError(
                 f"field {name!r} must have shape {shape} (one item) or (n, {', '.join(map(str, shape))}"
-                f"{',' if len(shape) == 0 else ''}) (a batch), got {a.shape}")
+                f"{',' if len(shape) == 0 else ''}) (a batch), got {s}")
         if n is None:
             n, single = a.shape[0], is_single
         elif a.shape[0] != n or is_single != single:
             raise InvalidArgumentError(
                 f"all fields must hold the same number of items: field {names[0]!r} has "
-                f"{'one item' if single else f'{n} items'}, field {name!r} has {'one item' if is_single else f'{a.shape[0]} items'}")
+                f"{'one item' if single else f'{n} items'}, field {name!r} has "
+                f"{'one item' if is_single else f'{a.shape[0]} items'}")
         out.append(a)
     return tuple(out), n, single
 
@@ -150,6 +158,10 @@ def _batch(names: Sequence[str], shapes: Sequence[Tuple[int, ...]], arrays: Mapp
 def _priorities(priority: Any, n: int) -> Optional[np.ndarray]:
     if priority is None:
         return None
+    if type(priority) is np.ndarray and priority.dtype == np.float64 and priority.shape == (n,):
+        return priority  # the native layer checks the layout
+    if isinstance(priority, (float, int)) and not isinstance(priority, bool):
+        return np.array([float(priority)]) if n == 1 else np.full(n, float(priority))
     p = _as_float64(priority, "priority")
     if p.ndim == 0:
         return np.full(n, float(p))
