@@ -527,11 +527,11 @@ def test_any_real_dtype_and_shape_round_trips(shape, n, dtype):
     np.testing.assert_array_equal(s["a"], data[s["indices"]].astype(np.float32))
 
 
-def test_demo_runs():
+def test_demo_runs(tmp_path):
     import subprocess
     import sys
 
     out = subprocess.run([sys.executable, "-m", "mnemonet.demo"], capture_output=True, text=True, check=True,
-                         cwd=os.path.dirname(os.path.abspath(__file__)) + "/..", timeout=120).stdout
+                         cwd=tmp_path, timeout=120).stdout
     assert "next sample(256) identical: True" in out
     assert "Prioritized replay" in out and "Reservoir" in out
