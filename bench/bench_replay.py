@@ -34,6 +34,14 @@ except ImportError:  # pragma: no cover - optional
     cpprb = None
 
 ALPHA, BETA, EPS = 0.6, 0.4, 1e-4
+
+
+def _version(dist):
+    try:
+        from importlib.metadata import version
+        return version(dist)
+    except Exception:  # pragma: no cover
+        return None
 DIM, ADD_BATCH, SAMPLE_BATCH = 64, 1024, 256
 
 
@@ -127,7 +135,7 @@ def main(argv=None):
                           "dtype": "float32", "add_batch": ADD_BATCH, "sample_batch": SAMPLE_BATCH,
                           "repeats": args.repeats},
                "machine": {"python": sys.version.split()[0], "numpy": np.__version__, "platform": platform.platform(),
-                           "cpu_count": os.cpu_count(), "cpprb": getattr(cpprb, "__version__", None) if cpprb else None},
+                           "cpu_count": os.cpu_count(), "cpprb": _version("cpprb") if cpprb else None},
                "sizes": {}}
     for size in args.sizes:
         row = {}
