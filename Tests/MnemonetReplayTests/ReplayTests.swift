@@ -271,6 +271,38 @@ func update(_ b: PrioritizedReplayBuffer, _ indices: [Int64], _ priorities: [Dou
     }
 }
 
+@Suite struct ArrayConveniencesTests {
+    @Test func arraysMatchTheBufferPointerForms() throws {
+        let a = try PrioritizedReplayBuffer(capacity: 8, fieldWidths: [2, 1], sampling: .seedWithoutReplacement, seed: 5)
+        let b = try PrioritizedReplayBuffer(capacity: 8, fieldWidths: [2, 1], sampling: .seedWithoutReplacement, seed: 5)
+        for i in 0..<6 {
+            let x: [Float] = [Float(i), -Float(i)], y: [Float] = [Float(10 * i)]
+            try a.add(item: [x, y], priority: Double(i) + 1e-6)
+            try x.withUnsafeBufferPointer { x in try y.withUnsafeBufferPointer { y in
+                try b.add(item: [x, y], priority: Double(i) + 1e-6) } }
+        }
+        let s = try a.sample(batchSize: 4, beta: 0.4)
+        #expect(s.fields[0].count == 8 && s.fields[1].count == 4 && Set(s.indices).count == 4)
+        for (j, i) in s.indices.enumerated() {
+            #expect(s.fields[0][2 * j] == Float(i) && s.fields[1][j] == Float(10 * i))
+        }
+        try a.updatePriorities(indices: s.indices, priorities: [1, 2, 3, 4])
+        try update(b, try draw2Fields(b).indices, [1, 2, 3, 4])
+        #expect(try a.sample(batchSize: 3, beta: 0.4).indices == draw2Fields(b, 3).indices)
+        #expect(throws: MnemonetError.self) { try a.add(item: [[1]], priority: nil) }
+        #expect(throws: MnemonetError.self) { _ = try a.sample(batchSize: 0, beta: 0.4) }
+    }
+
+    func draw2Fields(_ b: PrioritizedReplayBuffer, _ n: Int = 4) throws -> ReplaySample {
+        var i = [Int64](repeating: 0, count: n), w = [Float](repeating: 0, count: n)
+        var x = [Float](repeating: 0, count: 2 * n), y = [Float](repeating: 0, count: n)
+        try i.withUnsafeMutableBufferPointer { i in try w.withUnsafeMutableBufferPointer { w in
+            try x.withUnsafeMutableBufferPointer { x in try y.withUnsafeMutableBufferPointer { y in
+                try b.sample(batchSize: n, beta: 0.4, indices: i, weights: w, fields: [x, y]) } } } }
+        return ReplaySample(indices: i, weights: w, fields: [x, y])
+    }
+}
+
 // MARK: Seed semantics (without replacement)
 
 @Suite struct SeedSamplingTests {
