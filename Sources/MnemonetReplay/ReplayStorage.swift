@@ -27,7 +27,7 @@ public final class ReplayStorage {
             try require(w >= 1, "field \(f) must hold at least one value per item, got width \(w)")
         }
         let rowBytes = fieldWidths.reduce(0) { $0 &+ $1 } &* 4
-        try ReplayStorage.checkFits(capacity: capacity, bytesPerItem: rowBytes + 64,
+        try ReplayStorage.checkFits(capacity: capacity, bytesPerItem: rowBytes + 96,
                                     what: "a replay buffer with field widths \(fieldWidths)")
         var blocks: [UnsafeMutablePointer<Float>] = []
         for w in fieldWidths {

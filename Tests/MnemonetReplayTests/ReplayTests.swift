@@ -66,7 +66,7 @@ func update(_ b: PrioritizedReplayBuffer, _ indices: [Int64], _ priorities: [Dou
 // MARK: Sum-tree
 
 @Suite struct SumTreeTests {
-    @Test(arguments: [1, 2, 3, 7, 64, 1000])
+    @Test(arguments: [1, 2, 3, 4, 5, 7, 16, 17, 64, 1000, 1025])
     func invariantsUnderRandomUpdates(capacity: Int) throws {
         let tree = try SumTree(capacity: capacity)
         var g = Xoshiro256(seed: UInt64(capacity))
