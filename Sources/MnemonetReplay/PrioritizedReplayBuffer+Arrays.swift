@@ -9,6 +9,7 @@ public struct ReplaySample: Equatable, Sendable {
     /// One array per field, `[B · width_f]`, item-major.
     public var fields: [[Float]]
 
+    /// A batch from its parts (shapes as documented on the properties).
     public init(indices: [Int64], weights: [Float], fields: [[Float]]) {
         self.indices = indices
         self.weights = weights
