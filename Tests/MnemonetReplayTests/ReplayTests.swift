@@ -530,5 +530,9 @@ func expectFormatError(_ body: () throws(MnemonetError) -> Void, sourceLocation:
         try data.withUnsafeBufferPointer { try r.add(batch: [$0], items: 20) }
         try data.withUnsafeBufferPointer { try s.add(batch: [$0], items: 20) }
         #expect((0..<8).map { Array(r.storage.row($0, field: 0)) } == (0..<8).map { Array(s.storage.row($0, field: 0)) })
+        try s.add(item: [[7, 8]])
+        let batch = try s.sample(batchSize: 5)
+        #expect(batch.indices.count == 5 && batch.weights == [1, 1, 1, 1, 1] && batch.fields[0].count == 10)
+        for (j, i) in batch.indices.enumerated() { #expect(batch.fields[0][2 * j] == s.storage.row(Int(i), field: 0)[0]) }
     }
 }
