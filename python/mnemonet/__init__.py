@@ -16,6 +16,7 @@ from ._native import (  # noqa: F401  (re-exported)
     InvalidStateError,
     MnemonetError,
 )
+from .replay import ExperienceReplay, PrioritizedReplay, ReservoirReplay  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -27,4 +28,7 @@ __all__ = [
     "InvalidStateError",
     "CheckpointIOError",
     "CheckpointFormatError",
+    "PrioritizedReplay",
+    "ExperienceReplay",
+    "ReservoirReplay",
 ]
