@@ -1,0 +1,256 @@
+import COpenBLAS
+import MnemonetBase
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The seed's `MemoryController`, with a fused, hand-derived forward and pullback over a batch of rows.
+///
+/// Each call of the seed's `forward(x, memory_bank)` runs the LSTM on a length-1 sequence from a zero state, emits read
+/// and write instructions, reads the memory (before writing), writes it (detached), and maps `[s ; reads]` to the
+/// output (see `ControllerLayout` for the equations). Exact consequences used here:
+///
+/// * h₀ = c₀ = 0: `W_hh h₀ = 0` and `f ⊙ c₀ = 0`, so c = i ⊙ g, ∂L/∂W_hh = 0 and the forget gate gets no gradient.
+/// * The memory is a constant for backpropagation (the seed detaches every write), so the write heads get no gradient
+///   and the memory-independent parts (LSTM, heads, output layer) of several forwards batch into GEMMs; only the
+///   memory access is sequential (each forward writes the memory the next one reads).
+///
+/// Rows of a batch live in preallocated workspace rows `0..<capacity`: `encode` (LSTM + heads, GEMM), `access` (one
+/// row's read and write, in order), `decode` (output layer, GEMM), then `pullback` over all rows. Nothing allocates.
+public final class MemoryController {
+    public let layout: ControllerLayout
+    /// The flat parameters (see `ControllerLayout`); the `state_dict` entries are ranges of it.
+    public let parameters: UnsafeMutableBufferPointer<Float>
+    /// ∂L/∂parameters of the last `pullback` (write heads and W_hh stay zero).
+    public let gradients: UnsafeMutableBufferPointer<Float>
+    /// Maximum rows in one batch.
+    public let capacity: Int
+
+    // Workspace, row-major, one row per batch row.
+    public let inputs: UnsafeMutablePointer<Float>       // x [B, I]
+    public let targets: UnsafeMutablePointer<Float>      // y [B, I]
+    public let outputs: UnsafeMutablePointer<Float>      // ŷ [B, I]
+    let gates: UnsafeMutablePointer<Float>               // σ(i), σ(f), tanh(g), σ(o) [B, 4H]
+    let tanhCell: UnsafeMutablePointer<Float>            // tanh(c) [B, H]
+    let combined: UnsafeMutablePointer<Float>            // [s ; reads] [B, H + RW]
+    let heads: UnsafeMutablePointer<Float>               // pre-activation heads [B, P]
+    let betas: UnsafeMutablePointer<Float>               // read β then write β [B, R + 1]
+    let writeVector: UnsafeMutablePointer<Float>         // tanh(v) [W]
+    let eraseVector: UnsafeMutablePointer<Float>         // σ(e) [W]
+    // What `access` records for the pullback (per row).
+    let recMemory: UnsafeMutablePointer<Float>           // M before the write [B, N, W]
+    let recMemoryDen: UnsafeMutablePointer<Float>        // max(‖M[n]‖, ε) [B, N]
+    let recKeys: UnsafeMutablePointer<Float>             // k̂ of the read heads [B, R, W]
+    let recKeyDen: UnsafeMutablePointer<Float>           // [B, R + 1]
+    let recSimilarity: UnsafeMutablePointer<Float>       // [B, R + 1, N]
+    let recWeights: UnsafeMutablePointer<Float>          // [B, R + 1, N]
+    // Pullback scratch.
+    let dOutputs: UnsafeMutablePointer<Float>            // [B, I]
+    let dCombined: UnsafeMutablePointer<Float>           // [B, H + RW]
+    let dHeads: UnsafeMutablePointer<Float>              // [B, RW + R]
+    let dGates: UnsafeMutablePointer<Float>              // [B, 4H]
+    let dWeights: UnsafeMutablePointer<Float>            // [N]
+    let scratch: UnsafeMutablePointer<Float>             // [N]
+    let keyStage: UnsafeMutablePointer<Float>            // [R + 1, W]
+
+    /// A controller with PyTorch's default initialisation drawn from `rng`, able to batch `capacity` rows.
+    public init(inputDim: Int, hiddenDim: Int, config: MemoryConfig, capacity: Int = 9,
+                rng: inout Xoshiro256) throws(MnemonetError) {
+        layout = try ControllerLayout(inputDim: inputDim, hiddenDim: hiddenDim, config: config)
+        try require(capacity >= 1 && capacity <= 4096, "capacity must be in 1...4096, got \(capacity)")
+        self.capacity = capacity
+        let b = capacity, i = inputDim, h = hiddenDim
+        let n = config.memorySize, w = config.memoryDim, r = config.numReadHeads
+        parameters = .allocate(capacity: layout.count)
+        gradients = .allocate(capacity: layout.count)
+        gradients.update(repeating: 0)
+        func buf(_ c: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(c, 1))
+            p.initialize(repeating: 0, count: max(c, 1))
+            return p
+        }
+        inputs = buf(b * i); targets = buf(b * i); outputs = buf(b * i)
+        gates = buf(b * 4 * h); tanhCell = buf(b * h); combined = buf(b * layout.combinedCount)
+        heads = buf(b * layout.headCount); betas = buf(b * (r + 1))
+        writeVector = buf(w); eraseVector = buf(w)
+        recMemory = buf(b * n * w); recMemoryDen = buf(b * n); recKeys = buf(b * (r + 1) * w)
+        recKeyDen = buf(b * (r + 1)); recSimilarity = buf(b * (r + 1) * n); recWeights = buf(b * (r + 1) * n)
+        dOutputs = buf(b * i); dCombined = buf(b * layout.combinedCount); dHeads = buf(b * layout.readHeadCount)
+        dGates = buf(b * 4 * h); dWeights = buf(n); scratch = buf(n); keyStage = buf((r + 1) * w)
+        layout.initialize(parameters, rng: &rng)
+    }
+
+    deinit {
+        for p in [inputs, targets, outputs, gates, tanhCell, combined, heads, betas, writeVector, eraseVector,
+                  recMemory, recMemoryDen, recKeys, recKeyDen, recSimilarity, recWeights, dOutputs, dCombined, dHeads,
+                  dGates, dWeights, scratch, keyStage] { p.deallocate() }
+        parameters.deallocate()
+        gradients.deallocate()
+    }
+
+    @inline(__always) static func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
+    /// `F.softplus` (β = 1, threshold 20).
+    @inline(__always) static func softplus(_ x: Float) -> Float { x > 20 ? x : log1pf(expf(x)) }
+    /// d softplus / dx.
+    @inline(__always) static func softplusDerivative(_ x: Float) -> Float {
+        if x > 20 { return 1 }
+        let z = expf(x)
+        return z / (z + 1)
+    }
+
+    // MARK: Forward
+
+    /// LSTM step from a zero state and the head layer for rows `start..<start+count` (reads `inputs`):
+    ///
+    ///     [i f g o] = W_ih x + b_ih + b_hh;   c = σ(i) tanh(g);   s = σ(o) tanh(c);   heads = W_heads s + b_heads
+    public func encode(rows start: Int, count: Int) {
+        let l = layout, h = l.hiddenDim, i = l.inputDim, g4 = 4 * h, cc = l.combinedCount, p = parameters.baseAddress!
+        let gt = gates + start * g4
+        for b in 0..<count { (gt + b * g4).update(from: p + l.bih, count: g4) }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(g4), Int32(i), 1,
+                    inputs + start * i, Int32(i), p + l.wih, Int32(i), 1, gt, Int32(g4))
+        for b in 0..<count {
+            let row = gt + b * g4
+            let s = combined + (start + b) * cc
+            let tc = tanhCell + (start + b) * h
+            for k in 0..<g4 { row[k] += p[l.bhh + k] }
+            for k in 0..<h {
+                let ig = Self.sigmoid(row[k]), fg = Self.sigmoid(row[h + k])
+                let gg = tanhf(row[2 * h + k]), og = Self.sigmoid(row[3 * h + k])
+                row[k] = ig; row[h + k] = fg; row[2 * h + k] = gg; row[3 * h + k] = og
+                let c = fg * 0 + ig * gg
+                let t = tanhf(c)
+                tc[k] = t
+                s[k] = og * t
+            }
+        }
+        let hd = heads + start * l.headCount
+        for b in 0..<count { (hd + b * l.headCount).update(from: p + l.headB, count: l.headCount) }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(l.headCount), Int32(h), 1,
+                    combined + start * cc, Int32(cc), p + l.headW, Int32(h), 1, hd, Int32(l.headCount))
+    }
+
+    /// Row `row`'s memory access, in the seed's order: read with R heads, then write (β = softplus, v = tanh,
+    /// e = σ). Fills the reads into `[s ; reads]`; with `record`, stores what `pullback` needs.
+    public func access(row: Int, bank: NeuralMemoryBank, record: Bool) {
+        let l = layout, cfg = l.config, n = cfg.memorySize, w = cfg.memoryDim, r = cfg.numReadHeads
+        let k = r + 1, rw = r * w
+        let hd = heads + row * l.headCount
+        let be = betas + row * k
+        // Stage the R read keys and the write key as K = R + 1 rows; β = softplus(raw).
+        keyStage.update(from: hd, count: rw)
+        (keyStage + rw).update(from: hd + rw + r, count: w)
+        for j in 0..<r { be[j] = Self.softplus(hd[rw + j]) }
+        be[r] = Self.softplus(hd[rw + r + 3 * w])
+        for j in 0..<w {
+            writeVector[j] = tanhf(hd[rw + r + w + j])
+            eraseVector[j] = Self.sigmoid(hd[rw + r + 2 * w + j])
+        }
+        bank.normalizeMemory()
+        let sim = recSimilarity + row * k * n, wts = recWeights + row * k * n
+        ContentAddressing.weights(keys: keyStage, betas: be, count: k, normalizedMemory: bank.normalizedMemory,
+                                  memorySize: n, width: w, normalizedKeys: recKeys + row * k * w,
+                                  keyDenominators: recKeyDen + row * k, similarity: sim, weights: wts)
+        let m = bank.memory.baseAddress!
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(r), Int32(w), Int32(n), 1, wts, Int32(n),
+                    m, Int32(w), 0, combined + row * l.combinedCount + l.hiddenDim, Int32(w))
+        if record {
+            (recMemory + row * n * w).update(from: m, count: n * w)
+            (recMemoryDen + row * n).update(from: bank.memoryDenominators, count: n)
+        }
+        bank.applyWrite(weights: wts + r * n, vector: writeVector, erase: eraseVector)
+    }
+
+    /// Output layer for rows `start..<start+count`: ŷ = W_out [s ; reads] + b_out.
+    public func decode(rows start: Int, count: Int) {
+        let l = layout, i = l.inputDim, cc = l.combinedCount, p = parameters.baseAddress!
+        let o = outputs + start * i
+        for b in 0..<count { (o + b * i).update(from: p + l.outB, count: i) }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(i), Int32(cc), 1,
+                    combined + start * cc, Int32(cc), p + l.outW, Int32(cc), 1, o, Int32(i))
+    }
+
+    /// The whole seed forward for workspace row `row` (reads `inputs[row]`, writes `outputs[row]`).
+    @inline(__always)
+    public func forward(row: Int, bank: NeuralMemoryBank, record: Bool) {
+        encode(rows: row, count: 1)
+        access(row: row, bank: bank, record: record)
+        decode(rows: row, count: 1)
+    }
+
+    /// `F.mse_loss(outputs[row], targets[row])`: the mean of squared differences over I values.
+    public func loss(row: Int) -> Float {
+        let i = layout.inputDim
+        let o = outputs + row * i, t = targets + row * i
+        var s: Float = 0
+        for k in 0..<i { let d = o[k] - t[k]; s += d * d }
+        return s / Float(i)
+    }
+
+    // MARK: Pullback
+
+    /// Gradients of `Σ_b scales[b] · mse(ŷ_b, y_b)` over rows `0..<count` (all recorded by `access`) into
+    /// `gradients` (overwritten; write heads and W_hh are zero). The memory is a constant (detached writes).
+    public func pullback(count: Int, scales: UnsafePointer<Float>) {
+        let l = layout, cfg = l.config, i = l.inputDim, h = l.hiddenDim, g4 = 4 * h, cc = l.combinedCount
+        let n = cfg.memorySize, w = cfg.memoryDim, r = cfg.numReadHeads, k = r + 1, rw = r * w
+        let rh = l.readHeadCount, p = parameters.baseAddress!, gr = gradients.baseAddress!
+        // ∂L/∂ŷ = scale · 2 (ŷ − y) / I
+        for b in 0..<count {
+            let c = scales[b] * 2 / Float(i)
+            for j in 0..<i { dOutputs[b * i + j] = c * (outputs[b * i + j] - targets[b * i + j]) }
+        }
+        // Output layer: ∂W_out = dŷᵀ [s ; reads], ∂b_out = Σ dŷ, d[s ; reads] = dŷ W_out.
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(i), Int32(cc), Int32(count), 1,
+                    dOutputs, Int32(i), combined, Int32(cc), 0, gr + l.outW, Int32(cc))
+        columnSums(dOutputs, rows: count, cols: i, into: gr + l.outB)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(cc), Int32(i), 1,
+                    dOutputs, Int32(i), p + l.outW, Int32(cc), 0, dCombined, Int32(cc))
+        // Reads → read weights → keys and strengths (content-addressing pullback against the recorded memory).
+        for b in 0..<count {
+            let mem = recMemory + b * n * w, den = recMemoryDen + b * n
+            let hd = heads + b * l.headCount
+            for j in 0..<r {
+                let dRead = dCombined + b * cc + h + j * w
+                // ∂L/∂w[n] = ⟨M[n], dRead⟩
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(w), 1, mem, Int32(w), dRead, 1, 0, dWeights, 1)
+                let dBeta = ContentAddressing.pullback(
+                    dWeights: dWeights, weights: recWeights + (b * k + j) * n,
+                    similarity: recSimilarity + (b * k + j) * n, beta: betas[b * k + j],
+                    normalizedKey: recKeys + (b * k + j) * w, keyDenominator: recKeyDen[b * k + j],
+                    memory: mem, memoryDenominators: den, memorySize: n, width: w,
+                    dKey: dHeads + b * rh + j * w, scratch: scratch)
+                dHeads[b * rh + rw + j] = dBeta * Self.softplusDerivative(hd[rw + j])
+            }
+        }
+        // Read heads: ∂W = dHeadsᵀ s, ∂b = Σ dHeads, ds += dHeads W.
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rh), Int32(h), Int32(count), 1,
+                    dHeads, Int32(rh), combined, Int32(cc), 0, gr + l.headW, Int32(h))
+        columnSums(dHeads, rows: count, cols: rh, into: gr + l.headB)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(h), Int32(rh), 1,
+                    dHeads, Int32(rh), p + l.headW, Int32(h), 1, dCombined, Int32(cc))
+        // LSTM from a zero state: s = o tanh(c), c = i g.
+        for b in 0..<count {
+            let gt = gates + b * g4, dg = dGates + b * g4, ds = dCombined + b * cc, tc = tanhCell + b * h
+            for j in 0..<h {
+                let ig = gt[j], gg = gt[2 * h + j], og = gt[3 * h + j], t = tc[j]
+                let dc = ds[j] * og * (1 - t * t)
+                dg[j] = dc * gg * ig * (1 - ig)
+                dg[h + j] = 0
+                dg[2 * h + j] = dc * ig * (1 - gg * gg)
+                dg[3 * h + j] = ds[j] * t * og * (1 - og)
+            }
+        }
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(g4), Int32(i), Int32(count), 1,
+                    dGates, Int32(g4), inputs, Int32(i), 0, gr + l.wih, Int32(i))
+        columnSums(dGates, rows: count, cols: g4, into: gr + l.bih)
+        (gr + l.bhh).update(from: gr + l.bih, count: g4)
+    }
+
+    @inline(__always)
+    func columnSums(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
+        out.update(from: x, count: cols)
+        for b in 1..<max(rows, 1) { for j in 0..<cols { out[j] += x[b * cols + j] } }
+    }
+}
