@@ -254,3 +254,26 @@ public final class MemoryController {
         for b in 1..<max(rows, 1) { for j in 0..<cols { out[j] += x[b * cols + j] } }
     }
 }
+
+extension MemoryController {
+    /// The `state_dict` entry `index`, checking that a buffer of `count` values matches it.
+    public func tensor(at index: Int, count: Int) throws(MnemonetError) -> ControllerTensor {
+        let tensors = layout.tensors
+        guard index >= 0 && index < tensors.count else {
+            throw .indexOutOfRange("tensor index \(index) is out of range (0..<\(tensors.count))")
+        }
+        let t = tensors[index]
+        try require(count == t.count, "\(t.name) has \(t.count) values, got \(count)")
+        return t
+    }
+
+    /// The seed's `forward(x, memory_bank)` for one input x [I] → output [I] (reads, then writes `bank`), using
+    /// workspace row 0. Throws if `bank`'s configuration is not the controller's.
+    public func forward(x: UnsafePointer<Float>, bank: NeuralMemoryBank, output: UnsafeMutablePointer<Float>) throws(MnemonetError) {
+        try require(bank.config == layout.config,
+                    "the memory bank's configuration \(bank.config) does not match the controller's \(layout.config)")
+        inputs.update(from: x, count: layout.inputDim)
+        forward(row: 0, bank: bank, record: false)
+        output.update(from: outputs, count: layout.inputDim)
+    }
+}

@@ -26,13 +26,27 @@ struct ControllerGradientTests {
             }
         }
 
-        /// Σ_b scale_b · mse_b after the forwards of all rows from the initial memory (memory written in order).
-        func loss() -> Double {
+        /// The memory each row read in the unperturbed run (the seed detaches writes, so for the gradient the memory
+        /// a row sees is a constant: finite differences must hold it fixed too).
+        var snapshots: [([Float], [Float])] = []
+
+        /// Σ_b scale_b · mse_b, each row accessing its recorded memory (recorded first when `record`).
+        func loss(record: Bool = false) -> Double {
             m0.withUnsafeBufferPointer { m in
                 u0.withUnsafeBufferPointer { u in try! bank.assign(memory: m, usage: u) }
             }
+            if record { snapshots = [] }
             c.encode(rows: 0, count: rows)
-            for r in 0..<rows { c.access(row: r, bank: bank, record: true) }
+            for r in 0..<rows {
+                if record {
+                    snapshots.append((Array(bank.memory), Array(bank.usage)))
+                } else {
+                    snapshots[r].0.withUnsafeBufferPointer { m in
+                        snapshots[r].1.withUnsafeBufferPointer { u in try! bank.assign(memory: m, usage: u) }
+                    }
+                }
+                c.access(row: r, bank: bank, record: true)
+            }
             c.decode(rows: 0, count: rows)
             var s = 0.0
             for r in 0..<rows { s += Double(scales[r]) * Double(c.loss(row: r)) }
@@ -40,7 +54,7 @@ struct ControllerGradientTests {
         }
 
         func analytic() -> [Float] {
-            _ = loss()
+            _ = loss(record: true)
             scales.withUnsafeBufferPointer { c.pullback(count: rows, scales: $0.baseAddress!) }
             return Array(c.gradients)
         }

@@ -73,4 +73,7 @@ void mn_guard_free(mn_guard *guard);
 
 /* ---- per-concept registration (one line each in module.c) ------------------------------------------------- */
 
+int mn_register_memory(PyObject *module); /* memory.c: MemoryBank, Controller */
+int mn_register_agent(PyObject *module);  /* agent.c: Agent */
+
 #endif /* MN_COMMON_H */
