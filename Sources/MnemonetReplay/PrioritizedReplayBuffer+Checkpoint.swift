@@ -1,0 +1,109 @@
+import MnemonetBase
+
+/// Checkpoints of a `PrioritizedReplayBuffer`: configuration, contents, priorities, position, maximum priority,
+/// random generator state and metadata — everything needed for a restored buffer to draw the same future samples.
+///
+/// Payload (little-endian, version 1):
+/// ```
+/// "PrioritizedReplayBuffer"  tag string
+/// version                    UInt32
+/// capacity, field count, field widths…, alpha, eps, sampling mode
+/// count, position, maxPriority, rng state, metadata
+/// leaves p_i^α               [Double] × count
+/// field data                 [Float] × (count · width_f), per field
+/// ```
+extension PrioritizedReplayBuffer {
+    /// The checkpoint kind written by `save(path:)`.
+    public static let checkpointKind = "prioritized-replay"
+    static let payloadTag = "PrioritizedReplayBuffer"
+    static let payloadVersion: UInt32 = 1
+
+    /// Appends the whole buffer to `writer` (to embed it in another checkpoint, e.g. the agent's).
+    public func save(to writer: inout BinaryWriter) {
+        writer.write(Self.payloadTag)
+        writer.write(Self.payloadVersion)
+        writer.write(capacity)
+        writer.write(fieldWidths.count)
+        for w in fieldWidths { writer.write(w) }
+        writer.write(alpha)
+        writer.write(eps)
+        writer.write(UInt32(bitPattern: sampling.rawValue))
+        writer.write(count)
+        writer.write(position)
+        writer.write(maxPriority)
+        writer.write(rng)
+        writer.write(metadata)
+        writer.write((0..<count).map { tree[leaf: $0] })
+        storage.save(rows: count, to: &writer)
+    }
+
+    /// Reads a buffer written by `save(to:)`. Throws `.format` when the data is truncated or inconsistent.
+    public convenience init(from reader: inout BinaryReader) throws(MnemonetError) {
+        let tag = try reader.readString("replay buffer tag")
+        guard tag == Self.payloadTag else {
+            throw .format("checkpoint holds '\(tag.prefix(40))', expected a \(Self.payloadTag)")
+        }
+        let version = try reader.readUInt32("replay buffer version")
+        guard version == Self.payloadVersion else {
+            throw .format("\(Self.payloadTag) checkpoint version \(version) is not supported (expected \(Self.payloadVersion))")
+        }
+        let capacity = try reader.readInt("capacity", in: 1...(1 << 40))
+        let fieldCount = try reader.readInt("field count", in: 1...4096)
+        var widths: [Int] = []
+        for f in 0..<fieldCount { widths.append(try reader.readInt("width of field \(f)", in: 1...(1 << 30))) }
+        let alpha = try reader.readDouble("alpha"), eps = try reader.readDouble("eps")
+        guard let sampling = SamplingMode(rawValue: Int32(bitPattern: try reader.readUInt32("sampling mode"))) else {
+            throw .format("checkpoint is corrupt (unknown sampling mode)")
+        }
+        let count = try reader.readInt("count", in: 0...capacity)
+        let position = try reader.readInt("position", in: 0...(capacity - 1))
+        guard count == capacity || position == count else {
+            throw .format("checkpoint is corrupt (position \(position) with \(count) of \(capacity) items)")
+        }
+        let maxPriority = try reader.readDouble("max priority")
+        let rng = try reader.readRandomGenerator()
+        let metadata = try reader.readString("metadata")
+        let leaves = try reader.readDoubles("priorities", expectedCount: count)
+        // The item data must be present before anything large is allocated (a corrupt capacity cannot make us
+        // allocate more than the checkpoint could describe).
+        let needed = count * widths.reduce(0, +) * 4 + fieldCount * 8
+        guard reader.remaining >= needed else {
+            throw .format("checkpoint is truncated (item data needs \(needed) bytes, \(reader.remaining) left)")
+        }
+        do {
+            try self.init(capacity: capacity, fieldWidths: widths, alpha: alpha, eps: eps, sampling: sampling, seed: 0)
+        } catch {
+            throw .format("checkpoint is corrupt (\(error.message))")
+        }
+        guard maxPriority.isFinite && maxPriority >= 0 else {
+            throw .format("checkpoint is corrupt (max priority \(maxPriority))")
+        }
+        for (k, v) in leaves.enumerated() where !(v.isFinite && v >= 0) {
+            throw .format("checkpoint is corrupt (priority of item \(k) is \(v))")
+        }
+        try storage.load(rows: count, from: &reader)
+        leaves.withUnsafeBufferPointer { tree.update(leavesFrom: 0, values: $0) }
+        self.count = count
+        self.position = position
+        self.maxPriority = maxPriority
+        self.rng = rng
+        self.metadata = metadata
+        if let problem = _checkInvariants() { throw .format("checkpoint is corrupt (\(problem))") }
+    }
+
+    /// Writes the buffer to `path` atomically (see `CheckpointFile`).
+    public func save(path: String) throws(MnemonetError) {
+        var w = BinaryWriter()
+        save(to: &w)
+        try CheckpointFile.write(path: path, kind: Self.checkpointKind, payload: w.bytes)
+    }
+
+    /// Reads a buffer saved by `save(path:)`. Throws `.io` when the file cannot be read and `.format` when it is
+    /// not a complete prioritized-replay checkpoint.
+    public static func load(path: String) throws(MnemonetError) -> PrioritizedReplayBuffer {
+        var r = try CheckpointFile.read(path: path, kind: checkpointKind)
+        let buffer = try PrioritizedReplayBuffer(from: &r)
+        try r.expectEnd("the replay buffer")
+        return buffer
+    }
+}

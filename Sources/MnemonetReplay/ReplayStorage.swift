@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import MnemonetBase
+
+/// The item storage shared by every replay buffer: `capacity` rows of `F` float32 fields, field `f` holding
+/// `fieldWidths[f]` values per item (a flattened per-item shape such as `(64,)`).
+///
+/// Each field is one flat, contiguous `[capacity, width_f]` block, so writing a batch of consecutive slots is one
+/// `memcpy` per field (two when it wraps) and gathering a sampled batch copies rows straight into the caller's
+/// output buffers. Memory is allocated at creation but only touched when written, so a large, mostly empty buffer
+/// costs address space, not RAM.
+public final class ReplayStorage {
+    /// Number of item slots.
+    public let capacity: Int
+    /// Values per item of each field.
+    public let fieldWidths: [Int]
+    @usableFromInline let data: [UnsafeMutablePointer<Float>]
+
+    /// Storage for `capacity` items with the given field widths (each ≥ 1, at least one field).
+    public init(capacity: Int, fieldWidths: [Int]) throws(MnemonetError) {
+        try require(capacity >= 1, "capacity must be at least 1, got \(capacity)")
+        try require(!fieldWidths.isEmpty, "a replay buffer needs at least one field, got none")
+        for (f, w) in fieldWidths.enumerated() {
+            try require(w >= 1, "field \(f) must hold at least one value per item, got width \(w)")
+        }
+        let rowBytes = fieldWidths.reduce(0) { $0 &+ $1 } &* 4
+        try ReplayStorage.checkFits(capacity: capacity, bytesPerItem: rowBytes + 64,
+                                    what: "a replay buffer with field widths \(fieldWidths)")
+        var blocks: [UnsafeMutablePointer<Float>] = []
+        for w in fieldWidths {
+            // Large blocks come from mmap and are zero pages until written; we never read an unwritten row.
+            guard let raw = malloc(capacity * w * 4) else {
+                for b in blocks { free(b) }
+                throw .invalidArgument("cannot allocate \(capacity * w * 4) bytes for a replay buffer of capacity \(capacity)")
+            }
+            blocks.append(raw.bindMemory(to: Float.self, capacity: capacity * w))
+        }
+        self.capacity = capacity
+        self.fieldWidths = fieldWidths
+        data = blocks
+    }
+
+    /// Throws `.invalidArgument` unless `capacity` items of `bytesPerItem` bytes (storage plus index structures)
+    /// fit in the machine's physical memory: asking for more would be killed by the OOM killer or abort in malloc,
+    /// and a replay buffer that swaps is useless anyway.
+    public static func checkFits(capacity: Int, bytesPerItem: Int, what: String) throws(MnemonetError) {
+        let (bytes, overflow) = capacity.multipliedReportingOverflow(by: bytesPerItem)
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
+        let physical = pages > 0 && pageSize > 0 ? pages &* pageSize : Int.max
+        guard !overflow && bytesPerItem > 0 && bytes <= physical else {
+            throw .invalidArgument(
+                "\(what) of capacity \(capacity) needs "
+                    + (overflow ? "more than 2^63 bytes" : "\(bytes) bytes") + ", more than this machine's \(physical) bytes of memory")
+        }
+    }
+
+    deinit {
+        for p in data { free(p) }
+    }
+
+    /// Field `f` of slot `row` (`fieldWidths[f]` values).
+    public func row(_ row: Int, field f: Int) -> UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(start: data[f] + row * fieldWidths[f], count: fieldWidths[f])
+    }
+
+    /// Checks that `fields` holds `items` items of every field (`fields[f].count == items · width_f`).
+    public func validate(_ fields: [UnsafeBufferPointer<Float>], items: Int, _ what: String) throws(MnemonetError) {
+        try require(fields.count == fieldWidths.count,
+                    "\(what): expected \(fieldWidths.count) field buffer(s), got \(fields.count)")
+        for f in 0..<fields.count {
+            try require(fields[f].count == items * fieldWidths[f],
+                        "\(what): field \(f) must hold \(items) × \(fieldWidths[f]) = \(items * fieldWidths[f]) values, got \(fields[f].count)")
+            try require(items == 0 || fields[f].baseAddress != nil, "\(what): field \(f) buffer is null")
+        }
+    }
+
+    /// Copies items `sourceStart..<sourceStart + count` of `fields` into slots `slot..<slot + count`
+    /// (`slot + count ≤ capacity`; no wrap-around here).
+    public func write(_ fields: [UnsafeBufferPointer<Float>], sourceStart: Int, count: Int, toSlot slot: Int) {
+        for f in 0..<fieldWidths.count {
+            let w = fieldWidths[f]
+            (data[f] + slot * w).update(from: fields[f].baseAddress! + sourceStart * w, count: count * w)
+        }
+    }
+
+    /// Copies the single item `fields` (one item per buffer) into `slot`.
+    public func write(item fields: [UnsafeBufferPointer<Float>], toSlot slot: Int) {
+        write(fields, sourceStart: 0, count: 1, toSlot: slot)
+    }
+
+    /// Gathers the rows `slots[j]` into `out[f][j·width_f ..< (j+1)·width_f]`. Slots must be in `0..<capacity`.
+    public func gather(slots: UnsafeBufferPointer<Int>, into out: [UnsafeMutableBufferPointer<Float>]) {
+        for f in 0..<fieldWidths.count {
+            let w = fieldWidths[f]
+            let src = data[f]
+            let dst = out[f].baseAddress!
+            for j in 0..<slots.count {
+                (dst + j * w).update(from: src + slots[j] * w, count: w)
+            }
+        }
+    }
+
+    /// Writes the first `count` rows of every field (checkpoints).
+    public func save(rows count: Int, to writer: inout BinaryWriter) {
+        for f in 0..<fieldWidths.count {
+            writer.write(UnsafeBufferPointer(start: data[f], count: count * fieldWidths[f]))
+        }
+    }
+
+    /// Reads what `save(rows:to:)` wrote into the first `count` rows.
+    public func load(rows count: Int, from reader: inout BinaryReader) throws(MnemonetError) {
+        for f in 0..<fieldWidths.count {
+            try reader.readFloats("field \(f) data",
+                                  into: UnsafeMutableBufferPointer(start: data[f], count: count * fieldWidths[f]))
+        }
+    }
+}
