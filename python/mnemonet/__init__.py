@@ -17,6 +17,10 @@ from ._native import (  # noqa: F401  (re-exported)
     MnemonetError,
 )
 
+from .memory import MemoryConfig, MemoryController, NeuralMemoryBank  # noqa: E402
+from .agent import ContinualLearningAgent  # noqa: E402
+from .tasks import create_task_data  # noqa: E402
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -27,4 +31,9 @@ __all__ = [
     "InvalidStateError",
     "CheckpointIOError",
     "CheckpointFormatError",
+    "MemoryConfig",
+    "NeuralMemoryBank",
+    "MemoryController",
+    "ContinualLearningAgent",
+    "create_task_data",
 ]
