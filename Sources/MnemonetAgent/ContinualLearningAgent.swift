@@ -136,9 +136,10 @@ public final class ContinualLearningAgent {
             rows = 1 + b
         }
         c.pullback(count: rows, scales: scales)
-        clipGradNorm(gradients: clipGradients, maxNorm: Self.maxGradNorm)
+        // clip_grad_norm_(…, 1.0) then Adam, fused: the clip coefficient is applied inside the update (bit-identical).
+        let coefficient = clipCoefficient(totalNorm: gradientNorm(clipGradients), maxNorm: Self.maxGradNorm)
         for k in 0..<trainable.count {
-            optimizer.update(index: k, parameter: trainable[k], gradient: UnsafeBufferPointer(trainableGradients[k]))
+            optimizer.update(index: k, parameter: trainable[k], gradient: trainableGradients[k], scale: coefficient)
         }
         return Double(total)
     }

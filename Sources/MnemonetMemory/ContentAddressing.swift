@@ -1,5 +1,6 @@
 import COpenBLAS
 import MnemonetBase
+import MnemonetEngine
 
 #if canImport(Glibc)
 import Glibc
@@ -38,7 +39,13 @@ public enum ContentAddressing {
             let d = max(total.squareRoot(), epsilon)
             denominators[r] = d
             let o = out + r * width
-            for j in 0..<width { o[j] = row[j] / d }
+            var k = 0
+            while k + 8 <= width {
+                let v = UnsafeRawPointer(row + k).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(o + k).storeBytes(of: v / d, as: SIMD8<Float>.self)
+                k += 8
+            }
+            while k < width { o[k] = row[k] / d; k += 1 }
         }
     }
 
@@ -67,13 +74,9 @@ public enum ContentAddressing {
     public static func softmax(scale: Float, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
         var m = -Float.infinity
         for n in 0..<count { out[n] = scale * x[n]; m = max(m, out[n]) }
-        var sum: Float = 0
-        for n in 0..<count {
-            let e = expf(out[n] - m)
-            out[n] = e
-            sum += e
-        }
-        for n in 0..<count { out[n] /= sum }
+        VectorMath.map(out, out, count: count) { VectorMath.exp($0 - m) }
+        let sum = VectorMath.sum(out, count: count)
+        VectorMath.map(out, out, count: count) { $0 / sum }
     }
 
     /// Pullback of one head's content weights through the softmax, β and the key's normalisation.

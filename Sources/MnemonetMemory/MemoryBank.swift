@@ -117,9 +117,19 @@ public final class NeuralMemoryBank {
         for i in 0..<n {
             let wi = ww[i]
             let row = m + i * w
-            for j in 0..<w {
+            var j = 0
+            while j + 8 <= w {
+                let mv = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+                let ev = UnsafeRawPointer(erase + j).loadUnaligned(as: SIMD8<Float>.self)
+                let vv = UnsafeRawPointer(vector + j).loadUnaligned(as: SIMD8<Float>.self)
+                let kept = mv * (1 - wi * ev)
+                UnsafeMutableRawPointer(row + j).storeBytes(of: kept + wi * vv, as: SIMD8<Float>.self)
+                j += 8
+            }
+            while j < w {
                 let kept = row[j] * (1 - wi * erase[j])
                 row[j] = kept + wi * vector[j]
+                j += 1
             }
             usage[i] = Float(0.99) * usage[i] + wi
         }

@@ -1,5 +1,6 @@
 import COpenBLAS
 import MnemonetBase
+import MnemonetEngine
 
 #if canImport(Glibc)
 import Glibc
@@ -79,6 +80,8 @@ public final class MemoryController {
         dOutputs = buf(b * i); dCombined = buf(b * layout.combinedCount); dHeads = buf(b * layout.readHeadCount)
         dGates = buf(b * 4 * h); dWeights = buf(n); scratch = buf(n); keyStage = buf((r + 1) * w)
         layout.initialize(parameters, rng: &rng)
+        // Batch-1 and batch-9 products are far slower multi-threaded (process-wide, like the engine's wrappers).
+        BLAS.setThreads(1)
     }
 
     deinit {
@@ -114,16 +117,13 @@ public final class MemoryController {
             let row = gt + b * g4
             let s = combined + (start + b) * cc
             let tc = tanhCell + (start + b) * h
-            for k in 0..<g4 { row[k] += p[l.bhh + k] }
-            for k in 0..<h {
-                let ig = Self.sigmoid(row[k]), fg = Self.sigmoid(row[h + k])
-                let gg = tanhf(row[2 * h + k]), og = Self.sigmoid(row[3 * h + k])
-                row[k] = ig; row[h + k] = fg; row[2 * h + k] = gg; row[3 * h + k] = og
-                let c = fg * 0 + ig * gg
-                let t = tanhf(c)
-                tc[k] = t
-                s[k] = og * t
-            }
+            VectorMath.zip(row, p + l.bhh, row, count: g4) { $0 + $1 }
+            VectorMath.sigmoid(row, row, count: 2 * h)                  // σ(i), σ(f)
+            VectorMath.tanh(row + 2 * h, row + 2 * h, count: h)         // tanh(g)
+            VectorMath.sigmoid(row + 3 * h, row + 3 * h, count: h)      // σ(o)
+            VectorMath.zip(row, row + 2 * h, tc, count: h) { $0 * $1 }  // c = σ(i) tanh(g)   (f ⊙ c₀ = 0)
+            VectorMath.tanh(tc, tc, count: h)
+            VectorMath.zip(row + 3 * h, tc, s, count: h) { $0 * $1 }    // s = σ(o) tanh(c)
         }
         let hd = heads + start * l.headCount
         for b in 0..<count { (hd + b * l.headCount).update(from: p + l.headB, count: l.headCount) }
@@ -143,10 +143,8 @@ public final class MemoryController {
         (keyStage + rw).update(from: hd + rw + r, count: w)
         for j in 0..<r { be[j] = Self.softplus(hd[rw + j]) }
         be[r] = Self.softplus(hd[rw + r + 3 * w])
-        for j in 0..<w {
-            writeVector[j] = tanhf(hd[rw + r + w + j])
-            eraseVector[j] = Self.sigmoid(hd[rw + r + 2 * w + j])
-        }
+        VectorMath.tanh(hd + rw + r + w, writeVector, count: w)
+        VectorMath.sigmoid(hd + rw + r + 2 * w, eraseVector, count: w)
         bank.normalizeMemory()
         let sim = recSimilarity + row * k * n, wts = recWeights + row * k * n
         ContentAddressing.weights(keys: keyStage, betas: be, count: k, normalizedMemory: bank.normalizedMemory,
