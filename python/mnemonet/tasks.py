@@ -16,7 +16,7 @@ def torch_randn(seed: int, count: int) -> np.ndarray:
     PyTorch's CPU generator is MT19937 (seeded like NumPy's legacy ``RandomState``); a float uniform keeps 24 bits of
     a 32-bit draw; normals come from Box–Muller on blocks of 16 (``u1 = 1 − U[j]``, ``u2 = U[j+8]``), the last block
     recomputed from fresh uniforms when ``count`` is not a multiple of 16. Uniforms are bit-exact; the normals match
-    PyTorch's vectorised (SLEEF) log/sin/cos to within 1 ulp (~80% bit-exact). Needs ``count >= 16``.
+    PyTorch's vectorised (SLEEF) log/sin/cos to within 4 ulp (~83% bit-exact). Needs ``count >= 16``.
     """
     if count < 16:
         raise InvalidArgumentError(f"torch_randn reproduces torch.randn for at least 16 values, got {count}")
