@@ -30,18 +30,12 @@ struct AdamScaledUpdateTests {
 
     @Test func gradientNormMatchesClipGradNorm() {
         var rng = Xoshiro256(seed: 4)
-        var bufs = [17, 64, 1000].map { n in (0..<n).map { _ in Float(rng.nextNormal()) } }
-        var copies = bufs
-        let fast = bufs[0].withUnsafeMutableBufferPointer { a in
-            bufs[1].withUnsafeMutableBufferPointer { b in
-                bufs[2].withUnsafeMutableBufferPointer { c in gradientNorm([a, b, c]) }
-            }
-        }
-        let reference = copies[0].withUnsafeMutableBufferPointer { a in
-            copies[1].withUnsafeMutableBufferPointer { b in
-                copies[2].withUnsafeMutableBufferPointer { c in clipGradNorm(gradients: [a, b, c], maxNorm: 1e9) }
-            }
-        }
+        let sizes = [17, 64, 1000]
+        let a = sizes.map { n in Tensor(shape: [n], values: (0..<n).map { _ in Float(rng.nextNormal()) }) }
+        let b = a.map { $0.copy() }
+        // The buffers are unsafe views: keep their tensors alive across the calls.
+        let fast = withExtendedLifetime(a) { gradientNorm(a.map { $0.buffer }) }
+        let reference = withExtendedLifetime(b) { clipGradNorm(gradients: b.map { $0.buffer }, maxNorm: 1e9) }
         #expect(abs(fast - reference) <= reference.ulp, "\(fast) vs \(reference)")
     }
 }
