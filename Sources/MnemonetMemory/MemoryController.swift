@@ -102,6 +102,54 @@ public final class MemoryController {
         return z / (z + 1)
     }
 
+
+    // MARK: Products (one row: BLAS level 2 or a plain outer product, which skip GEMM's packing)
+
+    /// C[m, n] = A[m, k] · B[n, k]ᵀ + β C  (A rows of stride `lda`, B row-major [n, k] of stride `ldb`).
+    @inline(__always)
+    func productTransposedB(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>,
+                            ldb: Int, beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 1 {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, b, Int32(ldb), a, 1, beta, c, 1)
+        } else {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda),
+                        b, Int32(ldb), beta, c, Int32(ldc))
+        }
+    }
+
+    /// C[m, n] = A[m, k] · B[k, n] + β C  (B row-major [k, n] of stride `ldb`).
+    @inline(__always)
+    func product(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                 beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 1 {
+            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), 1, b, Int32(ldb), a, 1, beta, c, 1)
+        } else {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda),
+                        b, Int32(ldb), beta, c, Int32(ldc))
+        }
+    }
+
+    /// G[n, k] = D[m, n]ᵀ · X[m, k] (overwritten): a weight gradient summed over m rows.
+    @inline(__always)
+    func weightGradient(m: Int, n: Int, k: Int, _ d: UnsafePointer<Float>, ldd: Int, _ x: UnsafePointer<Float>,
+                        ldx: Int, _ g: UnsafeMutablePointer<Float>) {
+        if m == 1 {
+            for i in 0..<n {
+                let di = d[i], row = g + i * k
+                var j = 0
+                while j + 8 <= k {
+                    let xv = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(row + j).storeBytes(of: di * xv, as: SIMD8<Float>.self)
+                    j += 8
+                }
+                while j < k { row[j] = di * x[j]; j += 1 }
+            }
+        } else {
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(n), Int32(k), Int32(m), 1, d, Int32(ldd),
+                        x, Int32(ldx), 0, g, Int32(k))
+        }
+    }
+
     // MARK: Forward
 
     /// LSTM step from a zero state and the head layer for rows `start..<start+count` (reads `inputs`):
@@ -111,8 +159,7 @@ public final class MemoryController {
         let l = layout, h = l.hiddenDim, i = l.inputDim, g4 = 4 * h, cc = l.combinedCount, p = parameters.baseAddress!
         let gt = gates + start * g4
         for b in 0..<count { (gt + b * g4).update(from: p + l.bih, count: g4) }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(g4), Int32(i), 1,
-                    inputs + start * i, Int32(i), p + l.wih, Int32(i), 1, gt, Int32(g4))
+        productTransposedB(m: count, n: g4, k: i, inputs + start * i, lda: i, p + l.wih, ldb: i, beta: 1, gt, ldc: g4)
         for b in 0..<count {
             let row = gt + b * g4
             let s = combined + (start + b) * cc
@@ -127,8 +174,8 @@ public final class MemoryController {
         }
         let hd = heads + start * l.headCount
         for b in 0..<count { (hd + b * l.headCount).update(from: p + l.headB, count: l.headCount) }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(l.headCount), Int32(h), 1,
-                    combined + start * cc, Int32(cc), p + l.headW, Int32(h), 1, hd, Int32(l.headCount))
+        productTransposedB(m: count, n: l.headCount, k: h, combined + start * cc, lda: cc, p + l.headW, ldb: h,
+                           beta: 1, hd, ldc: l.headCount)
     }
 
     /// Row `row`'s memory access, in the seed's order: read with R heads, then write (β = softplus, v = tanh,
@@ -165,8 +212,8 @@ public final class MemoryController {
         let l = layout, i = l.inputDim, cc = l.combinedCount, p = parameters.baseAddress!
         let o = outputs + start * i
         for b in 0..<count { (o + b * i).update(from: p + l.outB, count: i) }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(i), Int32(cc), 1,
-                    combined + start * cc, Int32(cc), p + l.outW, Int32(cc), 1, o, Int32(i))
+        productTransposedB(m: count, n: i, k: cc, combined + start * cc, lda: cc, p + l.outW, ldb: cc, beta: 1, o,
+                           ldc: i)
     }
 
     /// The whole seed forward for workspace row `row` (reads `inputs[row]`, writes `outputs[row]`).
@@ -200,11 +247,9 @@ public final class MemoryController {
             for j in 0..<i { dOutputs[b * i + j] = c * (outputs[b * i + j] - targets[b * i + j]) }
         }
         // Output layer: ∂W_out = dŷᵀ [s ; reads], ∂b_out = Σ dŷ, d[s ; reads] = dŷ W_out.
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(i), Int32(cc), Int32(count), 1,
-                    dOutputs, Int32(i), combined, Int32(cc), 0, gr + l.outW, Int32(cc))
+        weightGradient(m: count, n: i, k: cc, dOutputs, ldd: i, combined, ldx: cc, gr + l.outW)
         columnSums(dOutputs, rows: count, cols: i, into: gr + l.outB)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(cc), Int32(i), 1,
-                    dOutputs, Int32(i), p + l.outW, Int32(cc), 0, dCombined, Int32(cc))
+        product(m: count, n: cc, k: i, dOutputs, lda: i, p + l.outW, ldb: cc, beta: 0, dCombined, ldc: cc)
         // Reads → read weights → keys and strengths (content-addressing pullback against the recorded memory).
         for b in 0..<count {
             let mem = recMemory + b * n * w, den = recMemoryDen + b * n
@@ -223,11 +268,9 @@ public final class MemoryController {
             }
         }
         // Read heads: ∂W = dHeadsᵀ s, ∂b = Σ dHeads, ds += dHeads W.
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rh), Int32(h), Int32(count), 1,
-                    dHeads, Int32(rh), combined, Int32(cc), 0, gr + l.headW, Int32(h))
+        weightGradient(m: count, n: rh, k: h, dHeads, ldd: rh, combined, ldx: cc, gr + l.headW)
         columnSums(dHeads, rows: count, cols: rh, into: gr + l.headB)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(h), Int32(rh), 1,
-                    dHeads, Int32(rh), p + l.headW, Int32(h), 1, dCombined, Int32(cc))
+        product(m: count, n: h, k: rh, dHeads, lda: rh, p + l.headW, ldb: h, beta: 1, dCombined, ldc: cc)
         // LSTM from a zero state: s = o tanh(c), c = i g.
         for b in 0..<count {
             let gt = gates + b * g4, dg = dGates + b * g4, ds = dCombined + b * cc, tc = tanhCell + b * h
@@ -240,8 +283,7 @@ public final class MemoryController {
                 dg[3 * h + j] = ds[j] * t * og * (1 - og)
             }
         }
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(g4), Int32(i), Int32(count), 1,
-                    dGates, Int32(g4), inputs, Int32(i), 0, gr + l.wih, Int32(i))
+        weightGradient(m: count, n: g4, k: i, dGates, ldd: g4, inputs, ldx: i, gr + l.wih)
         columnSums(dGates, rows: count, cols: g4, into: gr + l.bih)
         (gr + l.bhh).update(from: gr + l.bih, count: g4)
     }
