@@ -49,21 +49,111 @@ public enum ContentAddressing {
         }
     }
 
-    /// Content weights of `count` keys against memory rows already normalised (`normalizedMemory` [N, W]):
+    /// One pass over the memory: `denominators[n] = max(‖M[n]‖, ε)` and `S[k][n] = ⟨k̂_k, M[n]⟩ / denominators[n]`
+    /// for `count` normalised keys k̂ [count, W] — the cosine similarities of `F.normalize(k) · F.normalize(M)ᵀ`
+    /// without materialising the normalised memory.
+    @inlinable
+    public static func similarities(
+        normalizedKeys: UnsafePointer<Float>, count: Int, memory: UnsafePointer<Float>, memorySize: Int, width: Int,
+        denominators: UnsafeMutablePointer<Float>, similarity: UnsafeMutablePointer<Float>
+    ) {
+        let n = memorySize
+        rowDots(memory, memory, rows: n, width: width, squares: true, into: denominators)
+        for i in 0..<n { denominators[i] = max(denominators[i].squareRoot(), epsilon) }
+        // S = K̂ Mᵀ (BLAS: runtime-dispatched AVX/FMA kernels), then each column divided by its row's denominator.
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(n), Int32(width), 1,
+                    normalizedKeys, Int32(width), memory, Int32(width), 0, similarity, Int32(n))
+        for k in 0..<count {
+            let sk = similarity + k * n
+            for i in 0..<n { sk[i] /= denominators[i] }
+        }
+    }
+
+    /// `out[i] = ⟨rows[i], v⟩` for `rows` rows [rows, width] (or `⟨rows[i], rows[i]⟩` when `squares`), four rows at
+    /// a time so that four independent accumulators hide the addition latency.
+    @inlinable
+    public static func rowDots(_ rows: UnsafePointer<Float>, _ v: UnsafePointer<Float>, rows count: Int, width: Int,
+                               squares: Bool, into out: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        var i = 0
+        while i + 4 <= count {
+            let r0 = rows + i * width, r1 = r0 + width, r2 = r1 + width, r3 = r2 + width
+            var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+            var j = 0
+            while j + 8 <= width {
+                let x0 = UnsafeRawPointer(r0 + j).loadUnaligned(as: V.self)
+                let x1 = UnsafeRawPointer(r1 + j).loadUnaligned(as: V.self)
+                let x2 = UnsafeRawPointer(r2 + j).loadUnaligned(as: V.self)
+                let x3 = UnsafeRawPointer(r3 + j).loadUnaligned(as: V.self)
+                if squares {
+                    a0 += x0 * x0; a1 += x1 * x1; a2 += x2 * x2; a3 += x3 * x3
+                } else {
+                    let y = UnsafeRawPointer(v + j).loadUnaligned(as: V.self)
+                    a0 += x0 * y; a1 += x1 * y; a2 += x2 * y; a3 += x3 * y
+                }
+                j += 8
+            }
+            var s0 = a0.sum(), s1 = a1.sum(), s2 = a2.sum(), s3 = a3.sum()
+            while j < width {
+                let y = squares ? 0 : v[j]
+                s0 += r0[j] * (squares ? r0[j] : y); s1 += r1[j] * (squares ? r1[j] : y)
+                s2 += r2[j] * (squares ? r2[j] : y); s3 += r3[j] * (squares ? r3[j] : y)
+                j += 1
+            }
+            out[i] = s0; out[i + 1] = s1; out[i + 2] = s2; out[i + 3] = s3
+            i += 4
+        }
+        while i < count {
+            let r = rows + i * width
+            out[i] = dot(r, squares ? r : v, width)
+            i += 1
+        }
+    }
+
+    /// ⟨a, b⟩ over `count` values (8 lanes, then the tail).
+    @inlinable @inline(__always)
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+        var s = SIMD8<Float>()
+        var j = 0
+        while j + 8 <= count {
+            s += UnsafeRawPointer(a + j).loadUnaligned(as: SIMD8<Float>.self)
+                * UnsafeRawPointer(b + j).loadUnaligned(as: SIMD8<Float>.self)
+            j += 8
+        }
+        var t = s.sum()
+        while j < count { t += a[j] * b[j]; j += 1 }
+        return t
+    }
+
+    /// `y += α x` over `count` values.
+    @inlinable @inline(__always)
+    public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
+        var j = 0
+        while j + 8 <= count {
+            let xv = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self)
+            let yv = UnsafeRawPointer(y + j).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(y + j).storeBytes(of: yv + alpha * xv, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < count { y[j] += alpha * x[j]; j += 1 }
+    }
+
+    /// Content weights of `count` keys [count, W] with strengths β [count] against the memory [N, W]:
     ///
-    ///     K̂ = normalize(keys)                          [K, W]   (→ normalizedKeys, keyDenominators [K])
-    ///     S = K̂ · M̂ᵀ                                   [K, N]   (→ similarity)
-    ///     weights[k] = softmax(β_k · S[k])              [K, N]
+    ///     k̂ = normalize(k)                       (→ normalizedKeys [count, W], keyDenominators [count])
+    ///     S[k][n] = ⟨k̂, M[n]⟩ / max(‖M[n]‖, ε)    (→ similarity [count, N], memoryDenominators [N])
+    ///     weights[k] = softmax(β_k S[k])          (→ weights [count, N])
     @inlinable
     public static func weights(
         keys: UnsafePointer<Float>, betas: UnsafePointer<Float>, count: Int,
-        normalizedMemory: UnsafePointer<Float>, memorySize: Int, width: Int,
+        memory: UnsafePointer<Float>, memorySize: Int, width: Int,
         normalizedKeys: UnsafeMutablePointer<Float>, keyDenominators: UnsafeMutablePointer<Float>,
+        memoryDenominators: UnsafeMutablePointer<Float>,
         similarity: UnsafeMutablePointer<Float>, weights: UnsafeMutablePointer<Float>
     ) {
         normalizeRows(keys, rows: count, width: width, into: normalizedKeys, denominators: keyDenominators)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(memorySize), Int32(width),
-                    1, normalizedKeys, Int32(width), normalizedMemory, Int32(width), 0, similarity, Int32(memorySize))
+        similarities(normalizedKeys: normalizedKeys, count: count, memory: memory, memorySize: memorySize, width: width,
+                     denominators: memoryDenominators, similarity: similarity)
         for k in 0..<count {
             softmax(scale: betas[k], similarity + k * memorySize, into: weights + k * memorySize, count: memorySize)
         }
@@ -79,43 +169,55 @@ public enum ContentAddressing {
         VectorMath.map(out, out, count: count) { $0 / sum }
     }
 
-    /// Pullback of one head's content weights through the softmax, β and the key's normalisation.
+    /// Pullback of `heads` read heads `r_h = C(M, k_h, β_h) · M` with respect to the keys and strengths, the memory
+    /// being a constant (the seed detaches it). With `dReads` = ∂L/∂r [heads, W] and what the forward stored
+    /// (w, S [heads, N], β, k̂ [heads, W], d_k = max(‖k‖, ε), the memory M [N, W] and its row denominators d_M):
     ///
-    /// Given `dWeights` = ∂L/∂w [N] and what the forward stored (w, S, β, k̂, d = max(‖k‖, ε)) and the memory
-    /// [N, W] with its row denominators (the memory is a constant: the seed detaches it):
+    ///     dw_h[n] = ⟨M[n], dr_h⟩
+    ///     dz = w ⊙ (dw − ⟨w, dw⟩)                    (softmax)
+    ///     ∂L/∂β_h = ⟨dz, S_h⟩,   dS = β_h dz
+    ///     dk̂_h = Σ_n dS[n] M[n] / d_M[n]
+    ///     ∂L/∂k_h = (dk̂ − k̂ ⟨k̂, dk̂⟩) / d_k   if ‖k‖ > ε,   dk̂ / ε otherwise (the clamp is flat)
     ///
-    ///     dz = w ⊙ (dw − ⟨w, dw⟩)          (softmax)
-    ///     ∂L/∂β = ⟨dz, S⟩,   dS = β · dz
-    ///     dk̂ = Σ_n dS[n] · M[n] / d_M[n]
-    ///     ∂L/∂k = (dk̂ − k̂ ⟨k̂, dk̂⟩) / d   if ‖k‖ > ε,   dk̂ / ε otherwise (the clamp is flat)
-    ///
-    /// `scratch` holds N values. Writes ∂L/∂k into `dKey` [W] and returns ∂L/∂β.
+    /// Two products with the memory for all heads. `scratch` holds heads · N values. Writes ∂L/∂k into `dKeys`
+    /// [heads, W] and ∂L/∂β into `dBetas` [heads].
     @inlinable
     public static func pullback(
-        dWeights: UnsafePointer<Float>, weights: UnsafePointer<Float>, similarity: UnsafePointer<Float>, beta: Float,
-        normalizedKey: UnsafePointer<Float>, keyDenominator: Float,
+        heads: Int, dReads: UnsafePointer<Float>, weights: UnsafePointer<Float>, similarity: UnsafePointer<Float>,
+        betas: UnsafePointer<Float>, normalizedKeys: UnsafePointer<Float>, keyDenominators: UnsafePointer<Float>,
         memory: UnsafePointer<Float>, memoryDenominators: UnsafePointer<Float>, memorySize: Int, width: Int,
-        dKey: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
-    ) -> Float {
-        var wdw: Float = 0
-        for n in 0..<memorySize { wdw += weights[n] * dWeights[n] }
-        var dBeta: Float = 0
-        for n in 0..<memorySize {
-            let dz = weights[n] * (dWeights[n] - wdw)
-            dBeta += dz * similarity[n]
-            scratch[n] = beta * dz / memoryDenominators[n]
+        dKeys: UnsafeMutablePointer<Float>, dBetas: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+    ) {
+        let n = memorySize, w = width
+        // dw = dR Mᵀ   ([heads, W] · [W, N]): dw_h[n] = ⟨M[n], dr_h⟩.
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(heads), Int32(n), Int32(w), 1, dReads, Int32(w),
+                    memory, Int32(w), 0, scratch, Int32(n))
+        // Softmax and β: scratch_h[n] ← β_h dz[n] / d_M[n].
+        for h in 0..<heads {
+            let wh = weights + h * n, sh = similarity + h * n, dw = scratch + h * n
+            var wdw: Float = 0
+            for i in 0..<n { wdw += wh[i] * dw[i] }
+            var dBeta: Float = 0
+            let beta = betas[h]
+            for i in 0..<n {
+                let dz = wh[i] * (dw[i] - wdw)
+                dBeta += dz * sh[i]
+                dw[i] = beta * dz / memoryDenominators[i]
+            }
+            dBetas[h] = dBeta
         }
-        // dk̂ = scratchᵀ · M   ([N] · [N, W] → [W])
-        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(memorySize), Int32(width), 1, memory, Int32(width),
-                    scratch, 1, 0, dKey, 1)
-        // d = max(‖k‖, ε): above ε, d = ‖k‖ and ∂k̂/∂k = (I − k̂k̂ᵀ)/d; at the clamp, ∂k̂/∂k = I/ε.
-        if keyDenominator > epsilon {
-            var kd: Float = 0
-            for j in 0..<width { kd += normalizedKey[j] * dKey[j] }
-            for j in 0..<width { dKey[j] = (dKey[j] - normalizedKey[j] * kd) / keyDenominator }
-        } else {
-            for j in 0..<width { dKey[j] /= keyDenominator }
+        // dK̂ = scratch M   ([heads, N] · [N, W]): dk̂_h = Σ_n scratch_h[n] M[n].
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(heads), Int32(w), Int32(n), 1, scratch, Int32(n),
+                    memory, Int32(w), 0, dKeys, Int32(w))
+        // Through the key's normalisation.
+        for h in 0..<heads {
+            let dk = dKeys + h * w, kh = normalizedKeys + h * w, d = keyDenominators[h]
+            if d > epsilon {
+                let kd = dot(kh, dk, w)
+                for j in 0..<w { dk[j] = (dk[j] - kh[j] * kd) / d }
+            } else {
+                for j in 0..<w { dk[j] /= d }
+            }
         }
-        return dBeta
     }
 }

@@ -16,8 +16,7 @@ public final class NeuralMemoryBank {
     /// u, [N].
     public let usage: UnsafeMutableBufferPointer<Float>
 
-    // Scratch of one access: normalised memory [N, W] and its row denominators [N]; K = R + 1 keys.
-    @usableFromInline let normalizedMemory: UnsafeMutablePointer<Float>
+    // Scratch of one access: the memory's row denominators [N]; K = R + 1 keys.
     @usableFromInline let memoryDenominators: UnsafeMutablePointer<Float>
     @usableFromInline let normalizedKeys: UnsafeMutablePointer<Float>
     @usableFromInline let keyDenominators: UnsafeMutablePointer<Float>
@@ -33,7 +32,6 @@ public final class NeuralMemoryBank {
         let n = config.memorySize, w = config.memoryDim, k = config.numReadHeads + 1
         memory = .allocate(capacity: n * w)
         usage = .allocate(capacity: n)
-        normalizedMemory = .allocate(capacity: n * w)
         memoryDenominators = .allocate(capacity: n)
         normalizedKeys = .allocate(capacity: k * w)
         keyDenominators = .allocate(capacity: k)
@@ -45,7 +43,7 @@ public final class NeuralMemoryBank {
     }
 
     deinit {
-        memory.deallocate(); usage.deallocate(); normalizedMemory.deallocate(); memoryDenominators.deallocate()
+        memory.deallocate(); usage.deallocate(); memoryDenominators.deallocate()
         normalizedKeys.deallocate(); keyDenominators.deallocate(); similarity.deallocate(); weights.deallocate()
         keys.deallocate(); betas.deallocate()
     }
@@ -64,59 +62,63 @@ public final class NeuralMemoryBank {
         _ = usage.update(fromContentsOf: u)
     }
 
-    /// Normalises the rows of M into the scratch M̂ (once per access; reads do not change M).
-    @inlinable
-    func normalizeMemory() {
-        ContentAddressing.normalizeRows(memory.baseAddress!, rows: config.memorySize, width: config.memoryDim,
-                                        into: normalizedMemory, denominators: memoryDenominators)
-    }
-
     /// The seed's `content_addressing(key, beta)` for `count` keys [count, W] and strengths [count]:
     /// writes weights [count, N]. Does not change the memory.
     public func contentAddressing(keys k: UnsafePointer<Float>, betas b: UnsafePointer<Float>, count: Int,
                                   into out: UnsafeMutablePointer<Float>) {
-        normalizeMemory()
         let n = config.memorySize, w = config.memoryDim
         let nk = UnsafeMutablePointer<Float>.allocate(capacity: count * w)
         let kd = UnsafeMutablePointer<Float>.allocate(capacity: count)
         let sim = UnsafeMutablePointer<Float>.allocate(capacity: count * n)
         defer { nk.deallocate(); kd.deallocate(); sim.deallocate() }
-        ContentAddressing.weights(keys: k, betas: b, count: count, normalizedMemory: normalizedMemory, memorySize: n,
-                                  width: w, normalizedKeys: nk, keyDenominators: kd, similarity: sim, weights: out)
+        ContentAddressing.weights(keys: k, betas: b, count: count, memory: memory.baseAddress!, memorySize: n,
+                                  width: w, normalizedKeys: nk, keyDenominators: kd,
+                                  memoryDenominators: memoryDenominators, similarity: sim, weights: out)
     }
 
     /// The seed's `read(read_keys, read_strengths)`: keys [R, W], strengths [R] → reads [R·W] (head-major).
     public func read(keys k: UnsafePointer<Float>, strengths b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
         let r = config.numReadHeads, n = config.memorySize, w = config.memoryDim
-        normalizeMemory()
-        ContentAddressing.weights(keys: k, betas: b, count: r, normalizedMemory: normalizedMemory, memorySize: n,
-                                  width: w, normalizedKeys: normalizedKeys, keyDenominators: keyDenominators,
-                                  similarity: similarity, weights: weights)
+        ContentAddressing.weights(keys: k, betas: b, count: r, memory: memory.baseAddress!, memorySize: n, width: w,
+                                  normalizedKeys: normalizedKeys, keyDenominators: keyDenominators,
+                                  memoryDenominators: memoryDenominators, similarity: similarity, weights: weights)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(r), Int32(w), Int32(n), 1, weights, Int32(n),
                     memory.baseAddress!, Int32(w), 0, out, Int32(w))
     }
 
     /// The seed's `write(write_key, write_vector, erase_vector, write_strength)`: key, vector, erase [W], strength β.
     public func write(key: UnsafePointer<Float>, vector: UnsafePointer<Float>, erase: UnsafePointer<Float>, strength: Float) {
-        normalizeMemory()
         var beta = strength
         let n = config.memorySize, w = config.memoryDim
-        ContentAddressing.weights(keys: key, betas: &beta, count: 1, normalizedMemory: normalizedMemory, memorySize: n,
+        ContentAddressing.weights(keys: key, betas: &beta, count: 1, memory: memory.baseAddress!, memorySize: n,
                                   width: w, normalizedKeys: normalizedKeys, keyDenominators: keyDenominators,
-                                  similarity: similarity, weights: weights)
-        applyWrite(weights: weights, vector: vector, erase: erase)
+                                  memoryDenominators: memoryDenominators, similarity: similarity, weights: weights)
+        readThenWrite(heads: 0, readWeights: weights, reads: weights, writeWeights: weights, vector: vector,
+                      erase: erase, snapshot: nil)
     }
 
-    /// Erase then add with write weights w [N], then the usage update (the seed's arithmetic, step by step):
+    /// One controller step's memory traffic: the reads (one GEMM on the memory before the write), then one pass that
+    /// writes every row:
     ///
-    ///     M[n, j] ← M[n, j] · (1 − w[n] e[j]);   M[n, j] ← M[n, j] + w[n] v[j];   u[n] ← 0.99 u[n] + w[n]
+    ///     reads[h] = Σ_n w_h[n] M[n]                    (the R read heads, on the memory before the write)
+    ///     snapshot ← M                                  (when given: what the pullback needs)
+    ///     M[n] ← M[n] ⊙ (1 − w[n] e);  M[n] ← M[n] + w[n] v;  u[n] ← 0.99 u[n] + w[n]
+    ///
+    /// `readWeights` [heads, N], `reads` [heads, W], `writeWeights` [N], `vector`, `erase` [W].
     @inlinable
-    func applyWrite(weights ww: UnsafePointer<Float>, vector: UnsafePointer<Float>, erase: UnsafePointer<Float>) {
+    public func readThenWrite(heads: Int, readWeights: UnsafePointer<Float>, reads: UnsafeMutablePointer<Float>,
+                              writeWeights ww: UnsafePointer<Float>, vector: UnsafePointer<Float>,
+                              erase: UnsafePointer<Float>, snapshot: UnsafeMutablePointer<Float>?) {
         let n = config.memorySize, w = config.memoryDim
         let m = memory.baseAddress!
+        if heads > 0 {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(heads), Int32(w), Int32(n), 1, readWeights,
+                        Int32(n), m, Int32(w), 0, reads, Int32(w))
+        }
+        if let snapshot { snapshot.update(from: m, count: n * w) }
         for i in 0..<n {
-            let wi = ww[i]
             let row = m + i * w
+            let wi = ww[i]
             var j = 0
             while j + 8 <= w {
                 let mv = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)

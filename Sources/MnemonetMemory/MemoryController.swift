@@ -51,8 +51,7 @@ public final class MemoryController {
     let dCombined: UnsafeMutablePointer<Float>           // [B, H + RW]
     let dHeads: UnsafeMutablePointer<Float>              // [B, RW + R]
     let dGates: UnsafeMutablePointer<Float>              // [B, 4H]
-    let dWeights: UnsafeMutablePointer<Float>            // [N]
-    let scratch: UnsafeMutablePointer<Float>             // [N]
+    let scratch: UnsafeMutablePointer<Float>             // [R, N]
     let keyStage: UnsafeMutablePointer<Float>            // [R + 1, W]
 
     /// A controller with PyTorch's default initialisation drawn from `rng`, able to batch `capacity` rows.
@@ -78,7 +77,7 @@ public final class MemoryController {
         recMemory = buf(b * n * w); recMemoryDen = buf(b * n); recKeys = buf(b * (r + 1) * w)
         recKeyDen = buf(b * (r + 1)); recSimilarity = buf(b * (r + 1) * n); recWeights = buf(b * (r + 1) * n)
         dOutputs = buf(b * i); dCombined = buf(b * layout.combinedCount); dHeads = buf(b * layout.readHeadCount)
-        dGates = buf(b * 4 * h); dWeights = buf(n); scratch = buf(n); keyStage = buf((r + 1) * w)
+        dGates = buf(b * 4 * h); scratch = buf(r * n); keyStage = buf((r + 1) * w)
         layout.initialize(parameters, rng: &rng)
         // Batch-1 and batch-9 products are far slower multi-threaded (process-wide, like the engine's wrappers).
         BLAS.setThreads(1)
@@ -87,7 +86,7 @@ public final class MemoryController {
     deinit {
         for p in [inputs, targets, outputs, gates, tanhCell, combined, heads, betas, writeVector, eraseVector,
                   recMemory, recMemoryDen, recKeys, recKeyDen, recSimilarity, recWeights, dOutputs, dCombined, dHeads,
-                  dGates, dWeights, scratch, keyStage] { p.deallocate() }
+                  dGates, scratch, keyStage] { p.deallocate() }
         parameters.deallocate()
         gradients.deallocate()
     }
@@ -192,19 +191,15 @@ public final class MemoryController {
         be[r] = Self.softplus(hd[rw + r + 3 * w])
         VectorMath.tanh(hd + rw + r + w, writeVector, count: w)
         VectorMath.sigmoid(hd + rw + r + 2 * w, eraseVector, count: w)
-        bank.normalizeMemory()
         let sim = recSimilarity + row * k * n, wts = recWeights + row * k * n
-        ContentAddressing.weights(keys: keyStage, betas: be, count: k, normalizedMemory: bank.normalizedMemory,
-                                  memorySize: n, width: w, normalizedKeys: recKeys + row * k * w,
-                                  keyDenominators: recKeyDen + row * k, similarity: sim, weights: wts)
         let m = bank.memory.baseAddress!
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(r), Int32(w), Int32(n), 1, wts, Int32(n),
-                    m, Int32(w), 0, combined + row * l.combinedCount + l.hiddenDim, Int32(w))
-        if record {
-            (recMemory + row * n * w).update(from: m, count: n * w)
-            (recMemoryDen + row * n).update(from: bank.memoryDenominators, count: n)
-        }
-        bank.applyWrite(weights: wts + r * n, vector: writeVector, erase: eraseVector)
+        let den = record ? recMemoryDen + row * n : bank.memoryDenominators
+        ContentAddressing.weights(keys: keyStage, betas: be, count: k, memory: m, memorySize: n, width: w,
+                                  normalizedKeys: recKeys + row * k * w, keyDenominators: recKeyDen + row * k,
+                                  memoryDenominators: den, similarity: sim, weights: wts)
+        bank.readThenWrite(heads: r, readWeights: wts, reads: combined + row * l.combinedCount + l.hiddenDim,
+                           writeWeights: wts + r * n, vector: writeVector, erase: eraseVector,
+                           snapshot: record ? recMemory + row * n * w : nil)
     }
 
     /// Output layer for rows `start..<start+count`: ŷ = W_out [s ; reads] + b_out.
@@ -252,20 +247,14 @@ public final class MemoryController {
         product(m: count, n: cc, k: i, dOutputs, lda: i, p + l.outW, ldb: cc, beta: 0, dCombined, ldc: cc)
         // Reads → read weights → keys and strengths (content-addressing pullback against the recorded memory).
         for b in 0..<count {
-            let mem = recMemory + b * n * w, den = recMemoryDen + b * n
             let hd = heads + b * l.headCount
-            for j in 0..<r {
-                let dRead = dCombined + b * cc + h + j * w
-                // ∂L/∂w[n] = ⟨M[n], dRead⟩
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(w), 1, mem, Int32(w), dRead, 1, 0, dWeights, 1)
-                let dBeta = ContentAddressing.pullback(
-                    dWeights: dWeights, weights: recWeights + (b * k + j) * n,
-                    similarity: recSimilarity + (b * k + j) * n, beta: betas[b * k + j],
-                    normalizedKey: recKeys + (b * k + j) * w, keyDenominator: recKeyDen[b * k + j],
-                    memory: mem, memoryDenominators: den, memorySize: n, width: w,
-                    dKey: dHeads + b * rh + j * w, scratch: scratch)
-                dHeads[b * rh + rw + j] = dBeta * Self.softplusDerivative(hd[rw + j])
-            }
+            ContentAddressing.pullback(
+                heads: r, dReads: dCombined + b * cc + h, weights: recWeights + b * k * n,
+                similarity: recSimilarity + b * k * n, betas: betas + b * k, normalizedKeys: recKeys + b * k * w,
+                keyDenominators: recKeyDen + b * k, memory: recMemory + b * n * w,
+                memoryDenominators: recMemoryDen + b * n, memorySize: n, width: w,
+                dKeys: dHeads + b * rh, dBetas: dHeads + b * rh + rw, scratch: scratch)
+            for j in 0..<r { dHeads[b * rh + rw + j] *= Self.softplusDerivative(hd[rw + j]) }
         }
         // Read heads: ∂W = dHeadsᵀ s, ∂b = Σ dHeads, ds += dHeads W.
         weightGradient(m: count, n: rh, k: h, dHeads, ldd: rh, combined, ldx: cc, gr + l.headW)
