@@ -105,7 +105,7 @@ func apply(_ f: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
 @Suite struct BLASTests {
     @Test func gemmAllTransposesMatchNaive() {
         var rng = Xoshiro256Shim(seed: 1)
-        for (m, n, k) in [(5, 7, 3), (1, 7, 3), (5, 1, 3), (1, 1, 4)] {
+        for (m, n, k) in [(5, 7, 3), (1, 7, 3), (5, 1, 3), (1, 1, 4), (4, 6, 1), (1, 5, 1)] {
         for tA in [false, true] {
             for tB in [false, true] {
                 let a = (0..<(m * k)).map { _ in rng.next() }, b = (0..<(k * n)).map { _ in rng.next() }

@@ -47,6 +47,17 @@ public enum BLAS {
                         alpha, a, Int32(lda), b, Int32(transB ? 1 : ldb), beta, c, Int32(ldc))
             return
         }
+        if k == 1 {
+            // An outer product: C = α·a·bᵀ + β·C.
+            if beta == 0 {
+                for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
+            } else if beta != 1 {
+                for i in 0..<m { VectorMath.scale(beta, c + i * ldc, count: n) }
+            }
+            cblas_sger(CblasRowMajor, Int32(m), Int32(n), alpha, a, Int32(transA ? 1 : lda), b, Int32(transB ? ldb : 1),
+                       c, Int32(ldc))
+            return
+        }
         cblas_sgemm(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
