@@ -24,7 +24,7 @@ public func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, trans
                   a.value.pointer + i * ar * ac, lda: ac, b.value.pointer + i * br * bc, ldb: bc,
                   out.pointer + i * m * n, ldc: n)
     }
-    return Variable.make(out, [a, b]) { g, _ in
+    return Variable.make(out, a, b, pullback: { g, _ in
         switch (transposeA, transposeB) {
         case (false, false):
             if a.needsGradient { accumulate(into: a, matmul(g, b, transposeB: true)) }
@@ -39,7 +39,7 @@ public func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, trans
             if a.needsGradient { accumulate(into: a, matmul(b, g, transposeA: true, transposeB: true)) }
             if b.needsGradient { accumulate(into: b, matmul(g, a, transposeA: true, transposeB: true)) }
         }
-    }
+    })
 }
 
 /// The outer product u·vᵀ of vectors u [m] and v [n] → [m, n] (`torch.outer`).

@@ -4,9 +4,9 @@ extension Variable {
     /// Σ of all elements → rank 0.
     public func sum() -> Variable {
         let x = self
-        return Variable.make(Tensor(scalar: VectorMath.sum(value.pointer, count: count)), [x]) { g, _ in
+        return Variable.make(Tensor(scalar: VectorMath.sum(value.pointer, count: count)), x, pullback: { g, _ in
             accumulate(into: x, g.expand(to: x.shape))
-        }
+        })
     }
 
     /// Σ over `axes` (negative axes count from the end); the reduced dimensions are kept with size 1 when `keepDims`.

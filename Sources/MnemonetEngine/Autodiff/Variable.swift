@@ -89,6 +89,21 @@ public final class Variable {
         shouldRecord(inputs) ? Variable(value: value, inputs: inputs, pullback: pullback) : Variable(value)
     }
 
+    /// A pullback: `(g, y)` → contributions to the inputs' gradients via `accumulate(into:_:)`.
+    public typealias Pullback = (_ g: Variable, _ y: Variable) -> Void
+
+    /// `make` for a unary op; the pullback closure (and the inputs array) are only allocated when recording.
+    @inlinable @inline(__always)
+    public static func make(_ value: Tensor, _ a: Variable, pullback: @autoclosure () -> Pullback) -> Variable {
+        shouldRecord(a) ? Variable(value: value, inputs: [a], pullback: pullback()) : Variable(value)
+    }
+
+    /// `make` for a binary op; the pullback closure (and the inputs array) are only allocated when recording.
+    @inlinable @inline(__always)
+    public static func make(_ value: Tensor, _ a: Variable, _ b: Variable, pullback: @autoclosure () -> Pullback) -> Variable {
+        shouldRecord(a, b) ? Variable(value: value, inputs: [a, b], pullback: pullback()) : Variable(value)
+    }
+
     /// During a backward pass: whether this input's gradient is wanted (it requires grad and leads to a target).
     @inlinable public var needsGradient: Bool { _needed }
 }

@@ -1,6 +1,7 @@
 import MnemonetBase
 
-/// A dense, row-major Float32 tensor: a shape and a contiguous buffer of `count` values that the tensor owns.
+/// A dense, row-major Float32 tensor: a shape and a contiguous (16-byte-aligned) buffer of `count` values that the
+/// tensor owns.
 ///
 /// `Tensor` is the engine's storage type. It is a final class (reference semantics, no copy-on-write): kernels,
 /// optimizers and hand-fused code read and write `pointer` / `buffer` directly. Element `[i0, i1, …, ik]` lives at
@@ -27,9 +28,8 @@ public final class Tensor {
         }
         self.shape = shape
         self.count = n
-        // 64-byte alignment: whole cache lines and aligned SIMD loads for every tensor.
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(n, 1) * MemoryLayout<Float>.stride, alignment: 64)
-        self.pointer = raw.bindMemory(to: Float.self, capacity: max(n, 1))
+        // malloc's 16-byte alignment (an over-aligned allocation costs a slower allocator path per op).
+        self.pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
     }
 
     /// A tensor of `shape` filled with `value`.
@@ -56,7 +56,7 @@ public final class Tensor {
         pointer.update(from: source, count: count)
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    deinit { pointer.deallocate() }
 
     /// The values as a mutable buffer (for kernels and hand-fused code).
     @inlinable public var buffer: UnsafeMutableBufferPointer<Float> {
