@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import MnemonetBase
 
 /// A sum-tree with a parallel min-tree over `capacity` non-negative leaf values (Schaul et al. 2016, Appendix B.2.1).
@@ -34,15 +37,22 @@ public final class SumTree {
         var l = 1
         while l < capacity { l <<= 1 }
         leafCount = l
-        sums = .allocate(capacity: 2 * l)
+        guard let s = LargeAllocation.allocate(bytes: 2 * l * 8) else {
+            throw .invalidArgument("cannot allocate a sum-tree of \(capacity) leaves")
+        }
+        guard let m = LargeAllocation.allocate(bytes: 2 * l * 8) else {
+            free(s)
+            throw .invalidArgument("cannot allocate a min-tree of \(capacity) leaves")
+        }
+        sums = s.bindMemory(to: Double.self, capacity: 2 * l)
         sums.initialize(repeating: 0, count: 2 * l)
-        mins = .allocate(capacity: 2 * l)
+        mins = m.bindMemory(to: Double.self, capacity: 2 * l)
         mins.initialize(repeating: .infinity, count: 2 * l)
     }
 
     deinit {
-        sums.deallocate()
-        mins.deallocate()
+        free(sums)
+        free(mins)
     }
 
     /// `Σ_k v_k`, the root of the sum-tree.
@@ -140,12 +150,9 @@ public final class SumTree {
         var node = 1
         while node < leafCount {
             let left = sums[2 * node]
-            if u >= left && sums[2 * node + 1] > 0 {
-                u -= left
-                node = 2 * node + 1
-            } else {
-                node = 2 * node
-            }
+            let right = Int(truncatingIfNeeded: (u >= left ? 1 : 0) & (sums[2 * node + 1] > 0 ? 1 : 0))
+            u -= left * Double(right)  // branch-free: the direction is a coin flip, a branch would mispredict
+            node = 2 * node + right
         }
         return node - leafCount
     }
@@ -161,12 +168,9 @@ public final class SumTree {
                 let node = leaves[j]
                 let left = sums[2 * node]
                 let u = prefixes[j]
-                if u >= left && sums[2 * node + 1] > 0 {
-                    prefixes[j] = u - left
-                    leaves[j] = 2 * node + 1
-                } else {
-                    leaves[j] = 2 * node
-                }
+                let right = Int(truncatingIfNeeded: (u >= left ? 1 : 0) & (sums[2 * node + 1] > 0 ? 1 : 0))
+                prefixes[j] = u - left * Double(right)
+                leaves[j] = 2 * node + right
             }
             level >>= 1
         }

@@ -16,6 +16,7 @@ from ._native import (  # noqa: F401  (re-exported)
     InvalidStateError,
     MnemonetError,
 )
+from .replay import ExperienceReplay, PrioritizedReplay, ReservoirReplay  # noqa: E402
 
 from .memory import MemoryConfig, MemoryController, NeuralMemoryBank  # noqa: E402
 from .agent import ContinualLearningAgent  # noqa: E402
@@ -37,4 +38,7 @@ __all__ = [
     "MemoryController",
     "ContinualLearningAgent",
     "create_task_data",
+    "PrioritizedReplay",
+    "ExperienceReplay",
+    "ReservoirReplay",
 ]

@@ -11,6 +11,7 @@ static const mn_register_fn mn_registrations[] = {
     mn_register_memory,
     mn_register_agent,
     mn_register_engine,
+    mn_register_replay,
     NULL, /* keep last */
 };
 

@@ -1,0 +1,169 @@
+"""Prioritized replay: mnemonet.PrioritizedReplay vs cpprb.PrioritizedReplayBuffer, in the same run.
+
+Like for like: fields x and y of 64 float32 each, alpha=0.6, beta=0.4, eps=1e-4 (cpprb's default), proportional
+prioritisation, stratified sampling (cpprb's only mode), batches of 1024 for add and 256 for sample. Both are
+single-threaded. Measures
+
+  create+fill    seconds to construct the buffer and fill it to capacity (batches of 1024 with priorities): cpprb
+                 touches all its memory in the constructor, mnemonet on first write, so this is the fair "first" cost;
+  add            ns per item, adding batches of 1024 items (with priorities) into the full buffer (steady state,
+                 wrapping around; at least 262,144 items);
+  sample+update  µs per sample(256, beta) followed by update_priorities(indices, new priorities), on a full buffer.
+
+Usage:  python bench/bench_replay.py [--sizes 10000 1000000] [--repeats 5] [--json bench/results/replay.json]
+cpprb is optional: without it only mnemonet is measured (and no ratio is printed).
+"""
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+import mnemonet  # noqa: E402
+
+try:
+    import cpprb  # noqa: E402
+except ImportError:  # pragma: no cover - optional
+    cpprb = None
+
+ALPHA, BETA, EPS = 0.6, 0.4, 1e-4
+
+
+def _version(dist):
+    try:
+        from importlib.metadata import version
+        return version(dist)
+    except Exception:  # pragma: no cover
+        return None
+DIM, ADD_BATCH, SAMPLE_BATCH = 64, 1024, 256
+
+
+class Mnemonet:
+    name = "mnemonet"
+
+    def __init__(self, size):
+        self.buf = mnemonet.PrioritizedReplay(size, {"x": (DIM,), "y": (DIM,)}, alpha=ALPHA, eps=EPS, seed=0)
+
+    def add(self, x, y, p):
+        self.buf.add(x=x, y=y, priority=p)
+
+    def sample_update(self, new_p):
+        s = self.buf.sample(SAMPLE_BATCH, BETA)
+        self.buf.update_priorities(s["indices"], new_p)
+        return s
+
+
+class Cpprb:
+    name = "cpprb"
+
+    def __init__(self, size):
+        self.buf = cpprb.PrioritizedReplayBuffer(size, {"x": {"shape": DIM}, "y": {"shape": DIM}}, alpha=ALPHA, eps=EPS)
+
+    def add(self, x, y, p):
+        self.buf.add(x=x, y=y, priorities=p)
+
+    def sample_update(self, new_p):
+        s = self.buf.sample(SAMPLE_BATCH, beta=BETA)
+        self.buf.update_priorities(s["indexes"], new_p)
+        return s
+
+
+def _prime_memory(nbytes):
+    """Touches and frees `nbytes` (NumPy advises huge pages for large arrays): each implementation then starts its
+    first fill with the same supply of free (huge) pages, instead of the second one inheriting what the first freed."""
+    block = np.ones(nbytes, dtype=np.uint8)
+    del block
+
+
+def bench_one(impl_cls, size, repeats, rng):
+    x = rng.standard_normal((ADD_BATCH, DIM), dtype=np.float32)
+    y = rng.standard_normal((ADD_BATCH, DIM), dtype=np.float32)
+    fill_batches = -(-size // ADD_BATCH)
+    steady_batches = -(-max(size, 262_144) // ADD_BATCH)
+    prios = rng.random((fill_batches + steady_batches, ADD_BATCH)) + 0.01
+    gc.collect()
+    _prime_memory(size * 2 * DIM * 4 * 2)
+    # 1. construction + first fill (cpprb touches its memory in the constructor, mnemonet on first write).
+    t0 = time.perf_counter()
+    impl = impl_cls(size)
+    for b in range(fill_batches):
+        impl.add(x, y, prios[b])
+    create_fill_s = time.perf_counter() - t0
+    # 2. steady-state adds into the full (wrapping) buffer.
+    add_ns = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for b in range(steady_batches):
+            impl.add(x, y, prios[fill_batches + b])
+        add_ns.append((time.perf_counter() - t0) / (steady_batches * ADD_BATCH) * 1e9)
+    # 3. sample + update on the full buffer.
+    iters = 2000
+    new_p = rng.random((iters, SAMPLE_BATCH)) + 0.01
+    for i in range(100):  # warm-up
+        impl.sample_update(new_p[i])
+    su_us = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for i in range(iters):
+            impl.sample_update(new_p[i])
+        su_us.append((time.perf_counter() - t0) / iters * 1e6)
+    del impl
+    gc.collect()
+    return {"create_fill_s": create_fill_s, "add_ns_per_item": statistics.median(add_ns),
+            "sample_update_us": statistics.median(su_us), "add_ns_all": add_ns, "sample_update_us_all": su_us}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--json", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "replay.json"))
+    args = ap.parse_args(argv)
+
+    impls = [Mnemonet] + ([Cpprb] if cpprb is not None else [])
+    if cpprb is None:
+        print("cpprb is not installed: measuring mnemonet only (pip install cpprb for the comparison)")
+    rng = np.random.default_rng(0)
+    results = {"config": {"alpha": ALPHA, "beta": BETA, "eps": EPS, "fields": {"x": [DIM], "y": [DIM]},
+                          "dtype": "float32", "add_batch": ADD_BATCH, "sample_batch": SAMPLE_BATCH,
+                          "repeats": args.repeats},
+               "machine": {"python": sys.version.split()[0], "numpy": np.__version__, "platform": platform.platform(),
+                           "cpu_count": os.cpu_count(), "cpprb": _version("cpprb") if cpprb else None},
+               "sizes": {}}
+    for size in args.sizes:
+        row = {}
+        for impl in impls:
+            row[impl.name] = bench_one(impl, size, args.repeats, rng)
+        if "cpprb" in row:
+            row["ratio_create_fill"] = row["cpprb"]["create_fill_s"] / row["mnemonet"]["create_fill_s"]
+            row["ratio_add"] = row["cpprb"]["add_ns_per_item"] / row["mnemonet"]["add_ns_per_item"]
+            row["ratio_sample_update"] = row["cpprb"]["sample_update_us"] / row["mnemonet"]["sample_update_us"]
+        results["sizes"][str(size)] = row
+
+    print(f"\nPrioritized replay, x and y of {DIM} float32, alpha={ALPHA}, beta={BETA}, eps={EPS} (median of runs)")
+    head = f"{'items':>9} | {'impl':>8} | {'create+fill s':>13} | {'add ns/item':>11} | {'sample(256)+update µs':>21}"
+    print(head)
+    print("-" * len(head))
+    for size, row in results["sizes"].items():
+        for impl in impls:
+            r = row[impl.name]
+            print(f"{int(size):>9,} | {impl.name:>8} | {r['create_fill_s']:>13.3f} | {r['add_ns_per_item']:>11.1f} | "
+                  f"{r['sample_update_us']:>21.1f}")
+        if "ratio_add" in row:
+            print(f"{'':>9} | {'speedup':>8} | {row['ratio_create_fill']:>12.1f}x | {row['ratio_add']:>10.1f}x | "
+                  f"{row['ratio_sample_update']:>20.1f}x")
+    os.makedirs(os.path.dirname(args.json), exist_ok=True)
+    with open(args.json, "w") as f:
+        json.dump(results, f, indent=2)
+    print(f"\nwrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
