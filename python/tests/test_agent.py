@@ -302,3 +302,33 @@ def test_corrupt_truncated_and_missing_checkpoints(tmp_path):
     with pytest.raises(mnemonet.CheckpointIOError):
         ContinualLearningAgent.load(tmp_path / "missing.ckpt")
     assert not [p for p in os.listdir(tmp_path) if ".tmp-" in p]  # atomic write left no temporary file
+
+
+# ---- the demo ---------------------------------------------------------------------------------------------------
+
+
+def test_demo_prints_table_and_writes_figure(tmp_path):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "mnemonet.demo", "--epochs", "2", "--no-progress"],
+                         capture_output=True, text=True, check=True, cwd=tmp_path, timeout=120).stdout
+    assert "Test error (MSE) with replay" in out and "Test error (MSE) without replay" in out
+    assert "Forgetting (task 1" in out and "Task 4: Error" in out
+    assert (tmp_path / "neural_memory_results.png").stat().st_size > 10_000
+
+
+def test_plot_helpers_work_alone(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from mnemonet.plots import plot_memory, plot_results, plot_task_errors
+    import matplotlib.pyplot as plt
+
+    plot_memory(np.random.default_rng(0).normal(size=(8, 4)))
+    plt.close("all")
+    plot_task_errors({"a": [0.1, 0.01, 0.02]})
+    plt.close("all")
+    fig = plot_results(np.zeros((8, 4)), [[0.1], [0.2, 0.01]], [[0.1], [0.5, 0.02]], path=str(tmp_path / "r.png"))
+    assert len(fig.axes) >= 2 and (tmp_path / "r.png").exists()
+    plt.close("all")
