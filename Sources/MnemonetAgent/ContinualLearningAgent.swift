@@ -17,7 +17,8 @@ import MnemonetReplay
 /// by `w_j = (N P(j))^−0.4 / max`. The replayed forwards run in order (each writes the memory the next reads), but
 /// their LSTM, heads and output layers are batched into GEMMs, as are all nine pullbacks.
 ///
-/// All buffers are allocated at construction: a step allocates nothing (beyond the replay buffer's argument arrays).
+/// All buffers are allocated at construction: the agent's own code allocates nothing per step (the replay buffer's
+/// `sample` still maps its field array once per call).
 public final class ContinualLearningAgent {
     /// Number of stored items above which replay starts (`len(buffer) > 16`).
     public static let replayThreshold = 16
@@ -48,6 +49,7 @@ public final class ContinualLearningAgent {
     let trainableGradients: [UnsafeMutableBufferPointer<Float>]
     let clipGradients: [UnsafeMutableBufferPointer<Float>]
     let replayFields: [UnsafeMutableBufferPointer<Float>]
+    let pushFields: [UnsafeBufferPointer<Float>]
     let replayIndices: UnsafeMutableBufferPointer<Int64>
     let replayWeights: UnsafeMutableBufferPointer<Float>
     let scales: UnsafeMutablePointer<Float>
@@ -76,11 +78,15 @@ public final class ContinualLearningAgent {
         trainable = layout.trainableRanges.map { UnsafeMutableBufferPointer(rebasing: p[$0]) }
         trainableGradients = layout.trainableRanges.map { UnsafeMutableBufferPointer(rebasing: g[$0]) }
         // clip_grad_norm_ sees every gradient that is not None: all tensors but the four write heads (W_hh's is 0).
-        clipGradients = layout.tensors.filter { !$0.name.hasPrefix("write_") && !$0.name.hasPrefix("erase_") }
+        // (W_hh's is exactly zero, so leaving it out changes no bit of the norm.)
+        clipGradients = layout.tensors
+            .filter { !$0.name.hasPrefix("write_") && !$0.name.hasPrefix("erase_") && $0.name != "lstm.weight_hh_l0" }
             .map { UnsafeMutableBufferPointer(rebasing: g[$0.offset..<($0.offset + $0.count)]) }
         let b = Self.replayBatch
         replayFields = [UnsafeMutableBufferPointer(start: controller.inputs + inputDim, count: b * inputDim),
                         UnsafeMutableBufferPointer(start: controller.targets + inputDim, count: b * inputDim)]
+        pushFields = [UnsafeBufferPointer(start: controller.inputs, count: inputDim),
+                      UnsafeBufferPointer(start: controller.targets, count: inputDim)]
         replayIndices = .allocate(capacity: b)
         replayWeights = .allocate(capacity: b)
         scales = .allocate(capacity: b + 1)
@@ -112,8 +118,7 @@ public final class ContinualLearningAgent {
         c.targets.update(from: y, count: i)
         c.forward(row: 0, bank: memoryBank, record: true)
         let current = c.loss(row: 0)
-        try replay.add(item: [UnsafeBufferPointer(start: x, count: i), UnsafeBufferPointer(start: y, count: i)],
-                       priority: Double(current) + 1e-6)
+        try replay.add(item: pushFields, priority: Double(current) + 1e-6)  // row 0 holds (x, y)
         var total = current
         var rows = 1
         scales[0] = 1
