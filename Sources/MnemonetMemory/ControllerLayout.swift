@@ -51,8 +51,8 @@ public struct ControllerLayout: Equatable, Sendable {
         headCount = r * w + r + 3 * w + 1
         readHeadCount = r * w + r
         combinedCount = h + r * w
-        try require(4 * h * (i + h) + headCount * h + i * combinedCount <= 1 << 28,
-                    "the controller would have more than 2^28 parameters")
+        try require(4 * h * (i + h) + headCount * h + i * combinedCount <= 1 << 26,
+                    "the controller would have more than 2^26 parameters (input_dim \(i), hidden_dim \(h))")
         wih = 0
         bih = wih + 4 * h * i
         bhh = bih + 4 * h

@@ -28,6 +28,6 @@ public struct MemoryConfig: Equatable, Sendable {
         try require(memoryDim >= 1 && memoryDim <= 1 << 16, "memory_dim must be in 1...65536, got \(memoryDim)")
         try require(numReadHeads >= 1 && numReadHeads <= 1024, "num_read_heads must be in 1...1024, got \(numReadHeads)")
         try require(numWriteHeads == 1, "num_write_heads must be 1 (the seed's controller has one write head), got \(numWriteHeads)")
-        try require(memorySize * memoryDim <= 1 << 26, "memory_size * memory_dim must be at most 2^26, got \(memorySize * memoryDim)")
+        try require(memorySize * memoryDim <= 1 << 22, "memory_size * memory_dim must be at most 2^22 (4,194,304), got \(memorySize * memoryDim)")
     }
 }
