@@ -3,7 +3,9 @@
 4 tasks x 20 epochs x 50 samples, evaluation on all past tasks after each task, with replay (from task 2 on, as in
 the seed) and without. One thread each (OPENBLAS_NUM_THREADS=1, torch.set_num_threads(1)). Reports ms per train_step
 with replay (tasks 2-4, where 8 samples are replayed every step) and without (the no-replay run), the whole demo's
-wall time, and the ratios. PyTorch runs the seed's classes verbatim (from tools/fixtures/make_agent_fixtures.py);
+wall time, and the ratios. Per-step times are CPU time (time.process_time: both
+sides are single-threaded, and CPU time is far less disturbed than wall time on a shared machine); whole-demo times
+are wall time. PyTorch runs the seed's classes verbatim (from tools/fixtures/make_agent_fixtures.py);
 it is skipped when torch is not installed.
 
 Usage: python bench/bench_agent.py [--repeats 3] [--json bench/results/agent.json]
@@ -37,14 +39,14 @@ def mnemonet_demo(use_replay, seed=0, python_loop=False):
     for task_id in range(4):
         X, Y = create_task_data(task_id, 50)
         replay = use_replay and task_id > 0
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         if python_loop:  # the seed's loop, one train_step call per sample from Python
             for _ in range(20):
                 for i in range(50):
                     agent.train_step(X[i], Y[i], use_replay=replay)
         else:
             agent.fit(X, Y, epochs=20, use_replay=replay, progress=False)
-        times[replay] += time.perf_counter() - t0
+        times[replay] += time.process_time() - t0
         steps[replay] += 1000
         errors.append([agent.evaluate(*create_task_data(e, 20)) for e in range(task_id + 1)])
     whole = time.perf_counter() - t_all
@@ -65,11 +67,11 @@ def torch_demo(seed_module, use_replay):
     for task_id in range(4):
         train_data = seed_module.create_task_data(task_id, num_samples=50)
         replay = use_replay and task_id > 0
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         for _ in range(20):
             for x, y in train_data:
                 agent.train_step(x, y, use_replay=replay)
-        times[replay] += time.perf_counter() - t0
+        times[replay] += time.process_time() - t0
         steps[replay] += 1000
         errors.append([agent.evaluate(seed_module.create_task_data(e, num_samples=20)) for e in range(task_id + 1)])
     whole = time.perf_counter() - t_all
