@@ -50,6 +50,8 @@ public final class ContinualLearningAgent {
     let clipGradients: [UnsafeMutableBufferPointer<Float>]
     let replayFields: [UnsafeMutableBufferPointer<Float>]
     let pushFields: [UnsafeBufferPointer<Float>]
+    let biasGradients: [[UnsafeMutableBufferPointer<Float>]]
+    let biasSlots = [1, 2, 4, 6]
     let replayIndices: UnsafeMutableBufferPointer<Int64>
     let replayWeights: UnsafeMutableBufferPointer<Float>
     let scales: UnsafeMutablePointer<Float>
@@ -85,6 +87,8 @@ public final class ContinualLearningAgent {
         let b = Self.replayBatch
         replayFields = [UnsafeMutableBufferPointer(start: controller.inputs + inputDim, count: b * inputDim),
                         UnsafeMutableBufferPointer(start: controller.targets + inputDim, count: b * inputDim)]
+        // The bias gradients (b_ih, b_hh, read entries of b_heads, b_out): the trainable slots 1, 2, 4, 6.
+        biasGradients = [1, 2, 4, 6].map { [UnsafeMutableBufferPointer(rebasing: g[layout.trainableRanges[$0]])] }
         pushFields = [UnsafeBufferPointer(start: controller.inputs, count: inputDim),
                       UnsafeBufferPointer(start: controller.targets, count: inputDim)]
         replayIndices = .allocate(capacity: b)
@@ -140,11 +144,35 @@ public final class ContinualLearningAgent {
             }
             rows = 1 + b
         }
-        c.pullback(count: rows, scales: scales)
-        // clip_grad_norm_(…, 1.0) then Adam, fused: the clip coefficient is applied inside the update (bit-identical).
-        let coefficient = clipCoefficient(totalNorm: gradientNorm(clipGradients), maxNorm: Self.maxGradNorm)
-        for k in 0..<trainable.count {
-            optimizer.update(index: k, parameter: trainable[k], gradient: trainableGradients[k], scale: coefficient)
+        if rows == 1 {
+            // One row: the weight gradients are outer products; Adam forms them on the fly (bit-identical) and
+            // their norms come from the factors, so no weight-gradient buffer is written or read.
+            c.pullback(count: 1, scales: scales, weightGradients: false)
+            let l = c.layout, f = c.outerFactors
+            let i = l.inputDim, h = l.hiddenDim, rh = l.readHeadCount, cc = l.combinedCount
+            var sq = 0.0
+            for g in biasGradients { let v = Double(gradientNorm(g)); sq += v * v }
+            let n0 = Double(outerProductNorm(f.inputLeft, count: 4 * h, f.inputRight, count: i))
+            let n1 = Double(outerProductNorm(f.headLeft, count: rh, f.headRight, count: h))
+            let n2 = Double(outerProductNorm(f.outputLeft, count: i, f.outputRight, count: cc))
+            sq += n0 * n0 + n1 * n1 + n2 * n2
+            let coefficient = clipCoefficient(totalNorm: Float(sq.squareRoot()), maxNorm: Self.maxGradNorm)
+            optimizer.update(index: 0, parameter: trainable[0], outerLeft: f.inputLeft, rows: 4 * h,
+                             outerRight: f.inputRight, columns: i, scale: coefficient)
+            optimizer.update(index: 3, parameter: trainable[3], outerLeft: f.headLeft, rows: rh,
+                             outerRight: f.headRight, columns: h, scale: coefficient)
+            optimizer.update(index: 5, parameter: trainable[5], outerLeft: f.outputLeft, rows: i,
+                             outerRight: f.outputRight, columns: cc, scale: coefficient)
+            for k in biasSlots {
+                optimizer.update(index: k, parameter: trainable[k], gradient: trainableGradients[k], scale: coefficient)
+            }
+        } else {
+            c.pullback(count: rows, scales: scales)
+            // clip_grad_norm_(…, 1.0) then Adam, fused: the clip coefficient is applied inside the update.
+            let coefficient = clipCoefficient(totalNorm: gradientNorm(clipGradients), maxNorm: Self.maxGradNorm)
+            for k in 0..<trainable.count {
+                optimizer.update(index: k, parameter: trainable[k], gradient: trainableGradients[k], scale: coefficient)
+            }
         }
         return Double(total)
     }

@@ -85,10 +85,13 @@ public struct ControllerLayout: Equatable, Sendable {
         ]
     }
 
-    /// The contiguous ranges of the flat buffer that receive gradients (Adam updates exactly these):
-    /// W_ih, b_ih, b_hh, the read rows of W_heads; the read entries of b_heads; W_out, b_out.
+    /// The parameter blocks that receive gradients, one Adam slot each: W_ih, b_ih, b_hh, the read rows of W_heads
+    /// ([R·W + R, H]), the read entries of b_heads, W_out, b_out. (W_hh's gradient is exactly zero and the write
+    /// heads have none, so Adam never changes them — as in PyTorch.)
     public var trainableRanges: [Range<Int>] {
-        [wih..<(headW + readHeadCount * hiddenDim), headB..<(headB + readHeadCount), outW..<whh]
+        let h = hiddenDim
+        return [wih..<bih, bih..<bhh, bhh..<headW, headW..<(headW + readHeadCount * h), headB..<(headB + readHeadCount),
+                outW..<outB, outB..<whh]
     }
 
     /// The index of the entry named `name`, if any.

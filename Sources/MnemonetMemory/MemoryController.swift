@@ -232,7 +232,11 @@ public final class MemoryController {
 
     /// Gradients of `Σ_b scales[b] · mse(ŷ_b, y_b)` over rows `0..<count` (all recorded by `access`) into
     /// `gradients` (overwritten; write heads and W_hh are zero). The memory is a constant (detached writes).
-    public func pullback(count: Int, scales: UnsafePointer<Float>) {
+    ///
+    /// With `weightGradients: false` the three weight-matrix gradients (W_out, the read rows of W_heads, W_ih) are not
+    /// formed: for one row each is an outer product of workspace vectors (see `outerFactors`), which an optimizer can
+    /// consume directly.
+    public func pullback(count: Int, scales: UnsafePointer<Float>, weightGradients: Bool = true) {
         let l = layout, cfg = l.config, i = l.inputDim, h = l.hiddenDim, g4 = 4 * h, cc = l.combinedCount
         let n = cfg.memorySize, w = cfg.memoryDim, r = cfg.numReadHeads, k = r + 1, rw = r * w
         let rh = l.readHeadCount, p = parameters.baseAddress!, gr = gradients.baseAddress!
@@ -242,7 +246,7 @@ public final class MemoryController {
             for j in 0..<i { dOutputs[b * i + j] = c * (outputs[b * i + j] - targets[b * i + j]) }
         }
         // Output layer: ∂W_out = dŷᵀ [s ; reads], ∂b_out = Σ dŷ, d[s ; reads] = dŷ W_out.
-        weightGradient(m: count, n: i, k: cc, dOutputs, ldd: i, combined, ldx: cc, gr + l.outW)
+        if weightGradients { weightGradient(m: count, n: i, k: cc, dOutputs, ldd: i, combined, ldx: cc, gr + l.outW) }
         columnSums(dOutputs, rows: count, cols: i, into: gr + l.outB)
         product(m: count, n: cc, k: i, dOutputs, lda: i, p + l.outW, ldb: cc, beta: 0, dCombined, ldc: cc)
         // Reads → read weights → keys and strengths (content-addressing pullback against the recorded memory).
@@ -257,7 +261,7 @@ public final class MemoryController {
             for j in 0..<r { dHeads[b * rh + rw + j] *= Self.softplusDerivative(hd[rw + j]) }
         }
         // Read heads: ∂W = dHeadsᵀ s, ∂b = Σ dHeads, ds += dHeads W.
-        weightGradient(m: count, n: rh, k: h, dHeads, ldd: rh, combined, ldx: cc, gr + l.headW)
+        if weightGradients { weightGradient(m: count, n: rh, k: h, dHeads, ldd: rh, combined, ldx: cc, gr + l.headW) }
         columnSums(dHeads, rows: count, cols: rh, into: gr + l.headB)
         product(m: count, n: h, k: rh, dHeads, lda: rh, p + l.headW, ldb: h, beta: 1, dCombined, ldc: cc)
         // LSTM from a zero state: s = o tanh(c), c = i g.
@@ -272,9 +276,16 @@ public final class MemoryController {
                 dg[3 * h + j] = ds[j] * t * og * (1 - og)
             }
         }
-        weightGradient(m: count, n: g4, k: i, dGates, ldd: g4, inputs, ldx: i, gr + l.wih)
+        if weightGradients { weightGradient(m: count, n: g4, k: i, dGates, ldd: g4, inputs, ldx: i, gr + l.wih) }
         columnSums(dGates, rows: count, cols: g4, into: gr + l.bih)
         (gr + l.bhh).update(from: gr + l.bih, count: g4)
+    }
+
+    /// After a one-row `pullback(…, weightGradients: false)`: the factors of the weight gradients
+    /// ∂W_ih = dgates ⊗ x, ∂W_heads(read rows) = dheads ⊗ s, ∂W_out = dŷ ⊗ [s ; reads], as (left, right) pointers.
+    public var outerFactors: OuterFactors {
+        OuterFactors(inputLeft: dGates, inputRight: inputs, headLeft: dHeads, headRight: combined,
+                     outputLeft: dOutputs, outputRight: combined)
     }
 
     @inline(__always)
@@ -305,4 +316,14 @@ extension MemoryController {
         forward(row: 0, bank: bank, record: false)
         output.update(from: outputs, count: layout.inputDim)
     }
+}
+
+/// The factors of a one-row pullback's weight gradients (see `MemoryController.outerFactors`).
+public struct OuterFactors {
+    /// ∂W_ih = inputLeft [4H] ⊗ inputRight [I].
+    public let inputLeft: UnsafePointer<Float>, inputRight: UnsafePointer<Float>
+    /// ∂W_heads (read rows) = headLeft [R·W + R] ⊗ headRight [H].
+    public let headLeft: UnsafePointer<Float>, headRight: UnsafePointer<Float>
+    /// ∂W_out = outputLeft [I] ⊗ outputRight [H + R·W].
+    public let outputLeft: UnsafePointer<Float>, outputRight: UnsafePointer<Float>
 }

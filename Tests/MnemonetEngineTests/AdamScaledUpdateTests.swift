@@ -38,4 +38,27 @@ struct AdamScaledUpdateTests {
         let reference = withExtendedLifetime(b) { clipGradNorm(gradients: b.map { $0.buffer }, maxNorm: 1e9) }
         #expect(abs(fast - reference) <= reference.ulp, "\(fast) vs \(reference)")
     }
+
+    @Test func outerProductUpdateIsBitIdenticalToFormingTheGradient() {
+        var rng = Xoshiro256(seed: 9)
+        for (n, k) in [(1, 1), (3, 8), (5, 13), (16, 64)] {
+            let p0 = (0..<n * k).map { _ in Float(rng.nextNormal()) }
+            let a = Adam(parameterCount: 1), b = Adam(parameterCount: 1)
+            let pa = Tensor(shape: [n * k], values: p0), pb = Tensor(shape: [n * k], values: p0)
+            for _ in 0..<3 {
+                let d = Tensor(shape: [n], values: (0..<n).map { _ in Float(rng.nextNormal()) })
+                let x = Tensor(shape: [k], values: (0..<k).map { _ in Float(rng.nextNormal()) })
+                let g = Tensor(shape: [n * k], values: (0..<n * k).map { d.pointer[$0 / k] * x.pointer[$0 % k] })
+                let scale: Float = 0.61
+                withExtendedLifetime((d, x, g, pa, pb)) {
+                    a.update(index: 0, parameter: pa.buffer, gradient: g.buffer, scale: scale)
+                    b.update(index: 0, parameter: pb.buffer, outerLeft: d.pointer, rows: n, outerRight: x.pointer,
+                             columns: k, scale: scale)
+                    let formed = gradientNorm([g.buffer]), fromFactors = outerProductNorm(d.pointer, count: n, x.pointer, count: k)
+                    #expect(abs(formed - fromFactors) <= 2 * formed.ulp, "\(formed) vs \(fromFactors)")
+                }
+            }
+            #expect(pa.array.map(\.bitPattern) == pb.array.map(\.bitPattern), "[\(n), \(k)]")
+        }
+    }
 }

@@ -43,6 +43,16 @@ public func gradientNorm(_ gradients: [UnsafeMutableBufferPointer<Float>]) -> Fl
     return Float(acc.squareRoot())
 }
 
+/// The 2-norm of an outer-product gradient `g = d xᵀ` without forming it: `‖d‖·‖x‖` (sums of squares in Double,
+/// rounded to Float like a per-tensor norm). Equal to `gradientNorm` of the formed `g` up to the rounding of its
+/// products (relative ~1e-8).
+public func outerProductNorm(_ d: UnsafePointer<Float>, count n: Int, _ x: UnsafePointer<Float>, count k: Int) -> Float {
+    var sd = 0.0, sx = 0.0
+    for i in 0..<n { sd += Double(d[i]) * Double(d[i]) }
+    for j in 0..<k { sx += Double(x[j]) * Double(x[j]) }
+    return Float((sd * sx).squareRoot())
+}
+
 /// The coefficient `clipGradNorm` multiplies the gradients by: `min(maxNorm / (total + 1e-6), 1)`.
 @inlinable
 public func clipCoefficient(totalNorm: Float, maxNorm: Float) -> Float { min(maxNorm / (totalNorm + 1e-6), 1) }
@@ -98,6 +108,57 @@ extension Adam {
             m[i] = m1
             v[i] = v1
             i += 1
+        }
+    }
+
+    /// `update(index:parameter:gradient:scale:)` for a parameter [n, k] whose gradient is the outer product
+    /// `g[i, j] = d[i] · x[j]` (a linear layer's weight gradient for one input row), formed on the fly: no gradient
+    /// buffer is written or read. Bit-identical to forming `g` (one Float product per entry) and then updating.
+    public func update(index: Int, parameter: UnsafeMutableBufferPointer<Float>, outerLeft d: UnsafePointer<Float>,
+                       rows n: Int, outerRight x: UnsafePointer<Float>, columns k: Int, scale: Float) {
+        precondition(parameter.count == n * k, "Adam.update: \(parameter.count) parameters for a [\(n), \(k)] outer product")
+        precondition(index >= 0 && index < states.count, "Adam.update: index \(index) of \(states.count)")
+        precondition(weightDecay == 0 && !amsgrad, "Adam.update(outerLeft:…) supports neither weight decay nor amsgrad")
+        if states[index] == nil {
+            states[index] = AdamState(step: 0, expAvg: Tensor(shape: [n * k]), expAvgSq: Tensor(shape: [n * k]),
+                                      maxExpAvgSq: nil)
+        }
+        states[index]!.step += 1
+        let state = states[index]!
+        let t = Double(state.step)
+        let bc1 = 1 - Double(beta1).pow(t)
+        let bc2 = 1 - Double(beta2).pow(t)
+        let stepSize = Float(-(Double(lr) / bc1))
+        let bc2Sqrt = Float(bc2.squareRoot())
+        let w1 = Float(1 - Double(beta1)), w2 = Float(1 - Double(beta2)), b2 = beta2, e = eps
+        typealias V = SIMD8<Float>
+        for i in 0..<n {
+            let di = d[i]
+            let p = parameter.baseAddress! + i * k, m = state.expAvg.pointer + i * k, v = state.expAvgSq.pointer + i * k
+            var j = 0
+            while j + 8 <= k {
+                let gv = (di * UnsafeRawPointer(x + j).loadUnaligned(as: V.self)) * scale
+                let m0 = UnsafeRawPointer(m + j).loadUnaligned(as: V.self)
+                let v0 = UnsafeRawPointer(v + j).loadUnaligned(as: V.self)
+                let p0 = UnsafeRawPointer(p + j).loadUnaligned(as: V.self)
+                let m1 = m0 + w1 * (gv - m0)
+                let v1 = v0 * b2 + w2 * (gv * gv)
+                let denom = laneSquareRoot(v1) / bc2Sqrt + e
+                UnsafeMutableRawPointer(p + j).storeBytes(of: p0 + stepSize * (m1 / denom), as: V.self)
+                UnsafeMutableRawPointer(m + j).storeBytes(of: m1, as: V.self)
+                UnsafeMutableRawPointer(v + j).storeBytes(of: v1, as: V.self)
+                j += 8
+            }
+            while j < k {
+                let gs = (di * x[j]) * scale
+                let m1 = m[j] + w1 * (gs - m[j])
+                let v1 = v[j] * b2 + w2 * (gs * gs)
+                let denom = v1.squareRoot() / bc2Sqrt + e
+                p[j] = p[j] + stepSize * (m1 / denom)
+                m[j] = m1
+                v[j] = v1
+                j += 1
+            }
         }
     }
 }
