@@ -70,7 +70,7 @@ def run_continual_learning_demo(output: Optional[str] = "neural_memory_results.p
     print("\nForgetting (task 1: error right after learning it → after the last task):")
     for name, table in (("with replay", with_replay), ("without replay", without)):
         before, after = table[0][0], table[-1][0]
-        print(f"  {name:>15}: {before:.4f} → {after:.4f}  ({after / before:.1f}x)")
+        print(f"  {name:>15}: {before:.4f} → {after:.4f}  ({after / before:.3g}x)")
     steps = 3 * epochs * 50
     print(f"\nTraining time: {t_replay:.2f} s with replay, {t_plain:.2f} s without "
           f"({1e3 * t_replay / (steps + epochs * 50):.3f} / {1e3 * t_plain / (steps + epochs * 50):.3f} ms per train_step over all 4 tasks)")
