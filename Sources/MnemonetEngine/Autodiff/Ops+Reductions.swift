@@ -13,6 +13,9 @@ extension Variable {
     public func sum(axes: [Int], keepDims: Bool = false) -> Variable {
         let r = rank
         let ax = axes.map { normalizeAxis($0, rank: r) }  // a few axes: linear `contains` beats hashing
+        if !keepDims && !ax.isEmpty && ax.count <= r && (0..<ax.count).allSatisfy({ ax.contains($0) }) {
+            return sumToShape(Array(shape[ax.count...]))  // leading axes (e.g. a bias gradient): one pass, no reshape
+        }
         let kept = shape.enumerated().map { ax.contains($0.offset) ? 1 : $0.element }
         let s = sumToShape(kept)
         return keepDims ? s : s.reshaped(shape.enumerated().filter { !ax.contains($0.offset) }.map(\.element))
