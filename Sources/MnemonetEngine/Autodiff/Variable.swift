@@ -9,7 +9,8 @@
 /// differentiated again (second-order MAML). An op's forward and pullback live together in `Ops+<Family>.swift`.
 ///
 /// Graph bookkeeping fields (`_grad`, marks) are used during one backward pass; a graph must not be differentiated
-/// from two threads at once.
+/// from two threads at once, nor re-entrantly from inside a pullback (nested `gradients` calls over *disjoint* graphs
+/// are fine, e.g. an inner loop's `gradients` before the outer one).
 public final class Variable {
     /// The value (owned; ops never write into an input's value).
     public let value: Tensor
