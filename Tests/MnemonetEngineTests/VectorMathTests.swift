@@ -144,3 +144,16 @@ struct Xoshiro256Shim {
         return Float(s >> 40) / Float(1 << 24) * 2 - 1
     }
 }
+
+@Suite struct SquareRootTests {
+    /// The SSE square root is bit-identical to Float.squareRoot (correctly rounded), specials included.
+    @Test func laneSquareRootIsExact() {
+        var xs = (0..<100_000).map { Float($0) * 0.37 + 1e-3 } + [0, -0.0, 1e-40, .infinity, -1, .nan, .greatestFiniteMagnitude]
+        xs += (0..<1000).map { Float(bitPattern: UInt32($0) &* 2_654_435) }
+        for x in xs {
+            let y = VectorMath.squareRoot(SIMD8<Float>(repeating: x))
+            let r = x.squareRoot()
+            #expect(y[3] == r || (y[3].isNaN && r.isNaN), "sqrt(\(x)) = \(y[3]), expected \(r)")
+        }
+    }
+}

@@ -127,7 +127,7 @@ extension Variable {
     /// √x. ∂ = g⊘(2y).
     public func sqrt() -> Variable {
         let x = self
-        return Variable.make(unary { $0.squareRoot() }, x, pullback: { g, y in accumulate(into: x, (g * 0.5) / y) })
+        return Variable.make(unary { VectorMath.squareRoot($0) }, x, pullback: { g, y in accumulate(into: x, (g * 0.5) / y) })
     }
 
     /// tanh x. ∂ = g⊙(1 − y²).

@@ -8,8 +8,15 @@
 /// each itself a `matmul`, so the pullback is differentiable.
 
 /// op(a)·op(b) for a, b of rank 2 ([m, k]·[k, n] → [m, n], with `transposeA` a is stored [k, m], with `transposeB` b
-/// is [n, k]) or rank 3 with a shared leading batch dimension ([B, m, k]·[B, k, n] → [B, m, n]).
+/// is [n, k]), rank 3 with a shared leading batch dimension ([B, m, k]·[B, k, n] → [B, m, n]), or a rank-3 a times a
+/// rank-2 b ([B, m, k]·[k, n] → [B, m, n], not with `transposeA`).
 public func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, transposeB: Bool = false) -> Variable {
+    if a.rank == 3 && b.rank == 2 && !transposeA {
+        // [B, m, k]·[k, n] → [B, m, n] as one [B·m, k]·[k, n] product (a shared weight applied to every batch row).
+        let (batch, m) = (a.shape[0], a.shape[1])
+        let y = matmul(a.reshaped([batch * m, a.shape[2]]), b, transposeB: transposeB)
+        return y.reshaped([batch, m, y.shape[1]])
+    }
     let ra = a.rank, rb = b.rank
     precondition((ra == 2 && rb == 2) || (ra == 3 && rb == 3 && a.shape[0] == b.shape[0]),
                  "matmul: shapes \(a.shape) and \(b.shape) (need rank 2, or rank 3 with equal batch)")

@@ -8,7 +8,8 @@
 }
 
 extension Variable {
-    /// The same values with a new shape of equal element count (one entry may be −1: inferred).
+    /// The same values with a new shape of equal element count (one entry may be −1: inferred). No copy: the result's
+    /// value is a view of this one's buffer.
     public func reshaped(_ newShape: [Int]) -> Variable {
         var s = newShape
         if let i = s.firstIndex(of: -1) {
@@ -17,7 +18,8 @@ extension Variable {
         }
         if s == shape { return self }
         let x = self
-        return Variable.make(value.reshaped(s), x, pullback: { g, _ in accumulate(into: x, g.reshaped(x.shape)) })
+        // A view: op values are never written in place, so sharing the buffer is safe.
+        return Variable.make(Tensor(viewing: value, shape: s), x, pullback: { g, _ in accumulate(into: x, g.reshaped(x.shape)) })
     }
 
     /// The dimensions reordered: result dimension i is input dimension `dims[i]`.

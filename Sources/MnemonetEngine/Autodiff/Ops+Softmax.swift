@@ -47,7 +47,7 @@ extension Variable {
     public func norm(axis: Int = -1, keepDims: Bool = true) -> Variable {
         let n = squared().sum(axis: axis, keepDims: true)
         let out = Tensor(uninitializedShape: n.shape)
-        VectorMath.map(n.value.pointer, out.pointer, count: out.count) { $0.squareRoot() }
+        VectorMath.map(n.value.pointer, out.pointer, count: out.count) { VectorMath.squareRoot($0) }
         let x = self
         let result = Variable.make(out, x, pullback: { g, y in accumulate(into: x, x * (g * y.safeReciprocal())) })
         if keepDims { return result }

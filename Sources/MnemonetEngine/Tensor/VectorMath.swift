@@ -13,6 +13,10 @@
 /// - `sigmoid`: `1/(1+e^{−|x|})` for x ≥ 0 and `e^{−|x|}/(1+e^{−|x|})` for x < 0 (never overflows).
 /// - `softplus`: PyTorch's `F.softplus` (β = 1, threshold 20): `x` if `x > 20`, else `log1p(eᕽ)` with an accurate
 ///   `log1p` (`log(u)·t/(u−1)`, `u = 1+t`).
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
+
 public enum VectorMath {
     public typealias V = SIMD8<Float>
 
@@ -36,6 +40,16 @@ public enum VectorMath {
     @inlinable @inline(__always)
     public static func clamp(_ x: V, _ lo: Float, _ hi: Float) -> V {
         x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
+    }
+
+    /// √x, lane-wise, correctly rounded (SSE `sqrtps`: the stdlib's `SIMD.squareRoot()` is scalarised).
+    @inlinable @inline(__always)
+    public static func squareRoot(_ x: V) -> V {
+        #if arch(x86_64)
+        return V(lowHalf: _mm_sqrt_ps(x.lowHalf), highHalf: _mm_sqrt_ps(x.highHalf))
+        #else
+        return x.squareRoot()
+        #endif
     }
 
     /// |x|, lane-wise (clears the sign bit).
