@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// Allocation of the sum-trees' arrays, which are initialised (touched) at creation and then read at random.
+/// Allocation of the large, long-lived blocks (sum-trees, item storage), 64-byte aligned at least.
 ///
 /// Blocks of 16 MiB or more are 2 MiB-aligned and advised for transparent huge pages (`MADV_HUGEPAGE`, as NumPy does
 /// for its large arrays), so that random descents of a 1M-leaf tree (2 × 16 MiB) miss the TLB far less.
@@ -16,7 +16,11 @@ enum LargeAllocation {
     /// `bytes` bytes (uninitialised), or `nil`. Release with `free`.
     static func allocate(bytes: Int) -> UnsafeMutableRawPointer? {
         let size = Swift.max(bytes, 1)
-        guard size >= adviseFrom else { return malloc(size) }
+        guard size >= adviseFrom else {
+            var p: UnsafeMutableRawPointer? = nil
+            // 64-byte (cache-line) alignment: a sum-tree's sibling groups never straddle two lines.
+            return posix_memalign(&p, 64, size) == 0 ? p : nil
+        }
         let rounded = (size + hugePage - 1) / hugePage * hugePage
         var p: UnsafeMutableRawPointer? = nil
         guard posix_memalign(&p, hugePage, rounded) == 0, let p else { return nil }

@@ -9,6 +9,7 @@ public struct ReplaySample: Equatable, Sendable {
     /// One array per field, `[B · width_f]`, item-major.
     public var fields: [[Float]]
 
+    /// A batch from its parts (shapes as documented on the properties).
     public init(indices: [Int64], weights: [Float], fields: [[Float]]) {
         self.indices = indices
         self.weights = weights
@@ -63,4 +64,25 @@ func withBuffers<R>(_ arrays: [[Float]], _ body: ([UnsafeBufferPointer<Float>]) 
         }
     }
     return try nest(0)
+}
+
+/// Conveniences over Swift arrays (allocating).
+extension ReservoirReplayBuffer {
+    /// Offers one item given as one array per field (`fields[f].count == fieldWidths[f]`).
+    public func add(item fields: [[Float]]) throws(MnemonetError) {
+        try withBuffers(fields) { (buffers) throws(MnemonetError) in try add(item: buffers) }
+    }
+
+    /// Draws `batchSize` items uniformly with replacement; `weights` are all 1.
+    public func sample(batchSize: Int) throws(MnemonetError) -> ReplaySample {
+        try require(batchSize >= 1, "sample: batch_size must be >= 1, got \(batchSize)")
+        let buffers = fieldWidths.map { UnsafeMutableBufferPointer<Float>.allocate(capacity: batchSize * $0) }
+        defer { for b in buffers { b.deallocate() } }
+        var indices = [Int64](repeating: 0, count: batchSize)
+        try indices.withUnsafeMutableBufferPointer { (i) throws(MnemonetError) in
+            try sample(batchSize: batchSize, indices: i, fields: buffers)
+        }
+        return ReplaySample(indices: indices, weights: .init(repeating: 1, count: batchSize),
+                            fields: buffers.map { Array($0) })
+    }
 }

@@ -66,9 +66,8 @@ extension PrioritizedReplayBuffer {
         let leaves = try reader.readDoubles("priorities", expectedCount: count)
         // The item data must be present before anything large is allocated (a corrupt capacity cannot make us
         // allocate more than the checkpoint could describe).
-        let needed = count * widths.reduce(0, +) * 4 + fieldCount * 8
-        guard reader.remaining >= needed else {
-            throw .format("checkpoint is truncated (item data needs \(needed) bytes, \(reader.remaining) left)")
+        guard let needed = ReplayStorage.savedBytes(rows: count, fieldWidths: widths), reader.remaining >= needed else {
+            throw .format("checkpoint is truncated or corrupt (item data of \(count) items × widths \(widths) does not fit in the \(reader.remaining) bytes left)")
         }
         do {
             try self.init(capacity: capacity, fieldWidths: widths, alpha: alpha, eps: eps, sampling: sampling, seed: 0)

@@ -15,6 +15,7 @@ public enum SamplingMode: Int32, Sendable, CustomStringConvertible {
     /// weight *in the batch*. `B` may not exceed the number of items with a non-zero priority.
     case seedWithoutReplacement = 1
 
+    /// The case's name.
     public var description: String {
         switch self {
         case .proportionalStratified: return "proportionalStratified"

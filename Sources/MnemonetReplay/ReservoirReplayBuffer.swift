@@ -111,9 +111,8 @@ public final class ReservoirReplayBuffer {
         }
         let rng = try reader.readRandomGenerator()
         let metadata = try reader.readString("metadata")
-        let needed = count * widths.reduce(0, +) * 4 + fieldCount * 8
-        guard reader.remaining >= needed else {
-            throw .format("checkpoint is truncated (item data needs \(needed) bytes, \(reader.remaining) left)")
+        guard let needed = ReplayStorage.savedBytes(rows: count, fieldWidths: widths), reader.remaining >= needed else {
+            throw .format("checkpoint is truncated or corrupt (item data of \(count) items × widths \(widths) does not fit in the \(reader.remaining) bytes left)")
         }
         do {
             try self.init(capacity: capacity, fieldWidths: widths, seed: 0)

@@ -66,7 +66,7 @@ func update(_ b: PrioritizedReplayBuffer, _ indices: [Int64], _ priorities: [Dou
 // MARK: Sum-tree
 
 @Suite struct SumTreeTests {
-    @Test(arguments: [1, 2, 3, 7, 64, 1000])
+    @Test(arguments: [1, 2, 3, 4, 5, 7, 16, 17, 64, 1000, 1025])
     func invariantsUnderRandomUpdates(capacity: Int) throws {
         let tree = try SumTree(capacity: capacity)
         var g = Xoshiro256(seed: UInt64(capacity))
@@ -402,6 +402,48 @@ func update(_ b: PrioritizedReplayBuffer, _ indices: [Int64], _ priorities: [Dou
         } else { Issue.record("expected an I/O error") }
     }
 
+    /// Corrupt payloads behind a valid checksum (what a crafted file could hold) must throw, never trap.
+    @Test func mutatedPayloadsThrowOrLoadButNeverTrap() throws {
+        let b = try numberedBuffer(capacity: 6, priorities: [1, 2, 0.5, 3], sampling: .seedWithoutReplacement)
+        let r = try ReservoirReplayBuffer(capacity: 3, fieldWidths: [2], seed: 1)
+        try [Float](repeating: 1, count: 10).withUnsafeBufferPointer { try r.add(batch: [$0], items: 5) }
+        var wb = BinaryWriter(), wr = BinaryWriter()
+        b.save(to: &wb)
+        r.save(to: &wr)
+        var g = Xoshiro256(seed: 99)
+        var loaded = 0, rejected = 0
+        // The capacity (an Int64 after the tag string and the version) is left alone: a larger capacity is a valid
+        // buffer, merely slow to allocate (up to GBs of sum-tree), which would make this test take a minute.
+        let capacityAt = [8 + "PrioritizedReplayBuffer".utf8.count + 4, 8 + "ReservoirReplayBuffer".utf8.count + 4]
+        for (kind, (bytes, isReservoir)) in [(wb.bytes, false), (wr.bytes, true)].enumerated() {
+            for trial in 0..<1500 {
+                var m = bytes
+                if trial % 10 == 0 {
+                    m.removeLast(1 + g.nextInt(below: m.count))
+                } else {
+                    for _ in 0..<(1 + g.nextInt(below: 3)) {
+                        var k = g.nextInt(below: m.count)
+                        while (capacityAt[kind]..<(capacityAt[kind] + 8)).contains(k) { k = g.nextInt(below: m.count) }
+                        m[k] = trial % 3 == 0 ? 0xFF : UInt8(truncatingIfNeeded: g.next())
+                    }
+                }
+                var reader = BinaryReader(m)
+                let error = caught { () throws(MnemonetError) in
+                    if isReservoir { _ = try ReservoirReplayBuffer(from: &reader) } else {
+                        let c = try PrioritizedReplayBuffer(from: &reader)
+                        if c.count > 0 { _ = try? draw(c, 1) }
+                    }
+                }
+                if let error {
+                    if case .format = error { rejected += 1 } else { Issue.record("unexpected \(error)") }
+                } else {
+                    loaded += 1
+                }
+            }
+        }
+        #expect(rejected > 1000 && loaded + rejected == 3000)
+    }
+
     @Test func reservoirFileIsNotAPrioritizedOne() throws {
         let r = try ReservoirReplayBuffer(capacity: 3, fieldWidths: [1], seed: 1)
         let path = tempPath("kind")
@@ -488,5 +530,9 @@ func expectFormatError(_ body: () throws(MnemonetError) -> Void, sourceLocation:
         try data.withUnsafeBufferPointer { try r.add(batch: [$0], items: 20) }
         try data.withUnsafeBufferPointer { try s.add(batch: [$0], items: 20) }
         #expect((0..<8).map { Array(r.storage.row($0, field: 0)) } == (0..<8).map { Array(s.storage.row($0, field: 0)) })
+        try s.add(item: [[7, 8]])
+        let batch = try s.sample(batchSize: 5)
+        #expect(batch.indices.count == 5 && batch.weights == [1, 1, 1, 1, 1] && batch.fields[0].count == 10)
+        for (j, i) in batch.indices.enumerated() { #expect(batch.fields[0][2 * j] == s.storage.row(Int(i), field: 0)[0]) }
     }
 }

@@ -296,6 +296,11 @@ class PrioritizedReplay:
     def update_priorities(self, indices: Union[Sequence[int], np.ndarray], priorities: Union[Sequence[float], np.ndarray]) -> None:
         """Sets the priorities of the items at ``indices`` (shape (n,), in ``[0, len(self))``) to ``priorities``
         (shape (n,), finite, >= 0). Repeated indices: the last one wins."""
+        if (type(indices) is np.ndarray and indices.dtype == np.int64 and type(priorities) is np.ndarray
+                and priorities.dtype == np.float64 and indices.ndim == 1 and priorities.shape == indices.shape
+                and indices.flags.c_contiguous and priorities.flags.c_contiguous):
+            self._native.update_priorities(indices, priorities)  # fast path; the native layer checks the layout
+            return
         idx = np.asarray(indices)
         if idx.dtype.kind not in "iu":
             raise ArgumentTypeError(f"indices must be integers, got dtype {idx.dtype}")

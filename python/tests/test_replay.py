@@ -208,6 +208,8 @@ def test_index_errors(buf):
         buf.update_priorities([0, 1], [1.0])
     with pytest.raises(IndexOutOfRangeError):
         buf.priorities([10])
+    buf.update_priorities(np.arange(4, dtype=np.int64)[::2], np.full(4, 2.0)[::2])  # strided views are converted
+    np.testing.assert_allclose(buf.priorities([0, 2]), (2 + 1e-6) ** 0.6, rtol=1e-13)
 
 
 def test_sampling_errors(buf):
@@ -535,3 +537,31 @@ def test_demo_runs(tmp_path):
                          cwd=tmp_path, timeout=120).stdout
     assert "next sample(256) identical: True" in out
     assert "Prioritized replay" in out and "Reservoir" in out
+
+
+def test_concurrent_threads_are_serialised():
+    """Native calls release the GIL; the per-buffer lock keeps concurrent adds/samples/updates consistent."""
+    import threading
+
+    buf = PrioritizedReplay(500, {"x": (8,)}, seed=0)
+    buf.add(x=np.zeros((10, 8)))
+    errors = []
+
+    def work(k):
+        try:
+            rng = np.random.default_rng(k)
+            for _ in range(200):
+                buf.add(x=rng.standard_normal((7, 8)), priority=rng.random(7))
+                b = buf.sample(16)
+                buf.update_priorities(b["indices"], rng.random(16) + 0.1)
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(buf) == 500
+    buf.check_invariants()
