@@ -61,8 +61,10 @@ public enum ContentAddressing {
         rowDots(memory, memory, rows: n, width: width, squares: true, into: denominators)
         for i in 0..<n { denominators[i] = max(denominators[i].squareRoot(), epsilon) }
         // S = K̂ Mᵀ (BLAS: runtime-dispatched AVX/FMA kernels), then each column divided by its row's denominator.
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(n), Int32(width), 1,
-                    normalizedKeys, Int32(width), memory, Int32(width), 0, similarity, Int32(n))
+        for k in 0..<count {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(width), 1, memory, Int32(width),
+                        normalizedKeys + k * width, 1, 0, similarity + k * n, 1)
+        }
         for k in 0..<count {
             let sk = similarity + k * n
             for i in 0..<n { sk[i] /= denominators[i] }
@@ -190,8 +192,10 @@ public enum ContentAddressing {
     ) {
         let n = memorySize, w = width
         // dw = dR Mᵀ   ([heads, W] · [W, N]): dw_h[n] = ⟨M[n], dr_h⟩.
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(heads), Int32(n), Int32(w), 1, dReads, Int32(w),
-                    memory, Int32(w), 0, scratch, Int32(n))
+        for h in 0..<heads {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(w), 1, memory, Int32(w), dReads + h * w, 1, 0,
+                        scratch + h * n, 1)
+        }
         // Softmax and β: scratch_h[n] ← β_h dz[n] / d_M[n].
         for h in 0..<heads {
             let wh = weights + h * n, sh = similarity + h * n, dw = scratch + h * n
@@ -207,8 +211,10 @@ public enum ContentAddressing {
             dBetas[h] = dBeta
         }
         // dK̂ = scratch M   ([heads, N] · [N, W]): dk̂_h = Σ_n scratch_h[n] M[n].
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(heads), Int32(w), Int32(n), 1, scratch, Int32(n),
-                    memory, Int32(w), 0, dKeys, Int32(w))
+        for h in 0..<heads {
+            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(n), Int32(w), 1, memory, Int32(w), scratch + h * n, 1, 0,
+                        dKeys + h * w, 1)
+        }
         // Through the key's normalisation.
         for h in 0..<heads {
             let dk = dKeys + h * w, kh = normalizedKeys + h * w, d = keyDenominators[h]

@@ -111,9 +111,9 @@ public final class NeuralMemoryBank {
                               erase: UnsafePointer<Float>, snapshot: UnsafeMutablePointer<Float>?) {
         let n = config.memorySize, w = config.memoryDim
         let m = memory.baseAddress!
-        if heads > 0 {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(heads), Int32(w), Int32(n), 1, readWeights,
-                        Int32(n), m, Int32(w), 0, reads, Int32(w))
+        for h in 0..<heads {
+            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(n), Int32(w), 1, m, Int32(w), readWeights + h * n, 1, 0,
+                        reads + h * w, 1)
         }
         if let snapshot { snapshot.update(from: m, count: n * w) }
         for i in 0..<n {
