@@ -161,14 +161,43 @@ public enum ContentAddressing {
         }
     }
 
-    /// `out = softmax(scale · x)` over `count` values (max-subtracted, like `F.softmax`).
+    /// `out = softmax(scale · x)` over `count` values, like PyTorch's vectorised kernel: subtract the maximum,
+    /// exponentiate, multiply by the reciprocal of the sum.
     @inlinable
     public static func softmax(scale: Float, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
-        var m = -Float.infinity
-        for n in 0..<count { out[n] = scale * x[n]; m = max(m, out[n]) }
-        VectorMath.map(out, out, count: count) { VectorMath.exp($0 - m) }
-        let sum = VectorMath.sum(out, count: count)
-        VectorMath.map(out, out, count: count) { $0 / sum }
+        typealias V = SIMD8<Float>
+        var mv = V(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= count {
+            let z = scale * UnsafeRawPointer(x + i).loadUnaligned(as: V.self)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: z, as: V.self)
+            mv = pointwiseMax(mv, z)
+            i += 8
+        }
+        var m = mv.max()
+        while i < count { out[i] = scale * x[i]; m = max(m, out[i]); i += 1 }
+        var sv = V()
+        i = 0
+        while i + 8 <= count {
+            let e = VectorMath.exp(UnsafeRawPointer(out + i).loadUnaligned(as: V.self) - m)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: e, as: V.self)
+            sv += e
+            i += 8
+        }
+        var sum = sv.sum()
+        while i < count {
+            let e = VectorMath.exp(V(repeating: out[i] - m))[0]
+            out[i] = e
+            sum += e
+            i += 1
+        }
+        let r = 1 / sum
+        i = 0
+        while i + 8 <= count {
+            UnsafeMutableRawPointer(out + i).storeBytes(of: UnsafeRawPointer(out + i).loadUnaligned(as: V.self) * r, as: V.self)
+            i += 8
+        }
+        while i < count { out[i] *= r; i += 1 }
     }
 
     /// Pullback of `heads` read heads `r_h = C(M, k_h, β_h) · M` with respect to the keys and strengths, the memory
