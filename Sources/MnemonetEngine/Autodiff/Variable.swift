@@ -96,10 +96,12 @@ public final class Variable {
     /// Whether an op over `inputs` must record a node: grad mode on and an input requires a gradient.
     @inlinable @inline(__always)
     public static func shouldRecord(_ a: Variable) -> Bool { a.requiresGrad && GradMode.isEnabled }
+    /// Whether a binary op over `a`, `b` must record a node.
     @inlinable @inline(__always)
     public static func shouldRecord(_ a: Variable, _ b: Variable) -> Bool {
         (a.requiresGrad || b.requiresGrad) && GradMode.isEnabled
     }
+    /// Whether an op over `xs` must record a node.
     @inlinable @inline(__always)
     public static func shouldRecord(_ xs: [Variable]) -> Bool {
         GradMode.isEnabled && xs.contains { $0.requiresGrad }
@@ -136,6 +138,7 @@ public final class Variable {
 }
 
 extension Variable: CustomStringConvertible {
+    /// `Variable(shape: […], requiresGrad, first values…)`.
     public var description: String {
         "Variable(shape: \(shape)\(requiresGrad ? ", requiresGrad" : ""), \(value.array.prefix(6).map { "\($0)" }.joined(separator: ", "))\(count > 6 ? ", …" : ""))"
     }
