@@ -31,9 +31,13 @@ public final class ContinualLearningAgent {
     /// Gradient-norm clipping threshold.
     public static let maxGradNorm: Float = 1.0
 
+    /// I, the size of x and y; H, the LSTM width.
     public let inputDim: Int, hiddenDim: Int
+    /// The memory's shape (N, W, R).
     public let config: MemoryConfig
+    /// Maximum number of (x, y) pairs the replay buffer keeps (the oldest is overwritten).
     public let replayCapacity: Int
+    /// Adam's learning rate.
     public let learningRate: Float
     /// The memory bank (M, u).
     public let memoryBank: NeuralMemoryBank

@@ -27,7 +27,9 @@ public struct ControllerTensor: Equatable, Sendable {
 /// `state_dict` entry. Flat order: W_ih, b_ih, b_hh, W_heads, b_heads, W_out, b_out, W_hh (W_hh last: its gradient is
 /// exactly zero because h₀ = 0, so it never changes under Adam).
 public struct ControllerLayout: Equatable, Sendable {
+    /// I and H.
     public let inputDim: Int, hiddenDim: Int
+    /// N, W, R.
     public let config: MemoryConfig
     /// Width of the head block: R·W + R + 3W + 1.
     public let headCount: Int
@@ -36,12 +38,14 @@ public struct ControllerLayout: Equatable, Sendable {
     public let readHeadCount: Int
     /// Width of `[s ; reads]`: H + R·W.
     public let combinedCount: Int
+    /// Offsets of the blocks in the flat buffer (see the type's doc for their order).
     public let wih: Int, bih: Int, bhh: Int, headW: Int, headB: Int, outW: Int, outB: Int, whh: Int
     /// Total number of parameters.
     public let count: Int
     /// The `state_dict` entries in PyTorch's order.
     public let tensors: [ControllerTensor]
 
+    /// The layout for I = `inputDim`, H = `hiddenDim` and `config`; throws `.invalidArgument` for sizes out of range.
     public init(inputDim: Int, hiddenDim: Int, config: MemoryConfig) throws(MnemonetError) {
         try config.validate()
         try require(inputDim >= 1 && inputDim <= 1 << 16, "input_dim must be in 1...65536, got \(inputDim)")

@@ -20,6 +20,7 @@ import Glibc
 /// Rows of a batch live in preallocated workspace rows `0..<capacity`: `encode` (LSTM + heads, GEMM), `access` (one
 /// row's read and write, in order), `decode` (output layer, GEMM), then `pullback` over all rows. Nothing allocates.
 public final class MemoryController {
+    /// Sizes and the flat parameter layout.
     public let layout: ControllerLayout
     /// The flat parameters (see `ControllerLayout`); the `state_dict` entries are ranges of it.
     public let parameters: UnsafeMutableBufferPointer<Float>
@@ -29,9 +30,12 @@ public final class MemoryController {
     public let capacity: Int
 
     // Workspace, row-major, one row per batch row.
-    public let inputs: UnsafeMutablePointer<Float>       // x [B, I]
-    public let targets: UnsafeMutablePointer<Float>      // y [B, I]
-    public let outputs: UnsafeMutablePointer<Float>      // ŷ [B, I]
+    /// x [capacity, I]: fill the rows before `encode`.
+    public let inputs: UnsafeMutablePointer<Float>
+    /// y [capacity, I]: the targets `loss(row:)` and `pullback` compare with.
+    public let targets: UnsafeMutablePointer<Float>
+    /// ŷ [capacity, I], written by `decode`.
+    public let outputs: UnsafeMutablePointer<Float>
     let gates: UnsafeMutablePointer<Float>               // σ(i), σ(f), tanh(g), σ(o) [B, 4H]
     let tanhCell: UnsafeMutablePointer<Float>            // tanh(c) [B, H]
     let combined: UnsafeMutablePointer<Float>            // [s ; reads] [B, H + RW]
