@@ -18,6 +18,11 @@ from ._native import (  # noqa: F401  (re-exported)
 )
 from .replay import ExperienceReplay, PrioritizedReplay, ReservoirReplay  # noqa: E402
 
+from .memory import MemoryConfig, MemoryController, NeuralMemoryBank  # noqa: E402
+from .agent import ContinualLearningAgent  # noqa: E402
+from .tasks import create_task_data  # noqa: E402
+from . import plots  # noqa: E402,F401  (matplotlib is imported only when a plot is made)
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -28,6 +33,11 @@ __all__ = [
     "InvalidStateError",
     "CheckpointIOError",
     "CheckpointFormatError",
+    "MemoryConfig",
+    "NeuralMemoryBank",
+    "MemoryController",
+    "ContinualLearningAgent",
+    "create_task_data",
     "PrioritizedReplay",
     "ExperienceReplay",
     "ReservoirReplay",

@@ -533,7 +533,7 @@ def test_demo_runs(tmp_path):
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "mnemonet.demo"], capture_output=True, text=True, check=True,
+    out = subprocess.run([sys.executable, "-m", "mnemonet.replay_demo"], capture_output=True, text=True, check=True,
                          cwd=tmp_path, timeout=120).stdout
     assert "next sample(256) identical: True" in out
     assert "Prioritized replay" in out and "Reservoir" in out

@@ -114,13 +114,89 @@ int32_t mn_reservoir_load(const char *path, mn_reservoir **out, mn_status *statu
 
 /* ---- engine (Sources/MnemonetEngine) --------------------------------------------------------------------- */
 
-/* (declarations of the engine section go here) */
+/* Benchmark hooks of the learning engine (bench/bench_engine.py). Each runs a workload in Swift and writes the
+ * median over `repeats` of the mean wall time per iteration (ns) into the double out-parameter. All sizes ≥ 1. */
+
+/* One fused LSTM cell step, batch × input → hidden; forward only (backward == 0) or forward + backward of
+ * Σh' + Σc' into the parameters' gradients. */
+int32_t mn_engine_bench_lstm(int64_t batch, int64_t input, int64_t hidden, int32_t backward, int64_t iterations,
+                             int64_t repeats, double *ns_per_step, mn_status *status);
+
+/* Per-op overhead: 2·length element-wise ops on `size`-element tensors; mode 0 no graph, 1 recording, 2 recording +
+ * backward. Result in ns per op. */
+int32_t mn_engine_bench_op_overhead(int64_t size, int64_t length, int32_t mode, int64_t iterations, int64_t repeats,
+                                    double *ns_per_op, mn_status *status);
+
+/* One MAML meta-gradient: MLP 1→40→40→1 (ReLU), meta_batch tasks of k support + k query points, one inner SGD
+ * step, second order when second_order != 0. */
+int32_t mn_engine_bench_maml(int64_t meta_batch, int64_t k, int32_t second_order, int64_t iterations,
+                             int64_t repeats, double *ns_per_iteration, mn_status *status);
 
 /* ---- end of engine section ---- */
 
 /* ---- memory and agent (Sources/MnemonetMemory, Sources/MnemonetAgent) ------------------------------------ */
 
-/* (declarations of the memory section go here) */
+/* Opaque handles. A handle from mn_agent_controller / mn_agent_memory_bank shares the agent's object: serialise
+ * calls on it with calls on the agent. */
+typedef struct mn_memory_bank mn_memory_bank; /* NeuralMemoryBank: memory M [N, W], usage u [N]            */
+typedef struct mn_controller mn_controller;   /* MemoryController: the seed's LSTM controller (flat params)  */
+typedef struct mn_agent mn_agent;             /* ContinualLearningAgent: controller, memory, replay, Adam    */
+
+/* Memory bank. Shapes: memory [N*W], usage [N], keys [count*W] (content addressing), read keys [R*W],
+ * strengths [R], reads [R*W], weights [count*N], write key/vector/erase [W]. */
+int32_t mn_memory_bank_create(int64_t memory_size, int64_t memory_dim, int64_t num_read_heads,
+                              int64_t num_write_heads, mn_memory_bank **out, mn_status *status);
+void mn_memory_bank_free(mn_memory_bank *bank);
+int32_t mn_memory_bank_get(mn_memory_bank *bank, float *memory, float *usage, mn_status *status);
+int32_t mn_memory_bank_set(mn_memory_bank *bank, const float *memory, const float *usage, mn_status *status);
+int32_t mn_memory_bank_reset(mn_memory_bank *bank, mn_status *status);
+int32_t mn_memory_bank_content_addressing(mn_memory_bank *bank, const float *keys, const float *betas, int64_t count,
+                                          float *weights, mn_status *status);
+int32_t mn_memory_bank_read(mn_memory_bank *bank, const float *keys, const float *strengths, float *reads,
+                            mn_status *status);
+int32_t mn_memory_bank_write(mn_memory_bank *bank, const float *key, const float *vector, const float *erase,
+                             float strength, mn_status *status);
+
+/* Memory controller. Tensors are the seed's state_dict entries in PyTorch's order (name, shape with ndim 1 or 2). */
+int32_t mn_controller_create(int64_t input_dim, int64_t hidden_dim, int64_t memory_size, int64_t memory_dim,
+                             int64_t num_read_heads, int64_t num_write_heads, int32_t has_seed, uint64_t seed,
+                             mn_controller **out, mn_status *status);
+void mn_controller_free(mn_controller *controller);
+int64_t mn_controller_tensor_count(mn_controller *controller);
+int32_t mn_controller_tensor_info(mn_controller *controller, int64_t index, char *name, int64_t name_capacity,
+                                  int64_t *shape, int32_t *ndim, mn_status *status);
+int32_t mn_controller_get_tensor(mn_controller *controller, int64_t index, float *out, int64_t count,
+                                 mn_status *status);
+int32_t mn_controller_set_tensor(mn_controller *controller, int64_t index, const float *values, int64_t count,
+                                 mn_status *status);
+/* The seed's forward(x, memory_bank): x [I] → output [I]; reads then writes the bank (configs must match). */
+int32_t mn_controller_forward(mn_controller *controller, mn_memory_bank *bank, const float *x, float *output,
+                              mn_status *status);
+
+/* Continual-learning agent. x, y: [I] for a step, [count*I] for evaluate/fit; losses [epochs*count]. */
+int32_t mn_agent_create(int64_t input_dim, int64_t hidden_dim, int64_t memory_size, int64_t memory_dim,
+                        int64_t num_read_heads, int64_t num_write_heads, int64_t replay_capacity, float lr,
+                        int32_t has_seed, uint64_t seed, mn_agent **out, mn_status *status);
+void mn_agent_free(mn_agent *agent);
+/* dims [7]: input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, replay_capacity. */
+int32_t mn_agent_info(mn_agent *agent, int64_t *dims, float *lr, mn_status *status);
+int32_t mn_agent_controller(mn_agent *agent, mn_controller **out, mn_status *status);
+int32_t mn_agent_memory_bank(mn_agent *agent, mn_memory_bank **out, mn_status *status);
+int32_t mn_agent_train_step(mn_agent *agent, const float *x, const float *y, int32_t use_replay, double *loss,
+                            mn_status *status);
+/* train_step with the 8 replay draws given: indices [8] (0 = oldest stored item), weights [8]. */
+int32_t mn_agent_train_step_with_draws(mn_agent *agent, const float *x, const float *y, const int64_t *indices,
+                                       const float *weights, double *loss, mn_status *status);
+int32_t mn_agent_evaluate(mn_agent *agent, const float *x, const float *y, int64_t count, double *error,
+                          mn_status *status);
+int32_t mn_agent_fit(mn_agent *agent, const float *x, const float *y, int64_t count, int64_t epochs,
+                     int32_t use_replay, double *losses, mn_status *status);
+int32_t mn_agent_replay_count(mn_agent *agent, int64_t *count, mn_status *status);
+/* indices [batch], weights [batch], x and y [batch*I]. */
+int32_t mn_agent_replay_sample(mn_agent *agent, int64_t batch_size, double beta, int64_t *indices, float *weights,
+                               float *x, float *y, mn_status *status);
+int32_t mn_agent_save(mn_agent *agent, const char *path, mn_status *status);
+int32_t mn_agent_load(const char *path, mn_agent **out, mn_status *status);
 
 /* ---- end of memory section ---- */
 

@@ -73,6 +73,9 @@ void mn_guard_free(mn_guard *guard);
 
 /* ---- per-concept registration (one line each in module.c) ------------------------------------------------- */
 
+int mn_register_memory(PyObject *module); /* memory.c: MemoryBank, Controller */
+int mn_register_agent(PyObject *module);  /* agent.c: Agent */
+int mn_register_engine(PyObject *module); /* engine.c: engine benchmark hooks */
 int mn_register_replay(PyObject *module); /* replay.c: ReplayBuffer, ReservoirBuffer */
 
 #endif /* MN_COMMON_H */

@@ -1,0 +1,98 @@
+import MnemonetBase
+import MnemonetEngine
+import MnemonetMemory
+import MnemonetReplay
+
+/// Checkpoints of a `ContinualLearningAgent`: everything needed to continue training exactly where it stopped.
+///
+/// Payload (little-endian, inside `CheckpointFile` kind "agent", which adds magic, length and CRC-32):
+/// ```
+/// "ContinualLearningAgent"   tag string
+/// version                    UInt32 (1)
+/// I, H, N, W, R, write heads, replay capacity      Int64 × 7
+/// lr                         Float
+/// parameters                 [Float] (ControllerLayout order)
+/// Adam slots                 Int64, then per slot: has state (Bool), step, m [Float], v [Float]
+/// memory M, usage u          [Float], [Float]
+/// replay buffer              PrioritizedReplayBuffer.save(to:) (items, priorities, position, sampler RNG state)
+/// ```
+extension ContinualLearningAgent {
+    /// The checkpoint kind.
+    public static let checkpointKind = "agent"
+    static let payloadTag = "ContinualLearningAgent"
+    static let payloadVersion: UInt32 = 1
+
+    /// Writes the agent atomically to `path` (temporary file, fsync, rename).
+    public func save(path: String) throws(MnemonetError) {
+        var w = BinaryWriter()
+        w.write(Self.payloadTag)
+        w.write(Self.payloadVersion)
+        for v in [inputDim, hiddenDim, config.memorySize, config.memoryDim, config.numReadHeads, config.numWriteHeads,
+                  replayCapacity] { w.write(v) }
+        w.write(learningRate)
+        w.write(UnsafeBufferPointer(controller.parameters))
+        w.write(optimizer.states.count)
+        for s in optimizer.states {
+            w.write(s != nil)
+            if let s {
+                w.write(s.step)
+                w.write(UnsafeBufferPointer(s.expAvg.buffer))
+                w.write(UnsafeBufferPointer(s.expAvgSq.buffer))
+            }
+        }
+        w.write(UnsafeBufferPointer(memoryBank.memory))
+        w.write(UnsafeBufferPointer(memoryBank.usage))
+        replay.save(to: &w)
+        try CheckpointFile.write(path: path, kind: Self.checkpointKind, payload: w.bytes)
+    }
+
+    /// Reads an agent written by `save(path:)`. A truncated, corrupt or foreign file throws `.format`.
+    public static func load(path: String) throws(MnemonetError) -> ContinualLearningAgent {
+        var r = try CheckpointFile.read(path: path, kind: checkpointKind)
+        let tag = try r.readString("agent tag")
+        guard tag == payloadTag else { throw .format("'\(path)' does not hold a \(payloadTag)") }
+        let version = try r.readUInt32("agent version")
+        guard version == payloadVersion else {
+            throw .format("'\(path)' has agent checkpoint version \(version); this mnemonet reads version \(payloadVersion)")
+        }
+        let i = try r.readInt("input_dim", in: 1...(1 << 16)), h = try r.readInt("hidden_dim", in: 1...(1 << 16))
+        let n = try r.readInt("memory_size", in: 1...(1 << 20)), wd = try r.readInt("memory_dim", in: 1...(1 << 16))
+        let heads = try r.readInt("num_read_heads", in: 1...1024), writes = try r.readInt("num_write_heads", in: 1...1)
+        let capacity = try r.readInt("replay capacity", in: 1...(1 << 26))
+        let lr = try r.readFloat("learning rate")
+        let agent: ContinualLearningAgent
+        do {
+            agent = try ContinualLearningAgent(
+                inputDim: i, hiddenDim: h,
+                config: MemoryConfig(memorySize: n, memoryDim: wd, numReadHeads: heads, numWriteHeads: writes),
+                replayCapacity: capacity, learningRate: lr, seed: 0)
+        } catch {
+            throw .format("'\(path)' is corrupt (\(error.message))")
+        }
+        try r.readFloats("parameters", into: agent.controller.parameters)
+        let slots = try r.readInt("optimizer slots", in: agent.optimizer.states.count...agent.optimizer.states.count)
+        for k in 0..<slots {
+            guard try r.readBool("optimizer state flag") else { continue }
+            let count = agent.trainable[k].count
+            let step = try r.readInt("optimizer step", in: 1...Int.max)
+            let m = Tensor(shape: [count]), v = Tensor(shape: [count])
+            try r.readFloats("optimizer exp_avg", into: m.buffer)
+            try r.readFloats("optimizer exp_avg_sq", into: v.buffer)
+            // AdamState has no public initialiser: let Adam create the slot on scratch buffers, then overwrite it.
+            let scratch = Tensor(shape: [count]), zero = Tensor(shape: [count])
+            agent.optimizer.update(index: k, parameter: scratch.buffer, gradient: UnsafeBufferPointer(zero.buffer))
+            agent.optimizer.states[k]!.step = step
+            agent.optimizer.states[k]!.expAvg = m
+            agent.optimizer.states[k]!.expAvgSq = v
+        }
+        try r.readFloats("memory", into: agent.memoryBank.memory)
+        try r.readFloats("usage", into: agent.memoryBank.usage)
+        let replay = try PrioritizedReplayBuffer(from: &r)
+        guard replay.capacity == capacity, replay.fieldWidths == [i, i], replay.sampling == .seedWithoutReplacement else {
+            throw .format("'\(path)' is corrupt (its replay buffer does not match the agent)")
+        }
+        agent.replay = replay
+        try r.expectEnd("the agent")
+        return agent
+    }
+}

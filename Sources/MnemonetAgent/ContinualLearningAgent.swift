@@ -1,0 +1,228 @@
+import MnemonetBase
+import MnemonetEngine
+import MnemonetMemory
+import MnemonetReplay
+
+/// The seed's `ContinualLearningAgent`: a `MemoryController` with a `NeuralMemoryBank`, prioritized experience
+/// replay (the seed's `ExperienceReplay` semantics) and Adam, trained one sample at a time.
+///
+/// `trainStep(x, y)` is exactly the seed's `train_step`:
+///
+///     ŷ = controller(x, memory)                   (reads, then writes the memory)
+///     ℓ₀ = mse(ŷ, y);   replay.push((x, y), priority = ℓ₀ + 1e-6)
+///     L = ℓ₀ + Σ_{j=1..8} 0.3 · w_j · mse(controller(x_j, memory), y_j)     if use_replay and |replay| > 16
+///     g = ∇L (memory detached);   g ← g · min(1, 1 / (‖g‖ + 1e-6));   Adam(lr) step
+///
+/// where the 8 replayed samples are drawn without replacement with probability ∝ priority^α (α = 0.6) and weighted
+/// by `w_j = (N P(j))^−0.4 / max`. The replayed forwards run in order (each writes the memory the next reads), but
+/// their LSTM, heads and output layers are batched into GEMMs, as are all nine pullbacks.
+///
+/// All buffers are allocated at construction: the agent's own code allocates nothing per step (the replay buffer's
+/// `sample` still maps its field array once per call).
+public final class ContinualLearningAgent {
+    /// Number of stored items above which replay starts (`len(buffer) > 16`).
+    public static let replayThreshold = 16
+    /// Replayed samples per step.
+    public static let replayBatch = 8
+    /// Weight of a replayed loss (`0.3 · weight · loss`).
+    public static let replayScale: Float = 0.3
+    /// β of the importance weights (the seed's `sample(8)` default).
+    public static let importanceBeta = 0.4
+    /// Gradient-norm clipping threshold.
+    public static let maxGradNorm: Float = 1.0
+
+    /// I, the size of x and y; H, the LSTM width.
+    public let inputDim: Int, hiddenDim: Int
+    /// The memory's shape (N, W, R).
+    public let config: MemoryConfig
+    /// Maximum number of (x, y) pairs the replay buffer keeps (the oldest is overwritten).
+    public let replayCapacity: Int
+    /// Adam's learning rate.
+    public let learningRate: Float
+    /// The memory bank (M, u).
+    public let memoryBank: NeuralMemoryBank
+    /// The controller (parameters, gradients, workspace).
+    public let controller: MemoryController
+    /// The replay buffer of (x, y) pairs (fields of widths [I, I], seed sampling mode, α = 0.6).
+    public internal(set) var replay: PrioritizedReplayBuffer
+    /// Adam over the controller's trainable ranges (`ControllerLayout.trainableRanges`, one state slot each).
+    public internal(set) var optimizer: Adam
+
+    // Preallocated per-step views (no allocation in the hot path).
+    let trainable: [UnsafeMutableBufferPointer<Float>]
+    let trainableGradients: [UnsafeMutableBufferPointer<Float>]
+    let clipGradients: [UnsafeMutableBufferPointer<Float>]
+    let replayFields: [UnsafeMutableBufferPointer<Float>]
+    let pushFields: [UnsafeBufferPointer<Float>]
+    let biasGradients: [[UnsafeMutableBufferPointer<Float>]]
+    let biasSlots = [1, 2, 4, 6]
+    let replayIndices: UnsafeMutableBufferPointer<Int64>
+    let replayWeights: UnsafeMutableBufferPointer<Float>
+    let scales: UnsafeMutablePointer<Float>
+
+    /// A fresh agent (the seed's defaults: I = 64, H = 128, `MemoryConfig()`, replay capacity 5000, lr 1e-3).
+    /// `seed` fixes the initial weights and the replay sampler; `nil` draws them from the system.
+    public init(inputDim: Int = 64, hiddenDim: Int = 128, config: MemoryConfig = MemoryConfig(),
+                replayCapacity: Int = 5000, learningRate: Float = 1e-3, seed: UInt64? = nil) throws(MnemonetError) {
+        try require(replayCapacity >= Self.replayThreshold + 1 && replayCapacity <= 1 << 26,
+                    "replay_capacity must be in \(Self.replayThreshold + 1)...\(1 << 26), got \(replayCapacity)")
+        try require(learningRate.isFinite && learningRate > 0, "lr must be finite and > 0, got \(learningRate)")
+        var rng = seed.map { Xoshiro256(seed: $0) } ?? Xoshiro256()
+        self.inputDim = inputDim
+        self.hiddenDim = hiddenDim
+        self.config = config
+        self.replayCapacity = replayCapacity
+        self.learningRate = learningRate
+        memoryBank = try NeuralMemoryBank(config: config)
+        controller = try MemoryController(inputDim: inputDim, hiddenDim: hiddenDim, config: config,
+                                          capacity: Self.replayBatch + 1, rng: &rng)
+        replay = try PrioritizedReplayBuffer(capacity: replayCapacity, fieldWidths: [inputDim, inputDim], alpha: 0.6,
+                                             sampling: .seedWithoutReplacement, seed: rng.next())
+        let layout = controller.layout
+        optimizer = Adam(parameterCount: layout.trainableRanges.count, lr: learningRate)
+        let p = controller.parameters, g = controller.gradients
+        trainable = layout.trainableRanges.map { UnsafeMutableBufferPointer(rebasing: p[$0]) }
+        trainableGradients = layout.trainableRanges.map { UnsafeMutableBufferPointer(rebasing: g[$0]) }
+        // clip_grad_norm_ sees every gradient that is not None: all tensors but the four write heads (W_hh's is 0).
+        // (W_hh's is exactly zero, so leaving it out changes no bit of the norm.)
+        clipGradients = layout.tensors
+            .filter { !$0.name.hasPrefix("write_") && !$0.name.hasPrefix("erase_") && $0.name != "lstm.weight_hh_l0" }
+            .map { UnsafeMutableBufferPointer(rebasing: g[$0.offset..<($0.offset + $0.count)]) }
+        let b = Self.replayBatch
+        replayFields = [UnsafeMutableBufferPointer(start: controller.inputs + inputDim, count: b * inputDim),
+                        UnsafeMutableBufferPointer(start: controller.targets + inputDim, count: b * inputDim)]
+        // The bias gradients (b_ih, b_hh, read entries of b_heads, b_out): the trainable slots 1, 2, 4, 6.
+        biasGradients = [1, 2, 4, 6].map { [UnsafeMutableBufferPointer(rebasing: g[layout.trainableRanges[$0]])] }
+        pushFields = [UnsafeBufferPointer(start: controller.inputs, count: inputDim),
+                      UnsafeBufferPointer(start: controller.targets, count: inputDim)]
+        replayIndices = .allocate(capacity: b)
+        replayWeights = .allocate(capacity: b)
+        scales = .allocate(capacity: b + 1)
+    }
+
+    deinit {
+        replayIndices.deallocate()
+        replayWeights.deallocate()
+        scales.deallocate()
+    }
+
+    /// The seed's `train_step(x, y, use_replay)`: x, y [I]; returns the total loss L.
+    public func trainStep(x: UnsafePointer<Float>, y: UnsafePointer<Float>, useReplay: Bool) throws(MnemonetError) -> Double {
+        try trainStep(x: x, y: y, useReplay: useReplay, draws: nil)
+    }
+
+    /// `trainStep` with the replay draws given instead of sampled: `indices` [8] (positions in the buffer, 0 = oldest,
+    /// like the seed's deque indices, taken after the current sample is pushed) and `weights` [8]. For reproducing a
+    /// recorded PyTorch run; replay happens when more than 16 items are stored, as in `trainStep`.
+    public func trainStep(x: UnsafePointer<Float>, y: UnsafePointer<Float>, replayIndices indices: UnsafePointer<Int64>,
+                          replayWeights weights: UnsafePointer<Float>) throws(MnemonetError) -> Double {
+        try trainStep(x: x, y: y, useReplay: true, draws: (indices, weights))
+    }
+
+    func trainStep(x: UnsafePointer<Float>, y: UnsafePointer<Float>, useReplay: Bool,
+                   draws: (UnsafePointer<Int64>, UnsafePointer<Float>)?) throws(MnemonetError) -> Double {
+        let i = inputDim, c = controller
+        c.inputs.update(from: x, count: i)
+        c.targets.update(from: y, count: i)
+        c.forward(row: 0, bank: memoryBank, record: true)
+        let current = c.loss(row: 0)
+        try replay.add(item: pushFields, priority: Double(current) + 1e-6)  // row 0 holds (x, y)
+        var total = current
+        var rows = 1
+        scales[0] = 1
+        if useReplay && replay.count > Self.replayThreshold {
+            let b = Self.replayBatch
+            if let (indices, weights) = draws {
+                try gather(indices: indices, weights: weights)
+            } else {
+                try replay.sample(batchSize: b, beta: Self.importanceBeta, indices: replayIndices,
+                                  weights: replayWeights, fields: replayFields)
+            }
+            c.encode(rows: 1, count: b)
+            for r in 1...b { c.access(row: r, bank: memoryBank, record: true) }
+            c.decode(rows: 1, count: b)
+            for r in 1...b {
+                let w = replayWeights[r - 1]
+                total = total + (Self.replayScale * c.loss(row: r)) * w
+                scales[r] = w * Self.replayScale
+            }
+            rows = 1 + b
+        }
+        if rows == 1 {
+            // One row: the weight gradients are outer products; Adam forms them on the fly (bit-identical) and
+            // their norms come from the factors, so no weight-gradient buffer is written or read.
+            c.pullback(count: 1, scales: scales, weightGradients: false)
+            let l = c.layout, f = c.outerFactors
+            let i = l.inputDim, h = l.hiddenDim, rh = l.readHeadCount, cc = l.combinedCount
+            var sq = 0.0
+            for g in biasGradients { let v = Double(gradientNorm(g)); sq += v * v }
+            let n0 = Double(outerProductNorm(f.inputLeft, count: 4 * h, f.inputRight, count: i))
+            let n1 = Double(outerProductNorm(f.headLeft, count: rh, f.headRight, count: h))
+            let n2 = Double(outerProductNorm(f.outputLeft, count: i, f.outputRight, count: cc))
+            sq += n0 * n0 + n1 * n1 + n2 * n2
+            let coefficient = clipCoefficient(totalNorm: Float(sq.squareRoot()), maxNorm: Self.maxGradNorm)
+            optimizer.update(index: 0, parameter: trainable[0], outerLeft: f.inputLeft, rows: 4 * h,
+                             outerRight: f.inputRight, columns: i, scale: coefficient)
+            optimizer.update(index: 3, parameter: trainable[3], outerLeft: f.headLeft, rows: rh,
+                             outerRight: f.headRight, columns: h, scale: coefficient)
+            optimizer.update(index: 5, parameter: trainable[5], outerLeft: f.outputLeft, rows: i,
+                             outerRight: f.outputRight, columns: cc, scale: coefficient)
+            for k in biasSlots {
+                optimizer.update(index: k, parameter: trainable[k], gradient: trainableGradients[k], scale: coefficient)
+            }
+        } else {
+            c.pullback(count: rows, scales: scales)
+            // clip_grad_norm_(…, 1.0) then Adam, fused: the clip coefficient is applied inside the update.
+            let coefficient = clipCoefficient(totalNorm: gradientNorm(clipGradients), maxNorm: Self.maxGradNorm)
+            for k in 0..<trainable.count {
+                optimizer.update(index: k, parameter: trainable[k], gradient: trainableGradients[k], scale: coefficient)
+            }
+        }
+        return Double(total)
+    }
+
+    /// Copies the items at buffer positions `indices` (0 = oldest) into the replay rows, with `weights`.
+    func gather(indices: UnsafePointer<Int64>, weights: UnsafePointer<Float>) throws(MnemonetError) {
+        let n = replay.count, cap = replay.capacity, i = inputDim
+        for j in 0..<Self.replayBatch {
+            let k = indices[j]
+            guard k >= 0 && k < Int64(n) else {
+                throw .indexOutOfRange("replay index \(k) is out of range for a buffer of \(n) item(s)")
+            }
+            let slot = n < cap ? Int(k) : (replay.position + Int(k)) % cap
+            (controller.inputs + (1 + j) * i).update(from: replay.storage.row(slot, field: 0).baseAddress!, count: i)
+            (controller.targets + (1 + j) * i).update(from: replay.storage.row(slot, field: 1).baseAddress!, count: i)
+            replayIndices[j] = k
+            replayWeights[j] = weights[j]
+        }
+    }
+
+    /// The seed's `evaluate(test_data)`: the mean over `count` samples (x, y [count, I]) of mse(controller(x), y).
+    /// Like the seed, each forward writes the memory.
+    public func evaluate(x: UnsafePointer<Float>, y: UnsafePointer<Float>, count: Int) throws(MnemonetError) -> Double {
+        try require(count >= 1, "evaluate needs at least one sample, got \(count)")
+        let i = inputDim, c = controller
+        var total = 0.0
+        for s in 0..<count {
+            c.inputs.update(from: x + s * i, count: i)
+            c.targets.update(from: y + s * i, count: i)
+            c.forward(row: 0, bank: memoryBank, record: false)
+            total += Double(c.loss(row: 0))
+        }
+        return total / Double(count)
+    }
+
+    /// `epochs` passes of `trainStep` over `count` samples in order; `losses` [epochs · count] receives each step's L.
+    public func fit(x: UnsafePointer<Float>, y: UnsafePointer<Float>, count: Int, epochs: Int, useReplay: Bool,
+                    losses: UnsafeMutablePointer<Double>) throws(MnemonetError) {
+        try require(count >= 1, "fit needs at least one sample, got \(count)")
+        try require(epochs >= 0, "epochs must be >= 0, got \(epochs)")
+        var k = 0
+        for _ in 0..<epochs {
+            for s in 0..<count {
+                losses[k] = try trainStep(x: x + s * inputDim, y: y + s * inputDim, useReplay: useReplay)
+                k += 1
+            }
+        }
+    }
+}

@@ -1,4 +1,0 @@
-// Placeholder so that the target builds; replaced by the module's first real file.
-import MnemonetMemory
-import MnemonetMeta
-import MnemonetReplay

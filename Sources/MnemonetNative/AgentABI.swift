@@ -1,0 +1,145 @@
+import MnemonetAgent
+import MnemonetBase
+import MnemonetMemory
+
+// Exports of mnemonet.h, section "memory" (agent part): the continual-learning agent. No logic: unpack, call.
+
+/// `int32_t mn_agent_create(int64_t input_dim, int64_t hidden_dim, int64_t memory_size, int64_t memory_dim,
+///  int64_t num_read_heads, int64_t num_write_heads, int64_t replay_capacity, float lr, int32_t has_seed,
+///  uint64_t seed, mn_agent **out, mn_status *status)`
+@c(mn_agent_create)
+public func mnAgentCreate(_ i: Int64, _ hd: Int64, _ n: Int64, _ w: Int64, _ r: Int64, _ writes: Int64,
+                          _ capacity: Int64, _ lr: Float, _ hasSeed: Int32, _ seed: UInt64,
+                          _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
+                          _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) { () throws(MnemonetError) in
+        out.pointee = retainHandle(try ContinualLearningAgent(
+            inputDim: Int(i), hiddenDim: Int(hd), config: memoryConfig(n, w, r, writes),
+            replayCapacity: Int(capacity), learningRate: lr, seed: hasSeed != 0 ? seed : nil))
+    }
+}
+
+/// `void mn_agent_free(mn_agent *agent)`
+@c(mn_agent_free)
+public func mnAgentFree(_ h: UnsafeMutableRawPointer?) { release(h, as: ContinualLearningAgent.self) }
+
+/// `int32_t mn_agent_info(mn_agent *agent, int64_t *dims, float *lr, mn_status *status)`: dims receives
+/// input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, replay_capacity.
+@c(mn_agent_info)
+public func mnAgentInfo(_ h: UnsafeMutableRawPointer, _ dims: UnsafeMutablePointer<Int64>,
+                        _ lr: UnsafeMutablePointer<Float>, _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) {
+        let a = object(h, as: ContinualLearningAgent.self)
+        let v = [a.inputDim, a.hiddenDim, a.config.memorySize, a.config.memoryDim, a.config.numReadHeads,
+                 a.config.numWriteHeads, a.replayCapacity]
+        for k in 0..<v.count { dims[k] = Int64(v[k]) }
+        lr.pointee = a.learningRate
+    }
+}
+
+/// `int32_t mn_agent_controller(mn_agent *agent, mn_controller **out, mn_status *status)`: a new handle on the
+/// agent's controller (release it with mn_controller_free).
+@c(mn_agent_controller)
+public func mnAgentController(_ h: UnsafeMutableRawPointer, _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
+                              _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) { out.pointee = retainHandle(object(h, as: ContinualLearningAgent.self).controller) }
+}
+
+/// `int32_t mn_agent_memory_bank(mn_agent *agent, mn_memory_bank **out, mn_status *status)`: a new handle on the
+/// agent's memory bank (release it with mn_memory_bank_free).
+@c(mn_agent_memory_bank)
+public func mnAgentMemoryBank(_ h: UnsafeMutableRawPointer, _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
+                              _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) { out.pointee = retainHandle(object(h, as: ContinualLearningAgent.self).memoryBank) }
+}
+
+/// `int32_t mn_agent_train_step(mn_agent *agent, const float *x, const float *y, int32_t use_replay, double *loss,
+///  mn_status *status)`
+@c(mn_agent_train_step)
+public func mnAgentTrainStep(_ h: UnsafeMutableRawPointer, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+                             _ useReplay: Int32, _ loss: UnsafeMutablePointer<Double>,
+                             _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) { () throws(MnemonetError) in
+        loss.pointee = try object(h, as: ContinualLearningAgent.self).trainStep(x: x, y: y, useReplay: useReplay != 0)
+    }
+}
+
+/// `int32_t mn_agent_train_step_with_draws(mn_agent *agent, const float *x, const float *y, const int64_t *indices,
+///  const float *weights, double *loss, mn_status *status)`: train_step with the 8 replay draws given.
+@c(mn_agent_train_step_with_draws)
+public func mnAgentTrainStepWithDraws(_ h: UnsafeMutableRawPointer, _ x: UnsafePointer<Float>,
+                                      _ y: UnsafePointer<Float>, _ indices: UnsafePointer<Int64>,
+                                      _ weights: UnsafePointer<Float>, _ loss: UnsafeMutablePointer<Double>,
+                                      _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) { () throws(MnemonetError) in
+        loss.pointee = try object(h, as: ContinualLearningAgent.self).trainStep(
+            x: x, y: y, replayIndices: indices, replayWeights: weights)
+    }
+}
+
+/// `int32_t mn_agent_evaluate(mn_agent *agent, const float *x, const float *y, int64_t count, double *error,
+///  mn_status *status)`
+@c(mn_agent_evaluate)
+public func mnAgentEvaluate(_ h: UnsafeMutableRawPointer, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+                            _ count: Int64, _ error: UnsafeMutablePointer<Double>,
+                            _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) { () throws(MnemonetError) in
+        error.pointee = try object(h, as: ContinualLearningAgent.self).evaluate(x: x, y: y, count: Int(count))
+    }
+}
+
+/// `int32_t mn_agent_fit(mn_agent *agent, const float *x, const float *y, int64_t count, int64_t epochs,
+///  int32_t use_replay, double *losses, mn_status *status)`: losses receives epochs·count values.
+@c(mn_agent_fit)
+public func mnAgentFit(_ h: UnsafeMutableRawPointer, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+                       _ count: Int64, _ epochs: Int64, _ useReplay: Int32, _ losses: UnsafeMutablePointer<Double>,
+                       _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) { () throws(MnemonetError) in
+        try object(h, as: ContinualLearningAgent.self).fit(
+            x: x, y: y, count: Int(count), epochs: Int(epochs), useReplay: useReplay != 0, losses: losses)
+    }
+}
+
+/// `int32_t mn_agent_replay_count(mn_agent *agent, int64_t *count, mn_status *status)`
+@c(mn_agent_replay_count)
+public func mnAgentReplayCount(_ h: UnsafeMutableRawPointer, _ count: UnsafeMutablePointer<Int64>,
+                               _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) { count.pointee = Int64(object(h, as: ContinualLearningAgent.self).replay.count) }
+}
+
+/// `int32_t mn_agent_replay_sample(mn_agent *agent, int64_t batch_size, double beta, int64_t *indices,
+///  float *weights, float *x, float *y, mn_status *status)`: the seed's `sample(batch_size, beta)` on the agent's
+///  buffer (x, y: [batch_size, input_dim]).
+@c(mn_agent_replay_sample)
+public func mnAgentReplaySample(_ h: UnsafeMutableRawPointer, _ batch: Int64, _ beta: Double,
+                                _ indices: UnsafeMutablePointer<Int64>, _ weights: UnsafeMutablePointer<Float>,
+                                _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                                _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) { () throws(MnemonetError) in
+        let a = object(h, as: ContinualLearningAgent.self)
+        let b = Int(batch), i = a.inputDim
+        try require(b >= 1, "batch_size must be >= 1, got \(batch)")
+        try a.replay.sample(batchSize: b, beta: beta, indices: UnsafeMutableBufferPointer(start: indices, count: b),
+                            weights: UnsafeMutableBufferPointer(start: weights, count: b),
+                            fields: [UnsafeMutableBufferPointer(start: x, count: b * i),
+                                     UnsafeMutableBufferPointer(start: y, count: b * i)])
+    }
+}
+
+/// `int32_t mn_agent_save(mn_agent *agent, const char *path, mn_status *status)`
+@c(mn_agent_save)
+public func mnAgentSave(_ h: UnsafeMutableRawPointer, _ path: UnsafePointer<CChar>,
+                        _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) { () throws(MnemonetError) in
+        try object(h, as: ContinualLearningAgent.self).save(path: string(path))
+    }
+}
+
+/// `int32_t mn_agent_load(const char *path, mn_agent **out, mn_status *status)`
+@c(mn_agent_load)
+public func mnAgentLoad(_ path: UnsafePointer<CChar>, _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
+                        _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) { () throws(MnemonetError) in
+        out.pointee = retainHandle(try ContinualLearningAgent.load(path: string(path)))
+    }
+}

@@ -1,0 +1,288 @@
+/*
+ * mnemonet._native.Agent: a thin handle on the Swift ContinualLearningAgent (mnemonet.h, section "memory").
+ * Argument checks and buffer plumbing only; every native call releases the GIL and holds the agent's lock, which
+ * the agent's controller and memory-bank views share.
+ */
+#include "mn_common.h"
+#include "mn_memory.h"
+
+typedef struct {
+    PyObject_HEAD
+    mn_agent *handle;
+    mn_guard guard;
+    long long dims[7]; /* I, H, N, W, R, write heads, replay capacity */
+    float lr;
+} MnAgent;
+
+static PyTypeObject MnAgentType;
+
+static void agent_dealloc(MnAgent *self) {
+    if (self->handle)
+        mn_agent_free(self->handle);
+    mn_guard_free(&self->guard);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int agent_adopt(MnAgent *self, mn_agent *h) {
+    mn_status st;
+    int64_t dims[7];
+    if (mn_agent_info(h, dims, &self->lr, &st) != 0) {
+        mn_agent_free(h);
+        mn_raise(&st);
+        return -1;
+    }
+    for (int k = 0; k < 7; k++) self->dims[k] = dims[k];
+    self->handle = h;
+    return 0;
+}
+
+static int agent_init(MnAgent *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"input_dim", "hidden_dim", "memory_size", "memory_dim", "num_read_heads",
+                             "num_write_heads", "replay_capacity", "lr", "seed", NULL};
+    long long i, h, n, w, r, writes, cap;
+    float lr;
+    PyObject *seed_obj = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LLLLLLLf|O", kwlist, &i, &h, &n, &w, &r, &writes, &cap, &lr,
+                                     &seed_obj))
+        return -1;
+    if (self->handle) {
+        PyErr_SetString(MnInvalidState, "Agent is already initialised");
+        return -1;
+    }
+    unsigned long long seed = 0;
+    int has_seed = seed_obj != Py_None;
+    if (has_seed) {
+        seed = PyLong_AsUnsignedLongLongMask(seed_obj);
+        if (PyErr_Occurred()) return -1;
+    }
+    if (!self->guard.lock && mn_guard_init(&self->guard) < 0)
+        return -1;
+    mn_status st;
+    mn_agent *hd = NULL;
+    int32_t rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = mn_agent_create(i, h, n, w, r, writes, cap, lr, has_seed, seed, &hd, &st);
+    Py_END_ALLOW_THREADS
+    if (rc != 0) {
+        mn_raise(&st);
+        return -1;
+    }
+    return agent_adopt(self, hd);
+}
+
+#define AGENT_READY(self)                                                                    \
+    if (!(self)->handle) {                                                                   \
+        PyErr_SetString(MnInvalidState, "Agent is not initialised");                        \
+        return NULL;                                                                         \
+    }
+
+static PyObject *agent_load(PyObject *cls, PyObject *args) {
+    PyObject *path_obj;
+    if (!PyArg_ParseTuple(args, "O&", PyUnicode_FSConverter, &path_obj)) return NULL;
+    mn_status st;
+    mn_agent *h = NULL;
+    int32_t rc;
+    const char *path = PyBytes_AS_STRING(path_obj);
+    Py_BEGIN_ALLOW_THREADS
+    rc = mn_agent_load(path, &h, &st);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(path_obj);
+    if (rc != 0) return mn_raise(&st);
+    MnAgent *self = (MnAgent *)MnAgentType.tp_alloc(&MnAgentType, 0);
+    if (!self) { mn_agent_free(h); return NULL; }
+    if (mn_guard_init(&self->guard) < 0 || agent_adopt(self, h) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static PyObject *agent_save(MnAgent *self, PyObject *args) {
+    AGENT_READY(self);
+    PyObject *path_obj;
+    if (!PyArg_ParseTuple(args, "O&", PyUnicode_FSConverter, &path_obj)) return NULL;
+    mn_status st; int32_t rc;
+    const char *path = PyBytes_AS_STRING(path_obj);
+    MN_NATIVE(&self->guard, rc = mn_agent_save(self->handle, path, &st));
+    Py_DECREF(path_obj);
+    if (rc) return mn_raise(&st);
+    Py_RETURN_NONE;
+}
+
+static PyObject *agent_info(MnAgent *self, PyObject *unused) {
+    AGENT_READY(self);
+    return Py_BuildValue("(LLLLLLLd)", self->dims[0], self->dims[1], self->dims[2], self->dims[3], self->dims[4],
+                         self->dims[5], self->dims[6], (double)self->lr);
+}
+
+static PyObject *agent_controller(MnAgent *self, PyObject *unused) {
+    AGENT_READY(self);
+    mn_status st;
+    mn_controller *h = NULL;
+    if (mn_agent_controller(self->handle, &h, &st) != 0) return mn_raise(&st);
+    return mn_controller_wrap(h, (PyObject *)self, &self->guard, self->dims[0], self->dims[2], self->dims[3],
+                              self->dims[4]);
+}
+
+static PyObject *agent_memory_bank(MnAgent *self, PyObject *unused) {
+    AGENT_READY(self);
+    mn_status st;
+    mn_memory_bank *h = NULL;
+    if (mn_agent_memory_bank(self->handle, &h, &st) != 0) return mn_raise(&st);
+    return mn_memory_bank_wrap(h, (PyObject *)self, &self->guard, self->dims[2], self->dims[3], self->dims[4]);
+}
+
+static PyObject *agent_train_step(MnAgent *self, PyObject *args) {
+    AGENT_READY(self);
+    PyObject *xo, *yo;
+    int use_replay = 1;
+    if (!PyArg_ParseTuple(args, "OO|p", &xo, &yo, &use_replay)) return NULL;
+    npy_intp d[1] = {self->dims[0]};
+    PyArrayObject *x = mn_check_array(xo, "x", NPY_FLOAT32, 1, d, 0);
+    if (!x) return NULL;
+    PyArrayObject *y = mn_check_array(yo, "y", NPY_FLOAT32, 1, d, 0);
+    if (!y) return NULL;
+    mn_status st; int32_t rc; double loss = 0;
+    const float *xp = PyArray_DATA(x), *yp = PyArray_DATA(y);
+    MN_NATIVE(&self->guard, rc = mn_agent_train_step(self->handle, xp, yp, use_replay, &loss, &st));
+    if (rc) return mn_raise(&st);
+    return PyFloat_FromDouble(loss);
+}
+
+static PyObject *agent_train_step_with_draws(MnAgent *self, PyObject *args) {
+    AGENT_READY(self);
+    PyObject *xo, *yo, *io, *wo;
+    if (!PyArg_ParseTuple(args, "OOOO", &xo, &yo, &io, &wo)) return NULL;
+    npy_intp d[1] = {self->dims[0]}, b[1] = {8};
+    PyArrayObject *x = mn_check_array(xo, "x", NPY_FLOAT32, 1, d, 0);
+    if (!x) return NULL;
+    PyArrayObject *y = mn_check_array(yo, "y", NPY_FLOAT32, 1, d, 0);
+    if (!y) return NULL;
+    PyArrayObject *ix = mn_check_array(io, "indices", NPY_INT64, 1, b, 0);
+    if (!ix) return NULL;
+    PyArrayObject *w = mn_check_array(wo, "weights", NPY_FLOAT32, 1, b, 0);
+    if (!w) return NULL;
+    mn_status st; int32_t rc; double loss = 0;
+    const float *xp = PyArray_DATA(x), *yp = PyArray_DATA(y), *wp = PyArray_DATA(w);
+    const int64_t *ip = PyArray_DATA(ix);
+    MN_NATIVE(&self->guard, rc = mn_agent_train_step_with_draws(self->handle, xp, yp, ip, wp, &loss, &st));
+    if (rc) return mn_raise(&st);
+    return PyFloat_FromDouble(loss);
+}
+
+static PyObject *agent_evaluate(MnAgent *self, PyObject *args) {
+    AGENT_READY(self);
+    PyObject *xo, *yo;
+    if (!PyArg_ParseTuple(args, "OO", &xo, &yo)) return NULL;
+    npy_intp d[2] = {MN_ANY, self->dims[0]};
+    PyArrayObject *x = mn_check_array(xo, "X", NPY_FLOAT32, 2, d, 0);
+    if (!x) return NULL;
+    d[0] = PyArray_DIM(x, 0);
+    PyArrayObject *y = mn_check_array(yo, "Y", NPY_FLOAT32, 2, d, 0);
+    if (!y) return NULL;
+    if (d[0] < 1) { PyErr_SetString(MnInvalidArgument, "evaluate needs at least one sample, got 0"); return NULL; }
+    mn_status st; int32_t rc; double err = 0;
+    const float *xp = PyArray_DATA(x), *yp = PyArray_DATA(y);
+    npy_intp count = d[0];
+    MN_NATIVE(&self->guard, rc = mn_agent_evaluate(self->handle, xp, yp, count, &err, &st));
+    if (rc) return mn_raise(&st);
+    return PyFloat_FromDouble(err);
+}
+
+/* fit(X [n, I], Y [n, I], epochs, use_replay, losses float64 [epochs*n]) */
+static PyObject *agent_fit(MnAgent *self, PyObject *args) {
+    AGENT_READY(self);
+    PyObject *xo, *yo, *lo;
+    long long epochs;
+    int use_replay;
+    if (!PyArg_ParseTuple(args, "OOLpO", &xo, &yo, &epochs, &use_replay, &lo)) return NULL;
+    npy_intp d[2] = {MN_ANY, self->dims[0]};
+    PyArrayObject *x = mn_check_array(xo, "X", NPY_FLOAT32, 2, d, 0);
+    if (!x) return NULL;
+    d[0] = PyArray_DIM(x, 0);
+    PyArrayObject *y = mn_check_array(yo, "Y", NPY_FLOAT32, 2, d, 0);
+    if (!y) return NULL;
+    if (d[0] < 1) { PyErr_SetString(MnInvalidArgument, "fit needs at least one sample, got 0"); return NULL; }
+    if (epochs < 0) { PyErr_Format(MnInvalidArgument, "epochs must be >= 0, got %lld", epochs); return NULL; }
+    npy_intp ld[1] = {(npy_intp)(epochs * d[0])};
+    PyArrayObject *l = mn_check_array(lo, "losses", NPY_FLOAT64, 1, ld, 1);
+    if (!l) return NULL;
+    mn_status st; int32_t rc;
+    const float *xp = PyArray_DATA(x), *yp = PyArray_DATA(y);
+    double *lp = PyArray_DATA(l);
+    npy_intp count = d[0];
+    MN_NATIVE(&self->guard, rc = mn_agent_fit(self->handle, xp, yp, count, epochs, use_replay, lp, &st));
+    if (rc) return mn_raise(&st);
+    Py_RETURN_NONE;
+}
+
+static PyObject *agent_replay_count(MnAgent *self, PyObject *unused) {
+    AGENT_READY(self);
+    mn_status st; int32_t rc; int64_t count = 0;
+    MN_NATIVE(&self->guard, rc = mn_agent_replay_count(self->handle, &count, &st));
+    if (rc) return mn_raise(&st);
+    return PyLong_FromLongLong(count);
+}
+
+static PyObject *agent_replay_sample(MnAgent *self, PyObject *args) {
+    AGENT_READY(self);
+    long long batch;
+    double beta = 0.4;
+    if (!PyArg_ParseTuple(args, "L|d", &batch, &beta)) return NULL;
+    if (batch < 1) { PyErr_Format(MnInvalidArgument, "batch_size must be >= 1, got %lld", batch); return NULL; }
+    npy_intp bd[1] = {batch}, xd[2] = {batch, self->dims[0]};
+    PyObject *ix = PyArray_ZEROS(1, bd, NPY_INT64, 0), *w = PyArray_ZEROS(1, bd, NPY_FLOAT32, 0);
+    PyObject *x = PyArray_ZEROS(2, xd, NPY_FLOAT32, 0), *y = PyArray_ZEROS(2, xd, NPY_FLOAT32, 0);
+    if (!ix || !w || !x || !y) goto fail;
+    mn_status st; int32_t rc;
+    int64_t *ip = PyArray_DATA((PyArrayObject *)ix);
+    float *wp = PyArray_DATA((PyArrayObject *)w), *xp = PyArray_DATA((PyArrayObject *)x),
+          *yp = PyArray_DATA((PyArrayObject *)y);
+    MN_NATIVE(&self->guard, rc = mn_agent_replay_sample(self->handle, batch, beta, ip, wp, xp, yp, &st));
+    if (rc) { mn_raise(&st); goto fail; }
+    return Py_BuildValue("(NNNN)", ix, w, x, y);
+fail:
+    Py_XDECREF(ix); Py_XDECREF(w); Py_XDECREF(x); Py_XDECREF(y);
+    return NULL;
+}
+
+static PyMethodDef agent_methods[] = {
+    {"load", (PyCFunction)agent_load, METH_VARARGS | METH_CLASS, "load(path) -> Agent"},
+    {"save", (PyCFunction)agent_save, METH_VARARGS, "save(path)"},
+    {"info", (PyCFunction)agent_info, METH_NOARGS, "info() -> (I, H, N, W, R, write heads, replay capacity, lr)"},
+    {"controller", (PyCFunction)agent_controller, METH_NOARGS, "controller() -> Controller (shares the agent)"},
+    {"memory_bank", (PyCFunction)agent_memory_bank, METH_NOARGS, "memory_bank() -> MemoryBank (shares the agent)"},
+    {"train_step", (PyCFunction)agent_train_step, METH_VARARGS, "train_step(x, y, use_replay=True) -> loss"},
+    {"train_step_with_draws", (PyCFunction)agent_train_step_with_draws, METH_VARARGS,
+     "train_step_with_draws(x, y, indices int64 [8], weights float32 [8]) -> loss"},
+    {"evaluate", (PyCFunction)agent_evaluate, METH_VARARGS, "evaluate(X, Y) -> mean MSE"},
+    {"fit", (PyCFunction)agent_fit, METH_VARARGS, "fit(X, Y, epochs, use_replay, losses)"},
+    {"replay_count", (PyCFunction)agent_replay_count, METH_NOARGS, "replay_count() -> int"},
+    {"replay_sample", (PyCFunction)agent_replay_sample, METH_VARARGS,
+     "replay_sample(batch_size, beta=0.4) -> (indices, weights, X, Y)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject MnAgentType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "mnemonet._native.Agent",
+    .tp_basicsize = sizeof(MnAgent),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Agent(input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, "
+              "replay_capacity, lr, seed=None): native continual-learning agent.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)agent_init,
+    .tp_dealloc = (destructor)agent_dealloc,
+    .tp_methods = agent_methods,
+};
+
+int mn_register_agent(PyObject *module) {
+    if (PyType_Ready(&MnAgentType) < 0)
+        return -1;
+    Py_INCREF(&MnAgentType);
+    if (PyModule_AddObject(module, "Agent", (PyObject *)&MnAgentType) < 0) {
+        Py_DECREF(&MnAgentType);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,391 @@
+/*
+ * mnemonet._native.MemoryBank and mnemonet._native.Controller: thin handles on the Swift NeuralMemoryBank and
+ * MemoryController (mnemonet.h, section "memory"). Argument checks and buffer plumbing only.
+ *
+ * An object either owns its handle's lock (created standalone) or shares its owner's (the agent's controller and
+ * memory bank), so that calls through the agent and through its parts never run concurrently.
+ */
+#include "mn_common.h"
+#include "mn_memory.h"
+
+#include <string.h>
+
+/* Runs `stmt` with the GIL released holding one guard, or two distinct guards in address order. */
+#define MN_NATIVE2(g1, g2, stmt)                                                   \
+    do {                                                                           \
+        mn_guard *first_ = (g1), *second_ = (g2);                                  \
+        if (second_ == first_) second_ = NULL;                                     \
+        if (second_ && second_ < first_) { mn_guard *t_ = first_; first_ = second_; second_ = t_; } \
+        Py_BEGIN_ALLOW_THREADS                                                     \
+        PyThread_acquire_lock(first_->lock, WAIT_LOCK);                            \
+        if (second_) PyThread_acquire_lock(second_->lock, WAIT_LOCK);              \
+        stmt;                                                                      \
+        if (second_) PyThread_release_lock(second_->lock);                         \
+        PyThread_release_lock(first_->lock);                                       \
+        Py_END_ALLOW_THREADS                                                       \
+    } while (0)
+
+/* ---- MemoryBank ------------------------------------------------------------------------------------------- */
+
+static void bank_dealloc(MnMemoryBank *self) {
+    if (self->handle)
+        mn_memory_bank_free(self->handle);
+    if (!self->owner)
+        mn_guard_free(&self->own_guard);
+    Py_XDECREF(self->owner);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int bank_init(MnMemoryBank *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"memory_size", "memory_dim", "num_read_heads", "num_write_heads", NULL};
+    long long n = 128, w = 64, r = 4, writes = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|LLLL", kwlist, &n, &w, &r, &writes))
+        return -1;
+    if (self->handle) {
+        PyErr_SetString(MnInvalidState, "MemoryBank is already initialised");
+        return -1;
+    }
+    if (mn_guard_init(&self->own_guard) < 0)
+        return -1;
+    self->guard = &self->own_guard;
+    mn_status st;
+    mn_memory_bank *h = NULL;
+    if (mn_memory_bank_create(n, w, r, writes, &h, &st) != 0) {
+        mn_raise(&st);
+        return -1;
+    }
+    self->handle = h;
+    self->n = n; self->w = w; self->r = r;
+    return 0;
+}
+
+PyObject *mn_memory_bank_wrap(mn_memory_bank *h, PyObject *owner, mn_guard *guard, long long n, long long w,
+                              long long r) {
+    MnMemoryBank *self = (MnMemoryBank *)MnMemoryBankType.tp_alloc(&MnMemoryBankType, 0);
+    if (!self) {
+        mn_memory_bank_free(h);
+        return NULL;
+    }
+    self->handle = h;
+    Py_INCREF(owner);
+    self->owner = owner;
+    self->guard = guard;
+    self->n = n; self->w = w; self->r = r;
+    return (PyObject *)self;
+}
+
+#define BANK_READY(self)                                                                     \
+    if (!(self)->handle) {                                                                   \
+        PyErr_SetString(MnInvalidState, "MemoryBank is not initialised");                   \
+        return NULL;                                                                         \
+    }
+
+static PyObject *new_f32(int ndim, npy_intp *dims) { return PyArray_ZEROS(ndim, dims, NPY_FLOAT32, 0); }
+
+static PyObject *bank_get(MnMemoryBank *self, PyObject *unused) {
+    BANK_READY(self);
+    npy_intp md[2] = {self->n, self->w}, ud[1] = {self->n};
+    PyObject *m = new_f32(2, md), *u = new_f32(1, ud);
+    if (!m || !u) { Py_XDECREF(m); Py_XDECREF(u); return NULL; }
+    mn_status st; int32_t rc;
+    float *mp = PyArray_DATA((PyArrayObject *)m), *up = PyArray_DATA((PyArrayObject *)u);
+    MN_NATIVE(self->guard, rc = mn_memory_bank_get(self->handle, mp, up, &st));
+    if (rc) { Py_DECREF(m); Py_DECREF(u); return mn_raise(&st); }
+    return Py_BuildValue("(NN)", m, u);
+}
+
+static PyObject *bank_set(MnMemoryBank *self, PyObject *args) {
+    BANK_READY(self);
+    PyObject *mo, *uo;
+    if (!PyArg_ParseTuple(args, "OO", &mo, &uo)) return NULL;
+    npy_intp md[2] = {self->n, self->w}, ud[1] = {self->n};
+    PyArrayObject *m = mn_check_array(mo, "memory", NPY_FLOAT32, 2, md, 0);
+    if (!m) return NULL;
+    PyArrayObject *u = mn_check_array(uo, "usage", NPY_FLOAT32, 1, ud, 0);
+    if (!u) return NULL;
+    mn_status st; int32_t rc;
+    const float *mp = PyArray_DATA(m), *up = PyArray_DATA(u);
+    MN_NATIVE(self->guard, rc = mn_memory_bank_set(self->handle, mp, up, &st));
+    if (rc) return mn_raise(&st);
+    Py_RETURN_NONE;
+}
+
+static PyObject *bank_reset(MnMemoryBank *self, PyObject *unused) {
+    BANK_READY(self);
+    mn_status st; int32_t rc;
+    MN_NATIVE(self->guard, rc = mn_memory_bank_reset(self->handle, &st));
+    if (rc) return mn_raise(&st);
+    Py_RETURN_NONE;
+}
+
+static PyObject *bank_content_addressing(MnMemoryBank *self, PyObject *args) {
+    BANK_READY(self);
+    PyObject *ko, *bo;
+    if (!PyArg_ParseTuple(args, "OO", &ko, &bo)) return NULL;
+    npy_intp kd[2] = {MN_ANY, self->w};
+    PyArrayObject *k = mn_check_array(ko, "key", NPY_FLOAT32, 2, kd, 0);
+    if (!k) return NULL;
+    npy_intp count = PyArray_DIM(k, 0), bd[1] = {count};
+    if (count < 1) { PyErr_SetString(MnInvalidArgument, "key must hold at least one key"); return NULL; }
+    PyArrayObject *b = mn_check_array(bo, "beta", NPY_FLOAT32, 1, bd, 0);
+    if (!b) return NULL;
+    npy_intp od[2] = {count, self->n};
+    PyObject *out = new_f32(2, od);
+    if (!out) return NULL;
+    mn_status st; int32_t rc;
+    const float *kp = PyArray_DATA(k), *bp = PyArray_DATA(b);
+    float *op = PyArray_DATA((PyArrayObject *)out);
+    MN_NATIVE(self->guard, rc = mn_memory_bank_content_addressing(self->handle, kp, bp, count, op, &st));
+    if (rc) { Py_DECREF(out); return mn_raise(&st); }
+    return out;
+}
+
+static PyObject *bank_read(MnMemoryBank *self, PyObject *args) {
+    BANK_READY(self);
+    PyObject *ko, *so;
+    if (!PyArg_ParseTuple(args, "OO", &ko, &so)) return NULL;
+    npy_intp kd[2] = {self->r, self->w}, sd[1] = {self->r};
+    PyArrayObject *k = mn_check_array(ko, "read_keys", NPY_FLOAT32, 2, kd, 0);
+    if (!k) return NULL;
+    PyArrayObject *s = mn_check_array(so, "read_strengths", NPY_FLOAT32, 1, sd, 0);
+    if (!s) return NULL;
+    npy_intp od[1] = {self->r * self->w};
+    PyObject *out = new_f32(1, od);
+    if (!out) return NULL;
+    mn_status st; int32_t rc;
+    const float *kp = PyArray_DATA(k), *sp = PyArray_DATA(s);
+    float *op = PyArray_DATA((PyArrayObject *)out);
+    MN_NATIVE(self->guard, rc = mn_memory_bank_read(self->handle, kp, sp, op, &st));
+    if (rc) { Py_DECREF(out); return mn_raise(&st); }
+    return out;
+}
+
+static PyObject *bank_write(MnMemoryBank *self, PyObject *args) {
+    BANK_READY(self);
+    PyObject *ko, *vo, *eo;
+    float strength;
+    if (!PyArg_ParseTuple(args, "OOOf", &ko, &vo, &eo, &strength)) return NULL;
+    npy_intp d[1] = {self->w};
+    PyArrayObject *k = mn_check_array(ko, "write_key", NPY_FLOAT32, 1, d, 0);
+    if (!k) return NULL;
+    PyArrayObject *v = mn_check_array(vo, "write_vector", NPY_FLOAT32, 1, d, 0);
+    if (!v) return NULL;
+    PyArrayObject *e = mn_check_array(eo, "erase_vector", NPY_FLOAT32, 1, d, 0);
+    if (!e) return NULL;
+    mn_status st; int32_t rc;
+    const float *kp = PyArray_DATA(k), *vp = PyArray_DATA(v), *ep = PyArray_DATA(e);
+    MN_NATIVE(self->guard, rc = mn_memory_bank_write(self->handle, kp, vp, ep, strength, &st));
+    if (rc) return mn_raise(&st);
+    Py_RETURN_NONE;
+}
+
+static PyObject *bank_dims(MnMemoryBank *self, PyObject *unused) {
+    return Py_BuildValue("(LLL)", self->n, self->w, self->r);
+}
+
+static PyMethodDef bank_methods[] = {
+    {"get", (PyCFunction)bank_get, METH_NOARGS, "get() -> (memory [N, W], usage [N]) (copies)"},
+    {"set", (PyCFunction)bank_set, METH_VARARGS, "set(memory [N, W], usage [N])"},
+    {"reset", (PyCFunction)bank_reset, METH_NOARGS, "reset(): zero memory and usage"},
+    {"content_addressing", (PyCFunction)bank_content_addressing, METH_VARARGS,
+     "content_addressing(keys [K, W], betas [K]) -> weights [K, N]"},
+    {"read", (PyCFunction)bank_read, METH_VARARGS, "read(keys [R, W], strengths [R]) -> reads [R*W]"},
+    {"write", (PyCFunction)bank_write, METH_VARARGS, "write(key [W], vector [W], erase [W], strength)"},
+    {"dims", (PyCFunction)bank_dims, METH_NOARGS, "dims() -> (memory_size, memory_dim, num_read_heads)"},
+    {NULL, NULL, 0, NULL},
+};
+
+PyTypeObject MnMemoryBankType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "mnemonet._native.MemoryBank",
+    .tp_basicsize = sizeof(MnMemoryBank),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "MemoryBank(memory_size=128, memory_dim=64, num_read_heads=4, num_write_heads=1): native memory bank.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)bank_init,
+    .tp_dealloc = (destructor)bank_dealloc,
+    .tp_methods = bank_methods,
+};
+
+/* ---- Controller ------------------------------------------------------------------------------------------- */
+
+static void controller_dealloc(MnController *self) {
+    if (self->handle)
+        mn_controller_free(self->handle);
+    if (!self->owner)
+        mn_guard_free(&self->own_guard);
+    Py_XDECREF(self->owner);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int controller_init(MnController *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"input_dim", "hidden_dim", "memory_size", "memory_dim", "num_read_heads",
+                             "num_write_heads", "seed", NULL};
+    long long i, h, n, w, r, writes;
+    PyObject *seed_obj = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LLLLLL|O", kwlist, &i, &h, &n, &w, &r, &writes, &seed_obj))
+        return -1;
+    if (self->handle) {
+        PyErr_SetString(MnInvalidState, "Controller is already initialised");
+        return -1;
+    }
+    unsigned long long seed = 0;
+    int has_seed = seed_obj != Py_None;
+    if (has_seed) {
+        seed = PyLong_AsUnsignedLongLongMask(seed_obj);
+        if (PyErr_Occurred()) return -1;
+    }
+    if (mn_guard_init(&self->own_guard) < 0)
+        return -1;
+    self->guard = &self->own_guard;
+    mn_status st;
+    mn_controller *hd = NULL;
+    if (mn_controller_create(i, h, n, w, r, writes, has_seed, seed, &hd, &st) != 0) {
+        mn_raise(&st);
+        return -1;
+    }
+    self->handle = hd;
+    self->input_dim = i; self->n = n; self->w = w; self->r = r;
+    return 0;
+}
+
+PyObject *mn_controller_wrap(mn_controller *h, PyObject *owner, mn_guard *guard, long long input_dim, long long n,
+                             long long w, long long r) {
+    MnController *self = (MnController *)MnControllerType.tp_alloc(&MnControllerType, 0);
+    if (!self) {
+        mn_controller_free(h);
+        return NULL;
+    }
+    self->handle = h;
+    Py_INCREF(owner);
+    self->owner = owner;
+    self->guard = guard;
+    self->input_dim = input_dim; self->n = n; self->w = w; self->r = r;
+    return (PyObject *)self;
+}
+
+#define CONTROLLER_READY(self)                                                               \
+    if (!(self)->handle) {                                                                   \
+        PyErr_SetString(MnInvalidState, "Controller is not initialised");                   \
+        return NULL;                                                                         \
+    }
+
+/* tensor_info() -> [(name, shape), ...] in the seed's state_dict order */
+static PyObject *controller_tensor_info(MnController *self, PyObject *unused) {
+    CONTROLLER_READY(self);
+    int64_t count = mn_controller_tensor_count(self->handle);
+    PyObject *list = PyList_New(0);
+    if (!list) return NULL;
+    for (int64_t k = 0; k < count; k++) {
+        char name[256];
+        int64_t shape[2] = {0, 0};
+        int32_t ndim = 0;
+        mn_status st;
+        if (mn_controller_tensor_info(self->handle, k, name, sizeof name, shape, &ndim, &st) != 0) {
+            Py_DECREF(list);
+            return mn_raise(&st);
+        }
+        PyObject *shp = ndim == 1 ? Py_BuildValue("(L)", (long long)shape[0])
+                                  : Py_BuildValue("(LL)", (long long)shape[0], (long long)shape[1]);
+        PyObject *item = shp ? Py_BuildValue("(sN)", name, shp) : NULL;
+        if (!item || PyList_Append(list, item) < 0) {
+            Py_XDECREF(item);
+            Py_DECREF(list);
+            return NULL;
+        }
+        Py_DECREF(item);
+    }
+    return list;
+}
+
+/* get_tensor(index, out): fills the float32 array `out` (shape checked by the caller, count checked natively) */
+static PyObject *controller_get_tensor(MnController *self, PyObject *args) {
+    CONTROLLER_READY(self);
+    long long index;
+    PyObject *oo;
+    if (!PyArg_ParseTuple(args, "LO", &index, &oo)) return NULL;
+    PyArrayObject *o = mn_check_array(oo, "out", NPY_FLOAT32, PyArray_Check(oo) ? PyArray_NDIM((PyArrayObject *)oo) : 1,
+                                      NULL, 1);
+    if (!o) return NULL;
+    mn_status st; int32_t rc;
+    float *op = PyArray_DATA(o);
+    npy_intp count = PyArray_SIZE(o);
+    MN_NATIVE(self->guard, rc = mn_controller_get_tensor(self->handle, index, op, count, &st));
+    if (rc) return mn_raise(&st);
+    Py_RETURN_NONE;
+}
+
+static PyObject *controller_set_tensor(MnController *self, PyObject *args) {
+    CONTROLLER_READY(self);
+    long long index;
+    PyObject *vo;
+    if (!PyArg_ParseTuple(args, "LO", &index, &vo)) return NULL;
+    PyArrayObject *v = mn_check_array(vo, "value", NPY_FLOAT32, PyArray_Check(vo) ? PyArray_NDIM((PyArrayObject *)vo) : 1,
+                                      NULL, 0);
+    if (!v) return NULL;
+    mn_status st; int32_t rc;
+    const float *vp = PyArray_DATA(v);
+    npy_intp count = PyArray_SIZE(v);
+    MN_NATIVE(self->guard, rc = mn_controller_set_tensor(self->handle, index, vp, count, &st));
+    if (rc) return mn_raise(&st);
+    Py_RETURN_NONE;
+}
+
+static PyObject *controller_forward(MnController *self, PyObject *args) {
+    CONTROLLER_READY(self);
+    PyObject *xo, *bo;
+    if (!PyArg_ParseTuple(args, "OO", &xo, &bo)) return NULL;
+    if (!PyObject_TypeCheck(bo, &MnMemoryBankType)) {
+        PyErr_Format(MnArgumentType, "memory_bank must be a mnemonet NeuralMemoryBank, got %.200s", Py_TYPE(bo)->tp_name);
+        return NULL;
+    }
+    MnMemoryBank *bank = (MnMemoryBank *)bo;
+    if (!bank->handle) { PyErr_SetString(MnInvalidState, "MemoryBank is not initialised"); return NULL; }
+    npy_intp xd[1] = {self->input_dim};
+    PyArrayObject *x = mn_check_array(xo, "x", NPY_FLOAT32, 1, xd, 0);
+    if (!x) return NULL;
+    PyObject *out = new_f32(1, xd);
+    if (!out) return NULL;
+    mn_status st; int32_t rc;
+    const float *xp = PyArray_DATA(x);
+    float *op = PyArray_DATA((PyArrayObject *)out);
+    MN_NATIVE2(self->guard, bank->guard, rc = mn_controller_forward(self->handle, bank->handle, xp, op, &st));
+    if (rc) { Py_DECREF(out); return mn_raise(&st); }
+    return out;
+}
+
+static PyMethodDef controller_methods[] = {
+    {"tensor_info", (PyCFunction)controller_tensor_info, METH_NOARGS, "tensor_info() -> [(name, shape), ...]"},
+    {"get_tensor", (PyCFunction)controller_get_tensor, METH_VARARGS, "get_tensor(index, out)"},
+    {"set_tensor", (PyCFunction)controller_set_tensor, METH_VARARGS, "set_tensor(index, value)"},
+    {"forward", (PyCFunction)controller_forward, METH_VARARGS, "forward(x [I], bank) -> output [I]"},
+    {NULL, NULL, 0, NULL},
+};
+
+PyTypeObject MnControllerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "mnemonet._native.Controller",
+    .tp_basicsize = sizeof(MnController),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Controller(input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, seed=None)",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)controller_init,
+    .tp_dealloc = (destructor)controller_dealloc,
+    .tp_methods = controller_methods,
+};
+
+int mn_register_memory(PyObject *module) {
+    if (PyType_Ready(&MnMemoryBankType) < 0 || PyType_Ready(&MnControllerType) < 0)
+        return -1;
+    Py_INCREF(&MnMemoryBankType);
+    if (PyModule_AddObject(module, "MemoryBank", (PyObject *)&MnMemoryBankType) < 0) {
+        Py_DECREF(&MnMemoryBankType);
+        return -1;
+    }
+    Py_INCREF(&MnControllerType);
+    if (PyModule_AddObject(module, "Controller", (PyObject *)&MnControllerType) < 0) {
+        Py_DECREF(&MnControllerType);
+        return -1;
+    }
+    return 0;
+}

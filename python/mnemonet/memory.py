@@ -1,0 +1,246 @@
+"""The seed's differentiable memory: ``MemoryConfig``, ``NeuralMemoryBank`` and ``MemoryController``.
+
+Same names and semantics as the PyTorch tutorial; the work runs natively (Swift). Arrays are NumPy ``float32``
+(array-likes, including CPU ``torch.Tensor``s, are converted).
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+import numpy as np
+
+from . import _native
+from ._native import InvalidArgumentError
+
+__all__ = ["MemoryConfig", "NeuralMemoryBank", "MemoryController"]
+
+
+def _f32(a, name):
+    """``a`` as a C-contiguous float32 array (no copy when it already is one)."""
+    try:
+        return np.ascontiguousarray(np.asarray(a, dtype=np.float32))
+    except (TypeError, ValueError) as e:
+        raise _native.ArgumentTypeError(f"{name} must be an array of numbers, got {type(a).__name__}") from e
+
+
+@dataclass
+class MemoryConfig:
+    """Shape of a neural memory bank (the seed's ``MemoryConfig``).
+
+    Parameters
+    ----------
+    memory_size : int
+        N, the number of memory slots.
+    memory_dim : int
+        W, the width of one slot.
+    num_read_heads : int
+        R, the number of read heads.
+    num_write_heads : int
+        Number of write heads; the seed's controller has exactly one.
+    """
+
+    memory_size: int = 128
+    memory_dim: int = 64
+    num_read_heads: int = 4
+    num_write_heads: int = 1
+
+    def _dims(self):
+        return (int(self.memory_size), int(self.memory_dim), int(self.num_read_heads), int(self.num_write_heads))
+
+
+class NeuralMemoryBank:
+    """Memory M [N, W] and usage u [N], addressed by content (the seed's ``NeuralMemoryBank``).
+
+    ``C(k, β)[n] = softmax_n(β ⟨k/‖k‖, M[n]/‖M[n]‖⟩)`` (rows divided by ``max(‖·‖, 1e-12)``, like ``F.normalize``);
+    ``read`` concatenates ``C(k_h, β_h) M`` over the R heads; ``write`` erases then adds:
+    ``M ← M ⊙ (1 − w eᵀ) + w vᵀ``, ``u ← 0.99 u + w``.
+
+    Parameters
+    ----------
+    config : MemoryConfig, optional
+        The shape (default ``MemoryConfig()``: N = 128, W = 64, R = 4).
+    """
+
+    def __init__(self, config: Optional[MemoryConfig] = None):
+        self.config = config if config is not None else MemoryConfig()
+        self._bank = _native.MemoryBank(*self.config._dims())
+
+    @classmethod
+    def _wrap(cls, native_bank, config):
+        self = cls.__new__(cls)
+        self.config = config
+        self._bank = native_bank
+        return self
+
+    @property
+    def memory_size(self) -> int:
+        return self.config.memory_size
+
+    @property
+    def memory_dim(self) -> int:
+        return self.config.memory_dim
+
+    @property
+    def num_read_heads(self) -> int:
+        return self.config.num_read_heads
+
+    @property
+    def memory(self) -> np.ndarray:
+        """M, a copy, float32 [memory_size, memory_dim]. Assign an array of that shape to replace it."""
+        return self._bank.get()[0]
+
+    @memory.setter
+    def memory(self, value) -> None:
+        self._bank.set(_f32(value, "memory"), self.usage)
+
+    @property
+    def usage(self) -> np.ndarray:
+        """u, a copy, float32 [memory_size]. Assign an array of that shape to replace it."""
+        return self._bank.get()[1]
+
+    @usage.setter
+    def usage(self, value) -> None:
+        self._bank.set(self.memory, _f32(value, "usage"))
+
+    def reset(self) -> None:
+        """Zeroes the memory and the usage."""
+        self._bank.reset()
+
+    def content_addressing(self, key, beta) -> np.ndarray:
+        """Content weights ``softmax(β · cos(key, M))``.
+
+        Parameters
+        ----------
+        key : array [W] or [K, W]
+        beta : float or array [K]
+
+        Returns
+        -------
+        ndarray, float32 [N] (for one key) or [K, N]
+        """
+        k = _f32(key, "key")
+        single = k.ndim == 1
+        k2 = k.reshape(1, -1) if single else k
+        b = _f32(beta, "beta").reshape(-1)
+        if b.size == 1 and k2.shape[0] > 1:
+            b = np.full(k2.shape[0], b[0], dtype=np.float32)
+        w = self._bank.content_addressing(k2, b)
+        return w[0] if single else w
+
+    def read(self, read_keys, read_strengths) -> np.ndarray:
+        """Reads with R heads: keys [R, W], strengths [R] → concatenated reads, float32 [R·W]."""
+        return self._bank.read(_f32(read_keys, "read_keys"), _f32(read_strengths, "read_strengths").reshape(-1))
+
+    def write(self, write_key, write_vector, erase_vector, write_strength) -> None:
+        """Erase-then-add write with one head: key, vector, erase [W] (or [1, W]); strength a scalar (or [1])."""
+        s = _f32(write_strength, "write_strength").reshape(-1)
+        if s.size != 1:
+            raise InvalidArgumentError(f"write_strength must hold one value, got shape {tuple(np.shape(write_strength))}")
+        self._bank.write(_f32(write_key, "write_key").reshape(-1), _f32(write_vector, "write_vector").reshape(-1),
+                         _f32(erase_vector, "erase_vector").reshape(-1), float(s[0]))
+
+    def __repr__(self) -> str:
+        c = self.config
+        return (f"NeuralMemoryBank(memory_size={c.memory_size}, memory_dim={c.memory_dim}, "
+                f"num_read_heads={c.num_read_heads})")
+
+
+class MemoryController:
+    """The seed's LSTM memory controller, natively (fused forward and hand-derived backward).
+
+    ``forward(x, memory_bank)`` is exactly the seed's: an LSTM step on x from a zero state gives the controller
+    state s [H]; linear heads give R read keys and strengths (softplus) and a write key, vector (tanh), erase vector
+    (sigmoid) and strength (softplus); the bank is read, then written (detached); the output is
+    ``Linear([s ; reads])`` [input_dim].
+
+    Parameters
+    ----------
+    input_dim : int
+        I, the size of x and of the output.
+    hidden_dim : int
+        H, the LSTM width.
+    memory_config : MemoryConfig
+        The memory's shape.
+    seed : int, optional
+        Seeds PyTorch-style default initialisation (uniform ±1/√fan_in); random when None.
+    """
+
+    def __init__(self, input_dim: int, hidden_dim: int, memory_config: Optional[MemoryConfig] = None,
+                 seed: Optional[int] = None):
+        self.input_dim = int(input_dim)
+        self.hidden_dim = int(hidden_dim)
+        self.memory_config = memory_config if memory_config is not None else MemoryConfig()
+        self._ctl = _native.Controller(self.input_dim, self.hidden_dim, *self.memory_config._dims(), seed=seed)
+        self._info = self._ctl.tensor_info()
+
+    @classmethod
+    def _wrap(cls, native_controller, input_dim, hidden_dim, config):
+        self = cls.__new__(cls)
+        self.input_dim, self.hidden_dim, self.memory_config = input_dim, hidden_dim, config
+        self._ctl = native_controller
+        self._info = native_controller.tensor_info()
+        return self
+
+    def forward(self, x, memory_bank: NeuralMemoryBank) -> np.ndarray:
+        """One step of the seed's controller: x [input_dim] → output float32 [input_dim]; reads then writes the bank."""
+        if not isinstance(memory_bank, NeuralMemoryBank):
+            raise _native.ArgumentTypeError(
+                f"memory_bank must be a NeuralMemoryBank, got {type(memory_bank).__name__}")
+        return self._ctl.forward(_f32(x, "x"), memory_bank._bank)
+
+    __call__ = forward
+
+    def state_dict(self) -> "OrderedDict[str, np.ndarray]":
+        """The parameters with the names and shapes of the seed's ``MemoryController.state_dict()`` (float32 copies)."""
+        out = OrderedDict()
+        for k, (name, shape) in enumerate(self._info):
+            a = np.empty(shape, dtype=np.float32)
+            self._ctl.get_tensor(k, a)
+            out[name] = a
+        return out
+
+    def load_state_dict(self, state_dict: Mapping[str, object]) -> None:
+        """Loads parameters named and shaped like the seed's ``state_dict()`` (NumPy arrays or CPU tensors).
+
+        Raises
+        ------
+        InvalidArgumentError
+            Missing or unexpected names, or a shape mismatch (naming every offending entry); nothing is loaded then.
+        """
+        expected = OrderedDict(self._info)
+        missing = [n for n in expected if n not in state_dict]
+        unexpected = [n for n in state_dict if n not in expected]
+        values = {}
+        bad = []
+        for name, shape in expected.items():
+            if name in state_dict:
+                v = state_dict[name]
+                if hasattr(v, "detach"):
+                    v = v.detach().cpu().numpy()
+                a = _f32(v, name)
+                if a.shape != tuple(shape):
+                    bad.append(f"{name}: expected shape {tuple(shape)}, got {a.shape}")
+                values[name] = a
+        if missing or unexpected or bad:
+            parts = []
+            if missing:
+                parts.append("missing keys: " + ", ".join(missing))
+            if unexpected:
+                parts.append("unexpected keys: " + ", ".join(unexpected))
+            if bad:
+                parts.append("size mismatch: " + "; ".join(bad))
+            raise InvalidArgumentError("Error(s) in loading state_dict for MemoryController: " + " | ".join(parts))
+        for k, name in enumerate(expected):
+            self._ctl.set_tensor(k, values[name])
+
+    def num_parameters(self) -> int:
+        """Total number of parameters."""
+        return int(sum(np.prod(s) for _, s in self._info))
+
+    def __repr__(self) -> str:
+        c = self.memory_config
+        return (f"MemoryController(input_dim={self.input_dim}, hidden_dim={self.hidden_dim}, "
+                f"memory_config=MemoryConfig(memory_size={c.memory_size}, memory_dim={c.memory_dim}, "
+                f"num_read_heads={c.num_read_heads}), parameters={self.num_parameters()})")

@@ -1,0 +1,79 @@
+"""Plots of the seed tutorial (matplotlib, imported lazily): memory heatmap and error per task. Usable on their own."""
+from __future__ import annotations
+
+from typing import Dict, Optional, Sequence
+
+import numpy as np
+
+__all__ = ["plot_memory", "plot_task_errors", "plot_results"]
+
+
+def plot_memory(memory, ax=None, title: str = "Neural Memory Bank State"):
+    """Heatmap of a memory matrix [memory_size, memory_dim] (the seed's left panel). Returns the image."""
+    import matplotlib.pyplot as plt
+
+    ax = ax if ax is not None else plt.gca()
+    im = ax.imshow(np.asarray(memory), aspect="auto", cmap="viridis")
+    ax.set_title(title, fontsize=14, fontweight="bold")
+    ax.set_xlabel("Memory Dimension")
+    ax.set_ylabel("Memory Slots")
+    plt.colorbar(im, ax=ax)
+    return im
+
+
+def plot_task_errors(curves: Dict[str, Sequence[float]], ax=None, tasks: Optional[Sequence[int]] = None,
+                     title: str = "Continual Learning Performance", log: bool = False, styles=None):
+    """Test error per task number, one line per entry of ``curves`` (label → errors), as in the seed's right panel."""
+    import matplotlib.pyplot as plt
+
+    ax = ax if ax is not None else plt.gca()
+    styles = styles or {}
+    for label, errors in curves.items():
+        xs = list(tasks) if tasks is not None else list(range(1, len(errors) + 1))
+        ax.plot(xs, list(errors), label=label, **{"marker": "o", "linewidth": 2, "markersize": 8,
+                                                    **styles.get(label, {})})
+    if tasks is not None:
+        ax.set_xticks(list(tasks))
+    ax.set_title(title, fontsize=14, fontweight="bold")
+    ax.set_xlabel("Task Number")
+    ax.set_ylabel("Test Error")
+    if log:
+        ax.set_yscale("log")
+    ax.legend()
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def plot_results(memory, with_replay, without_replay=None, path: Optional[str] = "neural_memory_results.png",
+                 show: bool = False):
+    """The seed's figure: memory heatmap and error per task, plus the no-replay curves.
+
+    ``with_replay`` / ``without_replay`` are error tables ``errors[t][e]`` (error on task e after training task t).
+    Solid lines: the error on the task just learned (the seed's curve); dashed: task 1's error after each task
+    (forgetting). Saves to ``path`` (dpi 150) when given and returns the figure.
+    """
+    import matplotlib
+    if not show:
+        matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5))
+    plot_memory(memory, ax=axes[0])
+    curves, styles = {}, {}
+    tasks = list(range(1, len(with_replay) + 1))
+    curves["With Memory Replay"] = [row[-1] for row in with_replay]
+    curves["With Memory Replay: Task 1"] = [row[0] for row in with_replay]
+    styles["With Memory Replay: Task 1"] = {"linestyle": "--", "color": "C0", "marker": "s"}
+    styles["With Memory Replay"] = {"color": "C0"}
+    if without_replay is not None:
+        curves["Without Replay"] = [row[-1] for row in without_replay]
+        curves["Without Replay: Task 1"] = [row[0] for row in without_replay]
+        styles["Without Replay"] = {"color": "C3"}
+        styles["Without Replay: Task 1"] = {"linestyle": "--", "color": "C3", "marker": "s"}
+    plot_task_errors(curves, ax=axes[1], tasks=tasks, log=True, styles=styles)
+    plt.tight_layout()
+    if path:
+        plt.savefig(path, dpi=150, bbox_inches="tight")
+    if show:
+        plt.show()
+    return fig
