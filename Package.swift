@@ -12,8 +12,33 @@
 // No target imports Foundation: the extension links the Swift runtime statically and Foundation would add ~60 MB.
 import PackageDescription
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Code generation for the machine that builds (mnemonet is always built from source, like `-march=native`): on an
+/// x86-64 host with the Haswell feature set (AVX2, FMA, BMI1/2, F16C, MOVBE, LZCNT, POPCNT) the Swift code targets `haswell`, which doubles the width of the
+/// SIMD8<Float> kernels and fuses multiply-adds (measured: agent step 105 → 64 µs without replay). Set
+/// MNEMONET_PORTABLE=1 to build for baseline x86-64 (e.g. to ship the build to older CPUs).
+func hostCPUSettings() -> [SwiftSetting] {
+    #if arch(x86_64) && os(Linux)
+    if getenv("MNEMONET_PORTABLE") != nil { return [] }
+    guard let file = fopen("/proc/cpuinfo", "r") else { return [] }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 1 << 16)
+    while fgets(&line, Int32(line.count), file) != nil {
+        let text = String(cString: line)
+        guard text.hasPrefix("flags") else { continue }
+        let flags = Set(text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init))
+        let haswell: Set<String> = ["avx2", "fma", "bmi1", "bmi2", "f16c", "movbe", "abm", "popcnt", "pclmulqdq", "aes", "xsaveopt", "fsgsbase", "rdrand"]
+        return haswell.isSubset(of: flags) ? [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))] : []
+    }
+    #endif
+    return []
+}
+
 /// Settings shared by every Swift target (kept in one place so that a flag is never set on half of them).
-let releaseFlags: [SwiftSetting] = []
+let releaseFlags: [SwiftSetting] = hostCPUSettings()
 
 let package = Package(
     name: "Mnemonet",
