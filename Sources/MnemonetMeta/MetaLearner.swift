@@ -139,6 +139,11 @@ public final class MetaLearner {
         }
     }
 
+    /// ŷ = f(x; θ) for n × d_in inputs (θ: any parameter vector of this network, e.g. an adapted one).
+    public func predict(theta: [Float], x: [Float]) throws(MnemonetError) -> [Float] {
+        try inner.workspace.predict(theta: theta, x: x)
+    }
+
     /// One task's meta-gradient at the current θ (α) with this learner's rule, `steps` inner steps of size `lr`
     /// (defaults: the config). Returns (∇_θ, ∇_α (empty unless Meta-SGD), L^s before, L^q after).
     /// For Reptile the "gradient" is the pseudo-gradient θ − θ_K; for pretrain it is ∇L^q(θ).

@@ -8,6 +8,7 @@
 /* Per-concept registration: each adds its types/functions to the module; 0 on success, -1 with an exception. */
 typedef int (*mn_register_fn)(PyObject *module);
 static const mn_register_fn mn_registrations[] = {
+    mn_register_meta,
     NULL, /* keep last */
 };
 
