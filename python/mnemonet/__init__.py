@@ -17,6 +17,8 @@ from ._native import (  # noqa: F401  (re-exported)
     MnemonetError,
 )
 
+from .meta import MLP, MetaGradient, MetaLearner, SinusoidEvaluation  # noqa: E402
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -27,4 +29,8 @@ __all__ = [
     "InvalidStateError",
     "CheckpointIOError",
     "CheckpointFormatError",
+    "MLP",
+    "MetaLearner",
+    "MetaGradient",
+    "SinusoidEvaluation",
 ]
