@@ -252,6 +252,59 @@ public final class MetaLearner {
         }
     }
 
+    /// One meta-iteration on a caller-supplied meta-batch of B tasks with `supportCount` support and `queryCount`
+    /// query rows each: x arrays are [B, n, d_in], y arrays [B, n, d_out] (row-major). Computes every task's
+    /// meta-gradient with this learner's rule, averages them and takes one Adam step. Returns the meta-batch means
+    /// (L^s before adaptation, L^q after adaptation).
+    public func metaStep(
+        supportX: UnsafePointer<Float>, supportY: UnsafePointer<Float>, supportCount: Int,
+        queryX: UnsafePointer<Float>, queryY: UnsafePointer<Float>, queryCount: Int, batch: Int
+    ) throws(MnemonetError) -> (supportLoss: Float, queryLoss: Float) {
+        try require(batch >= 1, "the meta-batch is empty")
+        try require(supportCount >= 1 && queryCount >= 1, "support and query sets must be non-empty")
+        let din = mlp.inputSize, dout = mlp.outputSize, p = mlp.parameterCount
+        let weight = 1 / Float(batch)
+        let steps = config.innerSteps, fo = config.firstOrder, algo = config.algorithm
+        var before: Float = 0, after: Float = 0
+        gradientBuffer.withUnsafeMutableBufferPointer { gb in
+            let g = gb.baseAddress!
+            g.update(repeating: 0, count: gb.count)
+            for b in 0..<batch {
+                let sx = supportX + b * supportCount * din, sy = supportY + b * supportCount * dout
+                let qx = queryX + b * queryCount * din, qy = queryY + b * queryCount * dout
+                parameters.withUnsafeBufferPointer { t in
+                    withStepSize(nil) { s in
+                        switch algo {
+                        case .maml, .metaSGD:
+                            let r = inner.accumulateMetaGradient(
+                                t.baseAddress!, steps: steps, stepSize: s, firstOrder: fo,
+                                supportX: sx, supportY: sy, supportCount: supportCount,
+                                queryX: qx, queryY: qy, queryCount: queryCount,
+                                weight: weight, metaGradient: g, alphaGradient: algo == .metaSGD ? g + p : nil)
+                            before += r.supportLossBefore; after += r.queryLossAfter
+                        case .reptile:
+                            let l = inner.accumulateReptile(
+                                t.baseAddress!, steps: steps, stepSize: config.innerLearningRate,
+                                x: sx, y: sy, n: supportCount, weight: weight, pseudoGradient: g)
+                            before += l; after += l
+                        case .pretrain:
+                            let r = inner.accumulateMetaGradient(
+                                t.baseAddress!, steps: 0, stepSize: s, firstOrder: true,
+                                supportX: sx, supportY: sy, supportCount: supportCount,
+                                queryX: sx, queryY: sy, queryCount: supportCount,
+                                weight: weight, metaGradient: g, alphaGradient: nil)
+                            before += r.supportLossBefore; after += r.queryLossAfter
+                        }
+                    }
+                }
+            }
+        }
+        try require(gradientBuffer.allSatisfy { $0.isFinite }, "the meta-gradient is not finite (diverging inner loop?)")
+        applyOuterStep()
+        iteration += 1
+        return (before * weight, after * weight)
+    }
+
     /// θ (and α) ← Adam(θ, ∇) with the accumulated gradient buffer.
     private func applyOuterStep() {
         let p = mlp.parameterCount

@@ -174,3 +174,21 @@ public func mnMetaEvaluateSinusoid(
         r.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: r.count) }
     }
 }
+
+/// `int32_t mn_meta_step(mn_meta_learner *h, const float *sx, const float *sy, int64_t ns, const float *qx,
+///  const float *qy, int64_t nq, int64_t batch, float *losses, mn_status *status)` — x: [batch, n, d_in],
+///  y: [batch, n, d_out]; losses[0..1] = meta-batch mean (L^s before, L^q after).
+@c(mn_meta_step)
+public func mnMetaStep(
+    _ h: UnsafeMutableRawPointer, _ sx: UnsafePointer<Float>, _ sy: UnsafePointer<Float>, _ ns: Int64,
+    _ qx: UnsafePointer<Float>, _ qy: UnsafePointer<Float>, _ nq: Int64, _ batch: Int64,
+    _ losses: UnsafeMutablePointer<Float>, _ status: UnsafeMutableRawPointer
+) -> Int32 {
+    withStatus(status) { () throws(MnemonetError) in
+        let r = try learner(h).metaStep(
+            supportX: sx, supportY: sy, supportCount: Int(ns), queryX: qx, queryY: qy, queryCount: Int(nq),
+            batch: Int(batch))
+        losses[0] = r.supportLoss
+        losses[1] = r.queryLoss
+    }
+}

@@ -240,3 +240,19 @@ def test_benchmark_cli_json():
     assert set(ev["steps"]) == {"1", "5", "10"} and {"mse", "ci95", "diverged"} <= set(ev["steps"]["1"])
     assert summary["wall_seconds"] > 0 and summary["protocol"]["iterations"] == 30
     assert mnemonet.MetaLearner is MetaLearner
+
+
+def test_meta_step_on_own_batch_equals_mean_meta_gradient_step():
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-5, 5, (4, 20, 1)).astype(np.float32)
+    y = (rng.uniform(0.1, 5, (4, 1, 1)) * np.sin(x + rng.uniform(0, 3, (4, 1, 1)))).astype(np.float32)
+    a = MetaLearner(MLP((1, 16, 16, 1), seed=2), inner_lr=0.01)
+    b = MetaLearner(MLP((1, 16, 16, 1), seed=2), inner_lr=0.01)
+    ls, lq = a.meta_step(x[:, :10], y[:, :10], x[:, 10:], y[:, 10:])
+    gs = [b.meta_gradient(x[i, :10], y[i, :10], x[i, 10:], y[i, 10:]) for i in range(4)]
+    b.apply_meta_gradient(np.mean([g.gradient for g in gs], axis=0))
+    np.testing.assert_allclose(a.parameters, b.parameters, rtol=0, atol=1e-6)
+    assert lq == pytest.approx(np.mean([g.query_loss for g in gs]), rel=1e-5)
+    assert ls == pytest.approx(np.mean([g.support_loss for g in gs]), rel=1e-5)
+    with pytest.raises(InvalidArgumentError, match=r"\(B, n, 1\)"):
+        a.meta_step(x[0], y[0], x[0], y[0, :, 0])

@@ -100,6 +100,10 @@ int32_t mn_meta_meta_gradient(mn_meta_learner *h, const float *sx, const float *
                               float *gradient, float *alpha_gradient, float *losses, mn_status *status);
 /* One outer Adam step with a caller-supplied gradient of |θ| + |α| floats. */
 int32_t mn_meta_apply_meta_gradient(mn_meta_learner *h, const float *gradient, int64_t count, mn_status *status);
+/* One meta-iteration on a caller-supplied meta-batch: x [batch, n, d_in], y [batch, n, d_out]; losses [2] =
+ * meta-batch means (L^s before, L^q after). */
+int32_t mn_meta_step(mn_meta_learner *h, const float *sx, const float *sy, int64_t ns, const float *qx,
+                     const float *qy, int64_t nq, int64_t batch, float *losses, mn_status *status);
 /* `iterations` meta-iterations on sinusoid tasks (meta-batch and Adam in native code); loss_history
  * [iterations] or NULL. */
 int32_t mn_meta_train_sinusoid(mn_meta_learner *h, int64_t iterations, int32_t meta_batch_size, int32_t k_shot,

@@ -265,6 +265,46 @@ static PyObject *meta_apply_meta_gradient(MetaLearnerObject *self, PyObject *arg
     Py_RETURN_NONE;
 }
 
+/* Checks a batched set: x [B, n, d_in], y [B, n, d_out] with B = *batch (or sets it when -1). */
+static int batched(MetaLearnerObject *self, PyObject *x_obj, PyObject *y_obj, const char *xn, const char *yn,
+                   npy_intp *batch, PyArrayObject **x, PyArrayObject **y, npy_intp *n) {
+    npy_intp xs[3] = {*batch < 0 ? MN_ANY : *batch, MN_ANY, self->d_in};
+    *x = mn_check_array(x_obj, xn, NPY_FLOAT32, 3, xs, 0);
+    if (!*x)
+        return -1;
+    *batch = PyArray_DIM(*x, 0);
+    *n = PyArray_DIM(*x, 1);
+    npy_intp ys[3] = {*batch, *n, self->d_out};
+    *y = mn_check_array(y_obj, yn, NPY_FLOAT32, 3, ys, 0);
+    return *y ? 0 : -1;
+}
+
+static PyObject *meta_step(MetaLearnerObject *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"support_x", "support_y", "query_x", "query_y", NULL};
+    PyObject *sx_o, *sy_o, *qx_o, *qy_o;
+    if (!meta_ready(self) || !PyArg_ParseTupleAndKeywords(args, kwds, "OOOO", kwlist, &sx_o, &sy_o, &qx_o, &qy_o))
+        return NULL;
+    PyArrayObject *sx, *sy, *qx, *qy;
+    npy_intp batch = -1, ns, nq;
+    if (batched(self, sx_o, sy_o, "support_x", "support_y", &batch, &sx, &sy, &ns) < 0 ||
+        batched(self, qx_o, qy_o, "query_x", "query_y", &batch, &qx, &qy, &nq) < 0)
+        return NULL;
+    if (batch < 1 || ns < 1 || nq < 1) {
+        PyErr_SetString(MnInvalidArgument, "the meta-batch, support and query sets must be non-empty");
+        return NULL;
+    }
+    float losses[2] = {0, 0};
+    mn_status st;
+    int32_t rc;
+    MN_NATIVE(&self->guard,
+              rc = mn_meta_step(self->handle, (const float *)PyArray_DATA(sx), (const float *)PyArray_DATA(sy), ns,
+                                (const float *)PyArray_DATA(qx), (const float *)PyArray_DATA(qy), nq, batch, losses,
+                                &st));
+    if (rc != MNEMONET_STATUS_OK)
+        return mn_raise(&st);
+    return Py_BuildValue("(dd)", (double)losses[0], (double)losses[1]);
+}
+
 static PyObject *meta_train_sinusoid(MetaLearnerObject *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"iterations", "meta_batch_size", "k_shot", NULL};
     long long iterations;
@@ -350,6 +390,8 @@ static PyMethodDef meta_methods[] = {
     {"adapt", (PyCFunction)(void (*)(void))meta_adapt, METH_VARARGS | METH_KEYWORDS, "adapt(x, y, steps, lr, params=None)"},
     {"meta_gradient", (PyCFunction)(void (*)(void))meta_meta_gradient, METH_VARARGS | METH_KEYWORDS,
      "meta_gradient(support_x, support_y, query_x, query_y, steps, lr, first_order)"},
+    {"meta_step", (PyCFunction)(void (*)(void))meta_step, METH_VARARGS | METH_KEYWORDS,
+     "meta_step(support_x, support_y, query_x, query_y) -> (support loss, query loss)"},
     {"apply_meta_gradient", (PyCFunction)meta_apply_meta_gradient, METH_O, "One outer Adam step."},
     {"train_sinusoid", (PyCFunction)(void (*)(void))meta_train_sinusoid, METH_VARARGS | METH_KEYWORDS,
      "train_sinusoid(iterations, meta_batch_size, k_shot) -> loss history"},

@@ -38,7 +38,7 @@ def main(argv=None) -> int:
     learners = summary.pop("_learners")
     if args.plot:
         shown = {n: l for n, l in learners.items() if n in ("maml", "pretrained", "meta-sgd")} or learners
-        plot_adapted_curves(shown, args.plot)
+        plot_adapted_curves(shown, args.plot, steps={"maml": (1, 10), "pretrained": (10,), "meta-sgd": (1,)})
         summary["plot"] = args.plot
     if args.json:
         json.dump(summary, sys.stdout, indent=1, allow_nan=True)
