@@ -1,0 +1,100 @@
+/// A node of the autodiff graph: a value and, for op results, how to pull a gradient back to the op's inputs.
+///
+/// Leaves are made with `Variable(tensor, requiresGrad:)`; every differentiable op (`+`, `matmul`, `tanh`, …)
+/// returns a new `Variable`. An op result records its `inputs` and a `pullback` only when grad mode is on and an
+/// input requires a gradient; otherwise it is a constant and costs no graph.
+///
+/// A pullback maps the upstream gradient ∂L/∂y *as a Variable* to contributions to the inputs' gradients, built
+/// from the same differentiable ops — so with `createGraph: true` the gradients are themselves graph nodes and can be
+/// differentiated again (second-order MAML). An op's forward and pullback live together in `Ops+<Family>.swift`.
+///
+/// Graph bookkeeping fields (`_grad`, marks) are used during one backward pass; a graph must not be differentiated
+/// from two threads at once.
+public final class Variable {
+    /// The value (owned; ops never write into an input's value).
+    public let value: Tensor
+    /// Whether gradients flow to/through this node.
+    public let requiresGrad: Bool
+    /// The op's inputs (empty for leaves and constants).
+    @usableFromInline let inputs: [Variable]
+    /// Pulls the upstream gradient `g` (shape of `self`) back to `inputs` via `accumulate`; `y` is `self`
+    /// (passed in so that closures need not capture their own output).
+    @usableFromInline let pullback: ((_ g: Variable, _ y: Variable) -> Void)?
+
+    // Backward-pass scratch.
+    @usableFromInline var _grad: Variable?
+    @usableFromInline var _gradOwned = false
+    @usableFromInline var _visited = false
+    @usableFromInline var _needed = false
+    @usableFromInline var _isTarget = false
+
+    /// A leaf (`requiresGrad: true` for a parameter) or a constant.
+    public init(_ value: Tensor, requiresGrad: Bool = false) {
+        self.value = value
+        self.requiresGrad = requiresGrad
+        self.inputs = []
+        self.pullback = nil
+    }
+
+    /// An op result that records `inputs` and `pullback` (use `Variable.make`, which decides whether to record).
+    @usableFromInline init(value: Tensor, inputs: [Variable], pullback: @escaping (_ g: Variable, _ y: Variable) -> Void) {
+        self.value = value
+        self.requiresGrad = true
+        self.inputs = inputs
+        self.pullback = pullback
+    }
+
+    /// A constant of `shape` filled with `value`.
+    public convenience init(shape: [Int], repeating value: Float) {
+        self.init(Tensor(shape: shape, repeating: value))
+    }
+
+    /// A rank-0 constant.
+    public convenience init(scalar: Float) { self.init(Tensor(scalar: scalar)) }
+
+    /// The shape of `value`.
+    @inlinable public var shape: [Int] { value.shape }
+    /// The rank of `value`.
+    @inlinable public var rank: Int { value.shape.count }
+    /// The element count of `value`.
+    @inlinable public var count: Int { value.count }
+    /// The single value of a one-element variable.
+    public var scalar: Float { value.scalar }
+    /// Whether this node is a leaf (no recorded op).
+    public var isLeaf: Bool { pullback == nil }
+
+    /// A constant with the same value (shares the tensor; PyTorch's `detach()`).
+    public func detached() -> Variable { Variable(value) }
+
+    /// Whether an op over `inputs` must record a node: grad mode on and an input requires a gradient.
+    @inlinable @inline(__always)
+    public static func shouldRecord(_ a: Variable) -> Bool { a.requiresGrad && GradMode.isEnabled }
+    @inlinable @inline(__always)
+    public static func shouldRecord(_ a: Variable, _ b: Variable) -> Bool {
+        (a.requiresGrad || b.requiresGrad) && GradMode.isEnabled
+    }
+    @inlinable @inline(__always)
+    public static func shouldRecord(_ xs: [Variable]) -> Bool {
+        GradMode.isEnabled && xs.contains { $0.requiresGrad }
+    }
+
+    /// The result of an op: a recorded node when `shouldRecord(inputs)`, else a constant.
+    ///
+    /// `pullback(g, y)` must call `accumulate(into: input, gradient)` for each input whose `needsGradient` is true,
+    /// computing the gradient with differentiable ops only.
+    @inlinable
+    public static func make(
+        _ value: Tensor, _ inputs: [Variable], _ pullback: @escaping (_ g: Variable, _ y: Variable) -> Void
+    ) -> Variable {
+        shouldRecord(inputs) ? Variable(value: value, inputs: inputs, pullback: pullback) : Variable(value)
+    }
+
+    /// During a backward pass: whether this input's gradient is wanted (it requires grad and leads to a target).
+    @inlinable public var needsGradient: Bool { _needed }
+}
+
+extension Variable: CustomStringConvertible {
+    public var description: String {
+        "Variable(shape: \(shape)\(requiresGrad ? ", requiresGrad" : ""), \(value.array.prefix(6).map { "\($0)" }.joined(separator: ", "))\(count > 6 ? ", …" : ""))"
+    }
+}
