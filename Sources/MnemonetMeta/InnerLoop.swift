@@ -1,4 +1,4 @@
-import MnemonetBase
+import MnemonetEngine
 
 /// How the inner loop steps: θ_{k+1} = θ_k − α ⊙ ∇L^s(θ_k), with α a scalar (MAML) or a learned vector
 /// (Meta-SGD, one rate per parameter).

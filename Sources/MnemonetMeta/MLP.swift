@@ -1,4 +1,4 @@
-import MnemonetBase
+import MnemonetEngine
 
 /// A fully connected network `sizes[0] → sizes[1] → … → sizes[L]` with a hidden nonlinearity σ and a linear output:
 ///

@@ -1,5 +1,5 @@
 import COpenBLAS
-import MnemonetBase
+import MnemonetEngine
 
 /// Scratch buffers and the three passes of an ``MLP`` on a batch of `n` rows: the forward pass, the gradient of the
 /// mean squared error (reverse mode), and the exact Hessian-vector product H·v (Pearlmutter's R-operator applied to

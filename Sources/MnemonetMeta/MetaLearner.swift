@@ -1,4 +1,4 @@
-import MnemonetBase
+import MnemonetEngine
 
 /// The meta-learning rule of a ``MetaLearner``.
 public enum MetaAlgorithm: Int32, Sendable, CaseIterable {
@@ -23,6 +23,14 @@ public enum MetaAlgorithm: Int32, Sendable, CaseIterable {
     }
 }
 
+/// Which implementation computes meta-gradients.
+public enum MetaBackend: Int32, Sendable, CaseIterable {
+    /// The fused MLP path (``InnerLoop``: hand-derived R-operator Hessian-vector products, preallocated buffers).
+    case fused = 0
+    /// The engine's autodiff with `createGraph` (``ComposedInnerLoop``): the reference the fused path is tested against.
+    case composed = 1
+}
+
 /// Hyperparameters of a ``MetaLearner``. Defaults: Finn et al. (2017) sinusoid, as their code runs it.
 public struct MetaLearnerConfig: Sendable {
     /// The rule.
@@ -35,6 +43,8 @@ public struct MetaLearnerConfig: Sendable {
     public var firstOrder: Bool = false
     /// Adam's learning rate β for the outer loop.
     public var metaLearningRate: Float = 1e-3
+    /// Fused (default) or engine-composed meta-gradients (same values; the fused path is faster).
+    public var backend: MetaBackend = .fused
     /// Meta-SGD: α is initialised U[low, high] (Li et al. 2017: [0.005, 0.1]).
     public var alphaInitRange: ClosedRange<Float> = 0.005...0.1
 
@@ -64,15 +74,15 @@ public final class MetaLearner {
     public private(set) var parameters: [Float]
     /// Meta-SGD's per-parameter inner step sizes α (|θ| floats); empty for the other rules.
     public private(set) var alphas: [Float]
-    /// Outer optimizer state over θ (followed by α for Meta-SGD).
-    public private(set) var optimizer: MetaAdamState
+    /// The outer optimizer (the engine's Adam on caller-owned buffers: slot 0 is θ, slot 1 is Meta-SGD's α).
+    public let optimizer: Adam
     /// The task stream of ``trainSinusoid(iterations:metaBatchSize:shots:lossHistory:)``.
     public var sampler: SinusoidTaskSampler
     /// Meta-iterations done.
     public private(set) var iteration: Int = 0
     let inner: InnerLoop
+    let composed: ComposedInnerLoop
     private var gradientBuffer: [Float]
-    private var packed: [Float]
 
     /// A learner with θ from PyTorch's default init (seeded) and, for Meta-SGD, α ~ U(alphaInitRange).
     public init(mlp: MLP, config: MetaLearnerConfig = MetaLearnerConfig(), seed: UInt64 = 0) throws(MnemonetError) {
@@ -88,11 +98,11 @@ public final class MetaLearner {
             alphas = []
         }
         let trainable = mlp.parameterCount + alphas.count
-        optimizer = MetaAdamState(count: trainable, learningRate: config.metaLearningRate)
+        optimizer = Adam(parameterCount: 2, lr: config.metaLearningRate)
         sampler = SinusoidTaskSampler(seed: seed &+ 0x5EED)
         inner = InnerLoop(mlp)
+        composed = ComposedInnerLoop(mlp)
         gradientBuffer = [Float](repeating: 0, count: trainable)
-        packed = [Float](repeating: 0, count: trainable)
     }
 
     /// Replaces θ (e.g. from a PyTorch state dict); the optimizer state is kept.
@@ -169,7 +179,7 @@ public final class MetaLearner {
                                     withStepSize(lrArg) { s in
                                         switch config.algorithm {
                                         case .maml, .metaSGD:
-                                            result = inner.accumulateMetaGradient(
+                                            result = taskMetaGradient(
                                                 t.baseAddress!, steps: k, stepSize: s, firstOrder: fo,
                                                 supportX: sx.baseAddress!, supportY: sy.baseAddress!, supportCount: ns,
                                                 queryX: qx.baseAddress!, queryY: qy.baseAddress!, queryCount: nq,
@@ -180,7 +190,7 @@ public final class MetaLearner {
                                                 y: sy.baseAddress!, n: ns, weight: 1, pseudoGradient: gb.baseAddress!)
                                             result = TaskMetaGradient(supportLossBefore: before, queryLossAfter: before)
                                         case .pretrain:
-                                            result = inner.accumulateMetaGradient(
+                                            result = taskMetaGradient(
                                                 t.baseAddress!, steps: 0, stepSize: s, firstOrder: true,
                                                 supportX: sx.baseAddress!, supportY: sy.baseAddress!, supportCount: ns,
                                                 queryX: sx.baseAddress!, queryY: sy.baseAddress!, queryCount: ns,
@@ -226,7 +236,7 @@ public final class MetaLearner {
                         withStepSize(nil) { s in
                             switch algo {
                             case .maml, .metaSGD:
-                                let r = inner.accumulateMetaGradient(
+                                let r = taskMetaGradient(
                                     t.baseAddress!, steps: steps, stepSize: s, firstOrder: fo,
                                     supportX: sx, supportY: sy, supportCount: k, queryX: qx, queryY: qy, queryCount: k,
                                     weight: weight, metaGradient: g, alphaGradient: algo == .metaSGD ? g + p : nil)
@@ -236,7 +246,7 @@ public final class MetaLearner {
                                     t.baseAddress!, steps: steps, stepSize: config.innerLearningRate,
                                     x: sx, y: sy, n: k, weight: weight, pseudoGradient: g)
                             case .pretrain:
-                                let r = inner.accumulateMetaGradient(
+                                let r = taskMetaGradient(
                                     t.baseAddress!, steps: 0, stepSize: s, firstOrder: true,
                                     supportX: sx, supportY: sy, supportCount: k, queryX: sx, queryY: sy, queryCount: k,
                                     weight: weight, metaGradient: g, alphaGradient: nil)
@@ -276,7 +286,7 @@ public final class MetaLearner {
                     withStepSize(nil) { s in
                         switch algo {
                         case .maml, .metaSGD:
-                            let r = inner.accumulateMetaGradient(
+                            let r = taskMetaGradient(
                                 t.baseAddress!, steps: steps, stepSize: s, firstOrder: fo,
                                 supportX: sx, supportY: sy, supportCount: supportCount,
                                 queryX: qx, queryY: qy, queryCount: queryCount,
@@ -288,7 +298,7 @@ public final class MetaLearner {
                                 x: sx, y: sy, n: supportCount, weight: weight, pseudoGradient: g)
                             before += l; after += l
                         case .pretrain:
-                            let r = inner.accumulateMetaGradient(
+                            let r = taskMetaGradient(
                                 t.baseAddress!, steps: 0, stepSize: s, firstOrder: true,
                                 supportX: sx, supportY: sy, supportCount: supportCount,
                                 queryX: sx, queryY: sy, queryCount: supportCount,
@@ -305,15 +315,35 @@ public final class MetaLearner {
         return (before * weight, after * weight)
     }
 
-    /// θ (and α) ← Adam(θ, ∇) with the accumulated gradient buffer.
+    /// One task's meta-gradient on the configured backend (see ``InnerLoop`` and ``ComposedInnerLoop``).
+    func taskMetaGradient(
+        _ theta: UnsafePointer<Float>, steps: Int, stepSize: InnerStepSize, firstOrder: Bool,
+        supportX: UnsafePointer<Float>, supportY: UnsafePointer<Float>, supportCount: Int,
+        queryX: UnsafePointer<Float>, queryY: UnsafePointer<Float>, queryCount: Int,
+        weight: Float, metaGradient: UnsafeMutablePointer<Float>, alphaGradient: UnsafeMutablePointer<Float>?
+    ) -> TaskMetaGradient {
+        switch config.backend {
+        case .fused:
+            return inner.accumulateMetaGradient(
+                theta, steps: steps, stepSize: stepSize, firstOrder: firstOrder, supportX: supportX, supportY: supportY,
+                supportCount: supportCount, queryX: queryX, queryY: queryY, queryCount: queryCount, weight: weight,
+                metaGradient: metaGradient, alphaGradient: alphaGradient)
+        case .composed:
+            return composed.accumulateMetaGradient(
+                theta, steps: steps, stepSize: stepSize, firstOrder: firstOrder, supportX: supportX, supportY: supportY,
+                supportCount: supportCount, queryX: queryX, queryY: queryY, queryCount: queryCount, weight: weight,
+                metaGradient: metaGradient, alphaGradient: alphaGradient)
+        }
+    }
+
+    /// θ (and α) ← Adam(θ, ∇) with the accumulated gradient buffer (slot 0: θ, slot 1: α).
     private func applyOuterStep() {
         let p = mlp.parameterCount
-        packed.withUnsafeMutableBufferPointer { pk in
-            parameters.withUnsafeBufferPointer { pk.baseAddress!.update(from: $0.baseAddress!, count: p) }
-            if !alphas.isEmpty { alphas.withUnsafeBufferPointer { (pk.baseAddress! + p).update(from: $0.baseAddress!, count: p) } }
-            gradientBuffer.withUnsafeBufferPointer { optimizer.update(pk.baseAddress!, $0.baseAddress!) }
-            parameters.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: pk.baseAddress!, count: p) }
-            if !alphas.isEmpty { alphas.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: pk.baseAddress! + p, count: p) } }
+        gradientBuffer.withUnsafeBufferPointer { g in
+            parameters.withUnsafeMutableBufferPointer { optimizer.update(index: 0, parameter: $0, gradient: UnsafeBufferPointer(rebasing: g[0..<p])) }
+            if !alphas.isEmpty {
+                alphas.withUnsafeMutableBufferPointer { optimizer.update(index: 1, parameter: $0, gradient: UnsafeBufferPointer(rebasing: g[p..<(2 * p)])) }
+            }
         }
     }
 

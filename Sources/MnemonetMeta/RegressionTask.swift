@@ -1,4 +1,4 @@
-import MnemonetBase
+import MnemonetEngine
 
 /// A few-shot regression task 𝒯_i: a support set (x^s, y^s) used by the inner loop and a query set (x^q, y^q)
 /// on which the adapted learner is scored.

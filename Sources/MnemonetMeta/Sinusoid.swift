@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import MnemonetBase
+import MnemonetEngine
 
 /// The sinusoid regression benchmark of Finn et al. (2017), §5.1: a task is y = A·sin(x + φ) with amplitude
 /// A ~ U[0.1, 5.0] and phase φ ~ U[0, π]; inputs x ~ U[−5, 5]. K-shot: K support and K query points drawn

@@ -1,4 +1,5 @@
 import MnemonetBase
+import MnemonetEngine
 import MnemonetMeta
 
 // Meta-learning exports (mnemonet.h, section "meta-learning"). No logic: unpack, call MnemonetMeta, report.
@@ -12,18 +13,19 @@ private func floats(_ p: UnsafePointer<Float>, _ count: Int) -> [Float] {
 }
 
 /// `int32_t mn_meta_create(const int64_t *layer_sizes, int64_t layer_count, int32_t activation, int32_t algorithm,
-///  float inner_lr, int32_t inner_steps, int32_t first_order, float meta_lr, uint64_t seed, mn_meta_learner **out,
-///  mn_status *status)`
+///  float inner_lr, int32_t inner_steps, int32_t first_order, float meta_lr, int32_t backend, uint64_t seed,
+///  mn_meta_learner **out, mn_status *status)`
 @c(mn_meta_create)
 public func mnMetaCreate(
     _ sizes: UnsafePointer<Int64>, _ count: Int64, _ activation: Int32, _ algorithm: Int32, _ innerLR: Float,
-    _ innerSteps: Int32, _ firstOrder: Int32, _ metaLR: Float, _ seed: UInt64,
+    _ innerSteps: Int32, _ firstOrder: Int32, _ metaLR: Float, _ backend: Int32, _ seed: UInt64,
     _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ status: UnsafeMutableRawPointer
 ) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
         try require(count >= 0 && count <= 64, "layer_sizes has \(count) entries")
-        guard let act = Activation(rawValue: activation) else { throw .invalidArgument("unknown activation \(activation)") }
+        guard let act = Activation(code: activation) else { throw .invalidArgument("unknown activation \(activation)") }
         guard let algo = MetaAlgorithm(rawValue: algorithm) else { throw .invalidArgument("unknown algorithm \(algorithm)") }
+        guard let be = MetaBackend(rawValue: backend) else { throw .invalidArgument("unknown backend \(backend)") }
         let mlp = try MLP(layerSizes: (0..<Int(count)).map { Int(clamping: sizes[$0]) }, activation: act)
         var c = MetaLearnerConfig()
         c.algorithm = algo
@@ -31,6 +33,7 @@ public func mnMetaCreate(
         c.innerSteps = Int(innerSteps)
         c.firstOrder = firstOrder != 0
         c.metaLearningRate = metaLR
+        c.backend = be
         out.pointee = retainHandle(try MetaLearner(mlp: mlp, config: c, seed: seed))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MnemonetBase
+import MnemonetEngine
 import MnemonetMeta
 import Testing
 
@@ -29,8 +30,9 @@ struct MetaFixture: Decodable {
         try MLP(layerSizes: sizes, activation: activation == "tanh" ? .tanh : .relu)
     }
 
-    func learner(_ algorithm: MetaAlgorithm) throws -> MetaLearner {
+    func learner(_ algorithm: MetaAlgorithm, backend: MetaBackend = .fused) throws -> MetaLearner {
         var c = MetaLearnerConfig()
+        c.backend = backend
         c.algorithm = algorithm
         c.innerLearningRate = inner_lr
         c.innerSteps = steps
@@ -73,9 +75,10 @@ func relativeError(_ a: [Float], _ b: [Double]) -> Double {
         }
     }
 
-    @Test func secondOrderMAMLMetaGradientMatchesCreateGraph() throws {
+    @Test(arguments: MetaBackend.allCases)
+    func secondOrderMAMLMetaGradientMatchesCreateGraph(_ backend: MetaBackend) throws {
         for f in try loadFixtures() {
-            let r = try f.learner(.maml).metaGradient(task: f.task)
+            let r = try f.learner(.maml, backend: backend).metaGradient(task: f.task)
             let e = relativeError(r.gradient, f.maml_meta_gradient)
             #expect(e <= 1e-4, "\(f.name): relative error \(e)")
             #expect(abs(Double(r.queryLoss) - f.maml_query_loss) <= 1e-5 * max(1, f.maml_query_loss))
@@ -84,17 +87,19 @@ func relativeError(_ a: [Float], _ b: [Double]) -> Double {
         }
     }
 
-    @Test func firstOrderMAMLMatches() throws {
+    @Test(arguments: MetaBackend.allCases)
+    func firstOrderMAMLMatches(_ backend: MetaBackend) throws {
         for f in try loadFixtures() {
-            let r = try f.learner(.maml).metaGradient(task: f.task, firstOrder: true)
+            let r = try f.learner(.maml, backend: backend).metaGradient(task: f.task, firstOrder: true)
             let e = relativeError(r.gradient, f.fomaml_meta_gradient)
             #expect(e <= 1e-4, "\(f.name): relative error \(e)")
         }
     }
 
-    @Test func metaSGDGradientsMatch() throws {
+    @Test(arguments: MetaBackend.allCases)
+    func metaSGDGradientsMatch(_ backend: MetaBackend) throws {
         for f in try loadFixtures() {
-            let r = try f.learner(.metaSGD).metaGradient(task: f.task)
+            let r = try f.learner(.metaSGD, backend: backend).metaGradient(task: f.task)
             let e = relativeError(r.gradient, f.metasgd_meta_gradient)
             let ea = relativeError(r.alphaGradient, f.metasgd_alpha_gradient)
             #expect(e <= 1e-4, "\(f.name): theta relative error \(e)")

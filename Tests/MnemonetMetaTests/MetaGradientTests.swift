@@ -1,4 +1,5 @@
 import MnemonetBase
+import MnemonetEngine
 import MnemonetMeta
 import Testing
 

@@ -29,7 +29,8 @@ from ._native import ArgumentTypeError, InvalidArgumentError
 
 __all__ = ["MLP", "MetaLearner", "MetaGradient", "SinusoidEvaluation", "ALGORITHMS", "ACTIVATIONS"]
 
-ACTIVATIONS = {"relu": 0, "tanh": 1}
+ACTIVATIONS = {"relu": 0, "tanh": 1, "sigmoid": 2, "identity": 3}
+BACKENDS = {"fused": 0, "composed": 1}
 ALGORITHMS = {"maml": 0, "meta-sgd": 1, "reptile": 2, "pretrain": 3}
 
 
@@ -53,7 +54,7 @@ class MLP:
     ----------
     layer_sizes : sequence of int, default (1, 40, 40, 1)
         Widths, input first (the sinusoid network of Finn et al. 2017).
-    activation : {"relu", "tanh"}, default "relu"
+    activation : {"relu", "tanh", "sigmoid", "identity"}, default "relu"
         Hidden nonlinearity.
     seed : int, default 0
         Seeds PyTorch's default ``nn.Linear`` initialisation, U(−1/√fan_in, 1/√fan_in), drawn natively.
@@ -249,14 +250,20 @@ class MetaLearner:
         Adam's learning rate for the outer loop.
     seed : int, default 0
         Seeds the task stream of :meth:`meta_train` (and Meta-SGD's α init).
+    backend : {"fused", "composed"}, default "fused"
+        How meta-gradients are computed: ``"fused"``, hand-derived Hessian-vector products for the MLP (fast);
+        ``"composed"``, the engine's reverse-mode autodiff with ``createGraph`` (the reference; same values).
     """
 
     def __init__(self, model: MLP, algorithm: str = "maml", inner_lr: float = 0.01, inner_steps: int = 1,
-                 first_order: bool = False, meta_lr: float = 1e-3, seed: int = 0):
+                 first_order: bool = False, meta_lr: float = 1e-3, seed: int = 0, backend: str = "fused"):
         if not isinstance(model, MLP):
             raise ArgumentTypeError(f"model must be a mnemonet.MLP, got {type(model).__name__}")
         if algorithm not in ALGORITHMS:
             raise InvalidArgumentError(f"algorithm must be one of {sorted(ALGORITHMS)}, got {algorithm!r}")
+        if backend not in BACKENDS:
+            raise InvalidArgumentError(f"backend must be one of {sorted(BACKENDS)}, got {backend!r}")
+        self.backend = backend
         self.model = model
         self.algorithm = algorithm
         self.inner_lr = float(inner_lr)
@@ -266,7 +273,7 @@ class MetaLearner:
         self.seed = int(seed)
         self._native = _native.MetaLearner(list(model.layer_sizes), ACTIVATIONS[model.activation],
                                            ALGORITHMS[algorithm], self.inner_lr, self.inner_steps, self.first_order,
-                                           self.meta_lr, self.seed)
+                                           self.meta_lr, self.seed, BACKENDS[backend])
         self._native.set_parameters(np.ascontiguousarray(model._theta))
 
     # -- state ----------------------------------------------------------------------------------------------------
@@ -445,6 +452,7 @@ class MetaLearner:
         return SinusoidEvaluation(losses, int(k_shot), lr, int(seed))
 
     def __repr__(self) -> str:
-        fo = ", first_order=True" if self.first_order else ""
+        fo = (", first_order=True" if self.first_order else "") + (
+            f", backend={self.backend!r}" if self.backend != "fused" else "")
         return (f"MetaLearner({self.model!r}, algorithm={self.algorithm!r}, inner_lr={self.inner_lr}, "
                 f"inner_steps={self.inner_steps}{fo}, meta_lr={self.meta_lr}, iteration={self.iteration})")

@@ -256,3 +256,25 @@ def test_meta_step_on_own_batch_equals_mean_meta_gradient_step():
     assert ls == pytest.approx(np.mean([g.support_loss for g in gs]), rel=1e-5)
     with pytest.raises(InvalidArgumentError, match=r"\(B, n, 1\)"):
         a.meta_step(x[0], y[0], x[0], y[0, :, 0])
+
+
+@pytest.mark.parametrize("algorithm", ["maml", "meta-sgd"])
+def test_composed_backend_gives_the_same_meta_gradient(algorithm):
+    case = load_cases()[1]  # 3 inner steps, α = 0.1
+    sx, sy, qx, qy = task_arrays(case)
+    fused = learner_for(case, algorithm)
+    model = MLP(case["sizes"], case["activation"])
+    model.load_state_dict(fused.model.state_dict())
+    composed = MetaLearner(model, algorithm=algorithm, inner_lr=case["inner_lr"], inner_steps=case["steps"],
+                           backend="composed")
+    if algorithm == "meta-sgd":
+        composed._native.set_alphas(fused._native.get_alphas())
+    a, b = fused.meta_gradient(sx, sy, qx, qy), composed.meta_gradient(sx, sy, qx, qy)
+    assert rel_err(a.gradient, b.gradient) <= 1e-4
+    if algorithm == "meta-sgd":
+        assert rel_err(a.alpha_gradient, b.alpha_gradient) <= 1e-4
+    else:
+        assert rel_err(b.gradient, case["maml_meta_gradient"]) <= 1e-4
+    assert "backend='composed'" in repr(composed)
+    with pytest.raises(InvalidArgumentError, match="backend"):
+        MetaLearner(model, backend="jax")

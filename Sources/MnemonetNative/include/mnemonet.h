@@ -71,14 +71,15 @@ int32_t mn_abi_version(void);
  * A meta-learner over an MLP (layer_sizes[0] → … → layer_sizes[L], hidden activation, linear output): the
  * meta-parameters θ in PyTorch nn.Sequential state-dict order (W0 [out, in], b0, W1, b1, …), Meta-SGD's α, the outer
  * Adam state and a sinusoid task stream. Adaptation is functional (returns θ′, never writes θ).
- * activation: 0 relu, 1 tanh. algorithm: 0 maml, 1 meta-sgd, 2 reptile, 3 pretrain.
+ * activation: 0 relu, 1 tanh, 2 sigmoid, 3 identity. algorithm: 0 maml, 1 meta-sgd, 2 reptile, 3 pretrain.
+ * backend: 0 fused (hand-derived HVPs for the MLP), 1 composed (the engine's createGraph autodiff; same values).
  * Negative steps / lr / first_order arguments mean "the learner's default".
  */
 typedef struct mn_meta_learner mn_meta_learner;
 
 int32_t mn_meta_create(const int64_t *layer_sizes, int64_t layer_count, int32_t activation, int32_t algorithm,
-                       float inner_lr, int32_t inner_steps, int32_t first_order, float meta_lr, uint64_t seed,
-                       mn_meta_learner **out, mn_status *status);
+                       float inner_lr, int32_t inner_steps, int32_t first_order, float meta_lr, int32_t backend,
+                       uint64_t seed, mn_meta_learner **out, mn_status *status);
 void mn_meta_free(mn_meta_learner *h);
 int64_t mn_meta_parameter_count(mn_meta_learner *h); /* |θ| */
 int64_t mn_meta_alpha_count(mn_meta_learner *h);     /* |α|: |θ| for meta-sgd, else 0 */

@@ -20,13 +20,13 @@ static void meta_dealloc(MetaLearnerObject *self) {
 
 static int meta_init(MetaLearnerObject *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"layer_sizes", "activation", "algorithm", "inner_lr", "inner_steps", "first_order",
-                             "meta_lr", "seed", NULL};
+                             "meta_lr", "seed", "backend", NULL};
     PyObject *sizes_obj;
-    int activation, algorithm, inner_steps, first_order;
+    int activation, algorithm, inner_steps, first_order, backend = 0;
     float inner_lr, meta_lr;
     unsigned long long seed;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OiifipfK", kwlist, &sizes_obj, &activation, &algorithm,
-                                     &inner_lr, &inner_steps, &first_order, &meta_lr, &seed))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OiifipfK|i", kwlist, &sizes_obj, &activation, &algorithm,
+                                     &inner_lr, &inner_steps, &first_order, &meta_lr, &seed, &backend))
         return -1;
     if (self->handle) {
         PyErr_SetString(MnInvalidState, "MetaLearner is already initialised");
@@ -64,7 +64,7 @@ static int meta_init(MetaLearnerObject *self, PyObject *args, PyObject *kwds) {
     mn_meta_learner *h = NULL;
     Py_BEGIN_ALLOW_THREADS
     rc = mn_meta_create(sizes, (int64_t)count, activation, algorithm, inner_lr, inner_steps, first_order, meta_lr,
-                        (uint64_t)seed, &h, &st);
+                        backend, (uint64_t)seed, &h, &st);
     Py_END_ALLOW_THREADS
     if (rc != MNEMONET_STATUS_OK) {
         mn_raise(&st);
