@@ -31,8 +31,11 @@ public struct TaskMetaGradient: Sendable {
 public final class InnerLoop {
     /// The network.
     public let mlp: MLP
-    /// Forward / gradient / HVP scratch.
+    /// Forward / gradient / HVP scratch (also the query pass's).
     public let workspace: MLPWorkspace
+    /// One workspace per inner step k, keeping the support pass at θ_k alive for the H^s(θ_k) product of the
+    /// backward sweep (no recomputation).
+    private var stepWorkspaces: [MLPWorkspace] = []
     private let p: Int
     private var thetas: [UnsafeMutablePointer<Float>] = []   // θ_0 … θ_K
     private var grads: [UnsafeMutablePointer<Float>] = []    // g_0 … g_{K−1}
@@ -56,6 +59,7 @@ public final class InnerLoop {
     }
 
     private func reserve(steps: Int) {
+        while stepWorkspaces.count < steps { stepWorkspaces.append(MLPWorkspace(mlp)) }
         while thetas.count < steps + 1 {
             let t = UnsafeMutablePointer<Float>.allocate(capacity: p); t.initialize(repeating: 0, count: p)
             thetas.append(t)
@@ -104,10 +108,11 @@ public final class InnerLoop {
         thetas[0].update(from: theta, count: p)
         for k in 0..<steps {
             let tk = UnsafePointer(thetas[k]), gk = grads[k], next = thetas[k + 1]
-            workspace.forward(tk, supportX, supportCount)
-            let l = workspace.loss(supportY)
+            let ws = stepWorkspaces[k]
+            ws.forward(tk, supportX, supportCount)
+            let l = ws.loss(supportY)
             if k == 0 { before = l }
-            workspace.backward(tk, gk)
+            ws.backward(tk, gk)
             switch stepSize {
             case .scalar(let a): for i in 0..<p { next[i] = tk[i] - a * gk[i] }
             case .perParameter(let a): for i in 0..<p { next[i] = tk[i] - a[i] * gk[i] }
@@ -131,11 +136,8 @@ public final class InnerLoop {
             case .scalar(let a): for i in 0..<p { u[i] = a * g[i] }
             case .perParameter(let a): for i in 0..<p { u[i] = a[i] * g[i] }
             }
-            let tk = UnsafePointer(thetas[k])
-            workspace.forward(tk, supportX, supportCount)
-            _ = workspace.loss(supportY)
-            workspace.backward(tk, hu)  // g_k again (needed by the R-pass's δ); overwritten next
-            workspace.hessianVectorProduct(tk, u, hu)
+            // The support pass at θ_k is still in stepWorkspaces[k] (forward, loss, backward of the sweep above).
+            stepWorkspaces[k].hessianVectorProduct(UnsafePointer(thetas[k]), u, hu)
             for i in 0..<p { g[i] -= hu[i] }
         }
         for i in 0..<p { metaGradient[i] += weight * g[i] }
