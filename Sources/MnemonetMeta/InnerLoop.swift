@@ -77,10 +77,16 @@ public final class InnerLoop {
         _ theta: UnsafePointer<Float>, steps: Int, stepSize: InnerStepSize,
         x: UnsafePointer<Float>, y: UnsafePointer<Float>, n: Int
     ) -> UnsafePointer<Float> {
-        reserve(steps: steps)
+        // Plain adaptation keeps no history: two parameter buffers, used in turn.
+        while thetas.count < 2 {
+            let t = UnsafeMutablePointer<Float>.allocate(capacity: p); t.initialize(repeating: 0, count: p)
+            thetas.append(t)
+        }
+        reserve(steps: 0)
         thetas[0].update(from: theta, count: p)
+        let gk = grads[0]
         for k in 0..<steps {
-            let tk = UnsafePointer(thetas[k]), gk = grads[k], next = thetas[k + 1]
+            let tk = UnsafePointer(thetas[k & 1]), next = thetas[(k + 1) & 1]
             workspace.forward(tk, x, n)
             _ = workspace.loss(y)
             workspace.backward(tk, gk)
@@ -89,7 +95,7 @@ public final class InnerLoop {
             case .perParameter(let a): for i in 0..<p { next[i] = tk[i] - a[i] * gk[i] }
             }
         }
-        return UnsafePointer(thetas[steps])
+        return UnsafePointer(thetas[steps & 1])
     }
 
     /// Adds `weight`·∇_θ L^q(θ_K(θ)) to `metaGradient` (and `weight`·∇_α L^q to `alphaGradient` for Meta-SGD).

@@ -45,7 +45,12 @@ public final class MLP: Sendable {
         self.weightOffsets = w
         self.biasOffsets = b
         self.parameterCount = offset
+        try require(offset <= MLP.maxParameterCount,
+                    "an MLP of sizes \(layerSizes) has \(offset) parameters, more than the \(MLP.maxParameterCount) supported")
     }
+
+    /// The largest |θ| accepted (2²⁶ floats = 256 MiB per parameter vector).
+    public static let maxParameterCount = 1 << 26
 
     /// PyTorch's default `nn.Linear` initialisation: W, b ~ U(−1/√fan_in, 1/√fan_in).
     public func initialParameters(seed: UInt64) -> [Float] {

@@ -78,6 +78,9 @@ public final class MetaLearner {
     public let optimizer: Adam
     /// The task stream of ``trainSinusoid(iterations:metaBatchSize:shots:lossHistory:)``.
     public var sampler: SinusoidTaskSampler
+    /// Bound on K·|θ|: a meta-gradient keeps every θ_k and ∇L^s(θ_k) of the K inner steps (2²⁸ floats = 1 GiB each).
+    public static let maxUnrolledFloats = 1 << 28
+
     /// Meta-iterations done.
     public private(set) var iteration: Int = 0
     let inner: InnerLoop
@@ -87,6 +90,8 @@ public final class MetaLearner {
     /// A learner with θ from PyTorch's default init (seeded) and, for Meta-SGD, α ~ U(alphaInitRange).
     public init(mlp: MLP, config: MetaLearnerConfig = MetaLearnerConfig(), seed: UInt64 = 0) throws(MnemonetError) {
         try config.validate()
+        try require(config.innerSteps * mlp.parameterCount <= MetaLearner.maxUnrolledFloats,
+                    "inner_steps × |θ| = \(config.innerSteps) × \(mlp.parameterCount) exceeds the \(MetaLearner.maxUnrolledFloats) floats the unrolled inner loop may keep")
         self.mlp = mlp
         self.config = config
         self.parameters = mlp.initialParameters(seed: seed)
@@ -163,6 +168,8 @@ public final class MetaLearner {
         try task.validate(for: mlp)
         let k = steps ?? config.innerSteps
         try require(k >= 0 && k <= 10_000, "num_steps must be in 0...10000, got \(k)")
+        try require(k * mlp.parameterCount <= MetaLearner.maxUnrolledFloats,
+                    "num_steps × |θ| = \(k) × \(mlp.parameterCount) exceeds \(MetaLearner.maxUnrolledFloats) floats")
         var g = [Float](repeating: 0, count: mlp.parameterCount)
         var ga = [Float](repeating: 0, count: alphas.count)
         let ns = task.supportX.count / mlp.inputSize, nq = task.queryX.count / mlp.inputSize
@@ -365,6 +372,8 @@ public final class MetaLearner {
         try require(taskCount >= 1 && taskCount <= 1_000_000, "num_tasks must be in 1...1000000, got \(taskCount)")
         try require(shots >= 1 && shots <= 100_000, "k_shot must be in 1...100000, got \(shots)")
         try require(maxSteps >= 0 && maxSteps <= 10_000, "steps must be in 0...10000, got \(maxSteps)")
+        try require(taskCount * (maxSteps + 1) <= 100_000_000,
+                    "num_tasks × (max_steps + 1) must be at most 1e8, got \(taskCount) × \(maxSteps + 1)")
         if let lr { try require(lr.isFinite && lr >= 0, "lr must be finite and >= 0, got \(lr)") }
         var s = SinusoidTaskSampler(seed: seed)
         let k = shots, p = mlp.parameterCount

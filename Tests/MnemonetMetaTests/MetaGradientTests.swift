@@ -133,12 +133,20 @@ import Testing
     @Test func invalidArgumentsThrow() throws {
         #expect(throws: MnemonetError.self) { try MLP(layerSizes: [3]) }
         #expect(throws: MnemonetError.self) { try MLP(layerSizes: [1, 0, 1]) }
+        #expect(throws: MnemonetError.self) { try MLP(layerSizes: [65536, 65536, 1]) }  // 4.3e9 parameters
+        var big = MetaLearnerConfig()
+        big.innerSteps = 10_000
+        #expect(throws: MnemonetError.self) { try MetaLearner(mlp: try MLP(layerSizes: [1, 200, 200, 1]), config: big) }
         let l = try MetaLearner(mlp: try MLP(layerSizes: [2, 4, 1]), seed: 0)
         #expect(throws: MnemonetError.self) { try l.adapt(x: [1, 2, 3], y: [1], steps: 1) }
         #expect(throws: MnemonetError.self) { try l.adapt(x: [1, 2], y: [1, 2], steps: 1) }
         #expect(throws: MnemonetError.self) { try l.adapt(x: [1, 2], y: [1], steps: -1) }
         #expect(throws: MnemonetError.self) { try l.setAlphas([Float](repeating: 0.1, count: l.mlp.parameterCount)) }
         #expect(throws: MnemonetError.self) { try l.trainSinusoid(iterations: 1, metaBatchSize: 2, shots: 2, lossHistory: nil) }
+        // Long plain adaptation keeps no history (two buffers), so it is allowed where a meta-gradient is not.
+        let one = try MetaLearner(mlp: try MLP(layerSizes: [1, 4, 1]), seed: 0)
+        #expect(try one.adapt(x: [0.5], y: [1], steps: 50_000, lr: 0.01).count == one.mlp.parameterCount)
+        #expect(throws: MnemonetError.self) { try one.evaluateSinusoid(taskCount: 1_000_000, shots: 1, maxSteps: 200, lr: nil, seed: 0) }
     }
 }
 

@@ -188,6 +188,10 @@ def test_errors():
         native.set_alphas(np.zeros(0, np.float32).reshape(0))  # not a meta-sgd learner
     with pytest.raises(InvalidArgumentError):
         native.evaluate_sinusoid(0, 5, 1, -1.0, 1)
+    with pytest.raises(InvalidArgumentError, match="1e8"):
+        native.evaluate_sinusoid(1000000, 5, 1000, -1.0, 1)
+    with pytest.raises(InvalidArgumentError, match="parameters"):
+        MLP((65536, 65536, 1))
 
 
 # -- meta-training ------------------------------------------------------------------------------------------------------

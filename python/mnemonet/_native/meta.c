@@ -340,8 +340,11 @@ static PyObject *meta_evaluate_sinusoid(MetaLearnerObject *self, PyObject *args,
     if (!meta_ready(self) ||
         !PyArg_ParseTupleAndKeywords(args, kwds, "LiifK", kwlist, &tasks, &k_shot, &max_steps, &lr, &seed))
         return NULL;
-    if (tasks < 1 || tasks > 1000000 || max_steps < 0 || max_steps > 10000) {
-        PyErr_Format(MnInvalidArgument, "num_tasks must be in 1...1000000 and max_steps in 0...10000, got %lld and %d",
+    if (tasks < 1 || tasks > 1000000 || max_steps < 0 || max_steps > 10000 ||
+        tasks * (long long)(max_steps + 1) > 100000000LL) {
+        PyErr_Format(MnInvalidArgument,
+                     "num_tasks must be in 1...1000000, max_steps in 0...10000 and num_tasks*(max_steps+1) <= 1e8, "
+                     "got %lld and %d",
                      tasks, max_steps);
         return NULL;
     }
