@@ -287,6 +287,18 @@ class MetaLearner:
         """Meta-SGD's per-parameter inner step sizes α (a copy), else None."""
         return self._native.get_alphas() if self.algorithm == "meta-sgd" else None
 
+    def set_alphas(self, alphas) -> None:
+        """Replaces Meta-SGD's α: a flat array [parameter_count] or a state dict with the model's names and shapes."""
+        if self.algorithm != "meta-sgd":
+            raise InvalidArgumentError("only a meta-sgd learner has per-parameter step sizes")
+        if isinstance(alphas, Mapping):
+            holder = MLP._with_parameters(self.model, self._native.get_alphas())
+            holder.load_state_dict(alphas)
+            flat = holder._theta
+        else:
+            flat = np.ascontiguousarray(alphas, dtype=np.float32).reshape(-1)
+        self._native.set_alphas(np.ascontiguousarray(flat))
+
     def alpha_state_dict(self) -> Optional["OrderedDict[str, np.ndarray]"]:
         """Meta-SGD's α under the model's parameter names, else None."""
         if self.algorithm != "meta-sgd":

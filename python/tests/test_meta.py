@@ -109,7 +109,7 @@ def test_meta_gradients_match_pytorch_create_graph(case):
     assert second.query_loss == pytest.approx(case["maml_query_loss"], rel=1e-5)
     assert list(second.state_dict()) == list(maml.model.state_dict())
     msgd = learner_for(case, "meta-sgd")
-    msgd._native.set_alphas(np.asarray(case["alphas"], np.float32))
+    msgd.set_alphas(np.asarray(case["alphas"], np.float32))
     g = msgd.meta_gradient(sx, sy, qx, qy)
     assert rel_err(g.gradient, case["metasgd_meta_gradient"]) <= 1e-4
     assert rel_err(g.alpha_gradient, case["metasgd_alpha_gradient"]) <= 1e-4
@@ -208,6 +208,12 @@ def test_short_meta_training_improves_adapted_loss(algorithm):
     np.testing.assert_array_equal(learner.model.parameters, learner.parameters)
     if algorithm == "meta-sgd":
         assert learner.alphas.shape == (1761,) and list(learner.alpha_state_dict()) == list(learner.model.state_dict())
+        sd = learner.alpha_state_dict()
+        sd["4.bias"] = np.array([0.5], np.float32)
+        learner.set_alphas(sd)
+        assert learner.alphas[-1] == 0.5
+        with pytest.raises(InvalidArgumentError):
+            MetaLearner(MLP()).set_alphas(np.zeros(1761, np.float32))
 
 
 def test_meta_training_is_reproducible():

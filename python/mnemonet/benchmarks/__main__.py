@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from .sinusoid import default_methods, format_table, plot_adapted_curves, run_sinusoid
+from .sinusoid import all_methods, default_methods, format_table, plot_adapted_curves, run_sinusoid
 
 
 def main(argv=None) -> int:
@@ -20,7 +20,8 @@ def main(argv=None) -> int:
     s.add_argument("--eval-seed", type=int, default=1, help="seed of the 600 evaluation tasks")
     s.add_argument("--eval-tasks", type=int, default=600)
     s.add_argument("--methods", default=None,
-                   help="comma-separated subset of: " + ",".join(m.name for m in default_methods()))
+                   help="comma-separated subset of: " + ",".join(m.name for m in all_methods())
+                   + " (default: all but reptile)")
     s.add_argument("--json", action="store_true", help="print a JSON summary instead of the table")
     s.add_argument("--plot", default=None, metavar="PATH", help="save adapted curves vs the true sinusoid (PNG)")
     s.add_argument("--no-progress", action="store_true")
@@ -29,10 +30,10 @@ def main(argv=None) -> int:
     methods = default_methods()
     if args.methods:
         wanted = args.methods.split(",")
-        unknown = sorted(set(wanted) - {m.name for m in methods})
+        unknown = sorted(set(wanted) - {m.name for m in all_methods()})
         if unknown:
             parser.error(f"unknown methods {unknown}")
-        methods = [m for m in methods if m.name in wanted]
+        methods = [m for m in all_methods() if m.name in wanted]
     summary = run_sinusoid(iterations=args.iterations, seed=args.seed, methods=methods, eval_tasks=args.eval_tasks,
                            eval_seed=args.eval_seed, progress=not args.no_progress and not args.json)
     learners = summary.pop("_learners")

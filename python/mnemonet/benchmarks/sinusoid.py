@@ -47,6 +47,12 @@ def default_methods() -> List[SinusoidMethod]:
     ]
 
 
+def all_methods() -> List[SinusoidMethod]:
+    """The default methods plus Reptile (5 inner SGD steps of 0.02 on the support set; evaluated with the same step
+    size), which is not part of the paper's table."""
+    return default_methods() + [SinusoidMethod("reptile", "reptile", 0.02, 0.02, inner_steps=5)]
+
+
 def run_sinusoid(iterations: int = 70000, seed: int = 0, methods: Optional[Sequence[SinusoidMethod]] = None,
                  meta_batch_size: int = 25, k_train: int = 10, eval_shots: Sequence[int] = (5, 10),
                  eval_tasks: int = 600, eval_seed: int = 1, progress: bool = True) -> Dict:
