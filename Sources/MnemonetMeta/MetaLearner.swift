@@ -71,9 +71,9 @@ public final class MetaLearner {
     /// The hyperparameters.
     public private(set) var config: MetaLearnerConfig
     /// The meta-parameters θ (PyTorch `nn.Sequential` layout, see ``MLP``).
-    public private(set) var parameters: [Float]
+    public internal(set) var parameters: [Float]
     /// Meta-SGD's per-parameter inner step sizes α (|θ| floats); empty for the other rules.
-    public private(set) var alphas: [Float]
+    public internal(set) var alphas: [Float]
     /// The outer optimizer (the engine's Adam on caller-owned buffers: slot 0 is θ, slot 1 is Meta-SGD's α).
     public let optimizer: Adam
     /// The task stream of ``trainSinusoid(iterations:metaBatchSize:shots:lossHistory:)``.
@@ -82,7 +82,7 @@ public final class MetaLearner {
     public static let maxUnrolledFloats = 1 << 28
 
     /// Meta-iterations done.
-    public private(set) var iteration: Int = 0
+    public internal(set) var iteration: Int = 0
     let inner: InnerLoop
     let composed: ComposedInnerLoop
     private var gradientBuffer: [Float]

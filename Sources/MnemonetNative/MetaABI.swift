@@ -195,3 +195,43 @@ public func mnMetaStep(
         losses[1] = r.queryLoss
     }
 }
+
+/// `int32_t mn_meta_save(mn_meta_learner *h, const char *path, mn_status *status)`
+@c(mn_meta_save)
+public func mnMetaSave(_ h: UnsafeMutableRawPointer, _ path: UnsafePointer<CChar>, _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) { () throws(MnemonetError) in try learner(h).save(path: string(path)) }
+}
+
+/// `int32_t mn_meta_load(const char *path, mn_meta_learner **out, mn_status *status)`
+@c(mn_meta_load)
+public func mnMetaLoad(
+    _ path: UnsafePointer<CChar>, _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ status: UnsafeMutableRawPointer
+) -> Int32 {
+    withStatus(status) { () throws(MnemonetError) in out.pointee = retainHandle(try MetaLearner.load(path: string(path))) }
+}
+
+/// `int32_t mn_meta_describe(mn_meta_learner *h, int64_t *layer_sizes, int64_t capacity, int64_t *layer_count,
+///  int32_t *activation, int32_t *algorithm, float *inner_lr, int32_t *inner_steps, int32_t *first_order,
+///  float *meta_lr, int32_t *backend, mn_status *status)` — layer_sizes receives min(capacity, count) sizes.
+@c(mn_meta_describe)
+public func mnMetaDescribe(
+    _ h: UnsafeMutableRawPointer, _ sizes: UnsafeMutablePointer<Int64>, _ capacity: Int64,
+    _ count: UnsafeMutablePointer<Int64>, _ activation: UnsafeMutablePointer<Int32>,
+    _ algorithm: UnsafeMutablePointer<Int32>, _ innerLR: UnsafeMutablePointer<Float>,
+    _ innerSteps: UnsafeMutablePointer<Int32>, _ firstOrder: UnsafeMutablePointer<Int32>,
+    _ metaLR: UnsafeMutablePointer<Float>, _ backend: UnsafeMutablePointer<Int32>, _ status: UnsafeMutableRawPointer
+) -> Int32 {
+    withStatus(status) { () throws(MnemonetError) in
+        let l = learner(h)
+        let ls = l.mlp.layerSizes
+        count.pointee = Int64(ls.count)
+        for i in 0..<min(Int(capacity), ls.count) { sizes[i] = Int64(ls[i]) }
+        activation.pointee = l.mlp.activation.code
+        algorithm.pointee = l.config.algorithm.rawValue
+        innerLR.pointee = l.config.innerLearningRate
+        innerSteps.pointee = Int32(l.config.innerSteps)
+        firstOrder.pointee = l.config.firstOrder ? 1 : 0
+        metaLR.pointee = l.config.metaLearningRate
+        backend.pointee = l.config.backend.rawValue
+    }
+}

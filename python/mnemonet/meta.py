@@ -18,6 +18,7 @@ between PyTorch and mnemonet with ``{k: v.numpy() for k, v in torch_model.state_
 from __future__ import annotations
 
 import math
+import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, Mapping, Optional, Sequence, Tuple
@@ -324,6 +325,39 @@ class MetaLearner:
         if not math.isfinite(lr) or lr < 0:
             raise InvalidArgumentError(f"lr must be finite and >= 0, got {lr}")
         return lr
+
+    # -- checkpoints ------------------------------------------------------------------------------------------------
+    def save(self, path) -> None:
+        """Writes an atomic checkpoint (network, configuration, θ, α, Adam state, task stream, iteration): a learner
+        loaded from it continues :meth:`meta_train` exactly where this one stopped."""
+        self._push()
+        self._native.save(os.fspath(path))
+
+    @classmethod
+    def load(cls, path) -> "MetaLearner":
+        """Reads a checkpoint written by :meth:`save` (raises CheckpointFormatError for a truncated, corrupt or foreign
+        file, CheckpointIOError when it cannot be read)."""
+        native = _native.MetaLearner.load(os.fspath(path))
+        d = native.describe()
+        names = {v: k for k, v in ACTIVATIONS.items()}
+        algos = {v: k for k, v in ALGORITHMS.items()}
+        backends = {v: k for k, v in BACKENDS.items()}
+        model = MLP.__new__(MLP)
+        model._net = native
+        model.layer_sizes = tuple(d["layer_sizes"])
+        model.activation = names[d["activation"]]
+        model._theta = native.get_parameters()
+        self = cls.__new__(cls)
+        self.model = model
+        self.algorithm = algos[d["algorithm"]]
+        self.inner_lr = d["inner_lr"]
+        self.inner_steps = d["inner_steps"]
+        self.first_order = d["first_order"]
+        self.meta_lr = d["meta_lr"]
+        self.seed = None
+        self.backend = backends[d["backend"]]
+        self._native = native
+        return self
 
     # -- adaptation -------------------------------------------------------------------------------------------------
     def adapt(self, support_x, support_y, num_steps: int = 5, lr: Optional[float] = None) -> MLP:

@@ -288,3 +288,41 @@ def test_composed_backend_gives_the_same_meta_gradient(algorithm):
     assert "backend='composed'" in repr(composed)
     with pytest.raises(InvalidArgumentError, match="backend"):
         MetaLearner(model, backend="jax")
+
+
+@pytest.mark.parametrize("algorithm", ["maml", "meta-sgd"])
+def test_checkpoint_resume_equals_uninterrupted_training(tmp_path, algorithm):
+    straight = MetaLearner(MLP(seed=3), algorithm=algorithm, inner_lr=0.01, seed=9)
+    straight.meta_train(iterations=40, progress=False)
+    first = MetaLearner(MLP(seed=3), algorithm=algorithm, inner_lr=0.01, seed=9)
+    first.meta_train(iterations=25, progress=False)
+    path = tmp_path / "learner.ckpt"
+    first.save(path)
+    resumed = MetaLearner.load(path)
+    assert resumed.iteration == 25 and resumed.algorithm == algorithm and resumed.inner_lr == pytest.approx(0.01)
+    np.testing.assert_array_equal(resumed.parameters, first.parameters)
+    resumed.meta_train(iterations=15, progress=False)
+    np.testing.assert_array_equal(resumed.parameters, straight.parameters)
+    if algorithm == "meta-sgd":
+        np.testing.assert_array_equal(resumed.alphas, straight.alphas)
+    x = np.linspace(-5, 5, 8, dtype=np.float32)
+    np.testing.assert_array_equal(resumed.adapt(x, np.sin(x), 3).parameters, straight.adapt(x, np.sin(x), 3).parameters)
+
+
+def test_checkpoint_errors(tmp_path):
+    learner = MetaLearner(MLP((1, 8, 1)))
+    path = tmp_path / "l.ckpt"
+    learner.save(path)
+    data = path.read_bytes()
+    (tmp_path / "short.ckpt").write_bytes(data[:-7])
+    with pytest.raises(mnemonet.CheckpointFormatError):
+        MetaLearner.load(tmp_path / "short.ckpt")
+    flipped = bytearray(data)
+    flipped[-3] ^= 0xFF
+    (tmp_path / "flipped.ckpt").write_bytes(bytes(flipped))
+    with pytest.raises(mnemonet.CheckpointFormatError):
+        MetaLearner.load(tmp_path / "flipped.ckpt")
+    with pytest.raises(mnemonet.CheckpointIOError):
+        MetaLearner.load(tmp_path / "missing.ckpt")
+    with pytest.raises(mnemonet.CheckpointIOError):
+        learner.save(tmp_path / "no-such-dir" / "x.ckpt")

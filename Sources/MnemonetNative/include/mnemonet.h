@@ -109,6 +109,13 @@ int32_t mn_meta_step(mn_meta_learner *h, const float *sx, const float *sy, int64
  * [iterations] or NULL. */
 int32_t mn_meta_train_sinusoid(mn_meta_learner *h, int64_t iterations, int32_t meta_batch_size, int32_t k_shot,
                                float *loss_history, mn_status *status);
+/* Checkpoints (kind "meta-learner", atomic): network, configuration, θ, α, Adam state, task stream, iteration. */
+int32_t mn_meta_save(mn_meta_learner *h, const char *path, mn_status *status);
+int32_t mn_meta_load(const char *path, mn_meta_learner **out, mn_status *status);
+/* The learner's shape and configuration (layer_sizes receives min(capacity, *layer_count) sizes). */
+int32_t mn_meta_describe(mn_meta_learner *h, int64_t *layer_sizes, int64_t capacity, int64_t *layer_count,
+                         int32_t *activation, int32_t *algorithm, float *inner_lr, int32_t *inner_steps,
+                         int32_t *first_order, float *meta_lr, int32_t *backend, mn_status *status);
 /* out [num_tasks, max_steps + 1]: query MSE before and after 1..max_steps inner steps on fresh K-shot tasks. */
 int32_t mn_meta_evaluate_sinusoid(mn_meta_learner *h, int64_t num_tasks, int32_t k_shot, int32_t max_steps, float lr,
                                   uint64_t seed, float *out, mn_status *status);

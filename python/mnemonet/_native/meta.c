@@ -363,6 +363,91 @@ static PyObject *meta_evaluate_sinusoid(MetaLearnerObject *self, PyObject *args,
     return (PyObject *)out;
 }
 
+static PyObject *meta_save(MetaLearnerObject *self, PyObject *arg) {
+    if (!meta_ready(self))
+        return NULL;
+    PyObject *bytes;
+    if (!PyUnicode_FSConverter(arg, &bytes))
+        return NULL;
+    mn_status st;
+    int32_t rc;
+    const char *path = PyBytes_AS_STRING(bytes);
+    MN_NATIVE(&self->guard, rc = mn_meta_save(self->handle, path, &st));
+    Py_DECREF(bytes);
+    if (rc != MNEMONET_STATUS_OK)
+        return mn_raise(&st);
+    Py_RETURN_NONE;
+}
+
+static PyTypeObject MetaLearnerType;
+
+/* Fills the cached shape fields from the handle. */
+static int meta_cache_shape(MetaLearnerObject *self) {
+    int64_t sizes[64], count = 0;
+    int32_t act, algo, steps, fo, backend;
+    float ilr, mlr;
+    mn_status st;
+    if (mn_meta_describe(self->handle, sizes, 64, &count, &act, &algo, &ilr, &steps, &fo, &mlr, &backend, &st) !=
+        MNEMONET_STATUS_OK) {
+        mn_raise(&st);
+        return -1;
+    }
+    self->d_in = (npy_intp)sizes[0];
+    self->d_out = (npy_intp)sizes[count - 1];
+    self->n_params = (npy_intp)mn_meta_parameter_count(self->handle);
+    self->n_alphas = (npy_intp)mn_meta_alpha_count(self->handle);
+    return 0;
+}
+
+static PyObject *meta_load(PyObject *cls, PyObject *arg) {
+    PyObject *bytes;
+    if (!PyUnicode_FSConverter(arg, &bytes))
+        return NULL;
+    mn_status st;
+    int32_t rc;
+    mn_meta_learner *h = NULL;
+    const char *path = PyBytes_AS_STRING(bytes);
+    Py_BEGIN_ALLOW_THREADS
+    rc = mn_meta_load(path, &h, &st);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(bytes);
+    if (rc != MNEMONET_STATUS_OK)
+        return mn_raise(&st);
+    MetaLearnerObject *self = (MetaLearnerObject *)MetaLearnerType.tp_alloc(&MetaLearnerType, 0);
+    if (!self) {
+        mn_meta_free(h);
+        return NULL;
+    }
+    self->handle = h;
+    if (mn_guard_init(&self->guard) < 0 || meta_cache_shape(self) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static PyObject *meta_describe(MetaLearnerObject *self, PyObject *unused) {
+    if (!meta_ready(self))
+        return NULL;
+    int64_t sizes[64], count = 0;
+    int32_t act, algo, steps, fo, backend;
+    float ilr, mlr;
+    mn_status st;
+    int32_t rc;
+    MN_NATIVE(&self->guard, rc = mn_meta_describe(self->handle, sizes, 64, &count, &act, &algo, &ilr, &steps, &fo,
+                                                  &mlr, &backend, &st));
+    if (rc != MNEMONET_STATUS_OK)
+        return mn_raise(&st);
+    PyObject *list = PyList_New((Py_ssize_t)count);
+    if (!list)
+        return NULL;
+    for (int64_t i = 0; i < count && i < 64; i++)
+        PyList_SET_ITEM(list, (Py_ssize_t)i, PyLong_FromLongLong((long long)sizes[i]));
+    return Py_BuildValue("{s:N,s:i,s:i,s:d,s:i,s:O,s:d,s:i}", "layer_sizes", list, "activation", (int)act,
+                         "algorithm", (int)algo, "inner_lr", (double)ilr, "inner_steps", (int)steps, "first_order",
+                         fo ? Py_True : Py_False, "meta_lr", (double)mlr, "backend", (int)backend);
+}
+
 static PyObject *meta_get_int(MetaLearnerObject *self, void *closure) {
     if (!meta_ready(self))
         return NULL;
@@ -393,6 +478,9 @@ static PyMethodDef meta_methods[] = {
     {"adapt", (PyCFunction)(void (*)(void))meta_adapt, METH_VARARGS | METH_KEYWORDS, "adapt(x, y, steps, lr, params=None)"},
     {"meta_gradient", (PyCFunction)(void (*)(void))meta_meta_gradient, METH_VARARGS | METH_KEYWORDS,
      "meta_gradient(support_x, support_y, query_x, query_y, steps, lr, first_order)"},
+    {"save", (PyCFunction)meta_save, METH_O, "save(path): atomic checkpoint."},
+    {"load", (PyCFunction)meta_load, METH_O | METH_CLASS, "load(path) -> MetaLearner"},
+    {"describe", (PyCFunction)meta_describe, METH_NOARGS, "Shape and configuration as a dict."},
     {"meta_step", (PyCFunction)(void (*)(void))meta_step, METH_VARARGS | METH_KEYWORDS,
      "meta_step(support_x, support_y, query_x, query_y) -> (support loss, query loss)"},
     {"apply_meta_gradient", (PyCFunction)meta_apply_meta_gradient, METH_O, "One outer Adam step."},
