@@ -45,7 +45,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "MnemonetBaseTests", dependencies: ["MnemonetBase"]),
         .testTarget(name: "MnemonetReplayTests", dependencies: ["MnemonetReplay"]),
-        .testTarget(name: "MnemonetEngineTests", dependencies: ["MnemonetEngine"]),
+        .testTarget(name: "MnemonetEngineTests", dependencies: ["MnemonetEngine"], exclude: ["Fixtures"]),
         .testTarget(name: "MnemonetAgentTests", dependencies: ["MnemonetAgent"]),
         .testTarget(name: "MnemonetMetaTests", dependencies: ["MnemonetMeta"]),
     ]

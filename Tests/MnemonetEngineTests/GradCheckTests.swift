@@ -1,3 +1,4 @@
+import Glibc
 import MnemonetEngine
 import Testing
 
@@ -77,6 +78,7 @@ import Testing
         expectGrad("matmul Bᵀ", [a, bt]) { matmul($0[0], $0[1], transposeB: true) }
         expectGrad("matmul AᵀBᵀ", [at, bt]) { matmul($0[0], $0[1], transposeA: true, transposeB: true) }
         expectGrad("batched matmul", [rand([2, 3, 4]), rand([2, 4, 2], seed: 5)]) { matmul($0[0], $0[1]) }
+        expectGrad("batched × shared matrix", [rand([2, 3, 4]), rand([5, 4], seed: 7)]) { matmul($0[0], $0[1], transposeB: true) }
         expectGrad("nonlinear chain", [a, b]) { matmul($0[0], $0[1]).tanh() * matmul($0[0], $0[1]) }
         expectGrad("outer", [rand([3]), rand([5], seed: 6)]) { outer($0[0], $0[1]) }
     }
@@ -189,6 +191,29 @@ import Testing
         #expect(maxAbsDiff(full[0].value, fo[0].value) > 1e-4)
     }
 
+    /// Grad mode is per thread: disabling it on one thread does not affect another.
+    @Test func gradModeIsThreadLocal() {
+        final class Box: @unchecked Sendable { var seenOnOtherThread = true; var recordedOnOtherThread = true }
+        let box = Box()
+        let w = Variable(rand([3]), requiresGrad: true)
+        GradMode.withoutGrad {
+            var thread = pthread_t()
+            let unmanaged = Unmanaged.passRetained(ThreadBody {
+                box.seenOnOtherThread = GradMode.isEnabled
+                box.recordedOnOtherThread = (w * w).requiresGrad
+            })
+            pthread_create(&thread, nil, { arg in
+                let body = Unmanaged<ThreadBody>.fromOpaque(arg!).takeRetainedValue()
+                body.run()
+                return nil
+            }, unmanaged.toOpaque())
+            pthread_join(thread, nil)
+            #expect(!GradMode.isEnabled && !(w * w).requiresGrad)
+        }
+        #expect(box.seenOnOtherThread && box.recordedOnOtherThread)
+        #expect(GradMode.isEnabled)
+    }
+
     @Test func backwardAccumulatesIntoLeaves() {
         let w = Variable(rand([3]), requiresGrad: true)
         let c = Variable(rand([3], seed: 2))
@@ -213,6 +238,11 @@ import Testing
         let unused = Variable(rand([2]), requiresGrad: true)
         #expect(gradients(of: z, wrt: [unused])[0].value.array == [0, 0])
     }
+}
+
+final class ThreadBody: @unchecked Sendable {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
 }
 
 func maxAbsDiff(_ a: Tensor, _ b: Tensor) -> Float {

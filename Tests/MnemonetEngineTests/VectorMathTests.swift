@@ -105,7 +105,7 @@ func apply(_ f: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
 @Suite struct BLASTests {
     @Test func gemmAllTransposesMatchNaive() {
         var rng = Xoshiro256Shim(seed: 1)
-        let m = 5, n = 7, k = 3
+        for (m, n, k) in [(5, 7, 3), (1, 7, 3), (5, 1, 3), (1, 1, 4), (4, 6, 1), (1, 5, 1)] {
         for tA in [false, true] {
             for tB in [false, true] {
                 let a = (0..<(m * k)).map { _ in rng.next() }, b = (0..<(k * n)).map { _ in rng.next() }
@@ -116,10 +116,11 @@ func apply(_ f: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
                     for j in 0..<n {
                         var s: Float = 0
                         for l in 0..<k { s += (tA ? a[l * m + i] : a[i * k + l]) * (tB ? b[j * k + l] : b[l * n + j]) }
-                        #expect(abs(c[i * n + j] - (2 * s + 0.5)) < 1e-5)
+                        #expect(abs(c[i * n + j] - (2 * s + 0.5)) < 1e-5, "m \(m) n \(n) k \(k) tA \(tA) tB \(tB)")
                     }
                 }
             }
+        }
         }
     }
 
@@ -141,5 +142,18 @@ struct Xoshiro256Shim {
     mutating func next() -> Float {
         s ^= s << 13; s ^= s >> 7; s ^= s << 17
         return Float(s >> 40) / Float(1 << 24) * 2 - 1
+    }
+}
+
+@Suite struct SquareRootTests {
+    /// The SSE square root is bit-identical to Float.squareRoot (correctly rounded), specials included.
+    @Test func laneSquareRootIsExact() {
+        var xs = (0..<100_000).map { Float($0) * 0.37 + 1e-3 } + [0, -0.0, 1e-40, .infinity, -1, .nan, .greatestFiniteMagnitude]
+        xs += (0..<1000).map { Float(bitPattern: UInt32($0) &* 2_654_435) }
+        for x in xs {
+            let y = VectorMath.squareRoot(SIMD8<Float>(repeating: x))
+            let r = x.squareRoot()
+            #expect(y[3] == r || (y[3].isNaN && r.isNaN), "sqrt(\(x)) = \(y[3]), expected \(r)")
+        }
     }
 }

@@ -36,9 +36,9 @@ func topologicalOrder(_ root: Variable) -> [Variable] {
     root._visited = true
     while !stack.isEmpty {
         let (node, next) = stack[stack.count - 1]
-        if next < node.inputs.count {
+        if next < node.inputCount {
             stack[stack.count - 1].next = next + 1
-            let child = node.inputs[next]
+            let child = node.input(next)
             if child.requiresGrad && !child._visited {
                 child._visited = true
                 stack.append((child, 0))
@@ -61,7 +61,7 @@ func runBackward(_ root: Variable, seed: Variable?, targets: [Variable], createG
     let order = topologicalOrder(root)
     for node in order {
         var needed = node._isTarget
-        if !needed { for input in node.inputs where input._needed { needed = true; break } }
+        if !needed { for i in 0..<node.inputCount where node.input(i)._needed { needed = true; break } }
         node._needed = needed
     }
     let old = GradMode.set(createGraph)
@@ -92,6 +92,7 @@ public func gradients(of y: Variable, wrt xs: [Variable], seed: Variable? = nil,
 
 extension Variable {
     /// Accumulates ∂self/∂leaf into `leaf.value.grad` for every leaf that requires grad (PyTorch's `backward()`).
+    /// For a non-scalar `self`, `seed` defaults to ones (PyTorch requires it explicitly).
     public func backward(seed: Variable? = nil) {
         guard requiresGrad else { return }
         let order = topologicalOrder(self)
@@ -100,6 +101,7 @@ extension Variable {
         let grads = runBackward(self, seed: seed, targets: leaves, createGraph: false)
         for (leaf, g) in zip(leaves, grads) {
             if let existing = leaf.value.grad {
+                precondition(existing.count == leaf.count, "backward: .grad of shape \(existing.shape) on a leaf of shape \(leaf.shape)")
                 VectorMath.axpy(1, g.value.pointer, existing.pointer, count: existing.count)
             } else {
                 leaf.value.grad = g.value.reshaped(leaf.shape)

@@ -37,7 +37,7 @@ extension Variable {
             }
         }
         let x = self
-        return Variable.make(out, [x]) { g, _ in accumulate(into: x, g.col2im(geo)) }
+        return Variable.make(out, x, pullback: { g, _ in accumulate(into: x, g.col2im(geo)) })
     }
 
     /// The adjoint of `im2col`: scatter-adds [N·L_out, C·K] back to [N, C, L].
@@ -57,7 +57,7 @@ extension Variable {
             }
         }
         let cols = self
-        return Variable.make(out, [cols]) { g, _ in accumulate(into: cols, g.im2col(geo)) }
+        return Variable.make(out, cols, pullback: { g, _ in accumulate(into: cols, g.im2col(geo)) })
     }
 }
 

@@ -28,7 +28,7 @@ extension Variable {
             }
         }
         let x = self
-        return Variable.make(out, [x]) { g, _ in accumulate(into: x, g.scatterAdd(indices: indices, size: n)) }
+        return Variable.make(out, x, pullback: { g, _ in accumulate(into: x, g.scatterAdd(indices: indices, size: n)) })
     }
 
     /// The adjoint of `gather`: y[r, indices[r·k + j]] += x[r, j] → shape [..., size]. ∂x = gather(g).
@@ -46,7 +46,7 @@ extension Variable {
             }
         }
         let x = self
-        return Variable.make(out, [x]) { g, _ in accumulate(into: x, g.gather(indices: indices, count: k)) }
+        return Variable.make(out, x, pullback: { g, _ in accumulate(into: x, g.gather(indices: indices, count: k)) })
     }
 
     /// Each row of the last axis sorted (stable; ascending unless `descending`), with the permutation.
@@ -78,7 +78,7 @@ extension Variable {
             }
         }
         let x = self
-        return Variable.make(out, [x]) { g, _ in accumulate(into: x, g.cumsum(reverse: !reverse)) }
+        return Variable.make(out, x, pullback: { g, _ in accumulate(into: x, g.cumsum(reverse: !reverse)) })
     }
 
     /// Cumulative product along the last axis: yⱼ = Π_{i≤j} xᵢ, or Π_{i<j} xᵢ when `exclusive` (y₀ = 1) — the DNC's
@@ -96,7 +96,7 @@ extension Variable {
             }
         }
         let x = self
-        return Variable.make(out, [x]) { g, y in
+        return Variable.make(out, x, pullback: { g, y in
             var hasZero = false
             for i in 0..<x.count where x.value.pointer[i] == 0 { hasZero = true; break }
             if !hasZero {
@@ -120,6 +120,6 @@ extension Variable {
                 }
             }
             accumulate(into: x, Variable(gx))
-        }
+        })
     }
 }

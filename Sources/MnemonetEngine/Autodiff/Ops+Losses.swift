@@ -12,5 +12,5 @@ public func crossEntropyLoss(_ logits: Variable, targets: [Int]) -> Variable {
                  "crossEntropyLoss: logits \(logits.shape) for \(targets.count) targets")
     let c = logits.shape[1]
     precondition(targets.allSatisfy { $0 >= 0 && $0 < c }, "crossEntropyLoss: a target is outside 0..<\(c)")
-    return -logits.logSoftmax().gather(axis: -1, indices: targets.map { [$0] }.flatMap { $0 }, count: 1).mean()
+    return -logits.logSoftmax().gather(axis: -1, indices: targets, count: 1).mean()  // picks [N, 1]
 }

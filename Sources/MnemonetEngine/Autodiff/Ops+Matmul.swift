@@ -8,8 +8,15 @@
 /// each itself a `matmul`, so the pullback is differentiable.
 
 /// op(a)·op(b) for a, b of rank 2 ([m, k]·[k, n] → [m, n], with `transposeA` a is stored [k, m], with `transposeB` b
-/// is [n, k]) or rank 3 with a shared leading batch dimension ([B, m, k]·[B, k, n] → [B, m, n]).
+/// is [n, k]), rank 3 with a shared leading batch dimension ([B, m, k]·[B, k, n] → [B, m, n]), or a rank-3 a times a
+/// rank-2 b ([B, m, k]·[k, n] → [B, m, n], not with `transposeA`).
 public func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, transposeB: Bool = false) -> Variable {
+    if a.rank == 3 && b.rank == 2 && !transposeA {
+        // [B, m, k]·[k, n] → [B, m, n] as one [B·m, k]·[k, n] product (a shared weight applied to every batch row).
+        let (batch, m) = (a.shape[0], a.shape[1])
+        let y = matmul(a.reshaped([batch * m, a.shape[2]]), b, transposeB: transposeB)
+        return y.reshaped([batch, m, y.shape[1]])
+    }
     let ra = a.rank, rb = b.rank
     precondition((ra == 2 && rb == 2) || (ra == 3 && rb == 3 && a.shape[0] == b.shape[0]),
                  "matmul: shapes \(a.shape) and \(b.shape) (need rank 2, or rank 3 with equal batch)")
@@ -24,7 +31,7 @@ public func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, trans
                   a.value.pointer + i * ar * ac, lda: ac, b.value.pointer + i * br * bc, ldb: bc,
                   out.pointer + i * m * n, ldc: n)
     }
-    return Variable.make(out, [a, b]) { g, _ in
+    return Variable.make(out, a, b, pullback: { g, _ in
         switch (transposeA, transposeB) {
         case (false, false):
             if a.needsGradient { accumulate(into: a, matmul(g, b, transposeB: true)) }
@@ -39,7 +46,7 @@ public func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, trans
             if a.needsGradient { accumulate(into: a, matmul(b, g, transposeA: true, transposeB: true)) }
             if b.needsGradient { accumulate(into: b, matmul(g, a, transposeA: true, transposeB: true)) }
         }
-    }
+    })
 }
 
 /// The outer product u·vᵀ of vectors u [m] and v [n] → [m, n] (`torch.outer`).

@@ -8,7 +8,8 @@
 }
 
 extension Variable {
-    /// The same values with a new shape of equal element count (one entry may be −1: inferred).
+    /// The same values with a new shape of equal element count (one entry may be −1: inferred). No copy: the result's
+    /// value is a view of this one's buffer.
     public func reshaped(_ newShape: [Int]) -> Variable {
         var s = newShape
         if let i = s.firstIndex(of: -1) {
@@ -17,7 +18,8 @@ extension Variable {
         }
         if s == shape { return self }
         let x = self
-        return Variable.make(value.reshaped(s), [x]) { g, _ in accumulate(into: x, g.reshaped(x.shape)) }
+        // A view: op values are never written in place, so sharing the buffer is safe.
+        return Variable.make(Tensor(viewing: value, shape: s), x, pullback: { g, _ in accumulate(into: x, g.reshaped(x.shape)) })
     }
 
     /// The dimensions reordered: result dimension i is input dimension `dims[i]`.
@@ -43,7 +45,7 @@ extension Variable {
         var inverse = [Int](repeating: 0, count: r)
         for (i, d) in dims.enumerated() { inverse[d] = i }
         let x = self
-        return Variable.make(out, [x]) { g, _ in accumulate(into: x, g.permuted(inverse)) }
+        return Variable.make(out, x, pullback: { g, _ in accumulate(into: x, g.permuted(inverse)) })
     }
 
     /// The transpose of a matrix, or the last two dimensions swapped for rank > 2.
@@ -68,9 +70,9 @@ extension Variable {
             (out.pointer + o * length * inner).update(from: value.pointer + (o * shape[ax] + start) * inner, count: length * inner)
         }
         let x = self
-        return Variable.make(out, [x]) { g, _ in
+        return Variable.make(out, x, pullback: { g, _ in
             accumulate(into: x, g.padded(axis: ax, before: start, after: x.shape[ax] - start - length))
-        }
+        })
     }
 
     /// Zeros added along `axis` (`before` in front, `after` behind). The adjoint of `slice`.
@@ -85,7 +87,7 @@ extension Variable {
             (out.pointer + (o * outShape[ax] + before) * inner).update(from: value.pointer + o * len * inner, count: len * inner)
         }
         let x = self
-        return Variable.make(out, [x]) { g, _ in accumulate(into: x, g.slice(axis: ax, start: before, length: len)) }
+        return Variable.make(out, x, pullback: { g, _ in accumulate(into: x, g.slice(axis: ax, start: before, length: len)) })
     }
 
     /// Consecutive pieces of the given sizes along `axis` (sizes must add up to the dimension).

@@ -19,9 +19,9 @@ extension Variable {
             VectorMath.scale(1 / VectorMath.sum(dst, count: n), dst, count: n)
         }
         let x = self
-        return Variable.make(out, [x]) { g, y in
+        return Variable.make(out, x, pullback: { g, y in
             accumulate(into: x, y * (g - (g * y).sum(axis: -1, keepDims: true)))
-        }
+        })
     }
 
     /// log(softmax(x)) over the last axis, computed stably.
@@ -38,18 +38,18 @@ extension Variable {
             VectorMath.map(src, dst, count: n) { $0 - lse }
         }
         let x = self
-        return Variable.make(out, [x]) { g, y in
+        return Variable.make(out, x, pullback: { g, y in
             accumulate(into: x, g - y.exp() * g.sum(axis: -1, keepDims: true))
-        }
+        })
     }
 
     /// ‖x‖₂ along `axis` (kept as size 1). ∂x = g⊙x/‖x‖ (0 where ‖x‖ = 0, like PyTorch's norm backward).
     public func norm(axis: Int = -1, keepDims: Bool = true) -> Variable {
         let n = squared().sum(axis: axis, keepDims: true)
         let out = Tensor(uninitializedShape: n.shape)
-        VectorMath.map(n.value.pointer, out.pointer, count: out.count) { $0.squareRoot() }
+        VectorMath.map(n.value.pointer, out.pointer, count: out.count) { VectorMath.squareRoot($0) }
         let x = self
-        let result = Variable.make(out, [x]) { g, y in accumulate(into: x, x * (g * y.safeReciprocal())) }
+        let result = Variable.make(out, x, pullback: { g, y in accumulate(into: x, x * (g * y.safeReciprocal())) })
         if keepDims { return result }
         var s = shape
         s.remove(at: normalizeAxis(axis, rank: rank))

@@ -15,8 +15,11 @@ public final class Variable {
     public let value: Tensor
     /// Whether gradients flow to/through this node.
     public let requiresGrad: Bool
-    /// The op's inputs (empty for leaves and constants).
-    @usableFromInline let inputs: [Variable]
+    /// The op's first two inputs (stored inline: no array allocation for unary and binary ops) and any others.
+    @usableFromInline let input0: Variable?, input1: Variable?
+    @usableFromInline let moreInputs: [Variable]
+    /// The number of inputs (0 for leaves and constants).
+    @usableFromInline let inputCount: Int
     /// Pulls the upstream gradient `g` (shape of `self`) back to `inputs` via `accumulate`; `y` is `self`
     /// (passed in so that closures need not capture their own output).
     @usableFromInline let pullback: ((_ g: Variable, _ y: Variable) -> Void)?
@@ -32,7 +35,10 @@ public final class Variable {
     public init(_ value: Tensor, requiresGrad: Bool = false) {
         self.value = value
         self.requiresGrad = requiresGrad
-        self.inputs = []
+        self.input0 = nil
+        self.input1 = nil
+        self.moreInputs = []
+        self.inputCount = 0
         self.pullback = nil
     }
 
@@ -40,8 +46,28 @@ public final class Variable {
     @usableFromInline init(value: Tensor, inputs: [Variable], pullback: @escaping (_ g: Variable, _ y: Variable) -> Void) {
         self.value = value
         self.requiresGrad = true
-        self.inputs = inputs
+        self.input0 = inputs.count > 0 ? inputs[0] : nil
+        self.input1 = inputs.count > 1 ? inputs[1] : nil
+        self.moreInputs = inputs.count > 2 ? Array(inputs[2...]) : []
+        self.inputCount = inputs.count
         self.pullback = pullback
+    }
+
+    /// A recorded unary or binary op (no inputs array).
+    @usableFromInline init(value: Tensor, _ a: Variable, _ b: Variable?, pullback: @escaping (_ g: Variable, _ y: Variable) -> Void) {
+        self.value = value
+        self.requiresGrad = true
+        self.input0 = a
+        self.input1 = b
+        self.moreInputs = []
+        self.inputCount = b == nil ? 1 : 2
+        self.pullback = pullback
+    }
+
+    /// Input `i` (`0..<inputCount`).
+    @inlinable @inline(__always)
+    func input(_ i: Int) -> Variable {
+        i == 0 ? input0.unsafelyUnwrapped : i == 1 ? input1.unsafelyUnwrapped : moreInputs[i - 2]
     }
 
     /// A constant of `shape` filled with `value`.
@@ -87,6 +113,21 @@ public final class Variable {
         _ value: Tensor, _ inputs: [Variable], _ pullback: @escaping (_ g: Variable, _ y: Variable) -> Void
     ) -> Variable {
         shouldRecord(inputs) ? Variable(value: value, inputs: inputs, pullback: pullback) : Variable(value)
+    }
+
+    /// A pullback: `(g, y)` → contributions to the inputs' gradients via `accumulate(into:_:)`.
+    public typealias Pullback = (_ g: Variable, _ y: Variable) -> Void
+
+    /// `make` for a unary op; the pullback closure (and the inputs array) are only allocated when recording.
+    @inlinable @inline(__always)
+    public static func make(_ value: Tensor, _ a: Variable, pullback: @autoclosure () -> Pullback) -> Variable {
+        shouldRecord(a) ? Variable(value: value, a, nil, pullback: pullback()) : Variable(value)
+    }
+
+    /// `make` for a binary op; the pullback closure (and the inputs array) are only allocated when recording.
+    @inlinable @inline(__always)
+    public static func make(_ value: Tensor, _ a: Variable, _ b: Variable, pullback: @autoclosure () -> Pullback) -> Variable {
+        shouldRecord(a, b) ? Variable(value: value, a, b, pullback: pullback()) : Variable(value)
     }
 
     /// During a backward pass: whether this input's gradient is wanted (it requires grad and leads to a target).

@@ -110,9 +110,9 @@ public final class Adam {
             let denom: V
             if vmax != nil {
                 vm = pointwiseMax(vm0, v)
-                denom = vm.squareRoot() / bc2Sqrt + e
+                denom = VectorMath.squareRoot(vm) / bc2Sqrt + e
             } else {
-                denom = v.squareRoot() / bc2Sqrt + e
+                denom = VectorMath.squareRoot(v) / bc2Sqrt + e
             }
             return (p + stepSize * (m / denom), m, v, vm)
         }

@@ -190,16 +190,25 @@ public final class LSTM: Module {
     /// dimension of 1; reshape `state.h` to [1, N, H] to compare.)
     public func callAsFunction(_ x: Variable, _ state: LSTMState? = nil) -> (output: Variable, state: LSTMState) {
         precondition(x.rank == 3 && x.shape[2] == inputSize, "LSTM: input \(x.shape), expected rank 3 with \(inputSize) features")
-        let (n, t) = batchFirst ? (x.shape[0], x.shape[1]) : (x.shape[1], x.shape[0])
-        var s = state ?? .zeros(batch: n, hidden: hiddenSize)
-        var outs: [Variable] = []
-        outs.reserveCapacity(t)
-        let timeAxis = batchFirst ? 1 : 0
-        for step in 0..<t {
-            let xt = x.slice(axis: timeAxis, start: step, length: 1).reshaped([n, inputSize])
-            s = lstmCell(xt, s, weights)
-            outs.append(s.h.reshaped(batchFirst ? [n, 1, hiddenSize] : [1, n, hiddenSize]))
-        }
-        return (concat(outs, axis: timeAxis), s)
+        return lstm(x, state, weights, batchFirst: batchFirst)
     }
+}
+
+/// A one-layer LSTM over a sequence as a function of explicit weights (what `LSTM.callAsFunction` runs): x [N, T, in]
+/// when `batchFirst` (else [T, N, in]) → the output of every step, [N, T, H] (or [T, N, H]), and the final state.
+/// `state` defaults to zeros. Each step is the fused `lstmCell`.
+public func lstm(_ x: Variable, _ state: LSTMState?, _ w: LSTMWeights, batchFirst: Bool) -> (output: Variable, state: LSTMState) {
+    let inputSize = w.weightIH.shape[1], hiddenSize = w.weightHH.shape[1]
+    precondition(x.rank == 3 && x.shape[2] == inputSize, "lstm: input \(x.shape), expected rank 3 with \(inputSize) features")
+    let (n, t) = batchFirst ? (x.shape[0], x.shape[1]) : (x.shape[1], x.shape[0])
+    var s = state ?? .zeros(batch: n, hidden: hiddenSize)
+    var outs: [Variable] = []
+    outs.reserveCapacity(t)
+    let timeAxis = batchFirst ? 1 : 0
+    for step in 0..<t {
+        let xt = x.slice(axis: timeAxis, start: step, length: 1).reshaped([n, inputSize])
+        s = lstmCell(xt, s, w)
+        outs.append(s.h.reshaped(batchFirst ? [n, 1, hiddenSize] : [1, n, hiddenSize]))
+    }
+    return (concat(outs, axis: timeAxis), s)
 }

@@ -34,6 +34,30 @@ public enum BLAS {
             }
             return
         }
+        // OpenBLAS's sgemm is several times slower than sgemv when one side is a vector (batch 1).
+        if m == 1 {
+            // c[0, :] = α·op(B)ᵀ·a + β·c: a is a row (stride 1) or, when transA, a column (stride lda).
+            cblas_sgemv(CblasRowMajor, transB ? CblasNoTrans : CblasTrans, Int32(transB ? n : k), Int32(transB ? k : n),
+                        alpha, b, Int32(ldb), a, Int32(transA ? lda : 1), beta, c, 1)
+            return
+        }
+        if n == 1 {
+            // c[:, 0] = α·op(A)·b + β·c: b is a column (stride ldb) or, when transB, a row (stride 1).
+            cblas_sgemv(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, Int32(transA ? k : m), Int32(transA ? m : k),
+                        alpha, a, Int32(lda), b, Int32(transB ? 1 : ldb), beta, c, Int32(ldc))
+            return
+        }
+        if k == 1 {
+            // An outer product: C = α·a·bᵀ + β·C.
+            if beta == 0 {
+                for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
+            } else if beta != 1 {
+                for i in 0..<m { VectorMath.scale(beta, c + i * ldc, count: n) }
+            }
+            cblas_sger(CblasRowMajor, Int32(m), Int32(n), alpha, a, Int32(transA ? 1 : lda), b, Int32(transB ? ldb : 1),
+                       c, Int32(ldc))
+            return
+        }
         cblas_sgemm(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

@@ -1,6 +1,7 @@
 import MnemonetBase
 
-/// A dense, row-major Float32 tensor: a shape and a contiguous buffer of `count` values that the tensor owns.
+/// A dense, row-major Float32 tensor: a shape and a contiguous (16-byte-aligned) buffer of `count` values that the
+/// tensor owns.
 ///
 /// `Tensor` is the engine's storage type. It is a final class (reference semantics, no copy-on-write): kernels,
 /// optimizers and hand-fused code read and write `pointer` / `buffer` directly. Element `[i0, i1, …, ik]` lives at
@@ -17,6 +18,8 @@ public final class Tensor {
     public let pointer: UnsafeMutablePointer<Float>
     /// The gradient accumulated by `Variable.backward()` (PyTorch's `.grad`), `nil` until the first backward.
     public var grad: Tensor?
+    /// For a view made by `Tensor(viewing:shape:)`: the tensor that owns the buffer (kept alive by this reference).
+    @usableFromInline let owner: Tensor?
 
     /// A tensor of `shape` with uninitialised values (write every element before reading).
     public init(uninitializedShape shape: [Int]) {
@@ -27,9 +30,24 @@ public final class Tensor {
         }
         self.shape = shape
         self.count = n
-        // 64-byte alignment: whole cache lines and aligned SIMD loads for every tensor.
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(n, 1) * MemoryLayout<Float>.stride, alignment: 64)
-        self.pointer = raw.bindMemory(to: Float.self, capacity: max(n, 1))
+        // malloc's 16-byte alignment (an over-aligned allocation costs a slower allocator path per op).
+        self.pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
+        self.owner = nil
+    }
+
+    /// A view of `base`'s buffer with another shape of the same element count (no copy; writes through either are
+    /// seen by both). The engine uses views only for values that no op writes (graph values).
+    public init(viewing base: Tensor, shape: [Int]) {
+        var n = 1
+        for d in shape {
+            precondition(d >= 0, "Tensor: negative dimension in \(shape)")
+            n *= d
+        }
+        precondition(n == base.count, "Tensor(viewing:): \(base.shape) → \(shape) changes the element count")
+        self.shape = shape
+        self.count = n
+        self.pointer = base.pointer
+        self.owner = base.owner ?? base
     }
 
     /// A tensor of `shape` filled with `value`.
@@ -56,7 +74,7 @@ public final class Tensor {
         pointer.update(from: source, count: count)
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    deinit { if owner == nil { pointer.deallocate() } }
 
     /// The values as a mutable buffer (for kernels and hand-fused code).
     @inlinable public var buffer: UnsafeMutableBufferPointer<Float> {

@@ -13,6 +13,10 @@
 /// - `sigmoid`: `1/(1+e^{−|x|})` for x ≥ 0 and `e^{−|x|}/(1+e^{−|x|})` for x < 0 (never overflows).
 /// - `softplus`: PyTorch's `F.softplus` (β = 1, threshold 20): `x` if `x > 20`, else `log1p(eᕽ)` with an accurate
 ///   `log1p` (`log(u)·t/(u−1)`, `u = 1+t`).
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
+
 public enum VectorMath {
     public typealias V = SIMD8<Float>
 
@@ -26,6 +30,28 @@ public enum VectorMath {
     @inlinable @inline(__always)
     public static func float(_ b: SIMD8<Int32>) -> V { unsafeBitCast(b, to: V.self) }
 
+    /// `a` where `m`, else `b` (the stdlib's `clamped`/`pointwiseMin` lower to slow code; `replacing` is a blend).
+    @inlinable @inline(__always)
+    public static func select(_ m: SIMDMask<SIMD8<Int32>>, _ a: V, _ b: V) -> V {
+        b.replacing(with: a, where: m)
+    }
+
+    /// min(x, hi) and max(x, lo), lane-wise (NaN passes through).
+    @inlinable @inline(__always)
+    public static func clamp(_ x: V, _ lo: Float, _ hi: Float) -> V {
+        x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
+    }
+
+    /// √x, lane-wise, correctly rounded (SSE `sqrtps`: the stdlib's `SIMD.squareRoot()` is scalarised).
+    @inlinable @inline(__always)
+    public static func squareRoot(_ x: V) -> V {
+        #if arch(x86_64)
+        return V(lowHalf: _mm_sqrt_ps(x.lowHalf), highHalf: _mm_sqrt_ps(x.highHalf))
+        #else
+        return x.squareRoot()
+        #endif
+    }
+
     /// |x|, lane-wise (clears the sign bit).
     @inlinable @inline(__always)
     public static func magnitude(_ x: V) -> V { float(bits(x) & 0x7FFF_FFFF) }
@@ -34,7 +60,7 @@ public enum VectorMath {
     @inlinable @inline(__always)
     public static func exp(_ x: V) -> V {
         let magic: Float = 12_582_912  // 1.5·2²³: adding it rounds to an integer held in the low mantissa bits
-        let xc = x.clamped(lowerBound: V(repeating: -104), upperBound: V(repeating: 88.8))
+        let xc = clamp(x, -104, 88.8)
         let t = xc * 1.442_695_04 + magic
         let nf = t - magic
         var n = bits(t) &- 0x4B40_0000
@@ -52,25 +78,23 @@ public enum VectorMath {
         let s1 = float((n1 &+ 127) &<< 23)
         let s2 = float((n &+ 127) &<< 23)
         var y = p * s1 * s2
-        y.replace(with: 0, where: x .< -103.972_08)
-        y.replace(with: Float.infinity, where: x .> 88.722_83)
-        y.replace(with: x, where: x .!= x)
-        return y
+        y = select(x .< -103.972_08, V(), y)
+        y = select(x .> 88.722_83, V(repeating: .infinity), y)
+        return select(x .!= x, x, y)
     }
 
     /// Natural logarithm, lane-wise.
     @inlinable @inline(__always)
     public static func log(_ x0: V) -> V {
         let tiny = x0 .< Float.leastNormalMagnitude
-        var x = x0
-        x.replace(with: x0 * 8_388_608, where: tiny)  // 2²³: subnormals become normal
+        let x = select(tiny, x0 * 8_388_608, x0)  // 2²³: subnormals become normal
         let b = bits(x)
         var e = ((b &>> 23) & 0xFF) &- 126
-        e.replace(with: e &- 23, where: tiny)
+        e = e.replacing(with: e &- 23, where: tiny)
         var m = float((b & 0x007F_FFFF) | 0x3F00_0000)
         let small = m .< 0.707_106_781_186_547_524
-        e.replace(with: e &- 1, where: small)
-        m.replace(with: m + m, where: small)
+        e = e.replacing(with: e &- 1, where: small)
+        m = select(small, m + m, m)
         let f = m - 1
         let z = f * f
         var p = V(repeating: 7.037_683_629_2e-2)
@@ -115,11 +139,8 @@ public enum VectorMath {
         p = p * z - 3.333_328_194_22e-1
         let small = p * z * x + x
         let e = exp(a + a)
-        var large = 1 - 2 / (e + 1)
-        large.replace(with: -large, where: x .< 0)
-        var r = large
-        r.replace(with: small, where: a .< 0.625)
-        return r
+        let large = float(bits(1 - 2 / (e + 1)) | (bits(x) & Int32.min))  // copy the sign of x
+        return select(a .< 0.625, small, large)
     }
 
     /// σ(x) = 1/(1+e^{−x}), lane-wise.
@@ -127,25 +148,20 @@ public enum VectorMath {
     public static func sigmoid(_ x: V) -> V {
         let e = exp(-magnitude(x))
         let s = 1 / (1 + e)
-        var r = s
-        r.replace(with: e * s, where: x .< 0)
-        return r
+        return select(x .< 0, e * s, s)
     }
 
     /// PyTorch's softplus (β = 1, threshold = 20): `x > 20 ? x : log1p(e^x)`, lane-wise.
     @inlinable @inline(__always)
     public static func softplus(_ x: V) -> V {
-        var r = log1pNonNegative(exp(x.replacing(with: 20, where: x .> 20)))
-        r.replace(with: x, where: (x .> 20) .| (x .!= x))
-        return r
+        let big = (x .> 20) .| (x .!= x)
+        return select(big, x, log1pNonNegative(exp(select(big, V(repeating: 0), x))))
     }
 
     /// max(x, 0), lane-wise (NaN stays NaN).
     @inlinable @inline(__always)
     public static func relu(_ x: V) -> V {
-        var r = x
-        r.replace(with: 0, where: x .< 0)
-        return r
+        return select(x .< 0, V(), x)
     }
 
     // MARK: Buffers

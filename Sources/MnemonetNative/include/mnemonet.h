@@ -55,7 +55,23 @@ int32_t mn_abi_version(void);
 
 /* ---- engine (Sources/MnemonetEngine) --------------------------------------------------------------------- */
 
-/* (declarations of the engine section go here) */
+/* Benchmark hooks of the learning engine (bench/bench_engine.py). Each runs a workload in Swift and writes the
+ * median over `repeats` of the mean wall time per iteration (ns) into the double out-parameter. All sizes ≥ 1. */
+
+/* One fused LSTM cell step, batch × input → hidden; forward only (backward == 0) or forward + backward of
+ * Σh' + Σc' into the parameters' gradients. */
+int32_t mn_engine_bench_lstm(int64_t batch, int64_t input, int64_t hidden, int32_t backward, int64_t iterations,
+                             int64_t repeats, double *ns_per_step, mn_status *status);
+
+/* Per-op overhead: 2·length element-wise ops on `size`-element tensors; mode 0 no graph, 1 recording, 2 recording +
+ * backward. Result in ns per op. */
+int32_t mn_engine_bench_op_overhead(int64_t size, int64_t length, int32_t mode, int64_t iterations, int64_t repeats,
+                                    double *ns_per_op, mn_status *status);
+
+/* One MAML meta-gradient: MLP 1→40→40→1 (ReLU), meta_batch tasks of k support + k query points, one inner SGD
+ * step, second order when second_order != 0. */
+int32_t mn_engine_bench_maml(int64_t meta_batch, int64_t k, int32_t second_order, int64_t iterations,
+                             int64_t repeats, double *ns_per_iteration, mn_status *status);
 
 /* ---- end of engine section ---- */
 

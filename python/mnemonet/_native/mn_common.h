@@ -74,5 +74,6 @@ void mn_guard_free(mn_guard *guard);
 /* ---- per-concept registration (one line each in module.c) ------------------------------------------------- */
 
 int mn_register_meta(PyObject *module); /* meta.c */
+int mn_register_engine(PyObject *module); /* engine.c: engine benchmark hooks */
 
 #endif /* MN_COMMON_H */

@@ -9,6 +9,7 @@
 typedef int (*mn_register_fn)(PyObject *module);
 static const mn_register_fn mn_registrations[] = {
     mn_register_meta,
+    mn_register_engine,
     NULL, /* keep last */
 };
 

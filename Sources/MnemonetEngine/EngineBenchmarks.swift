@@ -1,0 +1,87 @@
+import Glibc
+
+/// Timed workloads for bench/bench_engine.py (exposed through the C ABI so that Python can compare them with
+/// PyTorch in the same process). Each returns the median over `repeats` of the mean nanoseconds per iteration.
+public enum EngineBenchmarks {
+    static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    static func median(repeats: Int, iterations: Int, _ body: () -> Void) -> Double {
+        body()  // warm-up
+        var samples: [Double] = []
+        for _ in 0..<max(1, repeats) {
+            let t0 = now()
+            for _ in 0..<iterations { body() }
+            samples.append(Double(now() - t0) / Double(iterations))
+        }
+        samples.sort()
+        return samples[samples.count / 2]
+    }
+
+    /// One fused LSTM cell step (input `input`, hidden `hidden`, batch `batch`): forward only, or forward + backward of
+    /// L = Σh' + Σc' into the parameters' `.grad` (PyTorch: `LSTMCell` + `backward()`).
+    public static func lstmStep(batch: Int, input: Int, hidden: Int, backward: Bool, iterations: Int, repeats: Int) -> Double {
+        var rng = Xoshiro256(seed: 1)
+        let lstm = LSTM(inputSize: input, hiddenSize: hidden, rng: &rng)
+        let x = Variable(Tensor.uniform(shape: [batch, input], low: -1, high: 1, rng: &rng))
+        let s = LSTMState(h: Variable(Tensor.uniform(shape: [batch, hidden], low: -1, high: 1, rng: &rng)),
+                          c: Variable(Tensor.uniform(shape: [batch, hidden], low: -1, high: 1, rng: &rng)))
+        return median(repeats: repeats, iterations: iterations) {
+            if backward {
+                let out = lstm.step(x, s)
+                (out.h.sum() + out.c.sum()).backward()
+            } else {
+                _ = GradMode.withoutGrad { lstm.step(x, s) }
+            }
+        }
+    }
+
+    /// Per-op overhead: a chain of `2·length` element-wise ops y ← (y + b)·a on tensors of `size` elements, in
+    /// nanoseconds per op. `mode` 0: no graph (constants); 1: recording the graph (a, b require grad);
+    /// 2: recording + backward (per forward op).
+    public static func opOverhead(size: Int, length: Int, mode: Int, iterations: Int, repeats: Int) -> Double {
+        var rng = Xoshiro256(seed: 2)
+        let a = Variable(Tensor.uniform(shape: [size], low: 0.9, high: 1.1, rng: &rng), requiresGrad: mode > 0)
+        let b = Variable(Tensor.uniform(shape: [size], low: -0.1, high: 0.1, rng: &rng), requiresGrad: mode > 0)
+        let x = Variable(Tensor.uniform(shape: [size], low: -1, high: 1, rng: &rng))
+        let perIteration = median(repeats: repeats, iterations: iterations) {
+            var y = x
+            for _ in 0..<length { y = (y + b) * a }
+            if mode == 2 { _ = gradients(of: y.sum(), wrt: [a, b]) }
+        }
+        return perIteration / Double(2 * length)
+    }
+
+    /// One second-order MAML meta-gradient (Finn et al. 2017) on sinusoid-like data: an MLP 1→40→40→1 (ReLU),
+    /// `metaBatch` tasks, K support and K query points each, one inner SGD step (α = 0.01) with `createGraph`, the
+    /// meta-gradient of the mean query loss w.r.t. the meta-parameters (no optimizer step).
+    public static func mamlMetaGradient(metaBatch: Int, k: Int, secondOrder: Bool, iterations: Int, repeats: Int) -> Double {
+        var rng = Xoshiro256(seed: 3)
+        let shapes = [[40, 1], [40], [40, 40], [40], [1, 40], [1]]
+        let fanIns = [1, 1, 40, 40, 40, 40]
+        let params = zip(shapes, fanIns).map { Init.uniformParameter($0, bound: Init.pytorchDefaultBound(fanIn: $1), rng: &rng) }
+        struct Task { let xs, ys, xq, yq: Variable }
+        let tasks = (0..<metaBatch).map { _ -> Task in
+            let amp = 0.1 + 4.9 * rng.nextUnitFloat(), phase = Float.pi * rng.nextUnitFloat()
+            func batch() -> (Variable, Variable) {
+                let x = Tensor.uniform(shape: [k, 1], low: -5, high: 5, rng: &rng)
+                return (Variable(x), Variable(Tensor(shape: [k, 1], values: x.array.map { amp * sinf($0 + phase) })))
+            }
+            let (xs, ys) = batch(), (xq, yq) = batch()
+            return Task(xs: xs, ys: ys, xq: xq, yq: yq)
+        }
+        return median(repeats: repeats, iterations: iterations) {
+            var total = Variable(scalar: 0)
+            for t in tasks {
+                let inner = mseLoss(mlp(t.xs, parameters: params), t.ys)
+                let gs = gradients(of: inner, wrt: params, createGraph: secondOrder)
+                let adapted = zip(params, gs).map { $0 - $1 * 0.01 }
+                total = total + mseLoss(mlp(t.xq, parameters: adapted), t.yq)
+            }
+            _ = gradients(of: total * (1 / Float(metaBatch)), wrt: params)
+        }
+    }
+}
