@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, Mapping, Optional, Sequence, Tuple
@@ -486,6 +487,11 @@ class MetaLearner:
             if bar is not None:
                 bar.close()
             self._sync()
+        bad = np.flatnonzero(~np.isfinite(history))
+        if bad.size:
+            warnings.warn(f"meta-training diverged: the meta-objective is not finite from iteration "
+                          f"{self.iteration - iterations + int(bad[0])} on (try a smaller inner_lr or meta_lr)",
+                          RuntimeWarning, stacklevel=2)
         return history
 
     def evaluate_sinusoid(self, num_tasks: int = 600, k_shot: int = 5, max_steps: int = 10,

@@ -326,3 +326,10 @@ def test_checkpoint_errors(tmp_path):
         MetaLearner.load(tmp_path / "missing.ckpt")
     with pytest.raises(mnemonet.CheckpointIOError):
         learner.save(tmp_path / "no-such-dir" / "x.ckpt")
+
+
+def test_diverging_meta_training_warns():
+    learner = MetaLearner(MLP((1, 8, 1), seed=0), inner_lr=1e4, inner_steps=5)
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        history = learner.meta_train(iterations=5, progress=False)
+    assert not np.all(np.isfinite(history))
