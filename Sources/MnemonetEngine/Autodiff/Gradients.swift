@@ -32,20 +32,24 @@ public func accumulate(into v: Variable, _ gradient: Variable) {
 @usableFromInline
 func topologicalOrder(_ root: Variable) -> [Variable] {
     var order: [Variable] = []
-    var stack: [(node: Variable, next: Int)] = [(root, 0)]
+    // An explicit DFS stack (no recursion limit): the node and the index of its next input to visit.
+    var nodes: [Variable] = [root]
+    var next: [Int] = [0]
     root._visited = true
-    while !stack.isEmpty {
-        let (node, next) = stack[stack.count - 1]
-        if next < node.inputCount {
-            stack[stack.count - 1].next = next + 1
-            let child = node.input(next)
+    while let node = nodes.last {
+        let i = next[next.count - 1]
+        if i < node.inputCount {
+            next[next.count - 1] = i + 1
+            let child = node.input(i)
             if child.requiresGrad && !child._visited {
                 child._visited = true
-                stack.append((child, 0))
+                nodes.append(child)
+                next.append(0)
             }
         } else {
             order.append(node)
-            stack.removeLast()
+            nodes.removeLast()
+            next.removeLast()
         }
     }
     return order

@@ -1,7 +1,10 @@
 /// The recurrent state of an LSTM: hidden h [N, H] and cell c [N, H].
 public struct LSTMState {
+    /// Hidden state h [N, H].
     public var h: Variable
+    /// Cell state c [N, H].
     public var c: Variable
+    /// A state from its two parts.
     public init(h: Variable, c: Variable) {
         self.h = h
         self.c = c
@@ -16,6 +19,7 @@ public struct LSTMState {
 public struct LSTMWeights {
     /// W_ih [4H, in], W_hh [4H, H], b_ih [4H], b_hh [4H].
     public let weightIH: Variable, weightHH: Variable, biasIH: Variable, biasHH: Variable
+    /// Weights from their four tensors (PyTorch's `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`).
     public init(weightIH: Variable, weightHH: Variable, biasIH: Variable, biasHH: Variable) {
         self.weightIH = weightIH
         self.weightHH = weightHH
@@ -159,10 +163,14 @@ func lstmAccumulate(_ dz: Variable, _ dc: Variable, _ x: Variable, _ state: LSTM
 /// (`weight_ih_l0` [4H, in], `weight_hh_l0` [4H, H], `bias_ih_l0`, `bias_hh_l0` [4H]; gate order i, f, g, o) and
 /// initialisation (every parameter U(−1/√H, 1/√H)).
 public final class LSTM: Module {
+    /// Input features and hidden units H.
     public let inputSize: Int, hiddenSize: Int
+    /// Whether sequences are [N, T, in] (true) or [T, N, in] (false, PyTorch's default).
     public let batchFirst: Bool
+    /// The parameters (leaves that require grad).
     public let weights: LSTMWeights
 
+    /// A layer with PyTorch's default initialisation, U(−1/√H, 1/√H) for every parameter, drawn from `rng`.
     public init(inputSize: Int, hiddenSize: Int, batchFirst: Bool = false, rng: inout Xoshiro256) {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
@@ -175,6 +183,7 @@ public final class LSTM: Module {
             biasHH: Init.uniformParameter([4 * hiddenSize], bound: bound, rng: &rng))
     }
 
+    /// `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0` (PyTorch's order).
     public var namedParameters: [NamedParameter] {
         [NamedParameter(name: "weight_ih_l0", variable: weights.weightIH),
          NamedParameter(name: "weight_hh_l0", variable: weights.weightHH),

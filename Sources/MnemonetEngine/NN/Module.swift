@@ -1,7 +1,10 @@
 /// A parameter with its PyTorch name (`"weight"`, `"lstm.weight_ih_l0"`, …).
 public struct NamedParameter {
+    /// The PyTorch name.
     public let name: String
+    /// The parameter (a leaf that requires grad).
     public let variable: Variable
+    /// A named parameter.
     public init(name: String, variable: Variable) {
         self.name = name
         self.variable = variable

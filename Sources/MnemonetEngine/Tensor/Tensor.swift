@@ -132,6 +132,7 @@ public final class Tensor {
 }
 
 extension Tensor: CustomStringConvertible {
+    /// `Tensor(shape: […], [first values…])`.
     public var description: String {
         let shown = array.prefix(8).map { "\($0)" }.joined(separator: ", ")
         return "Tensor(shape: \(shape), [\(shown)\(count > 8 ? ", …" : "")])"

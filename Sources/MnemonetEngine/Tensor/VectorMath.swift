@@ -1,3 +1,7 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
+
 /// Vectorised transcendental functions on `SIMD8<Float>` and over buffers.
 ///
 /// Plain Swift float loops do not auto-vectorise and scalar `expf`/`tanhf` dominate small recurrent steps, so the
@@ -13,11 +17,8 @@
 /// - `sigmoid`: `1/(1+e^{−|x|})` for x ≥ 0 and `e^{−|x|}/(1+e^{−|x|})` for x < 0 (never overflows).
 /// - `softplus`: PyTorch's `F.softplus` (β = 1, threshold 20): `x` if `x > 20`, else `log1p(eᕽ)` with an accurate
 ///   `log1p` (`log(u)·t/(u−1)`, `u = 1+t`).
-#if arch(x86_64)
-import _Builtin_intrinsics.intel
-#endif
-
 public enum VectorMath {
+    /// Eight float lanes (two SSE registers on baseline x86-64).
     public typealias V = SIMD8<Float>
 
     // MARK: SIMD8 kernels
