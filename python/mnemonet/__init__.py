@@ -23,6 +23,8 @@ from .agent import ContinualLearningAgent  # noqa: E402
 from .tasks import create_task_data  # noqa: E402
 from . import plots  # noqa: E402,F401  (matplotlib is imported only when a plot is made)
 
+from .meta import MLP, MetaGradient, MetaLearner, SinusoidEvaluation  # noqa: E402
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -41,4 +43,8 @@ __all__ = [
     "PrioritizedReplay",
     "ExperienceReplay",
     "ReservoirReplay",
+    "MLP",
+    "MetaLearner",
+    "MetaGradient",
+    "SinusoidEvaluation",
 ]

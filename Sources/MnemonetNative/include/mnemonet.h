@@ -202,7 +202,58 @@ int32_t mn_agent_load(const char *path, mn_agent **out, mn_status *status);
 
 /* ---- meta-learning (Sources/MnemonetMeta) ---------------------------------------------------------------- */
 
-/* (declarations of the meta-learning section go here) */
+/*
+ * A meta-learner over an MLP (layer_sizes[0] → … → layer_sizes[L], hidden activation, linear output): the
+ * meta-parameters θ in PyTorch nn.Sequential state-dict order (W0 [out, in], b0, W1, b1, …), Meta-SGD's α, the outer
+ * Adam state and a sinusoid task stream. Adaptation is functional (returns θ′, never writes θ).
+ * activation: 0 relu, 1 tanh, 2 sigmoid, 3 identity. algorithm: 0 maml, 1 meta-sgd, 2 reptile, 3 pretrain.
+ * backend: 0 fused (hand-derived HVPs for the MLP), 1 composed (the engine's createGraph autodiff; same values).
+ * Negative steps / lr / first_order arguments mean "the learner's default".
+ */
+typedef struct mn_meta_learner mn_meta_learner;
+
+int32_t mn_meta_create(const int64_t *layer_sizes, int64_t layer_count, int32_t activation, int32_t algorithm,
+                       float inner_lr, int32_t inner_steps, int32_t first_order, float meta_lr, int32_t backend,
+                       uint64_t seed, mn_meta_learner **out, mn_status *status);
+void mn_meta_free(mn_meta_learner *h);
+int64_t mn_meta_parameter_count(mn_meta_learner *h); /* |θ| */
+int64_t mn_meta_alpha_count(mn_meta_learner *h);     /* |α|: |θ| for meta-sgd, else 0 */
+int64_t mn_meta_iteration(mn_meta_learner *h);       /* outer steps taken */
+/* which: 0 = θ, 1 = α; count must equal the vector's length. */
+int32_t mn_meta_get_parameters(mn_meta_learner *h, int32_t which, float *out, int64_t count, mn_status *status);
+int32_t mn_meta_set_parameters(mn_meta_learner *h, int32_t which, const float *values, int64_t count,
+                               mn_status *status);
+/* y [n, d_out] = f(x [n, d_in]; params), params = NULL for θ. */
+int32_t mn_meta_predict(mn_meta_learner *h, const float *params, const float *x, int64_t n, float *y,
+                        mn_status *status);
+/* out [|θ|] = θ′ after `steps` inner steps on (x [n, d_in], y [n, d_out]) from params (NULL: θ). */
+int32_t mn_meta_adapt(mn_meta_learner *h, const float *params, const float *x, const float *y, int64_t n,
+                      int32_t steps, float lr, float *out, mn_status *status);
+/* One task's meta-gradient at θ: gradient [|θ|], alpha_gradient [|α|] (may be NULL), losses [2] = (L^s before,
+ * L^q after). */
+int32_t mn_meta_meta_gradient(mn_meta_learner *h, const float *sx, const float *sy, int64_t ns, const float *qx,
+                              const float *qy, int64_t nq, int32_t steps, float lr, int32_t first_order,
+                              float *gradient, float *alpha_gradient, float *losses, mn_status *status);
+/* One outer Adam step with a caller-supplied gradient of |θ| + |α| floats. */
+int32_t mn_meta_apply_meta_gradient(mn_meta_learner *h, const float *gradient, int64_t count, mn_status *status);
+/* One meta-iteration on a caller-supplied meta-batch: x [batch, n, d_in], y [batch, n, d_out]; losses [2] =
+ * meta-batch means (L^s before, L^q after). */
+int32_t mn_meta_step(mn_meta_learner *h, const float *sx, const float *sy, int64_t ns, const float *qx,
+                     const float *qy, int64_t nq, int64_t batch, float *losses, mn_status *status);
+/* `iterations` meta-iterations on sinusoid tasks (meta-batch and Adam in native code); loss_history
+ * [iterations] or NULL. */
+int32_t mn_meta_train_sinusoid(mn_meta_learner *h, int64_t iterations, int32_t meta_batch_size, int32_t k_shot,
+                               float *loss_history, mn_status *status);
+/* Checkpoints (kind "meta-learner", atomic): network, configuration, θ, α, Adam state, task stream, iteration. */
+int32_t mn_meta_save(mn_meta_learner *h, const char *path, mn_status *status);
+int32_t mn_meta_load(const char *path, mn_meta_learner **out, mn_status *status);
+/* The learner's shape and configuration (layer_sizes receives min(capacity, *layer_count) sizes). */
+int32_t mn_meta_describe(mn_meta_learner *h, int64_t *layer_sizes, int64_t capacity, int64_t *layer_count,
+                         int32_t *activation, int32_t *algorithm, float *inner_lr, int32_t *inner_steps,
+                         int32_t *first_order, float *meta_lr, int32_t *backend, mn_status *status);
+/* out [num_tasks, max_steps + 1]: query MSE before and after 1..max_steps inner steps on fresh K-shot tasks. */
+int32_t mn_meta_evaluate_sinusoid(mn_meta_learner *h, int64_t num_tasks, int32_t k_shot, int32_t max_steps, float lr,
+                                  uint64_t seed, float *out, mn_status *status);
 
 /* ---- end of meta-learning section ---- */
 

@@ -75,6 +75,7 @@ void mn_guard_free(mn_guard *guard);
 
 int mn_register_memory(PyObject *module); /* memory.c: MemoryBank, Controller */
 int mn_register_agent(PyObject *module);  /* agent.c: Agent */
+int mn_register_meta(PyObject *module); /* meta.c */
 int mn_register_engine(PyObject *module); /* engine.c: engine benchmark hooks */
 int mn_register_replay(PyObject *module); /* replay.c: ReplayBuffer, ReservoirBuffer */
 

@@ -10,6 +10,7 @@ typedef int (*mn_register_fn)(PyObject *module);
 static const mn_register_fn mn_registrations[] = {
     mn_register_memory,
     mn_register_agent,
+    mn_register_meta,
     mn_register_engine,
     mn_register_replay,
     NULL, /* keep last */

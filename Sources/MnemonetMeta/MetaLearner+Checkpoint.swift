@@ -1,0 +1,102 @@
+import MnemonetEngine
+
+/// Checkpoints of a ``MetaLearner`` (kind `"meta-learner"`, written atomically by `CheckpointFile`): the network
+/// shape, the configuration, θ, α, the outer Adam state, the task stream's generator state and the iteration count,
+/// so that a resumed `trainSinusoid` continues exactly as an uninterrupted run.
+extension MetaLearner {
+    /// The checkpoint kind.
+    public static let checkpointKind = "meta-learner"
+    static let checkpointVersion: UInt32 = 1
+
+    /// Writes the learner to `path` atomically (temporary file, fsync, rename).
+    public func save(path: String) throws(MnemonetError) {
+        var w = BinaryWriter()
+        w.write(MetaLearner.checkpointVersion)
+        w.write(mlp.layerSizes.map { Int64($0) })
+        w.write(UInt32(bitPattern: mlp.activation.code))
+        w.write(UInt32(bitPattern: config.algorithm.rawValue))
+        w.write(config.innerLearningRate)
+        w.write(config.innerSteps)
+        w.write(config.firstOrder)
+        w.write(config.metaLearningRate)
+        w.write(UInt32(bitPattern: config.backend.rawValue))
+        w.write(config.alphaInitRange.lowerBound)
+        w.write(config.alphaInitRange.upperBound)
+        w.write(parameters)
+        w.write(alphas)
+        for slot in 0..<2 {
+            if let s = optimizer.states[slot] {
+                w.write(true)
+                w.write(s.step)
+                w.write(s.expAvg.array)
+                w.write(s.expAvgSq.array)
+            } else {
+                w.write(false)
+            }
+        }
+        w.write(sampler.rng)
+        w.write(iteration)
+        try CheckpointFile.write(path: path, kind: MetaLearner.checkpointKind, payload: w.bytes)
+    }
+
+    /// Reads a learner written by ``save(path:)``. Throws `.format` for a truncated, corrupt or foreign file and
+    /// `.io` when the file cannot be read.
+    public static func load(path: String) throws(MnemonetError) -> MetaLearner {
+        var r = try CheckpointFile.read(path: path, kind: checkpointKind)
+        let version = try r.readUInt32("checkpoint version")
+        guard version == checkpointVersion else { throw .format("unsupported meta-learner checkpoint version \(version)") }
+        let sizes = try r.readInt64s("layer sizes")
+        guard let act = Activation(code: Int32(bitPattern: try r.readUInt32("activation"))) else {
+            throw .format("unknown activation in '\(path)'")
+        }
+        guard let algo = MetaAlgorithm(rawValue: Int32(bitPattern: try r.readUInt32("algorithm"))) else {
+            throw .format("unknown algorithm in '\(path)'")
+        }
+        var c = MetaLearnerConfig()
+        c.algorithm = algo
+        c.innerLearningRate = try r.readFloat("inner learning rate")
+        c.innerSteps = try r.readInt("inner steps", in: 0...10_000)
+        c.firstOrder = try r.readBool("first-order flag")
+        c.metaLearningRate = try r.readFloat("meta learning rate")
+        guard let backend = MetaBackend(rawValue: Int32(bitPattern: try r.readUInt32("backend"))) else {
+            throw .format("unknown backend in '\(path)'")
+        }
+        c.backend = backend
+        let lo = try r.readFloat("alpha init low"), hi = try r.readFloat("alpha init high")
+        guard lo.isFinite, hi.isFinite, lo <= hi else { throw .format("bad alpha init range in '\(path)'") }
+        c.alphaInitRange = lo...hi
+        let mlp: MLP
+        do {
+            mlp = try MLP(layerSizes: sizes.map { Int(clamping: $0) }, activation: act)
+            try c.validate()
+        } catch { throw .format("invalid meta-learner in '\(path)': \(error.message)") }
+        let learner: MetaLearner
+        do { learner = try MetaLearner(mlp: mlp, config: c, seed: 0) } catch {
+            throw .format("invalid meta-learner in '\(path)': \(error.message)")
+        }
+        learner.parameters = try r.readFloats("parameters", expectedCount: mlp.parameterCount)
+        learner.alphas = try r.readFloats("alphas", expectedCount: algo == .metaSGD ? mlp.parameterCount : 0)
+        for slot in 0..<2 {
+            guard try r.readBool("optimizer state flag") else { continue }
+            let n = slot == 0 ? mlp.parameterCount : learner.alphas.count
+            let step = try r.readInt("optimizer step", in: 1...Int(Int32.max))
+            let m = try r.readFloats("optimizer first moments", expectedCount: n)
+            let v = try r.readFloats("optimizer second moments", expectedCount: n)
+            guard n > 0 else { throw .format("optimizer state for an empty slot in '\(path)'") }
+            // AdamState has no public initialiser: let Adam create the slot with a zero step on scratch buffers,
+            // then overwrite every field with the saved values.
+            var scratch = [Float](repeating: 0, count: n)
+            let zeros = [Float](repeating: 0, count: n)
+            scratch.withUnsafeMutableBufferPointer { p in
+                zeros.withUnsafeBufferPointer { learner.optimizer.update(index: slot, parameter: p, gradient: $0) }
+            }
+            learner.optimizer.states[slot]!.step = step
+            learner.optimizer.states[slot]!.expAvg = Tensor(shape: [n], values: m)
+            learner.optimizer.states[slot]!.expAvgSq = Tensor(shape: [n], values: v)
+        }
+        learner.sampler.rng = try r.readRandomGenerator()
+        learner.iteration = try r.readInt("iteration")
+        try r.expectEnd("meta-learner checkpoint")
+        return learner
+    }
+}

@@ -1,0 +1,516 @@
+/*
+ * mnemonet._native.MetaLearner — the native meta-learner handle (Sources/MnemonetMeta through mn_meta_*).
+ * Argument checks and buffer plumbing only; the Python API lives in mnemonet/meta.py.
+ */
+#include "mn_common.h"
+
+typedef struct {
+    PyObject_HEAD
+    mn_meta_learner *handle;
+    mn_guard guard;
+    npy_intp d_in, d_out, n_params, n_alphas;
+} MetaLearnerObject;
+
+static void meta_dealloc(MetaLearnerObject *self) {
+    if (self->handle)
+        mn_meta_free(self->handle);
+    mn_guard_free(&self->guard);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int meta_init(MetaLearnerObject *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"layer_sizes", "activation", "algorithm", "inner_lr", "inner_steps", "first_order",
+                             "meta_lr", "seed", "backend", NULL};
+    PyObject *sizes_obj;
+    int activation, algorithm, inner_steps, first_order, backend = 0;
+    float inner_lr, meta_lr;
+    unsigned long long seed;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OiifipfK|i", kwlist, &sizes_obj, &activation, &algorithm,
+                                     &inner_lr, &inner_steps, &first_order, &meta_lr, &seed, &backend))
+        return -1;
+    if (self->handle) {
+        PyErr_SetString(MnInvalidState, "MetaLearner is already initialised");
+        return -1;
+    }
+    PyObject *seq = PySequence_Fast(sizes_obj, "layer_sizes must be a sequence of ints");
+    if (!seq)
+        return -1;
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(seq);
+    if (count < 2 || count > 64) {
+        Py_DECREF(seq);
+        PyErr_Format(MnInvalidArgument, "layer_sizes must have 2 to 64 entries, got %zd", count);
+        return -1;
+    }
+    int64_t sizes[64];
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyLong_Check(item)) {
+            Py_DECREF(seq);
+            PyErr_Format(MnArgumentType, "layer_sizes[%zd] must be an int, got %.100s", i, Py_TYPE(item)->tp_name);
+            return -1;
+        }
+        long long v = PyLong_AsLongLong(item);
+        if (v == -1 && PyErr_Occurred()) {
+            Py_DECREF(seq);
+            return -1;
+        }
+        sizes[i] = (int64_t)v;
+    }
+    Py_DECREF(seq);
+    if (mn_guard_init(&self->guard) < 0)
+        return -1;
+    mn_status st;
+    int32_t rc;
+    mn_meta_learner *h = NULL;
+    Py_BEGIN_ALLOW_THREADS
+    rc = mn_meta_create(sizes, (int64_t)count, activation, algorithm, inner_lr, inner_steps, first_order, meta_lr,
+                        backend, (uint64_t)seed, &h, &st);
+    Py_END_ALLOW_THREADS
+    if (rc != MNEMONET_STATUS_OK) {
+        mn_raise(&st);
+        return -1;
+    }
+    self->handle = h;
+    self->d_in = (npy_intp)sizes[0];
+    self->d_out = (npy_intp)sizes[count - 1];
+    self->n_params = (npy_intp)mn_meta_parameter_count(h);
+    self->n_alphas = (npy_intp)mn_meta_alpha_count(h);
+    return 0;
+}
+
+static int meta_ready(MetaLearnerObject *self) {
+    if (!self->handle) {
+        PyErr_SetString(MnInvalidState, "MetaLearner is not initialised");
+        return 0;
+    }
+    return 1;
+}
+
+/* A new float32 array of the given shape, or NULL. */
+static PyArrayObject *new_floats(int ndim, npy_intp *dims) {
+    return (PyArrayObject *)PyArray_SimpleNew(ndim, dims, NPY_FLOAT32);
+}
+
+/* Optional parameter vector: None → NULL pointer; else a (n_params,) float32 array. Returns 0 / -1. */
+static int optional_params(MetaLearnerObject *self, PyObject *obj, const float **out) {
+    *out = NULL;
+    if (obj == NULL || obj == Py_None)
+        return 0;
+    npy_intp shape[1] = {self->n_params};
+    PyArrayObject *a = mn_check_array(obj, "params", NPY_FLOAT32, 1, shape, 0);
+    if (!a)
+        return -1;
+    *out = (const float *)PyArray_DATA(a);
+    return 0;
+}
+
+/* Checks x [n, d_in] and (if y_obj) y [n, d_out]; *n receives the row count. */
+static int xy(MetaLearnerObject *self, PyObject *x_obj, PyObject *y_obj, const char *xn, const char *yn,
+              PyArrayObject **x, PyArrayObject **y, npy_intp *n) {
+    npy_intp xs[2] = {MN_ANY, self->d_in};
+    *x = mn_check_array(x_obj, xn, NPY_FLOAT32, 2, xs, 0);
+    if (!*x)
+        return -1;
+    *n = PyArray_DIM(*x, 0);
+    if (y_obj) {
+        npy_intp ys[2] = {*n, self->d_out};
+        *y = mn_check_array(y_obj, yn, NPY_FLOAT32, 2, ys, 0);
+        if (!*y)
+            return -1;
+    }
+    return 0;
+}
+
+static PyObject *meta_get(MetaLearnerObject *self, int which) {
+    if (!meta_ready(self))
+        return NULL;
+    npy_intp dims[1] = {which == 0 ? self->n_params : self->n_alphas};
+    PyArrayObject *out = new_floats(1, dims);
+    if (!out)
+        return NULL;
+    mn_status st;
+    int32_t rc;
+    MN_NATIVE(&self->guard, rc = mn_meta_get_parameters(self->handle, which, (float *)PyArray_DATA(out), dims[0], &st));
+    if (rc != MNEMONET_STATUS_OK) {
+        Py_DECREF(out);
+        return mn_raise(&st);
+    }
+    return (PyObject *)out;
+}
+
+static PyObject *meta_set(MetaLearnerObject *self, PyObject *arg, int which) {
+    if (!meta_ready(self))
+        return NULL;
+    npy_intp shape[1] = {which == 0 ? self->n_params : self->n_alphas};
+    PyArrayObject *a = mn_check_array(arg, which == 0 ? "parameters" : "alphas", NPY_FLOAT32, 1, shape, 0);
+    if (!a)
+        return NULL;
+    mn_status st;
+    int32_t rc;
+    MN_NATIVE(&self->guard, rc = mn_meta_set_parameters(self->handle, which, (const float *)PyArray_DATA(a),
+                                                        shape[0], &st));
+    if (rc != MNEMONET_STATUS_OK)
+        return mn_raise(&st);
+    Py_RETURN_NONE;
+}
+
+static PyObject *meta_get_parameters(MetaLearnerObject *self, PyObject *unused) { return meta_get(self, 0); }
+static PyObject *meta_get_alphas(MetaLearnerObject *self, PyObject *unused) { return meta_get(self, 1); }
+static PyObject *meta_set_parameters(MetaLearnerObject *self, PyObject *arg) { return meta_set(self, arg, 0); }
+static PyObject *meta_set_alphas(MetaLearnerObject *self, PyObject *arg) { return meta_set(self, arg, 1); }
+
+static PyObject *meta_predict(MetaLearnerObject *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"x", "params", NULL};
+    PyObject *x_obj, *p_obj = Py_None;
+    if (!meta_ready(self) || !PyArg_ParseTupleAndKeywords(args, kwds, "O|O", kwlist, &x_obj, &p_obj))
+        return NULL;
+    PyArrayObject *x;
+    npy_intp n;
+    const float *params;
+    if (xy(self, x_obj, NULL, "x", NULL, &x, NULL, &n) < 0 || optional_params(self, p_obj, &params) < 0)
+        return NULL;
+    npy_intp dims[2] = {n, self->d_out};
+    PyArrayObject *out = new_floats(2, dims);
+    if (!out)
+        return NULL;
+    mn_status st;
+    int32_t rc = MNEMONET_STATUS_OK;
+    if (n > 0)
+        MN_NATIVE(&self->guard, rc = mn_meta_predict(self->handle, params, (const float *)PyArray_DATA(x), n,
+                                                     (float *)PyArray_DATA(out), &st));
+    if (rc != MNEMONET_STATUS_OK) {
+        Py_DECREF(out);
+        return mn_raise(&st);
+    }
+    return (PyObject *)out;
+}
+
+static PyObject *meta_adapt(MetaLearnerObject *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"x", "y", "steps", "lr", "params", NULL};
+    PyObject *x_obj, *y_obj, *p_obj = Py_None;
+    int steps;
+    float lr;
+    if (!meta_ready(self) ||
+        !PyArg_ParseTupleAndKeywords(args, kwds, "OOif|O", kwlist, &x_obj, &y_obj, &steps, &lr, &p_obj))
+        return NULL;
+    PyArrayObject *x, *y;
+    npy_intp n;
+    const float *params;
+    if (xy(self, x_obj, y_obj, "support_x", "support_y", &x, &y, &n) < 0 || optional_params(self, p_obj, &params) < 0)
+        return NULL;
+    npy_intp dims[1] = {self->n_params};
+    PyArrayObject *out = new_floats(1, dims);
+    if (!out)
+        return NULL;
+    mn_status st;
+    int32_t rc;
+    MN_NATIVE(&self->guard, rc = mn_meta_adapt(self->handle, params, (const float *)PyArray_DATA(x),
+                                               (const float *)PyArray_DATA(y), n, steps, lr,
+                                               (float *)PyArray_DATA(out), &st));
+    if (rc != MNEMONET_STATUS_OK) {
+        Py_DECREF(out);
+        return mn_raise(&st);
+    }
+    return (PyObject *)out;
+}
+
+static PyObject *meta_meta_gradient(MetaLearnerObject *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"support_x", "support_y", "query_x", "query_y", "steps", "lr", "first_order", NULL};
+    PyObject *sx_o, *sy_o, *qx_o, *qy_o;
+    int steps, first_order;
+    float lr;
+    if (!meta_ready(self) || !PyArg_ParseTupleAndKeywords(args, kwds, "OOOOifi", kwlist, &sx_o, &sy_o, &qx_o, &qy_o,
+                                                          &steps, &lr, &first_order))
+        return NULL;
+    PyArrayObject *sx, *sy, *qx, *qy;
+    npy_intp ns, nq;
+    if (xy(self, sx_o, sy_o, "support_x", "support_y", &sx, &sy, &ns) < 0 ||
+        xy(self, qx_o, qy_o, "query_x", "query_y", &qx, &qy, &nq) < 0)
+        return NULL;
+    npy_intp gd[1] = {self->n_params}, ad[1] = {self->n_alphas};
+    PyArrayObject *g = new_floats(1, gd);
+    PyArrayObject *ga = g ? new_floats(1, ad) : NULL;
+    if (!ga) {
+        Py_XDECREF(g);
+        return NULL;
+    }
+    float losses[2] = {0, 0};
+    mn_status st;
+    int32_t rc;
+    MN_NATIVE(&self->guard,
+              rc = mn_meta_meta_gradient(self->handle, (const float *)PyArray_DATA(sx), (const float *)PyArray_DATA(sy),
+                                         ns, (const float *)PyArray_DATA(qx), (const float *)PyArray_DATA(qy), nq, steps,
+                                         lr, first_order, (float *)PyArray_DATA(g),
+                                         self->n_alphas ? (float *)PyArray_DATA(ga) : NULL, losses, &st));
+    if (rc != MNEMONET_STATUS_OK) {
+        Py_DECREF(g);
+        Py_DECREF(ga);
+        return mn_raise(&st);
+    }
+    return Py_BuildValue("(NNdd)", g, ga, (double)losses[0], (double)losses[1]);
+}
+
+static PyObject *meta_apply_meta_gradient(MetaLearnerObject *self, PyObject *arg) {
+    if (!meta_ready(self))
+        return NULL;
+    npy_intp shape[1] = {self->n_params + self->n_alphas};
+    PyArrayObject *g = mn_check_array(arg, "gradient", NPY_FLOAT32, 1, shape, 0);
+    if (!g)
+        return NULL;
+    mn_status st;
+    int32_t rc;
+    MN_NATIVE(&self->guard, rc = mn_meta_apply_meta_gradient(self->handle, (const float *)PyArray_DATA(g), shape[0], &st));
+    if (rc != MNEMONET_STATUS_OK)
+        return mn_raise(&st);
+    Py_RETURN_NONE;
+}
+
+/* Checks a batched set: x [B, n, d_in], y [B, n, d_out] with B = *batch (or sets it when -1). */
+static int batched(MetaLearnerObject *self, PyObject *x_obj, PyObject *y_obj, const char *xn, const char *yn,
+                   npy_intp *batch, PyArrayObject **x, PyArrayObject **y, npy_intp *n) {
+    npy_intp xs[3] = {*batch < 0 ? MN_ANY : *batch, MN_ANY, self->d_in};
+    *x = mn_check_array(x_obj, xn, NPY_FLOAT32, 3, xs, 0);
+    if (!*x)
+        return -1;
+    *batch = PyArray_DIM(*x, 0);
+    *n = PyArray_DIM(*x, 1);
+    npy_intp ys[3] = {*batch, *n, self->d_out};
+    *y = mn_check_array(y_obj, yn, NPY_FLOAT32, 3, ys, 0);
+    return *y ? 0 : -1;
+}
+
+static PyObject *meta_step(MetaLearnerObject *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"support_x", "support_y", "query_x", "query_y", NULL};
+    PyObject *sx_o, *sy_o, *qx_o, *qy_o;
+    if (!meta_ready(self) || !PyArg_ParseTupleAndKeywords(args, kwds, "OOOO", kwlist, &sx_o, &sy_o, &qx_o, &qy_o))
+        return NULL;
+    PyArrayObject *sx, *sy, *qx, *qy;
+    npy_intp batch = -1, ns, nq;
+    if (batched(self, sx_o, sy_o, "support_x", "support_y", &batch, &sx, &sy, &ns) < 0 ||
+        batched(self, qx_o, qy_o, "query_x", "query_y", &batch, &qx, &qy, &nq) < 0)
+        return NULL;
+    if (batch < 1 || ns < 1 || nq < 1) {
+        PyErr_SetString(MnInvalidArgument, "the meta-batch, support and query sets must be non-empty");
+        return NULL;
+    }
+    float losses[2] = {0, 0};
+    mn_status st;
+    int32_t rc;
+    MN_NATIVE(&self->guard,
+              rc = mn_meta_step(self->handle, (const float *)PyArray_DATA(sx), (const float *)PyArray_DATA(sy), ns,
+                                (const float *)PyArray_DATA(qx), (const float *)PyArray_DATA(qy), nq, batch, losses,
+                                &st));
+    if (rc != MNEMONET_STATUS_OK)
+        return mn_raise(&st);
+    return Py_BuildValue("(dd)", (double)losses[0], (double)losses[1]);
+}
+
+static PyObject *meta_train_sinusoid(MetaLearnerObject *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"iterations", "meta_batch_size", "k_shot", NULL};
+    long long iterations;
+    int meta_batch, k_shot;
+    if (!meta_ready(self) ||
+        !PyArg_ParseTupleAndKeywords(args, kwds, "Lii", kwlist, &iterations, &meta_batch, &k_shot))
+        return NULL;
+    if (iterations < 0 || iterations > 100000000LL) {
+        PyErr_Format(MnInvalidArgument, "iterations must be in 0...100000000, got %lld", iterations);
+        return NULL;
+    }
+    npy_intp dims[1] = {(npy_intp)iterations};
+    PyArrayObject *hist = new_floats(1, dims);
+    if (!hist)
+        return NULL;
+    mn_status st;
+    int32_t rc;
+    MN_NATIVE(&self->guard, rc = mn_meta_train_sinusoid(self->handle, (int64_t)iterations, meta_batch, k_shot,
+                                                        (float *)PyArray_DATA(hist), &st));
+    if (rc != MNEMONET_STATUS_OK) {
+        Py_DECREF(hist);
+        return mn_raise(&st);
+    }
+    return (PyObject *)hist;
+}
+
+static PyObject *meta_evaluate_sinusoid(MetaLearnerObject *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"num_tasks", "k_shot", "max_steps", "lr", "seed", NULL};
+    long long tasks;
+    int k_shot, max_steps;
+    float lr;
+    unsigned long long seed;
+    if (!meta_ready(self) ||
+        !PyArg_ParseTupleAndKeywords(args, kwds, "LiifK", kwlist, &tasks, &k_shot, &max_steps, &lr, &seed))
+        return NULL;
+    if (tasks < 1 || tasks > 1000000 || max_steps < 0 || max_steps > 10000 ||
+        tasks * (long long)(max_steps + 1) > 100000000LL) {
+        PyErr_Format(MnInvalidArgument,
+                     "num_tasks must be in 1...1000000, max_steps in 0...10000 and num_tasks*(max_steps+1) <= 1e8, "
+                     "got %lld and %d",
+                     tasks, max_steps);
+        return NULL;
+    }
+    npy_intp dims[2] = {(npy_intp)tasks, (npy_intp)max_steps + 1};
+    PyArrayObject *out = new_floats(2, dims);
+    if (!out)
+        return NULL;
+    mn_status st;
+    int32_t rc;
+    MN_NATIVE(&self->guard, rc = mn_meta_evaluate_sinusoid(self->handle, (int64_t)tasks, k_shot, max_steps, lr,
+                                                           (uint64_t)seed, (float *)PyArray_DATA(out), &st));
+    if (rc != MNEMONET_STATUS_OK) {
+        Py_DECREF(out);
+        return mn_raise(&st);
+    }
+    return (PyObject *)out;
+}
+
+static PyObject *meta_save(MetaLearnerObject *self, PyObject *arg) {
+    if (!meta_ready(self))
+        return NULL;
+    PyObject *bytes;
+    if (!PyUnicode_FSConverter(arg, &bytes))
+        return NULL;
+    mn_status st;
+    int32_t rc;
+    const char *path = PyBytes_AS_STRING(bytes);
+    MN_NATIVE(&self->guard, rc = mn_meta_save(self->handle, path, &st));
+    Py_DECREF(bytes);
+    if (rc != MNEMONET_STATUS_OK)
+        return mn_raise(&st);
+    Py_RETURN_NONE;
+}
+
+static PyTypeObject MetaLearnerType;
+
+/* Fills the cached shape fields from the handle. */
+static int meta_cache_shape(MetaLearnerObject *self) {
+    int64_t sizes[64], count = 0;
+    int32_t act, algo, steps, fo, backend;
+    float ilr, mlr;
+    mn_status st;
+    if (mn_meta_describe(self->handle, sizes, 64, &count, &act, &algo, &ilr, &steps, &fo, &mlr, &backend, &st) !=
+        MNEMONET_STATUS_OK) {
+        mn_raise(&st);
+        return -1;
+    }
+    self->d_in = (npy_intp)sizes[0];
+    self->d_out = (npy_intp)sizes[count - 1];
+    self->n_params = (npy_intp)mn_meta_parameter_count(self->handle);
+    self->n_alphas = (npy_intp)mn_meta_alpha_count(self->handle);
+    return 0;
+}
+
+static PyObject *meta_load(PyObject *cls, PyObject *arg) {
+    PyObject *bytes;
+    if (!PyUnicode_FSConverter(arg, &bytes))
+        return NULL;
+    mn_status st;
+    int32_t rc;
+    mn_meta_learner *h = NULL;
+    const char *path = PyBytes_AS_STRING(bytes);
+    Py_BEGIN_ALLOW_THREADS
+    rc = mn_meta_load(path, &h, &st);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(bytes);
+    if (rc != MNEMONET_STATUS_OK)
+        return mn_raise(&st);
+    MetaLearnerObject *self = (MetaLearnerObject *)MetaLearnerType.tp_alloc(&MetaLearnerType, 0);
+    if (!self) {
+        mn_meta_free(h);
+        return NULL;
+    }
+    self->handle = h;
+    if (mn_guard_init(&self->guard) < 0 || meta_cache_shape(self) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static PyObject *meta_describe(MetaLearnerObject *self, PyObject *unused) {
+    if (!meta_ready(self))
+        return NULL;
+    int64_t sizes[64], count = 0;
+    int32_t act, algo, steps, fo, backend;
+    float ilr, mlr;
+    mn_status st;
+    int32_t rc;
+    MN_NATIVE(&self->guard, rc = mn_meta_describe(self->handle, sizes, 64, &count, &act, &algo, &ilr, &steps, &fo,
+                                                  &mlr, &backend, &st));
+    if (rc != MNEMONET_STATUS_OK)
+        return mn_raise(&st);
+    PyObject *list = PyList_New((Py_ssize_t)count);
+    if (!list)
+        return NULL;
+    for (int64_t i = 0; i < count && i < 64; i++)
+        PyList_SET_ITEM(list, (Py_ssize_t)i, PyLong_FromLongLong((long long)sizes[i]));
+    return Py_BuildValue("{s:N,s:i,s:i,s:d,s:i,s:O,s:d,s:i}", "layer_sizes", list, "activation", (int)act,
+                         "algorithm", (int)algo, "inner_lr", (double)ilr, "inner_steps", (int)steps, "first_order",
+                         fo ? Py_True : Py_False, "meta_lr", (double)mlr, "backend", (int)backend);
+}
+
+static PyObject *meta_get_int(MetaLearnerObject *self, void *closure) {
+    if (!meta_ready(self))
+        return NULL;
+    switch ((int)(intptr_t)closure) {
+    case 0: return PyLong_FromSsize_t(self->n_params);
+    case 1: return PyLong_FromSsize_t(self->n_alphas);
+    default: {
+        int64_t it;
+        MN_NATIVE(&self->guard, it = mn_meta_iteration(self->handle));
+        return PyLong_FromLongLong((long long)it);
+    }
+    }
+}
+
+static PyGetSetDef meta_getset[] = {
+    {"parameter_count", (getter)meta_get_int, NULL, "|θ|", (void *)0},
+    {"alpha_count", (getter)meta_get_int, NULL, "|α| (Meta-SGD), else 0", (void *)1},
+    {"iteration", (getter)meta_get_int, NULL, "outer steps taken", (void *)2},
+    {NULL},
+};
+
+static PyMethodDef meta_methods[] = {
+    {"get_parameters", (PyCFunction)meta_get_parameters, METH_NOARGS, "θ as a new float32 array."},
+    {"set_parameters", (PyCFunction)meta_set_parameters, METH_O, "Replaces θ."},
+    {"get_alphas", (PyCFunction)meta_get_alphas, METH_NOARGS, "Meta-SGD's α as a new float32 array."},
+    {"set_alphas", (PyCFunction)meta_set_alphas, METH_O, "Replaces Meta-SGD's α."},
+    {"predict", (PyCFunction)(void (*)(void))meta_predict, METH_VARARGS | METH_KEYWORDS, "predict(x, params=None)"},
+    {"adapt", (PyCFunction)(void (*)(void))meta_adapt, METH_VARARGS | METH_KEYWORDS, "adapt(x, y, steps, lr, params=None)"},
+    {"meta_gradient", (PyCFunction)(void (*)(void))meta_meta_gradient, METH_VARARGS | METH_KEYWORDS,
+     "meta_gradient(support_x, support_y, query_x, query_y, steps, lr, first_order)"},
+    {"save", (PyCFunction)meta_save, METH_O, "save(path): atomic checkpoint."},
+    {"load", (PyCFunction)meta_load, METH_O | METH_CLASS, "load(path) -> MetaLearner"},
+    {"describe", (PyCFunction)meta_describe, METH_NOARGS, "Shape and configuration as a dict."},
+    {"meta_step", (PyCFunction)(void (*)(void))meta_step, METH_VARARGS | METH_KEYWORDS,
+     "meta_step(support_x, support_y, query_x, query_y) -> (support loss, query loss)"},
+    {"apply_meta_gradient", (PyCFunction)meta_apply_meta_gradient, METH_O, "One outer Adam step."},
+    {"train_sinusoid", (PyCFunction)(void (*)(void))meta_train_sinusoid, METH_VARARGS | METH_KEYWORDS,
+     "train_sinusoid(iterations, meta_batch_size, k_shot) -> loss history"},
+    {"evaluate_sinusoid", (PyCFunction)(void (*)(void))meta_evaluate_sinusoid, METH_VARARGS | METH_KEYWORDS,
+     "evaluate_sinusoid(num_tasks, k_shot, max_steps, lr, seed) -> [num_tasks, max_steps + 1]"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject MetaLearnerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "mnemonet._native.MetaLearner",
+    .tp_basicsize = sizeof(MetaLearnerObject),
+    .tp_dealloc = (destructor)meta_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Native meta-learner (internal; use mnemonet.MetaLearner).",
+    .tp_methods = meta_methods,
+    .tp_getset = meta_getset,
+    .tp_init = (initproc)meta_init,
+    .tp_new = PyType_GenericNew,
+};
+
+int mn_register_meta(PyObject *module) {
+    if (PyType_Ready(&MetaLearnerType) < 0)
+        return -1;
+    Py_INCREF(&MetaLearnerType);
+    if (PyModule_AddObject(module, "MetaLearner", (PyObject *)&MetaLearnerType) < 0) {
+        Py_DECREF(&MetaLearnerType);
+        return -1;
+    }
+    return 0;
+}
