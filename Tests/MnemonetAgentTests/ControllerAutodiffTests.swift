@@ -32,38 +32,24 @@ struct ControllerAutodiffTests {
         let fusedGradients = Array(c.gradients)
         let fusedOutputs = Array(UnsafeBufferPointer(start: c.outputs, count: rows * inputDim))
 
-        // Composed: one graph per row, summed.
+        // Composed (ComposedController, the engine-autodiff reference in Sources): one graph per row, summed.
         let layout = c.layout
-        let params = layout.tensors.map { t in
-            Variable(Tensor(shape: t.shape, copying: c.parameters.baseAddress! + t.offset), requiresGrad: true)
-        }
-        func p(_ name: String) -> Variable { params[layout.tensorIndex(named: name)!] }
-        let h = hiddenDim, n = config.memorySize, w = config.memoryDim, heads = config.numReadHeads
+        let params = ComposedController.variables(c.parameters.baseAddress!, layout: layout)
+        let memories = snapshots.map { Tensor(shape: [config.memorySize, config.memoryDim], values: $0) }
         var total: Variable? = nil
         var composedOutputs: [Float] = []
         for r in 0..<rows {
             let x = Variable(Tensor(shape: [1, inputDim], copying: c.inputs + r * inputDim))
             let y = Variable(Tensor(shape: [1, inputDim], copying: c.targets + r * inputDim))
-            let h0 = Variable(Tensor(shape: [1, h]))
-            let gates = linear(x, p("lstm.weight_ih_l0"), p("lstm.bias_ih_l0"))
-                + linear(h0, p("lstm.weight_hh_l0"), p("lstm.bias_hh_l0"))
-            let ig = gates.slice(axis: 1, start: 0, length: h).sigmoid()
-            let fg = gates.slice(axis: 1, start: h, length: h).sigmoid()
-            let gg = gates.slice(axis: 1, start: 2 * h, length: h).tanh()
-            let og = gates.slice(axis: 1, start: 3 * h, length: h).sigmoid()
-            let cell = fg * h0 + ig * gg
-            let s = og * cell.tanh()
-            let keys = linear(s, p("read_keys.weight"), p("read_keys.bias")).reshaped([heads, w])
-            let betas = linear(s, p("read_strengths.weight"), p("read_strengths.bias")).softplus().reshaped([heads, 1])
-            let memory = Variable(Tensor(shape: [n, w], values: snapshots[r]))
-            let similarity = matmul(keys.normalized(axis: 1), memory.normalized(axis: 1), transposeB: true)
-            let weights = (similarity * betas).softmax()
-            let reads = matmul(weights, memory).reshaped([1, heads * w])
-            let out = linear(concat([s, reads], axis: 1), p("output.weight"), p("output.bias"))
+            let out = ComposedController.output(x: x, memory: Variable(memories[r]), parameters: params, layout: layout)
             composedOutputs += out.value.array
             let term = mseLoss(out, y) * scales[r]
             total = total.map { $0 + term } ?? term
         }
+        // The same sum through ComposedController.loss.
+        let viaLoss = ComposedController.loss(x: c.inputs, y: c.targets, count: rows, memories: memories,
+                                              parameters: params, layout: layout, scales: scales)
+        #expect(abs(viaLoss.value.scalar - total!.value.scalar) <= 1e-6 * abs(total!.value.scalar))
         let grads = gradients(of: total!, wrt: params)
 
         for k in 0..<fusedOutputs.count {

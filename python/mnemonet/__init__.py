@@ -24,6 +24,7 @@ from .tasks import create_task_data  # noqa: E402
 from . import plots  # noqa: E402,F401  (matplotlib is imported only when a plot is made)
 
 from .meta import MLP, MetaGradient, MetaLearner, SinusoidEvaluation  # noqa: E402
+from .controller_meta import AdaptedController, ControllerMetaLearner  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -47,4 +48,6 @@ __all__ = [
     "MetaLearner",
     "MetaGradient",
     "SinusoidEvaluation",
+    "ControllerMetaLearner",
+    "AdaptedController",
 ]

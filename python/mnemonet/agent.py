@@ -111,6 +111,7 @@ class ContinualLearningAgent:
         self.config = config
         self.controller = MemoryController._wrap(native.controller(), i, h, config)
         self.memory_bank = NeuralMemoryBank._wrap(native.memory_bank(), config)
+        self.controller._agent_memory_bank = self.memory_bank  # MetaLearner(agent.controller) adapts from it
         self.replay_buffer = AgentReplayBuffer(self)
         self.task_history: list = []
 
@@ -130,6 +131,32 @@ class ContinualLearningAgent:
         """
         X, Y = _pairs_to_arrays(X, Y, "evaluate")
         return self._agent.evaluate(X, Y)
+
+    def adapt(self, support_x, support_y=None, num_steps: int = 5, lr: float = 0.01) -> np.ndarray:
+        """Meta-adapts the controller in place on a new task's support set before training on it (the seed's
+        ``meta_learner.adapt(support)`` step, applied).
+
+        Runs :meth:`MetaLearner(agent.controller).adapt <mnemonet.controller_meta.ControllerMetaLearner.adapt>` from
+        the agent's memory and copies the adapted parameters into the controller. The memory and usage, Adam's
+        moments and the replay buffer are not changed (adaptation passes run on a copy of the memory).
+
+        Parameters
+        ----------
+        support_x, support_y : array_like [n, input_dim]
+            The support set (or the seed's list of (x, y) pairs as ``support_x``).
+        num_steps : int, default 5
+        lr : float, default 0.01
+
+        Returns
+        -------
+        ndarray, float64 [num_steps + 1]
+            The mean support MSE before each step and after the last.
+        """
+        X, Y = _pairs_to_arrays(support_x, support_y, "adapt")
+        lr = float(lr)
+        if not np.isfinite(lr):
+            raise _native.InvalidArgumentError(f"lr must be finite, got {lr}")
+        return self._agent.adapt(X, Y, int(num_steps), lr)
 
     def fit(self, X, Y=None, epochs: int = 20, use_replay: bool = True, progress: bool = True,
             desc: Optional[str] = None) -> np.ndarray:

@@ -234,8 +234,11 @@ class MetaLearner:
 
     Parameters
     ----------
-    model : MLP
-        The learner. Its parameters become the meta-parameters θ; :meth:`meta_train` updates them (and keeps
+    model : MLP or MemoryController
+        The learner. Given a :class:`~mnemonet.MemoryController` (e.g. ``agent.controller``), ``MetaLearner(controller,
+        memory_bank=None, inner_lr=0.01, first_order=False)`` returns a
+        :class:`~mnemonet.controller_meta.ControllerMetaLearner` (functional ``adapt`` → ``AdaptedController``, MAML
+        ``meta_gradient``). For an :class:`MLP`: its parameters become the meta-parameters θ; :meth:`meta_train` updates them (and keeps
         ``model`` in sync), :meth:`adapt` never does.
     algorithm : {"maml", "meta-sgd", "reptile", "pretrain"}, default "maml"
         ``"maml"``: Finn et al. 2017, exact second-order meta-gradient unless ``first_order``. ``"meta-sgd"``: Li et
@@ -256,6 +259,14 @@ class MetaLearner:
         How meta-gradients are computed: ``"fused"``, hand-derived Hessian-vector products for the MLP (fast);
         ``"composed"``, the engine's reverse-mode autodiff with ``createGraph`` (the reference; same values).
     """
+
+    def __new__(cls, model=None, *args, **kwargs):
+        # MetaLearner(controller): the seed's usage, MetaLearner over the agent's memory controller.
+        from .memory import MemoryController
+        if cls is MetaLearner and isinstance(model, MemoryController):
+            from .controller_meta import ControllerMetaLearner
+            return ControllerMetaLearner(model, *args, **kwargs)
+        return super().__new__(cls)
 
     def __init__(self, model: MLP, algorithm: str = "maml", inner_lr: float = 0.01, inner_steps: int = 1,
                  first_order: bool = False, meta_lr: float = 1e-3, seed: int = 0, backend: str = "fused"):

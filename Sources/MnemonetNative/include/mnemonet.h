@@ -173,6 +173,23 @@ int32_t mn_controller_set_tensor(mn_controller *controller, int64_t index, const
 int32_t mn_controller_forward(mn_controller *controller, mn_memory_bank *bank, const float *x, float *output,
                               mn_status *status);
 
+/* Controller adaptation (the seed's MetaLearner.adapt over the controller; Sources/MnemonetMemory/
+ * ControllerAdaptation.swift). x, y [count*I]. Every pass runs from a COPY of the bank: neither the controller nor the
+ * bank is modified. adapt: num_steps SGD steps of rate lr on the mean support MSE; *adapted receives a NEW controller
+ * (free with mn_controller_free) holding the adapted parameters; losses [num_steps + 1] the support loss before each
+ * step and after the last. mean_loss: the mean MSE from a copy of the bank. meta_gradient: d L_Q(theta_K) / d theta
+ * (MAML; second order unless first_order != 0) into gradient [parameter count], the state_dict entries concatenated
+ * in PyTorch's order; *query_loss = L_Q(theta_K). */
+int32_t mn_controller_adapt(mn_controller *controller, mn_memory_bank *bank, const float *x, const float *y,
+                            int64_t count, int64_t num_steps, float lr, mn_controller **adapted, double *losses,
+                            mn_status *status);
+int32_t mn_controller_mean_loss(mn_controller *controller, mn_memory_bank *bank, const float *x, const float *y,
+                                int64_t count, double *loss, mn_status *status);
+int32_t mn_controller_meta_gradient(mn_controller *controller, mn_memory_bank *bank, const float *support_x,
+                                    const float *support_y, int64_t support_count, const float *query_x,
+                                    const float *query_y, int64_t query_count, int64_t num_steps, float lr,
+                                    int32_t first_order, float *gradient, double *query_loss, mn_status *status);
+
 /* Continual-learning agent. x, y: [I] for a step, [count*I] for evaluate/fit; losses [epochs*count]. */
 int32_t mn_agent_create(int64_t input_dim, int64_t hidden_dim, int64_t memory_size, int64_t memory_dim,
                         int64_t num_read_heads, int64_t num_write_heads, int64_t replay_capacity, float lr,
@@ -191,6 +208,10 @@ int32_t mn_agent_evaluate(mn_agent *agent, const float *x, const float *y, int64
                           mn_status *status);
 int32_t mn_agent_fit(mn_agent *agent, const float *x, const float *y, int64_t count, int64_t epochs,
                      int32_t use_replay, double *losses, mn_status *status);
+/* Adapts the agent's controller in place on a support set x, y [count*I] (mn_controller_adapt from the agent's
+ * memory, then theta <- theta_K); memory, usage, Adam state and replay are unchanged. losses [num_steps + 1]. */
+int32_t mn_agent_adapt(mn_agent *agent, const float *x, const float *y, int64_t count, int64_t num_steps, float lr,
+                       double *losses, mn_status *status);
 int32_t mn_agent_replay_count(mn_agent *agent, int64_t *count, mn_status *status);
 /* indices [batch], weights [batch], x and y [batch*I]. */
 int32_t mn_agent_replay_sample(mn_agent *agent, int64_t batch_size, double beta, int64_t *indices, float *weights,

@@ -189,6 +189,36 @@ static PyObject *agent_evaluate(MnAgent *self, PyObject *args) {
     return PyFloat_FromDouble(err);
 }
 
+/* adapt(X [n, I], Y [n, I], num_steps, lr) -> losses float64 [num_steps + 1] (controller adapted in place) */
+static PyObject *agent_adapt(MnAgent *self, PyObject *args) {
+    AGENT_READY(self);
+    PyObject *xo, *yo;
+    long long steps;
+    float lr;
+    if (!PyArg_ParseTuple(args, "OOLf", &xo, &yo, &steps, &lr)) return NULL;
+    npy_intp d[2] = {MN_ANY, self->dims[0]};
+    PyArrayObject *x = mn_check_array(xo, "support_x", NPY_FLOAT32, 2, d, 0);
+    if (!x) return NULL;
+    d[0] = PyArray_DIM(x, 0);
+    PyArrayObject *y = mn_check_array(yo, "support_y", NPY_FLOAT32, 2, d, 0);
+    if (!y) return NULL;
+    if (d[0] < 1) { PyErr_SetString(MnInvalidArgument, "adapt needs at least one support sample, got 0"); return NULL; }
+    if (steps < 0 || steps > 100000) {
+        PyErr_Format(MnInvalidArgument, "num_steps must be in 0...100000, got %lld", steps);
+        return NULL;
+    }
+    npy_intp ld[1] = {(npy_intp)(steps + 1)};
+    PyObject *losses = PyArray_ZEROS(1, ld, NPY_FLOAT64, 0);
+    if (!losses) return NULL;
+    mn_status st; int32_t rc;
+    const float *xp = PyArray_DATA(x), *yp = PyArray_DATA(y);
+    double *lp = PyArray_DATA((PyArrayObject *)losses);
+    npy_intp count = d[0];
+    MN_NATIVE(&self->guard, rc = mn_agent_adapt(self->handle, xp, yp, count, steps, lr, lp, &st));
+    if (rc) { Py_DECREF(losses); return mn_raise(&st); }
+    return losses;
+}
+
 /* fit(X [n, I], Y [n, I], epochs, use_replay, losses float64 [epochs*n]) */
 static PyObject *agent_fit(MnAgent *self, PyObject *args) {
     AGENT_READY(self);
@@ -257,6 +287,7 @@ static PyMethodDef agent_methods[] = {
      "train_step_with_draws(x, y, indices int64 [8], weights float32 [8]) -> loss"},
     {"evaluate", (PyCFunction)agent_evaluate, METH_VARARGS, "evaluate(X, Y) -> mean MSE"},
     {"fit", (PyCFunction)agent_fit, METH_VARARGS, "fit(X, Y, epochs, use_replay, losses)"},
+    {"adapt", (PyCFunction)agent_adapt, METH_VARARGS, "adapt(X, Y, num_steps, lr) -> losses float64 [num_steps + 1]"},
     {"replay_count", (PyCFunction)agent_replay_count, METH_NOARGS, "replay_count() -> int"},
     {"replay_sample", (PyCFunction)agent_replay_sample, METH_VARARGS,
      "replay_sample(batch_size, beta=0.4) -> (indices, weights, X, Y)"},

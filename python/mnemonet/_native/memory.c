@@ -354,11 +354,143 @@ static PyObject *controller_forward(MnController *self, PyObject *args) {
     return out;
 }
 
+/* ---- Controller adaptation (MetaLearner over the controller): argument checks and plumbing only ---------- */
+
+#define MN_MAX_ADAPT_STEPS 100000
+
+/* A standalone Controller object (its own lock) owning the new handle `h` (freed on failure). */
+static PyObject *controller_new_standalone(mn_controller *h, long long input_dim, long long n, long long w,
+                                           long long r) {
+    MnController *c = (MnController *)MnControllerType.tp_alloc(&MnControllerType, 0);
+    if (!c) { mn_controller_free(h); return NULL; }
+    if (mn_guard_init(&c->own_guard) < 0) { mn_controller_free(h); Py_DECREF(c); return NULL; }
+    c->handle = h;
+    c->guard = &c->own_guard;
+    c->owner = NULL;
+    c->input_dim = input_dim; c->n = n; c->w = w; c->r = r;
+    return (PyObject *)c;
+}
+
+/* The bank argument: an initialised MemoryBank. */
+static MnMemoryBank *controller_bank_arg(PyObject *bo) {
+    if (!PyObject_TypeCheck(bo, &MnMemoryBankType)) {
+        PyErr_Format(MnArgumentType, "memory_bank must be a mnemonet NeuralMemoryBank, got %.200s", Py_TYPE(bo)->tp_name);
+        return NULL;
+    }
+    MnMemoryBank *bank = (MnMemoryBank *)bo;
+    if (!bank->handle) { PyErr_SetString(MnInvalidState, "MemoryBank is not initialised"); return NULL; }
+    return bank;
+}
+
+/* A pair X, Y of float32 [n, I] with n >= 1 (n in *count). */
+static int controller_xy_args(MnController *self, PyObject *xo, PyObject *yo, const char *xn, const char *yn,
+                              PyArrayObject **x, PyArrayObject **y, npy_intp *count) {
+    npy_intp d[2] = {MN_ANY, self->input_dim};
+    *x = mn_check_array(xo, xn, NPY_FLOAT32, 2, d, 0);
+    if (!*x) return -1;
+    d[0] = PyArray_DIM(*x, 0);
+    *y = mn_check_array(yo, yn, NPY_FLOAT32, 2, d, 0);
+    if (!*y) return -1;
+    if (d[0] < 1) { PyErr_Format(MnInvalidArgument, "%s needs at least one sample, got 0", xn); return -1; }
+    *count = d[0];
+    return 0;
+}
+
+/* adapt(bank, X [n, I], Y [n, I], num_steps, lr) -> (Controller, losses float64 [num_steps + 1]) */
+static PyObject *controller_adapt(MnController *self, PyObject *args) {
+    CONTROLLER_READY(self);
+    PyObject *bo, *xo, *yo;
+    long long steps;
+    float lr;
+    if (!PyArg_ParseTuple(args, "OOOLf", &bo, &xo, &yo, &steps, &lr)) return NULL;
+    MnMemoryBank *bank = controller_bank_arg(bo);
+    if (!bank) return NULL;
+    PyArrayObject *x, *y;
+    npy_intp count;
+    if (controller_xy_args(self, xo, yo, "support_x", "support_y", &x, &y, &count) < 0) return NULL;
+    if (steps < 0 || steps > MN_MAX_ADAPT_STEPS) {
+        PyErr_Format(MnInvalidArgument, "num_steps must be in 0...%d, got %lld", MN_MAX_ADAPT_STEPS, steps);
+        return NULL;
+    }
+    npy_intp ld[1] = {(npy_intp)(steps + 1)};
+    PyObject *losses = PyArray_ZEROS(1, ld, NPY_FLOAT64, 0);
+    if (!losses) return NULL;
+    mn_status st; int32_t rc;
+    mn_controller *adapted = NULL;
+    const float *xp = PyArray_DATA(x), *yp = PyArray_DATA(y);
+    double *lp = PyArray_DATA((PyArrayObject *)losses);
+    MN_NATIVE2(self->guard, bank->guard,
+               rc = mn_controller_adapt(self->handle, bank->handle, xp, yp, count, steps, lr, &adapted, lp, &st));
+    if (rc) { Py_DECREF(losses); return mn_raise(&st); }
+    PyObject *c = controller_new_standalone(adapted, self->input_dim, self->n, self->w, self->r);
+    if (!c) { Py_DECREF(losses); return NULL; }
+    return Py_BuildValue("(NN)", c, losses);
+}
+
+/* mean_loss(bank, X [n, I], Y [n, I]) -> float (from a copy of the bank) */
+static PyObject *controller_mean_loss(MnController *self, PyObject *args) {
+    CONTROLLER_READY(self);
+    PyObject *bo, *xo, *yo;
+    if (!PyArg_ParseTuple(args, "OOO", &bo, &xo, &yo)) return NULL;
+    MnMemoryBank *bank = controller_bank_arg(bo);
+    if (!bank) return NULL;
+    PyArrayObject *x, *y;
+    npy_intp count;
+    if (controller_xy_args(self, xo, yo, "x", "y", &x, &y, &count) < 0) return NULL;
+    mn_status st; int32_t rc; double loss = 0;
+    const float *xp = PyArray_DATA(x), *yp = PyArray_DATA(y);
+    MN_NATIVE2(self->guard, bank->guard,
+               rc = mn_controller_mean_loss(self->handle, bank->handle, xp, yp, count, &loss, &st));
+    if (rc) return mn_raise(&st);
+    return PyFloat_FromDouble(loss);
+}
+
+/* meta_gradient(bank, SX, SY, QX, QY, num_steps, lr, first_order, out float32 [P]) -> query loss */
+static PyObject *controller_meta_gradient(MnController *self, PyObject *args) {
+    CONTROLLER_READY(self);
+    PyObject *bo, *sxo, *syo, *qxo, *qyo, *go;
+    long long steps;
+    float lr;
+    int first_order;
+    if (!PyArg_ParseTuple(args, "OOOOOLfpO", &bo, &sxo, &syo, &qxo, &qyo, &steps, &lr, &first_order, &go))
+        return NULL;
+    MnMemoryBank *bank = controller_bank_arg(bo);
+    if (!bank) return NULL;
+    PyArrayObject *sx, *sy, *qx, *qy;
+    npy_intp ns, nq;
+    if (controller_xy_args(self, sxo, syo, "support_x", "support_y", &sx, &sy, &ns) < 0) return NULL;
+    if (controller_xy_args(self, qxo, qyo, "query_x", "query_y", &qx, &qy, &nq) < 0) return NULL;
+    /* The parameter count: the sum of the tensor sizes. */
+    int64_t tensors = mn_controller_tensor_count(self->handle);
+    npy_intp total = 0;
+    for (int64_t k = 0; k < tensors; k++) {
+        char name[256]; int64_t shape[2] = {1, 1}; int32_t ndim = 0; mn_status st0;
+        if (mn_controller_tensor_info(self->handle, k, name, sizeof name, shape, &ndim, &st0) != 0) return mn_raise(&st0);
+        total += (npy_intp)(ndim == 1 ? shape[0] : shape[0] * shape[1]);
+    }
+    npy_intp gd[1] = {total};
+    PyArrayObject *g = mn_check_array(go, "out", NPY_FLOAT32, 1, gd, 1);
+    if (!g) return NULL;
+    mn_status st; int32_t rc; double loss = 0;
+    const float *sxp = PyArray_DATA(sx), *syp = PyArray_DATA(sy), *qxp = PyArray_DATA(qx), *qyp = PyArray_DATA(qy);
+    float *gp = PyArray_DATA(g);
+    MN_NATIVE2(self->guard, bank->guard,
+               rc = mn_controller_meta_gradient(self->handle, bank->handle, sxp, syp, ns, qxp, qyp, nq, steps, lr,
+                                                first_order, gp, &loss, &st));
+    if (rc) return mn_raise(&st);
+    return PyFloat_FromDouble(loss);
+}
+
 static PyMethodDef controller_methods[] = {
     {"tensor_info", (PyCFunction)controller_tensor_info, METH_NOARGS, "tensor_info() -> [(name, shape), ...]"},
     {"get_tensor", (PyCFunction)controller_get_tensor, METH_VARARGS, "get_tensor(index, out)"},
     {"set_tensor", (PyCFunction)controller_set_tensor, METH_VARARGS, "set_tensor(index, value)"},
     {"forward", (PyCFunction)controller_forward, METH_VARARGS, "forward(x [I], bank) -> output [I]"},
+    {"adapt", (PyCFunction)controller_adapt, METH_VARARGS,
+     "adapt(bank, X [n, I], Y [n, I], num_steps, lr) -> (Controller, losses float64 [num_steps + 1])"},
+    {"mean_loss", (PyCFunction)controller_mean_loss, METH_VARARGS, "mean_loss(bank, X, Y) -> float"},
+    {"meta_gradient", (PyCFunction)controller_meta_gradient, METH_VARARGS,
+     "meta_gradient(bank, SX, SY, QX, QY, num_steps, lr, first_order, out float32 [P]) -> query loss"},
     {NULL, NULL, 0, NULL},
 };
 

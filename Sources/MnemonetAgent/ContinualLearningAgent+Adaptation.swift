@@ -1,0 +1,21 @@
+import MnemonetBase
+import MnemonetMemory
+
+extension ContinualLearningAgent {
+    /// Adapts the controller in place on a new task's support set before training on it (the seed's "new task:
+    /// meta-adapt first, then train"): K = `steps` SGD steps of rate α = `learningRate` on the mean support MSE,
+    /// exactly `MemoryController.adapted(…)` from the agent's current memory, then θ ← θ_K.
+    ///
+    /// x, y [count, I]. The agent's memory and usage are NOT modified (every support pass runs on a copy), nor are
+    /// Adam's moments or the replay buffer; only the controller's parameters change (write heads and W_hh keep
+    /// their values: they have no gradient). Returns the support losses L_S(θ_0…θ_K) (K + 1 values).
+    @discardableResult
+    public func adapt(x: UnsafePointer<Float>, y: UnsafePointer<Float>, count: Int, steps: Int,
+                      learningRate: Float) throws(MnemonetError) -> [Double] {
+        let result = try controller.adapted(supportX: x, supportY: y, count: count, memory: memoryBank, steps: steps,
+                                            learningRate: learningRate)
+        controller.parameters.baseAddress!.update(from: result.controller.parameters.baseAddress!,
+                                                  count: controller.layout.count)
+        return result.supportLosses
+    }
+}
