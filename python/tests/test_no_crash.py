@@ -1,0 +1,41 @@
+"""Inputs that once killed the interpreter (found by tools/fuzz_api.py) must raise a Python exception instead.
+
+Each call runs in a child interpreter with a capped address space, so a regression fails the test instead of
+taking pytest down; the child reports the exception type it saw.
+"""
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+
+def run_child(code: str) -> subprocess.CompletedProcess:
+    prog = textwrap.dedent("""
+        import resource, sys
+        resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))
+        import numpy as np, mnemonet as mn
+        from mnemonet import _native
+        try:
+        {body}
+        except Exception as e:
+            print(type(e).__name__)
+        else:
+            print("no exception")
+    """).format(body=textwrap.indent(textwrap.dedent(code), "    "))
+    return subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, timeout=120)
+
+
+def assert_raises_in_child(code: str, *names: str) -> None:
+    r = run_child(code)
+    assert r.returncode == 0, f"child died (return code {r.returncode}):\n{r.stderr[-2000:]}"
+    assert r.stdout.strip() in names, r.stdout + r.stderr[-2000:]
+
+
+@pytest.mark.parametrize("config", [
+    "mn.MemoryConfig(memory_size=1 << 20, memory_dim=4, num_read_heads=1024)",   # R·N = 2^30 weights
+    "mn.MemoryConfig(memory_size=4, memory_dim=1 << 16, num_read_heads=1024)",   # R·W = 2^26 read values
+])
+def test_memory_config_with_huge_head_products_is_rejected(config):
+    assert_raises_in_child(f"mn.NeuralMemoryBank({config})", "InvalidArgumentError")
+    assert_raises_in_child(f"mn.ContinualLearningAgent(4, 8, {config}, 64)", "InvalidArgumentError")
