@@ -39,3 +39,17 @@ def assert_raises_in_child(code: str, *names: str) -> None:
 def test_memory_config_with_huge_head_products_is_rejected(config):
     assert_raises_in_child(f"mn.NeuralMemoryBank({config})", "InvalidArgumentError")
     assert_raises_in_child(f"mn.ContinualLearningAgent(4, 8, {config}, 64)", "InvalidArgumentError")
+
+
+@pytest.mark.parametrize("call", [
+    "_native.engine_bench_lstm(2**31, 4, 4, True, 1, 1)",
+    "_native.engine_bench_lstm(1, 4, 2**62, True, 1, 1)",
+    "_native.engine_bench_lstm(2**40, 2**40, 2**40, False, 1, 1)",
+    "_native.engine_bench_op_overhead(2**31, 2, 0, 1, 1)",
+    "_native.engine_bench_op_overhead(4, 2**40, 2, 1, 1)",
+    "_native.engine_bench_op_overhead(2**62, 2**62, 1, 1, 1)",
+    "_native.engine_bench_maml(2**31, 2, True, 1, 1)",
+    "_native.engine_bench_maml(2, 2**62, True, 1, 1)",
+])
+def test_engine_bench_hooks_reject_huge_sizes(call):
+    assert_raises_in_child(call, "InvalidArgumentError")
