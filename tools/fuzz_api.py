@@ -331,6 +331,16 @@ def cases(tmp):
                         pass
             add(f"controller calls(shape {shape}, variant {i})", ctl_calls)
 
+    # -- legal-looking but huge shapes (each must raise, not trap on a failed allocation) ------------------------
+    for n, w, r in ((1 << 20, 4, 1024), (4, 1 << 16, 1024), (1 << 20, 4, 1), (1 << 12, 1 << 10, 1024)):
+        add(f"NeuralMemoryBank(N={n}, W={w}, R={r}).read",
+            lambda n=n, w=w, r=r: mn.NeuralMemoryBank(mn.MemoryConfig(n, w, r)).read(np.ones((r, w)), np.ones(r)))
+        add(f"ContinualLearningAgent(N={n}, W={w}, R={r})",
+            lambda n=n, w=w, r=r: mn.ContinualLearningAgent(16, 64, mn.MemoryConfig(n, w, r), 17))
+    for i, h, cap in ((65536, 1, 2**26), (65536, 65536, 17), (1, 8192, 17), (4096, 8, 2**26)):
+        add(f"ContinualLearningAgent(I={i}, H={h}, capacity={cap})",
+            lambda i=i, h=h, cap=cap: mn.ContinualLearningAgent(i, h, mn.MemoryConfig(8, 4, 2), cap))
+
     # -- wrong objects where native objects are expected ------------------------------------------------------
     def wrong_objects():
         c = mn.MemoryController(4, 8, cfg(), seed=0)
