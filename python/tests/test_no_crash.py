@@ -53,3 +53,29 @@ def test_memory_config_with_huge_head_products_is_rejected(config):
 ])
 def test_engine_bench_hooks_reject_huge_sizes(call):
     assert_raises_in_child(call, "InvalidArgumentError")
+
+
+# ---- one seed rule everywhere (was: replay validated seeds, the agent and controller silently wrapped them) ------
+
+
+@pytest.mark.parametrize("make", [
+    lambda seed: __import__("mnemonet").ContinualLearningAgent(4, 8, __import__("mnemonet").MemoryConfig(8, 4, 2), 64,
+                                                               seed=seed),
+    lambda seed: __import__("mnemonet").MemoryController(4, 8, __import__("mnemonet").MemoryConfig(8, 4, 2), seed=seed),
+    lambda seed: __import__("mnemonet").PrioritizedReplay(4, {"x": 3}, seed=seed),
+])
+def test_seeds_are_validated_the_same_way_everywhere(make):
+    import mnemonet
+
+    for bad in (-1, 2**64, 2**70):
+        with pytest.raises(mnemonet.InvalidArgumentError, match="seed"):
+            make(bad)
+    for bad in ("3", 1.5, True):
+        with pytest.raises(mnemonet.ArgumentTypeError, match="seed"):
+            make(bad)
+    make(0)
+    make(2**64 - 1)
+    make(None)
+    import numpy as np
+    make(np.int64(3))
+    make(np.uint64(2**64 - 1))

@@ -175,27 +175,6 @@ static int parse_batch_size(PyObject *obj, int64_t *batch) {
     return 0;
 }
 
-/* seed: None or an int in [0, 2^64). */
-static int parse_seed(PyObject *obj, int32_t *has_seed, uint64_t *seed) {
-    *has_seed = 0;
-    *seed = 0;
-    if (obj == Py_None)
-        return 0;
-    if (!PyLong_Check(obj) || PyBool_Check(obj)) {
-        PyErr_Format(MnArgumentType, "seed must be None or an int, got %.200s", Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    unsigned long long v = PyLong_AsUnsignedLongLong(obj);
-    if (v == (unsigned long long)-1 && PyErr_Occurred()) {
-        PyErr_Clear();
-        PyErr_SetString(MnInvalidArgument, "seed must be in 0...2**64-1");
-        return -1;
-    }
-    *has_seed = 1;
-    *seed = (uint64_t)v;
-    return 0;
-}
-
 static PyObject *widths_tuple(const mn_fields *fields) {
     PyObject *t = PyTuple_New(fields->count);
     if (!t)
@@ -282,7 +261,7 @@ static int replay_init(ReplayObject *self, PyObject *args, PyObject *kwds) {
     }
     int32_t has_seed;
     uint64_t seed;
-    if (parse_seed(seed_obj, &has_seed, &seed) < 0 || parse_shapes(shapes, &self->fields) < 0)
+    if (mn_parse_seed(seed_obj, &has_seed, &seed) < 0 || parse_shapes(shapes, &self->fields) < 0)
         return -1;
     mn_status st;
     int32_t rc;
@@ -630,7 +609,7 @@ static int reservoir_init(ReservoirObject *self, PyObject *args, PyObject *kwds)
     }
     int32_t has_seed;
     uint64_t seed;
-    if (parse_seed(seed_obj, &has_seed, &seed) < 0 || parse_shapes(shapes, &self->fields) < 0)
+    if (mn_parse_seed(seed_obj, &has_seed, &seed) < 0 || parse_shapes(shapes, &self->fields) < 0)
         return -1;
     mn_status st;
     int32_t rc;
