@@ -30,6 +30,11 @@ class AgentReplayBuffer:
 
     Items are (x, y) pairs pushed by ``train_step`` with priority ``loss + 1e-6``; sampling is without replacement
     with probability ∝ priority^α (α = 0.6) and importance weights ``(N P(i))^−β`` normalised by the batch maximum.
+
+    Parameters
+    ----------
+    agent : ContinualLearningAgent
+        The agent whose buffer this views (obtain it as ``agent.replay_buffer``).
     """
 
     def __init__(self, agent: "ContinualLearningAgent"):
@@ -42,6 +47,7 @@ class AgentReplayBuffer:
 
     @property
     def alpha(self) -> float:
+        """α = 0.6, the seed's priority exponent."""
         return 0.6
 
     def __len__(self) -> int:

@@ -76,14 +76,17 @@ class NeuralMemoryBank:
 
     @property
     def memory_size(self) -> int:
+        """N, the number of memory slots."""
         return self.config.memory_size
 
     @property
     def memory_dim(self) -> int:
+        """W, the width of one slot."""
         return self.config.memory_dim
 
     @property
     def num_read_heads(self) -> int:
+        """R, the number of read heads."""
         return self.config.num_read_heads
 
     @property

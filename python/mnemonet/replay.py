@@ -335,14 +335,17 @@ class PrioritizedReplay:
 
     @property
     def alpha(self) -> float:
+        """α, the priority exponent: P(i) ∝ p_i^α."""
         return self._native.describe()["alpha"]
 
     @property
     def eps(self) -> float:
+        """ε, added to every priority before the exponent in proportional mode."""
         return self._native.describe()["eps"]
 
     @property
     def sampling(self) -> str:
+        """``"proportional"`` (stratified, with replacement) or ``"seed"`` (the tutorial's, without replacement)."""
         return _SAMPLING_NAMES[self._native.describe()["sampling"]]
 
     @property
@@ -522,10 +525,12 @@ class ReservoirReplay:
 
     @property
     def capacity(self) -> int:
+        """Maximum number of stored items."""
         return self._capacity
 
     @property
     def fields(self) -> Dict[str, Tuple[int, ...]]:
+        """Field names and per-item shapes, e.g. ``{"x": (64,), "y": ()}``."""
         return dict(zip(self._names, self._shapes))
 
     def save(self, path: PathLike) -> None:
