@@ -208,6 +208,59 @@ static PyObject *read_metadata(void *handle, get_metadata_fn get, mn_guard *guar
     return s;
 }
 
+typedef int32_t (*set_metadata_fn)(void *, const char *, mn_status *);
+typedef int32_t (*save_fn)(void *, const char *, mn_status *);
+typedef int32_t (*field_widths_fn)(void *, int64_t *, int64_t, mn_status *);
+
+/* The `metadata` setter of both buffer types: a str, stored natively. 0 or -1. */
+static int write_metadata(void *handle, set_metadata_fn set, mn_guard *guard, PyObject *value) {
+    if (!value || !PyUnicode_Check(value)) {
+        PyErr_SetString(MnArgumentType, "metadata must be a str");
+        return -1;
+    }
+    const char *utf8 = PyUnicode_AsUTF8(value);
+    if (!utf8)
+        return -1;
+    mn_status st;
+    int32_t rc;
+    MN_NATIVE(guard, rc = set(handle, utf8, &st));
+    if (rc) {
+        mn_raise(&st);
+        return -1;
+    }
+    return 0;
+}
+
+/* `save(path)` of both buffer types. */
+static PyObject *save_to_path(void *handle, save_fn save, mn_guard *guard, PyObject *path_obj) {
+    PyObject *path = NULL;
+    if (!PyUnicode_FSConverter(path_obj, &path))
+        return NULL;
+    const char *p = PyBytes_AS_STRING(path);
+    mn_status st;
+    int32_t rc;
+    MN_NATIVE(guard, rc = save(handle, p, &st));
+    Py_DECREF(path);
+    if (rc)
+        return mn_raise(&st);
+    Py_RETURN_NONE;
+}
+
+/* After a load: the field count `count` (from describe) and the widths into `fields`, flat default shapes. 0 or -1. */
+static int loaded_fields(void *handle, field_widths_fn widths, int64_t count, mn_fields *fields) {
+    if (count < 1 || count > MN_MAX_FIELDS) {
+        PyErr_SetString(MnCheckpointFormat, "checkpoint has an unsupported number of fields");
+        return -1;
+    }
+    fields->count = count;
+    mn_status st;
+    if (widths(handle, fields->widths, count, &st)) {
+        mn_raise(&st);
+        return -1;
+    }
+    return default_shapes(fields);
+}
+
 /* ---- ReplayBuffer ------------------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -298,17 +351,9 @@ static PyObject *replay_load(PyObject *cls, PyObject *path_obj) {
         return NULL;
     }
     self->handle = handle;
-    mn_replay_describe(handle, NULL, &self->fields.count, NULL, NULL, NULL, NULL, NULL);
-    if (self->fields.count < 1 || self->fields.count > MN_MAX_FIELDS) {
-        Py_DECREF(self);
-        PyErr_SetString(MnCheckpointFormat, "checkpoint has an unsupported number of fields");
-        return NULL;
-    }
-    if (mn_replay_field_widths(handle, self->fields.widths, self->fields.count, &st)) {
-        Py_DECREF(self);
-        return mn_raise(&st);
-    }
-    if (default_shapes(&self->fields) < 0) {
+    int64_t count = 0;
+    mn_replay_describe(handle, NULL, &count, NULL, NULL, NULL, NULL, NULL);
+    if (loaded_fields(handle, (field_widths_fn)mn_replay_field_widths, count, &self->fields) < 0) {
         Py_DECREF(self);
         return NULL;
     }
@@ -456,17 +501,7 @@ static PyObject *replay_check_invariants(ReplayObject *self, PyObject *unused) {
 static PyObject *replay_save(ReplayObject *self, PyObject *path_obj) {
     if (replay_check(self) < 0)
         return NULL;
-    PyObject *path = NULL;
-    if (!PyUnicode_FSConverter(path_obj, &path))
-        return NULL;
-    const char *p = PyBytes_AS_STRING(path);
-    mn_status st;
-    int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_replay_save(self->handle, p, &st));
-    Py_DECREF(path);
-    if (rc)
-        return mn_raise(&st);
-    Py_RETURN_NONE;
+    return save_to_path(self->handle, (save_fn)mn_replay_save, &self->guard, path_obj);
 }
 
 static Py_ssize_t replay_len(ReplayObject *self) {
@@ -502,21 +537,7 @@ static PyObject *replay_get_metadata(ReplayObject *self, void *closure) {
 static int replay_set_metadata(ReplayObject *self, PyObject *value, void *closure) {
     if (replay_check(self) < 0)
         return -1;
-    if (!value || !PyUnicode_Check(value)) {
-        PyErr_SetString(MnArgumentType, "metadata must be a str");
-        return -1;
-    }
-    const char *utf8 = PyUnicode_AsUTF8(value);
-    if (!utf8)
-        return -1;
-    mn_status st;
-    int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_replay_set_metadata(self->handle, utf8, &st));
-    if (rc) {
-        mn_raise(&st);
-        return -1;
-    }
-    return 0;
+    return write_metadata(self->handle, (set_metadata_fn)mn_replay_set_metadata, &self->guard, value);
 }
 
 static PyMethodDef replay_methods[] = {
@@ -645,17 +666,9 @@ static PyObject *reservoir_load(PyObject *cls, PyObject *path_obj) {
         return NULL;
     }
     self->handle = handle;
-    mn_reservoir_describe(handle, NULL, NULL, &self->fields.count, NULL);
-    if (self->fields.count < 1 || self->fields.count > MN_MAX_FIELDS) {
-        Py_DECREF(self);
-        PyErr_SetString(MnCheckpointFormat, "checkpoint has an unsupported number of fields");
-        return NULL;
-    }
-    if (mn_reservoir_field_widths(handle, self->fields.widths, self->fields.count, &st)) {
-        Py_DECREF(self);
-        return mn_raise(&st);
-    }
-    if (default_shapes(&self->fields) < 0) {
+    int64_t count = 0;
+    mn_reservoir_describe(handle, NULL, NULL, &count, NULL);
+    if (loaded_fields(handle, (field_widths_fn)mn_reservoir_field_widths, count, &self->fields) < 0) {
         Py_DECREF(self);
         return NULL;
     }
@@ -730,17 +743,7 @@ static PyObject *reservoir_sample(ReservoirObject *self, PyObject *batch_obj) {
 static PyObject *reservoir_save(ReservoirObject *self, PyObject *path_obj) {
     if (reservoir_check(self) < 0)
         return NULL;
-    PyObject *path = NULL;
-    if (!PyUnicode_FSConverter(path_obj, &path))
-        return NULL;
-    const char *p = PyBytes_AS_STRING(path);
-    mn_status st;
-    int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_reservoir_save(self->handle, p, &st));
-    Py_DECREF(path);
-    if (rc)
-        return mn_raise(&st);
-    Py_RETURN_NONE;
+    return save_to_path(self->handle, (save_fn)mn_reservoir_save, &self->guard, path_obj);
 }
 
 static Py_ssize_t reservoir_len(ReservoirObject *self) {
@@ -769,21 +772,7 @@ static PyObject *reservoir_get_metadata(ReservoirObject *self, void *closure) {
 static int reservoir_set_metadata(ReservoirObject *self, PyObject *value, void *closure) {
     if (reservoir_check(self) < 0)
         return -1;
-    if (!value || !PyUnicode_Check(value)) {
-        PyErr_SetString(MnArgumentType, "metadata must be a str");
-        return -1;
-    }
-    const char *utf8 = PyUnicode_AsUTF8(value);
-    if (!utf8)
-        return -1;
-    mn_status st;
-    int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_reservoir_set_metadata(self->handle, utf8, &st));
-    if (rc) {
-        mn_raise(&st);
-        return -1;
-    }
-    return 0;
+    return write_metadata(self->handle, (set_metadata_fn)mn_reservoir_set_metadata, &self->guard, value);
 }
 
 static PyMethodDef reservoir_methods[] = {
