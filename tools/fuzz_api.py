@@ -67,6 +67,36 @@ def corrupt_files(path):
     return out
 
 
+def resealed(data, rng, count):
+    """Mutations of a checkpoint's payload with the header's length and CRC-32 recomputed, so that the parser itself
+    (not the checksum) sees the corrupt values: a trap there would be reachable with a crafted file."""
+    import struct
+    import zlib
+    if data[:8] != b"MNEMONET":
+        return []
+    kind_len = struct.unpack_from("<Q", data, 12)[0] if len(data) > 20 else 0
+    head = 12 + 8 + kind_len  # magic, version, kind (UInt64 length + bytes)
+    payload = data[head + 12:]
+    out = []
+    for _ in range(count):
+        b = bytearray(payload)
+        how = rng.randrange(4)
+        if how == 0:  # flip bits
+            for _ in range(rng.randint(1, 3)):
+                b[rng.randrange(len(b))] ^= 1 << rng.randrange(8)
+        elif how == 1:  # a big or negative integer at a random 8-byte-aligned spot
+            k = rng.randrange(0, max(1, len(b) - 8))
+            b[k:k + 8] = struct.pack("<q", rng.choice([-1, -2**63, 2**62, 2**40, 2**31, 0, 2**63 - 1]))
+        elif how == 2:  # truncate
+            b = b[:rng.randrange(len(b))]
+        else:  # a NaN / inf float somewhere
+            k = rng.randrange(0, max(1, len(b) - 4))
+            b[k:k + 4] = struct.pack("<f", rng.choice([float("nan"), float("inf"), -float("inf"), 1e38]))
+        b = bytes(b)
+        out.append(data[:head] + struct.pack("<QI", len(b), zlib.crc32(b)) + b)
+    return out
+
+
 def close_all(obj):
     for name in ("close", "free", "release"):
         f = getattr(obj, name, None)
@@ -500,6 +530,23 @@ def cases(tmp):
                     if hasattr(o, "train_step"):
                         o.train_step(np.ones(o.input_dim), np.ones(o.input_dim))
                 add(f"{lk}.load(corrupt {kind} #{j})", load)
+    for kind, path in saved.items():
+        rng = random.Random(kind)
+        for j, blob in enumerate(resealed(open(path, "rb").read(), rng, 150)):
+            p = os.path.join(tmp, f"{kind}.{j}.resealed")
+            with open(p, "wb") as f:
+                f.write(blob)
+
+            def load(loader=loaders[kind], p=p):
+                o = loader(p)
+                if hasattr(o, "sample"):
+                    o.sample(1)
+                if hasattr(o, "train_step"):
+                    for _ in range(20):
+                        o.train_step(np.ones(o.input_dim), np.ones(o.input_dim))
+                    o.replay_buffer.sample(8)
+                    o.evaluate(np.ones((2, o.input_dim)), np.ones((2, o.input_dim)))
+            add(f"{kind}.load(resealed mutation #{j})", load)
     for lk, loader in loaders.items():
         for p in (tmp, "/nonexistent/dir/x", "", "\0", os.path.join(tmp, "missing"), 3, None, b"/dev/null",
                   "/dev/zero" if lk == "ContinualLearningAgent" else "/dev/null"):

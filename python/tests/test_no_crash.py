@@ -3,6 +3,7 @@
 Each call runs in a child interpreter with a capped address space, so a regression fails the test instead of
 taking pytest down; the child reports the exception type it saw.
 """
+import os
 import subprocess
 import sys
 import textwrap
@@ -79,3 +80,17 @@ def test_seeds_are_validated_the_same_way_everywhere(make):
     import numpy as np
     make(np.int64(3))
     make(np.uint64(2**64 - 1))
+
+
+# ---- a slice of the crash fuzzer (the whole run, ~2,500 cases: python tools/fuzz_api.py) ---------------------------
+
+FUZZER = os.path.join(os.path.dirname(__file__), "..", "..", "tools", "fuzz_api.py")
+
+
+@pytest.mark.skipif(not os.path.exists(FUZZER), reason="tools/fuzz_api.py is not in this tree")
+@pytest.mark.parametrize("subset", ["resealed", "engine_bench", "MemoryConfig", "ContinualLearningAgent(", "NeuralMemoryBank(N=", "load(corrupt"])
+def test_fuzzer_slice_kills_no_interpreter(subset):
+    r = subprocess.run([sys.executable, FUZZER, "--random", "0", "--filter", subset, "--timeout", "60"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert " 0 deaths" in r.stdout and not r.stdout.startswith("0 cases"), r.stdout[-500:]
