@@ -189,6 +189,13 @@ def _read_metadata(native: Any, expected_class: str, path: Any) -> Tuple[Tuple[s
         raise CheckpointFormatError(f"{os.fspath(path)!r} has unreadable replay metadata ({e})") from None
     if meta.get("class") != expected_class:
         raise CheckpointFormatError(f"{os.fspath(path)!r} holds a {meta.get('class')}, expected a {expected_class}")
+    if expected_class != "ExperienceReplay":  # names become sample() keys and add() keywords (ER's are "0", "1", …)
+        try:
+            if len(set(names)) != len(names):
+                raise InvalidArgumentError(f"duplicate field names {list(names)}")
+            _parse_fields(dict(zip(names, shapes)))
+        except (InvalidArgumentError, ArgumentTypeError) as e:
+            raise CheckpointFormatError(f"{os.fspath(path)!r} has invalid fields ({e})") from None
     try:
         native.set_shapes(shapes)
     except InvalidArgumentError as e:

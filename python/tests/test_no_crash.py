@@ -94,3 +94,24 @@ def test_fuzzer_slice_kills_no_interpreter(subset):
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert " 0 deaths" in r.stdout and not r.stdout.startswith("0 cases"), r.stdout[-500:]
+
+
+@pytest.mark.parametrize("fields", [[["indices", [3]]], [["x", [3]], ["x", [3]]], [["not an identifier", [3]]]])
+def test_checkpoint_field_names_are_validated_on_load(tmp_path, fields):
+    """A file's field names become sample() keys and add() keywords: reserved, duplicate or non-identifier names
+    are a format error, not a dict whose "indices" silently holds item data."""
+    import json
+
+    import numpy as np
+
+    import mnemonet
+
+    for cls in (mnemonet.PrioritizedReplay, mnemonet.ReservoirReplay):
+        b = cls(4, {"x": 3})
+        b.add(x=np.ones((2, 3)))
+        meta = json.loads(b._native.metadata)
+        meta["fields"] = fields
+        b._native.metadata = json.dumps(meta)
+        b._native.save(str(tmp_path / "b.ckpt"))
+        with pytest.raises(mnemonet.CheckpointFormatError):
+            cls.load(tmp_path / "b.ckpt")
