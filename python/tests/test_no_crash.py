@@ -115,3 +115,13 @@ def test_checkpoint_field_names_are_validated_on_load(tmp_path, fields):
         b._native.save(str(tmp_path / "b.ckpt"))
         with pytest.raises(mnemonet.CheckpointFormatError):
             cls.load(tmp_path / "b.ckpt")
+
+
+def test_native_metadata_with_a_nul_is_rejected_not_truncated():
+    import mnemonet
+
+    for b in (mnemonet._native.ReplayBuffer(4, [(3,)]), mnemonet._native.ReservoirBuffer(4, [(3,)])):
+        with pytest.raises(mnemonet.InvalidArgumentError, match="NUL"):
+            b.metadata = "abc\0def"
+        b.metadata = "abc"
+        assert b.metadata == "abc"

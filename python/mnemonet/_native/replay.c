@@ -218,9 +218,14 @@ static int write_metadata(void *handle, set_metadata_fn set, mn_guard *guard, Py
         PyErr_SetString(MnArgumentType, "metadata must be a str");
         return -1;
     }
-    const char *utf8 = PyUnicode_AsUTF8(value);
+    Py_ssize_t size;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(value, &size);
     if (!utf8)
         return -1;
+    if ((size_t)size != strlen(utf8)) { /* the ABI takes a C string: a NUL would silently cut it */
+        PyErr_SetString(MnInvalidArgument, "metadata must not contain NUL characters");
+        return -1;
+    }
     mn_status st;
     int32_t rc;
     MN_NATIVE(guard, rc = set(handle, utf8, &st));
