@@ -125,3 +125,24 @@ def test_native_metadata_with_a_nul_is_rejected_not_truncated():
             b.metadata = "abc\0def"
         b.metadata = "abc"
         assert b.metadata == "abc"
+
+
+def test_fractional_sizes_are_rejected_not_truncated():
+    """int(12.7) == 12: sizes, counts and epochs must be integers, as in PyTorch, not silently truncated."""
+    import numpy as np
+
+    import mnemonet as mn
+
+    cfg = mn.MemoryConfig(8, 4, 2)
+    for make in (lambda: mn.NeuralMemoryBank(mn.MemoryConfig(memory_size=12.7)),
+                 lambda: mn.MemoryController(4.5, 8, cfg),
+                 lambda: mn.ContinualLearningAgent(4, 8.9, cfg, 64),
+                 lambda: mn.ContinualLearningAgent(4, 8, cfg, 64.5),
+                 lambda: mn.create_task_data(0, 10.5),
+                 lambda: mn.ContinualLearningAgent(4, 8, cfg, 64).fit(np.ones((2, 4)), np.ones((2, 4)), epochs=1.5,
+                                                                      progress=False),
+                 lambda: mn.ContinualLearningAgent(4, 8, cfg, 64).replay_buffer.sample(2.5)):
+        with pytest.raises(mn.ArgumentTypeError):
+            make()
+    mn.NeuralMemoryBank(mn.MemoryConfig(memory_size=np.int64(12)))
+    mn.create_task_data(np.int32(1), 20)
