@@ -22,12 +22,17 @@ public struct MemoryConfig: Equatable, Sendable {
         self.numWriteHeads = numWriteHeads
     }
 
-    /// Throws `.invalidArgument` unless every size is positive (and not absurdly large) and there is one write head.
+    /// Throws `.invalidArgument` unless every size is positive (and not absurdly large: N·W, R·N and R·W at most 2^22)
+    /// and there is one write head.
     public func validate() throws(MnemonetError) {
         try require(memorySize >= 1 && memorySize <= 1 << 20, "memory_size must be in 1...1048576, got \(memorySize)")
         try require(memoryDim >= 1 && memoryDim <= 1 << 16, "memory_dim must be in 1...65536, got \(memoryDim)")
         try require(numReadHeads >= 1 && numReadHeads <= 1024, "num_read_heads must be in 1...1024, got \(numReadHeads)")
         try require(numWriteHeads == 1, "num_write_heads must be 1 (the seed's controller has one write head), got \(numWriteHeads)")
         try require(memorySize * memoryDim <= 1 << 22, "memory_size * memory_dim must be at most 2^22 (4,194,304), got \(memorySize * memoryDim)")
+        // The read weights are [R, N] and the read vector R·W per step: bound them like the memory itself, so a
+        // legal-looking config cannot ask for gigabytes (an allocation failure traps instead of throwing).
+        try require(numReadHeads * memorySize <= 1 << 22, "num_read_heads * memory_size must be at most 2^22 (4,194,304), got \(numReadHeads * memorySize)")
+        try require(numReadHeads * memoryDim <= 1 << 22, "num_read_heads * memory_dim must be at most 2^22 (4,194,304), got \(numReadHeads * memoryDim)")
     }
 }

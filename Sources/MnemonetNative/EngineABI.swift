@@ -11,9 +11,7 @@ public func mnEngineBenchLSTM(
     _ result: UnsafeMutablePointer<Double>, _ status: UnsafeMutableRawPointer
 ) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
-        try require(batch >= 1 && input >= 1 && hidden >= 1 && iterations >= 1 && repeats >= 1,
-                    "bench_lstm: sizes, iterations and repeats must be ≥ 1")
-        result.pointee = EngineBenchmarks.lstmStep(batch: Int(batch), input: Int(input), hidden: Int(hidden),
+        result.pointee = try EngineBenchmarks.lstmStep(batch: Int(batch), input: Int(input), hidden: Int(hidden),
                                                    backward: backward != 0, iterations: Int(iterations), repeats: Int(repeats))
     }
 }
@@ -26,9 +24,7 @@ public func mnEngineBenchOpOverhead(
     _ result: UnsafeMutablePointer<Double>, _ status: UnsafeMutableRawPointer
 ) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
-        try require(size >= 1 && length >= 1 && iterations >= 1 && repeats >= 1 && (0...2).contains(mode),
-                    "bench_op_overhead: sizes ≥ 1 and mode in 0...2")
-        result.pointee = EngineBenchmarks.opOverhead(size: Int(size), length: Int(length), mode: Int(mode),
+        result.pointee = try EngineBenchmarks.opOverhead(size: Int(size), length: Int(length), mode: Int(mode),
                                                      iterations: Int(iterations), repeats: Int(repeats))
     }
 }
@@ -41,8 +37,7 @@ public func mnEngineBenchMAML(
     _ result: UnsafeMutablePointer<Double>, _ status: UnsafeMutableRawPointer
 ) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
-        try require(metaBatch >= 1 && k >= 1 && iterations >= 1 && repeats >= 1, "bench_maml: sizes must be ≥ 1")
-        result.pointee = EngineBenchmarks.mamlMetaGradient(metaBatch: Int(metaBatch), k: Int(k), secondOrder: secondOrder != 0,
+        result.pointee = try EngineBenchmarks.mamlMetaGradient(metaBatch: Int(metaBatch), k: Int(k), secondOrder: secondOrder != 0,
                                                            iterations: Int(iterations), repeats: Int(repeats))
     }
 }

@@ -20,11 +20,8 @@ extension PrioritizedReplayBuffer {
 
     /// Appends the whole buffer to `writer` (to embed it in another checkpoint, e.g. the agent's).
     public func save(to writer: inout BinaryWriter) {
-        writer.write(Self.payloadTag)
-        writer.write(Self.payloadVersion)
-        writer.write(capacity)
-        writer.write(fieldWidths.count)
-        for w in fieldWidths { writer.write(w) }
+        ReplayPayloadHeader(capacity: capacity, fieldWidths: fieldWidths)
+            .write(to: &writer, tag: Self.payloadTag, version: Self.payloadVersion)
         writer.write(alpha)
         writer.write(eps)
         writer.write(UInt32(bitPattern: sampling.rawValue))
@@ -39,18 +36,8 @@ extension PrioritizedReplayBuffer {
 
     /// Reads a buffer written by `save(to:)`. Throws `.format` when the data is truncated or inconsistent.
     public convenience init(from reader: inout BinaryReader) throws(MnemonetError) {
-        let tag = try reader.readString("replay buffer tag")
-        guard tag == Self.payloadTag else {
-            throw .format("checkpoint holds '\(tag.prefix(40))', expected a \(Self.payloadTag)")
-        }
-        let version = try reader.readUInt32("replay buffer version")
-        guard version == Self.payloadVersion else {
-            throw .format("\(Self.payloadTag) checkpoint version \(version) is not supported (expected \(Self.payloadVersion))")
-        }
-        let capacity = try reader.readInt("capacity", in: 1...(1 << 40))
-        let fieldCount = try reader.readInt("field count", in: 1...4096)
-        var widths: [Int] = []
-        for f in 0..<fieldCount { widths.append(try reader.readInt("width of field \(f)", in: 1...(1 << 30))) }
+        let header = try ReplayPayloadHeader(from: &reader, tag: Self.payloadTag, version: Self.payloadVersion)
+        let capacity = header.capacity, widths = header.fieldWidths
         let alpha = try reader.readDouble("alpha"), eps = try reader.readDouble("eps")
         guard let sampling = SamplingMode(rawValue: Int32(bitPattern: try reader.readUInt32("sampling mode"))) else {
             throw .format("checkpoint is corrupt (unknown sampling mode)")

@@ -78,11 +78,8 @@ public final class ReservoirReplayBuffer {
 
     /// Appends the whole reservoir (configuration, contents, `seen`, random state, metadata) to `writer`.
     public func save(to writer: inout BinaryWriter) {
-        writer.write(Self.payloadTag)
-        writer.write(Self.payloadVersion)
-        writer.write(capacity)
-        writer.write(fieldWidths.count)
-        for w in fieldWidths { writer.write(w) }
+        ReplayPayloadHeader(capacity: capacity, fieldWidths: fieldWidths)
+            .write(to: &writer, tag: Self.payloadTag, version: Self.payloadVersion)
         writer.write(count)
         writer.write(seen)
         writer.write(rng)
@@ -92,18 +89,8 @@ public final class ReservoirReplayBuffer {
 
     /// Reads a reservoir written by `save(to:)`; throws `.format` when truncated or inconsistent.
     public convenience init(from reader: inout BinaryReader) throws(MnemonetError) {
-        let tag = try reader.readString("replay buffer tag")
-        guard tag == Self.payloadTag else {
-            throw .format("checkpoint holds '\(tag.prefix(40))', expected a \(Self.payloadTag)")
-        }
-        let version = try reader.readUInt32("reservoir version")
-        guard version == Self.payloadVersion else {
-            throw .format("\(Self.payloadTag) checkpoint version \(version) is not supported (expected \(Self.payloadVersion))")
-        }
-        let capacity = try reader.readInt("capacity", in: 1...(1 << 40))
-        let fieldCount = try reader.readInt("field count", in: 1...4096)
-        var widths: [Int] = []
-        for f in 0..<fieldCount { widths.append(try reader.readInt("width of field \(f)", in: 1...(1 << 30))) }
+        let header = try ReplayPayloadHeader(from: &reader, tag: Self.payloadTag, version: Self.payloadVersion)
+        let capacity = header.capacity, widths = header.fieldWidths
         let count = try reader.readInt("count", in: 0...capacity)
         let seen = try reader.readInt("seen")
         guard seen >= count && (count == capacity || seen == count) else {

@@ -71,5 +71,13 @@ struct MemoryBankTests {
         #expect(throws: MnemonetError.self) {
             _ = try NeuralMemoryBank(config: MemoryConfig(memorySize: 1 << 20, memoryDim: 1 << 10))
         }
+        // R·N read weights and R·W read values are bounded like N·W (2^30 floats used to trap on allocation).
+        #expect(throws: MnemonetError.self) {
+            _ = try NeuralMemoryBank(config: MemoryConfig(memorySize: 1 << 20, memoryDim: 4, numReadHeads: 1024))
+        }
+        #expect(throws: MnemonetError.self) {
+            _ = try NeuralMemoryBank(config: MemoryConfig(memorySize: 4, memoryDim: 1 << 16, numReadHeads: 1024))
+        }
+        #expect((try? NeuralMemoryBank(config: MemoryConfig(memorySize: 1 << 12, memoryDim: 1 << 10, numReadHeads: 1024))) != nil)
     }
 }

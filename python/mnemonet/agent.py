@@ -7,7 +7,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _native
-from .memory import MemoryConfig, MemoryController, NeuralMemoryBank, _f32
+from .memory import MemoryConfig, MemoryController, NeuralMemoryBank, _f32, _int
 
 __all__ = ["ContinualLearningAgent", "AgentReplayBuffer"]
 
@@ -30,6 +30,11 @@ class AgentReplayBuffer:
 
     Items are (x, y) pairs pushed by ``train_step`` with priority ``loss + 1e-6``; sampling is without replacement
     with probability ∝ priority^α (α = 0.6) and importance weights ``(N P(i))^−β`` normalised by the batch maximum.
+
+    Parameters
+    ----------
+    agent : ContinualLearningAgent
+        The agent whose buffer this views (obtain it as ``agent.replay_buffer``).
     """
 
     def __init__(self, agent: "ContinualLearningAgent"):
@@ -42,6 +47,7 @@ class AgentReplayBuffer:
 
     @property
     def alpha(self) -> float:
+        """α = 0.6, the seed's priority exponent."""
         return 0.6
 
     def __len__(self) -> int:
@@ -53,10 +59,11 @@ class AgentReplayBuffer:
         Returns ``([], empty array)`` when the buffer is empty, like the seed. Draws from the agent's sampler (it
         advances the same random stream as training).
         """
+        batch_size = _int(batch_size, "batch_size")
         n = len(self)
         if n == 0:
             return [], np.zeros(0, dtype=np.float32)
-        b = min(int(batch_size), n)
+        b = min(batch_size, n)
         _, w, X, Y = self._agent._agent.replay_sample(b, float(beta))
         return [(X[i], Y[i]) for i in range(b)], w
 
@@ -100,7 +107,8 @@ class ContinualLearningAgent:
     def __init__(self, input_dim: int = 64, hidden_dim: int = 128, config: Optional[MemoryConfig] = None,
                  replay_capacity: int = 5000, lr: float = 1e-3, seed: Optional[int] = None):
         config = config if config is not None else MemoryConfig()
-        native = _native.Agent(int(input_dim), int(hidden_dim), *config._dims(), int(replay_capacity), float(lr),
+        native = _native.Agent(_int(input_dim, "input_dim"), _int(hidden_dim, "hidden_dim"), *config._dims(),
+                               _int(replay_capacity, "replay_capacity"), float(lr),
                                seed=seed)
         self._adopt(native, config)
 
@@ -168,7 +176,7 @@ class ContinualLearningAgent:
             The loss of every step.
         """
         X, Y = _pairs_to_arrays(X, Y, "fit")
-        epochs = int(epochs)
+        epochs = _int(epochs, "epochs")
         if epochs < 0:
             raise _native.InvalidArgumentError(f"epochs must be >= 0, got {epochs}")
         n = X.shape[0] if X.ndim == 2 else 0

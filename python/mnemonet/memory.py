@@ -5,6 +5,7 @@ Same names and semantics as the PyTorch tutorial; the work runs natively (Swift)
 """
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Mapping, Optional
@@ -15,6 +16,16 @@ from . import _native
 from ._native import InvalidArgumentError
 
 __all__ = ["MemoryConfig", "NeuralMemoryBank", "MemoryController"]
+
+
+def _int(value, name):
+    """``value`` as an int: Python/NumPy integers only (a float such as 12.7 is an error, not truncated)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise _native.ArgumentTypeError(f"{name} must be an int, got bool")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise _native.ArgumentTypeError(f"{name} must be an int, got {type(value).__name__}") from None
 
 
 def _f32(a, name):
@@ -47,7 +58,8 @@ class MemoryConfig:
     num_write_heads: int = 1
 
     def _dims(self):
-        return (int(self.memory_size), int(self.memory_dim), int(self.num_read_heads), int(self.num_write_heads))
+        return (_int(self.memory_size, "memory_size"), _int(self.memory_dim, "memory_dim"),
+                _int(self.num_read_heads, "num_read_heads"), _int(self.num_write_heads, "num_write_heads"))
 
 
 class NeuralMemoryBank:
@@ -76,14 +88,17 @@ class NeuralMemoryBank:
 
     @property
     def memory_size(self) -> int:
+        """N, the number of memory slots."""
         return self.config.memory_size
 
     @property
     def memory_dim(self) -> int:
+        """W, the width of one slot."""
         return self.config.memory_dim
 
     @property
     def num_read_heads(self) -> int:
+        """R, the number of read heads."""
         return self.config.num_read_heads
 
     @property
@@ -169,8 +184,8 @@ class MemoryController:
 
     def __init__(self, input_dim: int, hidden_dim: int, memory_config: Optional[MemoryConfig] = None,
                  seed: Optional[int] = None):
-        self.input_dim = int(input_dim)
-        self.hidden_dim = int(hidden_dim)
+        self.input_dim = _int(input_dim, "input_dim")
+        self.hidden_dim = _int(hidden_dim, "hidden_dim")
         self.memory_config = memory_config if memory_config is not None else MemoryConfig()
         self._ctl = _native.Controller(self.input_dim, self.hidden_dim, *self.memory_config._dims(), seed=seed)
         self._info = self._ctl.tensor_info()

@@ -9,7 +9,21 @@ __all__ = ["plot_memory", "plot_task_errors", "plot_results"]
 
 
 def plot_memory(memory, ax=None, title: str = "Neural Memory Bank State"):
-    """Heatmap of a memory matrix [memory_size, memory_dim] (the seed's left panel). Returns the image."""
+    """Heatmap of a memory matrix (the seed's left panel).
+
+    Parameters
+    ----------
+    memory : array [memory_size, memory_dim]
+        M, e.g. ``agent.memory_bank.memory``.
+    ax : matplotlib Axes, optional
+        Where to draw (the current axes by default).
+    title : str
+        The panel title.
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+    """
     import matplotlib.pyplot as plt
 
     ax = ax if ax is not None else plt.gca()
@@ -23,7 +37,27 @@ def plot_memory(memory, ax=None, title: str = "Neural Memory Bank State"):
 
 def plot_task_errors(curves: Dict[str, Sequence[float]], ax=None, tasks: Optional[Sequence[int]] = None,
                      title: str = "Continual Learning Performance", log: bool = False, styles=None):
-    """Test error per task number, one line per entry of ``curves`` (label → errors), as in the seed's right panel."""
+    """Test error per task number, one line per entry of ``curves``, as in the seed's right panel.
+
+    Parameters
+    ----------
+    curves : dict of str → sequence of float [tasks]
+        Label → error after each task.
+    ax : matplotlib Axes, optional
+        Where to draw (the current axes by default).
+    tasks : sequence of int, optional
+        The x values (1, 2, … by default).
+    title : str
+        The panel title.
+    log : bool
+        Logarithmic error axis.
+    styles : dict of str → dict, optional
+        Extra ``plot`` keyword arguments per label.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     import matplotlib.pyplot as plt
 
     ax = ax if ax is not None else plt.gca()
@@ -48,14 +82,25 @@ def plot_results(memory, with_replay, without_replay=None, path: Optional[str] =
                  show: bool = False):
     """The seed's figure: memory heatmap and error per task, plus the no-replay curves.
 
-    ``with_replay`` / ``without_replay`` are error tables ``errors[t][e]`` (error on task e after training task t).
     Solid lines: the error on the task just learned (the seed's curve); dashed: task 1's error after each task
-    (forgetting). Saves to ``path`` (dpi 150) when given and returns the figure.
+    (forgetting). The current matplotlib backend is used as it is.
+
+    Parameters
+    ----------
+    memory : array [memory_size, memory_dim]
+        The memory to show.
+    with_replay, without_replay : list of lists of float, ragged [tasks][≤ tasks]
+        Error tables ``errors[t][e]``: the error on task e after training task t (``without_replay`` optional).
+    path : str, optional
+        Saves the figure there (dpi 150) when given.
+    show : bool
+        Calls ``plt.show()``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
-    import matplotlib
-    if not show:
-        matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # the caller's backend is left alone (notebooks: inline / widget)
 
     fig, axes = plt.subplots(1, 2, figsize=(14, 5))
     plot_memory(memory, ax=axes[0])

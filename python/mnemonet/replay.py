@@ -189,6 +189,13 @@ def _read_metadata(native: Any, expected_class: str, path: Any) -> Tuple[Tuple[s
         raise CheckpointFormatError(f"{os.fspath(path)!r} has unreadable replay metadata ({e})") from None
     if meta.get("class") != expected_class:
         raise CheckpointFormatError(f"{os.fspath(path)!r} holds a {meta.get('class')}, expected a {expected_class}")
+    if expected_class != "ExperienceReplay":  # names become sample() keys and add() keywords (ER's are "0", "1", …)
+        try:
+            if len(set(names)) != len(names):
+                raise InvalidArgumentError(f"duplicate field names {list(names)}")
+            _parse_fields(dict(zip(names, shapes)))
+        except (InvalidArgumentError, ArgumentTypeError) as e:
+            raise CheckpointFormatError(f"{os.fspath(path)!r} has invalid fields ({e})") from None
     try:
         native.set_shapes(shapes)
     except InvalidArgumentError as e:
@@ -335,14 +342,17 @@ class PrioritizedReplay:
 
     @property
     def alpha(self) -> float:
+        """α, the priority exponent: P(i) ∝ p_i^α."""
         return self._native.describe()["alpha"]
 
     @property
     def eps(self) -> float:
+        """ε, added to every priority before the exponent in proportional mode."""
         return self._native.describe()["eps"]
 
     @property
     def sampling(self) -> str:
+        """``"proportional"`` (stratified, with replacement) or ``"seed"`` (the tutorial's, without replacement)."""
         return _SAMPLING_NAMES[self._native.describe()["sampling"]]
 
     @property
@@ -522,10 +532,12 @@ class ReservoirReplay:
 
     @property
     def capacity(self) -> int:
+        """Maximum number of stored items."""
         return self._capacity
 
     @property
     def fields(self) -> Dict[str, Tuple[int, ...]]:
+        """Field names and per-item shapes, e.g. ``{"x": (64,), "y": ()}``."""
         return dict(zip(self._names, self._shapes))
 
     def save(self, path: PathLike) -> None:

@@ -6,6 +6,7 @@ from typing import Tuple
 import numpy as np
 
 from ._native import InvalidArgumentError
+from .memory import _int
 
 __all__ = ["create_task_data", "torch_randn"]
 
@@ -61,7 +62,7 @@ def create_task_data(task_id: int, num_samples: int = 100, input_dim: int = 64) 
     X, Y : ndarray, float32 [num_samples, input_dim]
         (The seed returns a list of (x, y) pairs: ``list(zip(X, Y))`` gives that.)
     """
-    task_id, num_samples, input_dim = int(task_id), int(num_samples), int(input_dim)
+    task_id, num_samples, input_dim = _int(task_id, "task_id"), _int(num_samples, "num_samples"), _int(input_dim, "input_dim")
     if task_id < 0:
         raise InvalidArgumentError(f"task_id must be >= 0, got {task_id}")
     if num_samples < 1 or input_dim < 1 or num_samples * input_dim < 16:

@@ -5,21 +5,6 @@
 /// `Adam.update(index:parameter:gradient:scale:)` applies `g ← scale·g` inside the update, rounding exactly as the
 /// separate scaling does, so the result is bit-identical to `VectorMath.scale` + `update(index:…)`.
 
-#if arch(x86_64)
-import _Builtin_intrinsics.intel
-#endif
-
-/// Lane-wise correctly rounded square root (SSE `sqrtps`; Swift's generic `SIMD.squareRoot()` is scalarised with
-/// errno checks, which made it the bottleneck of Adam). Bit-identical to `Float.squareRoot()` per lane.
-@inlinable @inline(__always)
-func laneSquareRoot(_ v: SIMD8<Float>) -> SIMD8<Float> {
-    #if arch(x86_64)
-    return SIMD8(lowHalf: _mm_sqrt_ps(v.lowHalf), highHalf: _mm_sqrt_ps(v.highHalf))
-    #else
-    return v.squareRoot()
-    #endif
-}
-
 /// The total 2-norm `‖(‖g₁‖, …, ‖gₙ‖)‖` that `clipGradNorm(gradients:maxNorm:)` computes (per-buffer sums of
 /// squares in Double, each norm rounded to Float as PyTorch's per-tensor norms are), with 8 Double lanes.
 public func gradientNorm(_ gradients: [UnsafeMutableBufferPointer<Float>]) -> Float {
@@ -93,7 +78,7 @@ extension Adam {
             let p0 = UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
             let m1 = m0 + w1 * (gv - m0)
             let v1 = v0 * b2 + w2 * (gv * gv)
-            let denom = laneSquareRoot(v1) / bc2Sqrt + e
+            let denom = VectorMath.squareRoot(v1) / bc2Sqrt + e
             UnsafeMutableRawPointer(p + i).storeBytes(of: p0 + stepSize * (m1 / denom), as: V.self)
             UnsafeMutableRawPointer(m + i).storeBytes(of: m1, as: V.self)
             UnsafeMutableRawPointer(v + i).storeBytes(of: v1, as: V.self)
@@ -143,7 +128,7 @@ extension Adam {
                 let p0 = UnsafeRawPointer(p + j).loadUnaligned(as: V.self)
                 let m1 = m0 + w1 * (gv - m0)
                 let v1 = v0 * b2 + w2 * (gv * gv)
-                let denom = laneSquareRoot(v1) / bc2Sqrt + e
+                let denom = VectorMath.squareRoot(v1) / bc2Sqrt + e
                 UnsafeMutableRawPointer(p + j).storeBytes(of: p0 + stepSize * (m1 / denom), as: V.self)
                 UnsafeMutableRawPointer(m + j).storeBytes(of: m1, as: V.self)
                 UnsafeMutableRawPointer(v + j).storeBytes(of: v1, as: V.self)

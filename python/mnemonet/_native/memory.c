@@ -229,12 +229,10 @@ static int controller_init(MnController *self, PyObject *args, PyObject *kwds) {
         PyErr_SetString(MnInvalidState, "Controller is already initialised");
         return -1;
     }
-    unsigned long long seed = 0;
-    int has_seed = seed_obj != Py_None;
-    if (has_seed) {
-        seed = PyLong_AsUnsignedLongLongMask(seed_obj);
-        if (PyErr_Occurred()) return -1;
-    }
+    int32_t has_seed;
+    uint64_t seed;
+    if (mn_parse_seed(seed_obj, &has_seed, &seed) < 0)
+        return -1;
     if (mn_guard_init(&self->own_guard) < 0)
         return -1;
     self->guard = &self->own_guard;

@@ -114,3 +114,27 @@ void mn_guard_free(mn_guard *guard) {
         guard->lock = NULL;
     }
 }
+
+/* seed: None or an integer (int, numpy integer: anything with __index__ but bool) in [0, 2^64). */
+int mn_parse_seed(PyObject *obj, int32_t *has_seed, uint64_t *seed) {
+    *has_seed = 0;
+    *seed = 0;
+    if (obj == Py_None)
+        return 0;
+    PyObject *index = PyBool_Check(obj) || !PyIndex_Check(obj) ? NULL : PyNumber_Index(obj);
+    if (!index) {
+        PyErr_Clear();
+        PyErr_Format(MnArgumentType, "seed must be None or an int, got %.200s", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    unsigned long long v = PyLong_AsUnsignedLongLong(index);
+    Py_DECREF(index);
+    if (v == (unsigned long long)-1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        PyErr_SetString(MnInvalidArgument, "seed must be in 0...2**64-1");
+        return -1;
+    }
+    *has_seed = 1;
+    *seed = (uint64_t)v;
+    return 0;
+}

@@ -45,6 +45,12 @@ PyObject *mn_raise(const mn_status *status);
 PyArrayObject *mn_check_array(PyObject *obj, const char *what, int typenum, int ndim, const npy_intp *shape,
                               int writable);
 
+/*
+ * Parses a `seed=` argument: None (has_seed = 0) or an int in [0, 2^64). 0, or -1 with ArgumentTypeError (not an
+ * int, or a bool) or InvalidArgumentError (out of range) set. Every type taking a seed uses this one rule.
+ */
+int mn_parse_seed(PyObject *obj, int32_t *has_seed, uint64_t *seed);
+
 /* Formats a shape as "(3, 64)" into `buf`. */
 void mn_format_shape(char *buf, size_t size, int ndim, const npy_intp *dims);
 

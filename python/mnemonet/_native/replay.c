@@ -175,27 +175,6 @@ static int parse_batch_size(PyObject *obj, int64_t *batch) {
     return 0;
 }
 
-/* seed: None or an int in [0, 2^64). */
-static int parse_seed(PyObject *obj, int32_t *has_seed, uint64_t *seed) {
-    *has_seed = 0;
-    *seed = 0;
-    if (obj == Py_None)
-        return 0;
-    if (!PyLong_Check(obj) || PyBool_Check(obj)) {
-        PyErr_Format(MnArgumentType, "seed must be None or an int, got %.200s", Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    unsigned long long v = PyLong_AsUnsignedLongLong(obj);
-    if (v == (unsigned long long)-1 && PyErr_Occurred()) {
-        PyErr_Clear();
-        PyErr_SetString(MnInvalidArgument, "seed must be in 0...2**64-1");
-        return -1;
-    }
-    *has_seed = 1;
-    *seed = (uint64_t)v;
-    return 0;
-}
-
 static PyObject *widths_tuple(const mn_fields *fields) {
     PyObject *t = PyTuple_New(fields->count);
     if (!t)
@@ -227,6 +206,64 @@ static PyObject *read_metadata(void *handle, get_metadata_fn get, mn_guard *guar
     PyObject *s = rc ? mn_raise(&st) : PyUnicode_DecodeUTF8(buf, (Py_ssize_t)length, "replace");
     PyMem_Free(buf);
     return s;
+}
+
+typedef int32_t (*set_metadata_fn)(void *, const char *, mn_status *);
+typedef int32_t (*save_fn)(void *, const char *, mn_status *);
+typedef int32_t (*field_widths_fn)(void *, int64_t *, int64_t, mn_status *);
+
+/* The `metadata` setter of both buffer types: a str, stored natively. 0 or -1. */
+static int write_metadata(void *handle, set_metadata_fn set, mn_guard *guard, PyObject *value) {
+    if (!value || !PyUnicode_Check(value)) {
+        PyErr_SetString(MnArgumentType, "metadata must be a str");
+        return -1;
+    }
+    Py_ssize_t size;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(value, &size);
+    if (!utf8)
+        return -1;
+    if ((size_t)size != strlen(utf8)) { /* the ABI takes a C string: a NUL would silently cut it */
+        PyErr_SetString(MnInvalidArgument, "metadata must not contain NUL characters");
+        return -1;
+    }
+    mn_status st;
+    int32_t rc;
+    MN_NATIVE(guard, rc = set(handle, utf8, &st));
+    if (rc) {
+        mn_raise(&st);
+        return -1;
+    }
+    return 0;
+}
+
+/* `save(path)` of both buffer types. */
+static PyObject *save_to_path(void *handle, save_fn save, mn_guard *guard, PyObject *path_obj) {
+    PyObject *path = NULL;
+    if (!PyUnicode_FSConverter(path_obj, &path))
+        return NULL;
+    const char *p = PyBytes_AS_STRING(path);
+    mn_status st;
+    int32_t rc;
+    MN_NATIVE(guard, rc = save(handle, p, &st));
+    Py_DECREF(path);
+    if (rc)
+        return mn_raise(&st);
+    Py_RETURN_NONE;
+}
+
+/* After a load: the field count `count` (from describe) and the widths into `fields`, flat default shapes. 0 or -1. */
+static int loaded_fields(void *handle, field_widths_fn widths, int64_t count, mn_fields *fields) {
+    if (count < 1 || count > MN_MAX_FIELDS) {
+        PyErr_SetString(MnCheckpointFormat, "checkpoint has an unsupported number of fields");
+        return -1;
+    }
+    fields->count = count;
+    mn_status st;
+    if (widths(handle, fields->widths, count, &st)) {
+        mn_raise(&st);
+        return -1;
+    }
+    return default_shapes(fields);
 }
 
 /* ---- ReplayBuffer ------------------------------------------------------------------------------------------- */
@@ -282,7 +319,7 @@ static int replay_init(ReplayObject *self, PyObject *args, PyObject *kwds) {
     }
     int32_t has_seed;
     uint64_t seed;
-    if (parse_seed(seed_obj, &has_seed, &seed) < 0 || parse_shapes(shapes, &self->fields) < 0)
+    if (mn_parse_seed(seed_obj, &has_seed, &seed) < 0 || parse_shapes(shapes, &self->fields) < 0)
         return -1;
     mn_status st;
     int32_t rc;
@@ -319,17 +356,9 @@ static PyObject *replay_load(PyObject *cls, PyObject *path_obj) {
         return NULL;
     }
     self->handle = handle;
-    mn_replay_describe(handle, NULL, &self->fields.count, NULL, NULL, NULL, NULL, NULL);
-    if (self->fields.count < 1 || self->fields.count > MN_MAX_FIELDS) {
-        Py_DECREF(self);
-        PyErr_SetString(MnCheckpointFormat, "checkpoint has an unsupported number of fields");
-        return NULL;
-    }
-    if (mn_replay_field_widths(handle, self->fields.widths, self->fields.count, &st)) {
-        Py_DECREF(self);
-        return mn_raise(&st);
-    }
-    if (default_shapes(&self->fields) < 0) {
+    int64_t count = 0;
+    mn_replay_describe(handle, NULL, &count, NULL, NULL, NULL, NULL, NULL);
+    if (loaded_fields(handle, (field_widths_fn)mn_replay_field_widths, count, &self->fields) < 0) {
         Py_DECREF(self);
         return NULL;
     }
@@ -477,17 +506,7 @@ static PyObject *replay_check_invariants(ReplayObject *self, PyObject *unused) {
 static PyObject *replay_save(ReplayObject *self, PyObject *path_obj) {
     if (replay_check(self) < 0)
         return NULL;
-    PyObject *path = NULL;
-    if (!PyUnicode_FSConverter(path_obj, &path))
-        return NULL;
-    const char *p = PyBytes_AS_STRING(path);
-    mn_status st;
-    int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_replay_save(self->handle, p, &st));
-    Py_DECREF(path);
-    if (rc)
-        return mn_raise(&st);
-    Py_RETURN_NONE;
+    return save_to_path(self->handle, (save_fn)mn_replay_save, &self->guard, path_obj);
 }
 
 static Py_ssize_t replay_len(ReplayObject *self) {
@@ -523,21 +542,7 @@ static PyObject *replay_get_metadata(ReplayObject *self, void *closure) {
 static int replay_set_metadata(ReplayObject *self, PyObject *value, void *closure) {
     if (replay_check(self) < 0)
         return -1;
-    if (!value || !PyUnicode_Check(value)) {
-        PyErr_SetString(MnArgumentType, "metadata must be a str");
-        return -1;
-    }
-    const char *utf8 = PyUnicode_AsUTF8(value);
-    if (!utf8)
-        return -1;
-    mn_status st;
-    int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_replay_set_metadata(self->handle, utf8, &st));
-    if (rc) {
-        mn_raise(&st);
-        return -1;
-    }
-    return 0;
+    return write_metadata(self->handle, (set_metadata_fn)mn_replay_set_metadata, &self->guard, value);
 }
 
 static PyMethodDef replay_methods[] = {
@@ -630,7 +635,7 @@ static int reservoir_init(ReservoirObject *self, PyObject *args, PyObject *kwds)
     }
     int32_t has_seed;
     uint64_t seed;
-    if (parse_seed(seed_obj, &has_seed, &seed) < 0 || parse_shapes(shapes, &self->fields) < 0)
+    if (mn_parse_seed(seed_obj, &has_seed, &seed) < 0 || parse_shapes(shapes, &self->fields) < 0)
         return -1;
     mn_status st;
     int32_t rc;
@@ -666,17 +671,9 @@ static PyObject *reservoir_load(PyObject *cls, PyObject *path_obj) {
         return NULL;
     }
     self->handle = handle;
-    mn_reservoir_describe(handle, NULL, NULL, &self->fields.count, NULL);
-    if (self->fields.count < 1 || self->fields.count > MN_MAX_FIELDS) {
-        Py_DECREF(self);
-        PyErr_SetString(MnCheckpointFormat, "checkpoint has an unsupported number of fields");
-        return NULL;
-    }
-    if (mn_reservoir_field_widths(handle, self->fields.widths, self->fields.count, &st)) {
-        Py_DECREF(self);
-        return mn_raise(&st);
-    }
-    if (default_shapes(&self->fields) < 0) {
+    int64_t count = 0;
+    mn_reservoir_describe(handle, NULL, NULL, &count, NULL);
+    if (loaded_fields(handle, (field_widths_fn)mn_reservoir_field_widths, count, &self->fields) < 0) {
         Py_DECREF(self);
         return NULL;
     }
@@ -751,17 +748,7 @@ static PyObject *reservoir_sample(ReservoirObject *self, PyObject *batch_obj) {
 static PyObject *reservoir_save(ReservoirObject *self, PyObject *path_obj) {
     if (reservoir_check(self) < 0)
         return NULL;
-    PyObject *path = NULL;
-    if (!PyUnicode_FSConverter(path_obj, &path))
-        return NULL;
-    const char *p = PyBytes_AS_STRING(path);
-    mn_status st;
-    int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_reservoir_save(self->handle, p, &st));
-    Py_DECREF(path);
-    if (rc)
-        return mn_raise(&st);
-    Py_RETURN_NONE;
+    return save_to_path(self->handle, (save_fn)mn_reservoir_save, &self->guard, path_obj);
 }
 
 static Py_ssize_t reservoir_len(ReservoirObject *self) {
@@ -790,21 +777,7 @@ static PyObject *reservoir_get_metadata(ReservoirObject *self, void *closure) {
 static int reservoir_set_metadata(ReservoirObject *self, PyObject *value, void *closure) {
     if (reservoir_check(self) < 0)
         return -1;
-    if (!value || !PyUnicode_Check(value)) {
-        PyErr_SetString(MnArgumentType, "metadata must be a str");
-        return -1;
-    }
-    const char *utf8 = PyUnicode_AsUTF8(value);
-    if (!utf8)
-        return -1;
-    mn_status st;
-    int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_reservoir_set_metadata(self->handle, utf8, &st));
-    if (rc) {
-        mn_raise(&st);
-        return -1;
-    }
-    return 0;
+    return write_metadata(self->handle, (set_metadata_fn)mn_reservoir_set_metadata, &self->guard, value);
 }
 
 static PyMethodDef reservoir_methods[] = {

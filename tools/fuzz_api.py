@@ -1,0 +1,640 @@
+"""Crash fuzzer for mnemonet's public Python API.
+
+Every case runs in a forked child; a child that dies from a signal (SIGILL from a Swift trap, SIGSEGV, SIGABRT,
+SIGKILL from the OOM killer, …) is a defect: bad input must raise a Python exception, never kill the interpreter.
+Exceptions are fine (they are what bad input should produce). Run:
+
+    python tools/fuzz_api.py [--random N] [--seed S] [--timeout SECONDS]
+
+Exit status 1 when any case killed its child. The hand-written cases cover the edge values (negative, zero, huge,
+NaN/inf, 0-d, empty, wrong dtype/type, non-contiguous, read-only, use after close, copy/pickle of native handles,
+corrupt checkpoints); ``--random`` adds random argument combinations over the same calls.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import pickle
+import random
+import resource
+import signal
+import sys
+import tempfile
+import traceback
+
+import numpy as np
+
+import mnemonet as mn
+from mnemonet import _native
+
+# Values a notebook user might pass where a number or an array is expected.
+INTS = [0, 1, -1, 2, 3, 8, 17, 2**31, 2**40, 2**62, 2**63 - 1, -(2**63), 2**64, 2**70, 1.5, float("nan"), None,
+        "3", True, np.int64(4), np.uint64(2**64 - 1)]
+FLOATS = [0.0, 1.0, -1.0, 0.4, 1e-30, 1e30, 1e308, float("nan"), float("inf"), -float("inf"), None, "x", 2**70,
+          np.float32(0.5)]
+
+
+def arrays(shape):
+    """Variants of a float array of `shape` that a user could pass, good and bad."""
+    good = np.ones(shape, dtype=np.float32)
+    out = [good, good.astype(np.float64), good.astype(np.int32), good.astype(np.float16), good.astype(">f4"),
+           np.zeros((0,) + tuple(shape[1:]), np.float32), np.float32(1.0), np.array(1.0, np.float32), [1.0] * 3,
+           None, "abc", object(), np.full(shape, np.nan, np.float32), np.full(shape, np.inf, np.float32),
+           np.full(shape, -np.inf, np.float32), np.full(shape, 3e38, np.float32), good.astype(np.complex64),
+           np.ones(tuple(shape) + (2,), np.float32)[..., 0],  # non-contiguous
+           np.ones((2,) + tuple(shape), np.float32), np.ones(7, np.float32), np.empty(0, np.float32)]
+    ro = good.copy()
+    ro.flags.writeable = False
+    out.append(ro)
+    if good.ndim >= 1 and good.size > 1:
+        out.append(good.T if good.ndim == 2 else good[::-1])
+    unaligned = np.frombuffer(b"\0" + good.tobytes(), dtype=np.uint8)[1:].view(np.float32).reshape(shape)
+    out.append(unaligned)
+    return out
+
+
+def corrupt_files(path):
+    """Mutations of the checkpoint at `path`: truncations, bit flips, a wrong length, an empty file, garbage."""
+    data = open(path, "rb").read()
+    rng = random.Random(len(data))
+    out = [b"", b"\0" * 64, data[:8], data[:len(data) // 2], data[:-1], data + b"\0", os.urandom(256)]
+    for _ in range(12):
+        b = bytearray(data)
+        for _ in range(rng.randint(1, 4)):
+            b[rng.randrange(len(b))] ^= 1 << rng.randrange(8)
+        out.append(bytes(b))
+    return out
+
+
+def resealed(data, rng, count):
+    """Mutations of a checkpoint's payload with the header's length and CRC-32 recomputed, so that the parser itself
+    (not the checksum) sees the corrupt values: a trap there would be reachable with a crafted file."""
+    import struct
+    import zlib
+    if data[:8] != b"MNEMONET":
+        return []
+    kind_len = struct.unpack_from("<Q", data, 12)[0] if len(data) > 20 else 0
+    head = 12 + 8 + kind_len  # magic, version, kind (UInt64 length + bytes)
+    payload = data[head + 12:]
+    out = []
+    for _ in range(count):
+        b = bytearray(payload)
+        how = rng.randrange(4)
+        if how == 0:  # flip bits
+            for _ in range(rng.randint(1, 3)):
+                b[rng.randrange(len(b))] ^= 1 << rng.randrange(8)
+        elif how == 1:  # a big or negative integer at a random 8-byte-aligned spot
+            k = rng.randrange(0, max(1, len(b) - 8))
+            b[k:k + 8] = struct.pack("<q", rng.choice([-1, -2**63, 2**62, 2**40, 2**31, 0, 2**63 - 1]))
+        elif how == 2:  # truncate
+            b = b[:rng.randrange(len(b))]
+        else:  # a NaN / inf float somewhere
+            k = rng.randrange(0, max(1, len(b) - 4))
+            b[k:k + 4] = struct.pack("<f", rng.choice([float("nan"), float("inf"), -float("inf"), 1e38]))
+        b = bytes(b)
+        out.append(data[:head] + struct.pack("<QI", len(b), zlib.crc32(b)) + b)
+    return out
+
+
+def close_all(obj):
+    for name in ("close", "free", "release"):
+        f = getattr(obj, name, None)
+        if callable(f):
+            f()
+
+
+def cases(tmp):
+    """(name, thunk) pairs. Each thunk runs in a child process."""
+    C = []
+
+    def add(name, f):
+        C.append((name, f))
+
+    cfg = lambda: mn.MemoryConfig(memory_size=8, memory_dim=4, num_read_heads=2)  # noqa: E731
+
+    # -- constructors with every edge integer -----------------------------------------------------------------
+    for v in INTS:
+        add(f"PrioritizedReplay(capacity={v!r})", lambda v=v: mn.PrioritizedReplay(v, {"x": (3,)}))
+        add(f"PrioritizedReplay(fields x:({v!r},))", lambda v=v: mn.PrioritizedReplay(4, {"x": (v,)}))
+        add(f"PrioritizedReplay(fields x:({v!r},{v!r}))", lambda v=v: mn.PrioritizedReplay(4, {"x": (v, v)}))
+        add(f"ReservoirReplay(capacity={v!r})", lambda v=v: mn.ReservoirReplay(v, {"x": (3,)}))
+        add(f"ReservoirReplay(fields x:({v!r},))", lambda v=v: mn.ReservoirReplay(4, {"x": (v,)}))
+        add(f"ExperienceReplay(capacity={v!r})", lambda v=v: mn.ExperienceReplay(v))
+        add(f"PrioritizedReplay(seed={v!r})", lambda v=v: mn.PrioritizedReplay(4, {"x": 3}, seed=v))
+        add(f"MemoryConfig(memory_size={v!r}) bank", lambda v=v: mn.NeuralMemoryBank(mn.MemoryConfig(memory_size=v)))
+        add(f"MemoryConfig(memory_dim={v!r}) bank", lambda v=v: mn.NeuralMemoryBank(mn.MemoryConfig(memory_dim=v)))
+        add(f"MemoryConfig(num_read_heads={v!r}) bank",
+            lambda v=v: mn.NeuralMemoryBank(mn.MemoryConfig(num_read_heads=v)))
+        add(f"MemoryConfig(num_write_heads={v!r}) bank",
+            lambda v=v: mn.NeuralMemoryBank(mn.MemoryConfig(num_write_heads=v)))
+        add(f"MemoryController(input_dim={v!r})", lambda v=v: mn.MemoryController(v, 8, cfg()))
+        add(f"MemoryController(hidden_dim={v!r})", lambda v=v: mn.MemoryController(4, v, cfg()))
+        add(f"MemoryController(seed={v!r})", lambda v=v: mn.MemoryController(4, 8, cfg(), seed=v))
+        add(f"Agent(input_dim={v!r})", lambda v=v: mn.ContinualLearningAgent(v, 8, cfg(), 64))
+        add(f"Agent(hidden_dim={v!r})", lambda v=v: mn.ContinualLearningAgent(4, v, cfg(), 64))
+        add(f"Agent(replay_capacity={v!r})", lambda v=v: mn.ContinualLearningAgent(4, 8, cfg(), v))
+        add(f"Agent(seed={v!r})", lambda v=v: mn.ContinualLearningAgent(4, 8, cfg(), 64, seed=v))
+        add(f"create_task_data(task_id={v!r})", lambda v=v: mn.create_task_data(v, 4, 4))
+        add(f"create_task_data(num_samples={v!r})", lambda v=v: mn.create_task_data(0, v, 4))
+        add(f"create_task_data(input_dim={v!r})", lambda v=v: mn.create_task_data(0, 4, v))
+        add(f"engine_bench_lstm(batch={v!r})", lambda v=v: _native.engine_bench_lstm(v, 4, 4, True, 1, 1))
+        add(f"engine_bench_lstm(hidden={v!r})", lambda v=v: _native.engine_bench_lstm(1, 4, v, True, 1, 1))
+        add(f"engine_bench_op_overhead(size={v!r})", lambda v=v: _native.engine_bench_op_overhead(v, 2, 0, 1, 1))
+        add(f"engine_bench_op_overhead(length={v!r})", lambda v=v: _native.engine_bench_op_overhead(4, v, 2, 1, 1))
+        add(f"engine_bench_op_overhead(mode={v!r})", lambda v=v: _native.engine_bench_op_overhead(4, 2, v, 1, 1))
+        add(f"engine_bench_maml(meta_batch={v!r})", lambda v=v: _native.engine_bench_maml(v, 2, True, 1, 1))
+        add(f"engine_bench_maml(k={v!r})", lambda v=v: _native.engine_bench_maml(2, v, True, 1, 1))
+        add(f"engine_bench_lstm(iterations={v!r})", lambda v=v: _native.engine_bench_lstm(1, 2, 2, True, v, 1) if
+            isinstance(v, int) and v < 10**6 else None)
+
+    for v in FLOATS:
+        add(f"PrioritizedReplay(alpha={v!r})", lambda v=v: mn.PrioritizedReplay(4, {"x": 3}, alpha=v))
+        add(f"PrioritizedReplay(eps={v!r})", lambda v=v: mn.PrioritizedReplay(4, {"x": 3}, eps=v))
+        add(f"ExperienceReplay(alpha={v!r})", lambda v=v: mn.ExperienceReplay(8, alpha=v))
+        add(f"Agent(lr={v!r})", lambda v=v: mn.ContinualLearningAgent(4, 8, cfg(), 64, lr=v))
+
+        def pr_sample_beta(v=v):
+            b = mn.PrioritizedReplay(16, {"x": 3}, seed=0)
+            b.add(x=np.ones((10, 3)))
+            b.sample(4, beta=v)
+        add(f"PrioritizedReplay.sample(beta={v!r})", pr_sample_beta)
+
+        def pr_add_prio(v=v):
+            b = mn.PrioritizedReplay(16, {"x": 3}, seed=0)
+            b.add(x=np.ones(3), priority=v)
+            b.sample(1)
+        add(f"PrioritizedReplay.add(priority={v!r})", pr_add_prio)
+
+        def pr_update(v=v):
+            b = mn.PrioritizedReplay(16, {"x": 3}, seed=0, sampling="seed")
+            b.add(x=np.ones((4, 3)))
+            b.update_priorities([0, 1], [v, v])
+            b.sample(2)
+        add(f"PrioritizedReplay.update_priorities({v!r})", pr_update)
+
+        def er_push(v=v):
+            e = mn.ExperienceReplay(8, seed=0)
+            e.push((np.ones(3), np.ones(3)), priority=v)
+            e.sample(2, beta=v)
+        add(f"ExperienceReplay.push(priority={v!r})", er_push)
+
+        def agent_sample(v=v):
+            a = mn.ContinualLearningAgent(4, 8, cfg(), 64, seed=0)
+            for _ in range(3):
+                a.train_step(np.ones(4), np.ones(4))
+            a.replay_buffer.sample(2, beta=v)
+        add(f"agent.replay_buffer.sample(beta={v!r})", agent_sample)
+
+        def bank_write(v=v):
+            b = mn.NeuralMemoryBank(cfg())
+            b.write(np.ones(4), np.ones(4), np.ones(4), v)
+            b.read(np.ones((2, 4)), np.full(2, v if isinstance(v, float) else 1.0))
+        add(f"NeuralMemoryBank.write(strength={v!r})", bank_write)
+
+        add(f"content_addressing(beta={v!r})", lambda v=v: mn.NeuralMemoryBank(cfg()).content_addressing(np.ones(4), v))
+
+    # -- sample sizes -------------------------------------------------------------------------------------------
+    for v in INTS:
+        def pr_sample(v=v, mode="proportional"):
+            b = mn.PrioritizedReplay(16, {"x": 3}, seed=0, sampling=mode)
+            b.add(x=np.ones((10, 3)))
+            b.sample(v)
+        add(f"PrioritizedReplay.sample({v!r})", pr_sample)
+        add(f"PrioritizedReplay(seed mode).sample({v!r})", lambda v=v: pr_sample(v, "seed"))
+
+        def pr_sample_empty(v=v):
+            mn.PrioritizedReplay(16, {"x": 3}, seed=0).sample(v)
+        add(f"empty PrioritizedReplay.sample({v!r})", pr_sample_empty)
+
+        def rr_sample(v=v):
+            b = mn.ReservoirReplay(16, {"x": 3}, seed=0)
+            b.add(x=np.ones((10, 3)))
+            b.sample(v)
+        add(f"ReservoirReplay.sample({v!r})", rr_sample)
+        add(f"empty ReservoirReplay.sample({v!r})", lambda v=v: mn.ReservoirReplay(4, {"x": 3}).sample(v))
+
+        def er_sample(v=v):
+            e = mn.ExperienceReplay(8, seed=0)
+            for _ in range(3):
+                e.push((np.ones(3), 1.0))
+            e.sample(v)
+        add(f"ExperienceReplay.sample({v!r})", er_sample)
+
+        def pr_update_idx(v=v):
+            b = mn.PrioritizedReplay(16, {"x": 3}, seed=0)
+            b.add(x=np.ones((4, 3)))
+            b.update_priorities([v], [1.0])
+        add(f"PrioritizedReplay.update_priorities(index={v!r})", pr_update_idx)
+
+        def pr_prios(v=v):
+            b = mn.PrioritizedReplay(16, {"x": 3}, seed=0)
+            b.add(x=np.ones((4, 3)))
+            b.priorities([v])
+        add(f"PrioritizedReplay.priorities([{v!r}])", pr_prios)
+
+        def agent_sample_n(v=v):
+            a = mn.ContinualLearningAgent(4, 8, cfg(), 64, seed=0)
+            a.replay_buffer.sample(v)
+            a.train_step(np.ones(4), np.ones(4))
+            a.replay_buffer.sample(v)
+            a._agent.replay_sample(v)
+        add(f"agent.replay_buffer.sample({v!r})", agent_sample_n)
+
+        def agent_fit_epochs(v=v):
+            a = mn.ContinualLearningAgent(4, 8, cfg(), 64, seed=0)
+            X = np.ones((3, 4), np.float32)
+            a.fit(X, X, epochs=v if not isinstance(v, int) or v < 5 else 2, progress=False)
+        add(f"agent.fit(epochs={v!r})", agent_fit_epochs)
+
+        def agent_native_fit(v=v):
+            a = mn.ContinualLearningAgent(4, 8, cfg(), 64, seed=0)
+            X = np.ones((3, 4), np.float32)
+            a._agent.fit(X, X, v, True, np.zeros(6))
+        add(f"_native.Agent.fit(epochs={v!r})", agent_native_fit)
+
+        def draws(v=v):
+            a = mn.ContinualLearningAgent(4, 8, cfg(), 64, seed=0)
+            for _ in range(20):
+                a.train_step(np.ones(4), np.ones(4))
+            a._train_step_with_draws(np.ones(4), np.ones(4), np.full(8, v if isinstance(v, int) else 0), np.ones(8))
+        add(f"train_step_with_draws(indices={v!r})", draws)
+
+        def ctl_tensor(v=v):
+            c = mn.MemoryController(4, 8, cfg(), seed=0)
+            c._ctl.get_tensor(v, np.zeros(4, np.float32))
+        add(f"Controller.get_tensor({v!r})", ctl_tensor)
+
+        def ctl_set_tensor(v=v):
+            c = mn.MemoryController(4, 8, cfg(), seed=0)
+            c._ctl.set_tensor(v, np.zeros(4, np.float32))
+        add(f"Controller.set_tensor({v!r})", ctl_set_tensor)
+
+    # -- arrays of every kind into every array argument ---------------------------------------------------------
+    for i, a in enumerate(arrays((3,))):
+        def pr_add(a=a):
+            b = mn.PrioritizedReplay(16, {"x": 3}, seed=0)
+            b.add(x=a)
+            b.sample(1)
+        add(f"PrioritizedReplay.add(x=variant {i})", pr_add)
+
+        def pr_add_prio_arr(a=a):
+            b = mn.PrioritizedReplay(16, {"x": 3}, seed=0)
+            b.add(x=np.ones((3, 3)), priority=a)
+            b.sample(2)
+        add(f"PrioritizedReplay.add(priority=variant {i})", pr_add_prio_arr)
+
+        def pr_update_arr(a=a):
+            b = mn.PrioritizedReplay(16, {"x": 3}, seed=0)
+            b.add(x=np.ones((3, 3)))
+            b.update_priorities(a, a)
+            b.update_priorities([0, 1, 2], a)
+            b.update_priorities(a, [1.0, 1.0, 1.0])
+        add(f"PrioritizedReplay.update_priorities(variant {i})", pr_update_arr)
+
+        def native_rb(a=a):
+            b = _native.ReplayBuffer(16, [(3,)], seed=0)
+            b.add((a,))
+            b.add((a,), a)
+            b.update_priorities(a, a)
+            b.priorities(a)
+        add(f"_native.ReplayBuffer(variant {i})", native_rb)
+
+        def native_res(a=a):
+            b = _native.ReservoirBuffer(16, [(3,)], seed=0)
+            b.add((a,))
+            b.sample(2)
+        add(f"_native.ReservoirBuffer.add(variant {i})", native_res)
+
+        def rr_add(a=a):
+            b = mn.ReservoirReplay(16, {"x": 3}, seed=0)
+            b.add(x=a)
+            b.sample(1)
+        add(f"ReservoirReplay.add(variant {i})", rr_add)
+
+        def er_push_arr(a=a):
+            e = mn.ExperienceReplay(8, seed=0)
+            e.push((a, a))
+            e.push((np.ones(3), a))
+            e.sample(2)
+        add(f"ExperienceReplay.push(variant {i})", er_push_arr)
+
+    for shape in [(4,), (2, 4), (8, 4)]:
+        for i, a in enumerate(arrays(shape)):
+            def agent_calls(a=a):
+                ag = mn.ContinualLearningAgent(4, 8, cfg(), 64, seed=0)
+                for f in (lambda: ag.train_step(a, a), lambda: ag.train_step(np.ones(4), a),
+                          lambda: ag.evaluate(a, a), lambda: ag.fit(a, a, epochs=1, progress=False),
+                          lambda: ag._agent.train_step(a, a), lambda: ag._agent.evaluate(a, a),
+                          lambda: ag.controller.forward(a, ag.memory_bank),
+                          lambda: ag._train_step_with_draws(a, a, np.zeros(8), a)):
+                    try:
+                        f()
+                    except Exception:
+                        pass
+            add(f"agent calls(shape {shape}, variant {i})", agent_calls)
+
+            def bank_calls(a=a):
+                b = mn.NeuralMemoryBank(cfg())
+                for f in (lambda: b.read(a, np.ones(2)), lambda: b.read(np.ones((2, 4)), a),
+                          lambda: b.content_addressing(a, 1.0), lambda: b.content_addressing(np.ones(4), a),
+                          lambda: b.write(a, a, a, 1.0), lambda: setattr(b, "memory", a),
+                          lambda: setattr(b, "usage", a), lambda: b._bank.set(a, a),
+                          lambda: b._bank.read(a, a), lambda: b._bank.content_addressing(a, a),
+                          lambda: b._bank.write(a, a, a, 1.0)):
+                    try:
+                        f()
+                    except Exception:
+                        pass
+            add(f"bank calls(shape {shape}, variant {i})", bank_calls)
+
+            def ctl_calls(a=a):
+                c = mn.MemoryController(4, 8, cfg(), seed=0)
+                b = mn.NeuralMemoryBank(cfg())
+                for f in (lambda: c.forward(a, b), lambda: c._ctl.forward(a, b._bank),
+                          lambda: c._ctl.set_tensor(0, a), lambda: c._ctl.get_tensor(0, a),
+                          lambda: c.load_state_dict({k: a for k in c.state_dict()}),
+                          lambda: c.forward(np.ones(4), mn.NeuralMemoryBank(mn.MemoryConfig(8, 4, 3)))):
+                    try:
+                        f()
+                    except Exception:
+                        pass
+            add(f"controller calls(shape {shape}, variant {i})", ctl_calls)
+
+    # -- legal-looking but huge shapes (each must raise, not trap on a failed allocation) ------------------------
+    for n, w, r in ((1 << 20, 4, 1024), (4, 1 << 16, 1024), (1 << 20, 4, 1), (1 << 12, 1 << 10, 1024)):
+        add(f"NeuralMemoryBank(N={n}, W={w}, R={r}).read",
+            lambda n=n, w=w, r=r: mn.NeuralMemoryBank(mn.MemoryConfig(n, w, r)).read(np.ones((r, w)), np.ones(r)))
+        add(f"ContinualLearningAgent(N={n}, W={w}, R={r})",
+            lambda n=n, w=w, r=r: mn.ContinualLearningAgent(16, 64, mn.MemoryConfig(n, w, r), 17))
+    for i, h, cap in ((65536, 1, 2**26), (65536, 65536, 17), (1, 8192, 17), (4096, 8, 2**26)):
+        add(f"ContinualLearningAgent(I={i}, H={h}, capacity={cap})",
+            lambda i=i, h=h, cap=cap: mn.ContinualLearningAgent(i, h, mn.MemoryConfig(8, 4, 2), cap))
+
+    # -- wrong objects where native objects are expected ------------------------------------------------------
+    def wrong_objects():
+        c = mn.MemoryController(4, 8, cfg(), seed=0)
+        for other in (None, 3, "x", _native.ReplayBuffer(4, [(3,)]), mn.NeuralMemoryBank(cfg())._bank,
+                      _native.MemoryBank.__new__(_native.MemoryBank)):
+            try:
+                c._ctl.forward(np.ones(4, np.float32), other)
+            except Exception:
+                pass
+    add("Controller.forward(wrong bank objects)", wrong_objects)
+
+    # -- uninitialised native objects (tp_new without __init__) -------------------------------------------------
+    for cls in (_native.ReplayBuffer, _native.ReservoirBuffer, _native.MemoryBank, _native.Controller, _native.Agent):
+        def uninit(cls=cls):
+            o = cls.__new__(cls)
+            for name in dir(o):
+                if name.startswith("__"):
+                    continue
+                m = getattr(o, name, None)
+                if not callable(m):
+                    continue
+                for args in ((), (1,), (np.ones(3, np.float32),), (np.ones(3, np.float32), np.ones(3, np.float32)),
+                             (1, 0.4), ("/nonexistent/x",)):
+                    try:
+                        m(*args)
+                    except Exception:
+                        pass
+            try:
+                len(o)
+            except Exception:
+                pass
+            repr(o)
+        add(f"{cls.__name__}.__new__ without __init__", uninit)
+
+        def reinit(cls=cls):
+            args = {"ReplayBuffer": (4, [(3,)]), "ReservoirBuffer": (4, [(3,)]), "MemoryBank": (8, 4, 2, 1),
+                    "Controller": (4, 8, 8, 4, 2, 1), "Agent": (4, 8, 8, 4, 2, 1, 64, 1e-3)}[cls.__name__]
+            o = cls(*args)
+            try:
+                o.__init__(*args)
+            except Exception:
+                pass
+            try:
+                o.__init__(-1, *args[1:])
+            except Exception:
+                pass
+        add(f"{cls.__name__}.__init__ twice", reinit)
+
+    # -- copying / pickling objects that hold native handles ----------------------------------------------------
+    def make_objects():
+        ag = mn.ContinualLearningAgent(4, 8, cfg(), 64, seed=0)
+        pr = mn.PrioritizedReplay(8, {"x": 3}, seed=0)
+        pr.add(x=np.ones(3))
+        return [pr, mn.ReservoirReplay(8, {"x": 3}), mn.ExperienceReplay(8), mn.NeuralMemoryBank(cfg()),
+                mn.MemoryController(4, 8, cfg()), ag, ag.controller, ag.memory_bank, ag.replay_buffer,
+                _native.ReplayBuffer(4, [(3,)]), _native.Agent(4, 8, 8, 4, 2, 1, 64, 1e-3)]
+
+    for k in range(11):
+        def cp(k=k, how="copy"):
+            o = make_objects()[k]
+            if how == "copy":
+                o2 = copy.copy(o)
+            elif how == "deepcopy":
+                o2 = copy.deepcopy(o)
+            else:
+                o2 = pickle.loads(pickle.dumps(o))
+            del o
+            import gc
+            gc.collect()
+            repr(o2)
+            for name in ("sample", "train_step", "read", "forward", "__len__"):
+                if hasattr(o2, name):
+                    try:
+                        f = getattr(o2, name)
+                        if name == "sample":
+                            f(1)
+                        elif name == "train_step":
+                            f(np.ones(4), np.ones(4))
+                        elif name == "read":
+                            f(np.ones((2, 4)), np.ones(2))
+                        elif name == "forward":
+                            f(np.ones(4), mn.NeuralMemoryBank(cfg()))
+                        else:
+                            len(o2)
+                    except Exception:
+                        pass
+        for how in ("copy", "deepcopy", "pickle"):
+            add(f"{how} of object {k}", lambda k=k, how=how: cp(k, how))
+
+    # -- views outliving owners, threads ---------------------------------------------------------------------
+    def views_outlive():
+        ag = mn.ContinualLearningAgent(4, 8, cfg(), 64, seed=0)
+        c, b, r = ag.controller, ag.memory_bank, ag.replay_buffer
+        del ag
+        import gc
+        gc.collect()
+        c.forward(np.ones(4), b)
+        b.read(np.ones((2, 4)), np.ones(2))
+        len(r)
+        r.sample(2)
+    add("views outliving the agent", views_outlive)
+
+    def threads():
+        import threading
+        ag = mn.ContinualLearningAgent(4, 8, cfg(), 64, seed=0)
+        pr = mn.PrioritizedReplay(64, {"x": 3}, seed=0)
+        pr.add(x=np.ones((32, 3)))
+        X = np.random.randn(10, 4).astype(np.float32)
+
+        def work(j):
+            for _ in range(30):
+                ag.train_step(X[j % 10], X[(j + 1) % 10])
+                ag.memory_bank.memory
+                ag.controller.state_dict()
+                ag.replay_buffer.sample(4)
+                s = pr.sample(4)
+                pr.update_priorities(s["indices"], np.ones(4))
+                pr.add(x=np.ones(3))
+        ts = [threading.Thread(target=work, args=(j,)) for j in range(4)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+    add("threads sharing objects", threads)
+
+    # -- checkpoints: corrupt files of every kind ---------------------------------------------------------------
+    saved = {}
+    pr = mn.PrioritizedReplay(8, {"x": 3, "y": ()}, seed=0)
+    pr.add(x=np.ones((5, 3)), y=np.arange(5))
+    saved["PrioritizedReplay"] = os.path.join(tmp, "pr.ckpt")
+    pr.save(saved["PrioritizedReplay"])
+    rr = mn.ReservoirReplay(8, {"x": 3}, seed=0)
+    rr.add(x=np.ones((5, 3)))
+    saved["ReservoirReplay"] = os.path.join(tmp, "rr.ckpt")
+    rr.save(saved["ReservoirReplay"])
+    er = mn.ExperienceReplay(8, seed=0)
+    er.push((np.ones(3), np.ones(3)))
+    saved["ExperienceReplay"] = os.path.join(tmp, "er.ckpt")
+    er.save(saved["ExperienceReplay"])
+    ag = mn.ContinualLearningAgent(4, 8, cfg(), 64, seed=0)
+    for _ in range(20):
+        ag.train_step(np.ones(4), np.ones(4))
+    saved["ContinualLearningAgent"] = os.path.join(tmp, "ag.ckpt")
+    ag.save(saved["ContinualLearningAgent"])
+    loaders = {"PrioritizedReplay": mn.PrioritizedReplay.load, "ReservoirReplay": mn.ReservoirReplay.load,
+               "ExperienceReplay": mn.ExperienceReplay.load, "ContinualLearningAgent": mn.ContinualLearningAgent.load}
+    for kind, path in saved.items():
+        for j, blob in enumerate(corrupt_files(path)):
+            p = os.path.join(tmp, f"{kind}.{j}.bad")
+            with open(p, "wb") as f:
+                f.write(blob)
+            for lk, loader in loaders.items():
+                def load(loader=loader, p=p):
+                    o = loader(p)
+                    if hasattr(o, "sample"):
+                        o.sample(1)
+                    if hasattr(o, "train_step"):
+                        o.train_step(np.ones(o.input_dim), np.ones(o.input_dim))
+                add(f"{lk}.load(corrupt {kind} #{j})", load)
+    for kind, path in saved.items():
+        rng = random.Random(kind)
+        for j, blob in enumerate(resealed(open(path, "rb").read(), rng, 150)):
+            p = os.path.join(tmp, f"{kind}.{j}.resealed")
+            with open(p, "wb") as f:
+                f.write(blob)
+
+            def load(loader=loaders[kind], p=p):
+                o = loader(p)
+                if hasattr(o, "sample"):
+                    o.sample(1)
+                if hasattr(o, "train_step"):
+                    for _ in range(20):
+                        o.train_step(np.ones(o.input_dim), np.ones(o.input_dim))
+                    o.replay_buffer.sample(8)
+                    o.evaluate(np.ones((2, o.input_dim)), np.ones((2, o.input_dim)))
+            add(f"{kind}.load(resealed mutation #{j})", load)
+    for lk, loader in loaders.items():
+        for p in (tmp, "/nonexistent/dir/x", "", "\0", os.path.join(tmp, "missing"), 3, None, b"/dev/null",
+                  "/dev/zero" if lk == "ContinualLearningAgent" else "/dev/null"):
+            add(f"{lk}.load({p!r})", lambda loader=loader, p=p: loader(p))
+    for name, obj_f in (("agent", lambda: mn.ContinualLearningAgent(4, 8, cfg(), 64)),
+                        ("pr", lambda: mn.PrioritizedReplay(4, {"x": 3}))):
+        for p in (tmp, "/nonexistent/dir/x", "", "\0", "/proc/version", None, 3):
+            add(f"{name}.save({p!r})", lambda obj_f=obj_f, p=p: obj_f().save(p))
+    return C
+
+
+def random_cases(n, seed):
+    """Random call sequences: a random object, a random method, random arguments from the edge pools."""
+    rng = random.Random(seed)
+    pools = INTS + FLOATS + [np.ones(3, np.float32), np.ones((2, 4), np.float32), np.zeros(0), None]
+
+    def pick():
+        return rng.choice(pools)
+
+    out = []
+    for k in range(n):
+        ctor = rng.randrange(6)
+        calls = [(rng.randrange(12), [pick() for _ in range(4)]) for _ in range(rng.randint(1, 6))]
+
+        def run(ctor=ctor, calls=calls):
+            cfgs = mn.MemoryConfig(8, 4, 2)
+            obj = [lambda: mn.PrioritizedReplay(16, {"x": 3}, seed=0),
+                   lambda: mn.ReservoirReplay(16, {"x": 3}, seed=0), lambda: mn.ExperienceReplay(16, seed=0),
+                   lambda: mn.NeuralMemoryBank(cfgs), lambda: mn.MemoryController(4, 8, cfgs, seed=0),
+                   lambda: mn.ContinualLearningAgent(4, 8, cfgs, 64, seed=0)][ctor]()
+            names = [n for n in dir(obj) if not n.startswith("__") and callable(getattr(obj, n, None))]
+            for m, args in calls:
+                if not names:
+                    break
+                f = getattr(obj, names[m % len(names)])
+                try:
+                    f(*args[:rng.randint(0, 4)])
+                except Exception:
+                    pass
+        out.append((f"random #{k} ctor={ctor} calls={calls!r}"[:300], run))
+    return out
+
+
+def run_case(name, thunk, timeout):
+    pid = os.fork()
+    if pid == 0:  # child
+        try:
+            # Cap the address space: a huge allocation must fail as MemoryError, not take the machine down.
+            resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))
+            signal.alarm(int(timeout))
+            sys.stdout.flush()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            try:
+                thunk()
+            except BaseException:
+                pass
+            os._exit(0)
+        except BaseException:
+            traceback.print_exc()
+            os._exit(3)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        return "timeout" if sig == signal.SIGALRM else signal.Signals(sig).name
+    return None
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--random", type=int, default=300, help="number of random call sequences")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--timeout", type=float, default=30)
+    ap.add_argument("--filter", default="", help="run only cases whose name contains this")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        all_cases = cases(tmp) + random_cases(args.random, args.seed)
+        all_cases = [(n, f) for n, f in all_cases if args.filter in n]
+        deaths = []
+        for name, thunk in all_cases:
+            how = run_case(name, thunk, args.timeout)
+            if how is not None:
+                deaths.append((name, how))
+                print(f"DEATH {how}: {name}", flush=True)
+        print(f"{len(all_cases)} cases, {len(deaths)} deaths")
+    return 1 if deaths else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
