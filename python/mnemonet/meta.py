@@ -167,7 +167,17 @@ class MLP:
 
 @dataclass
 class MetaGradient:
-    """One task's meta-gradient (see :meth:`MetaLearner.meta_gradient`)."""
+    """One task's meta-gradient (see :meth:`MetaLearner.meta_gradient`).
+
+    Attributes
+    ----------
+    gradient : numpy.ndarray, float32 [parameter_count]
+        ∇_θ L^q(θ′(θ)) (Reptile: the pseudo-gradient θ − θ_K; pretrain: ∇L^s(θ)).
+    alpha_gradient : numpy.ndarray or None
+        ∇_α L^q [parameter_count] for Meta-SGD, else None.
+    support_loss, query_loss : float
+        L^s(θ) before adaptation and L^q(θ′) after it (the task's meta-objective).
+    """
 
     gradient: np.ndarray
     """∇_θ L^q(θ′(θ)) [parameter_count] (Reptile: the pseudo-gradient θ − θ_K; pretrain: ∇L^s(θ))."""
@@ -192,7 +202,19 @@ class MetaGradient:
 
 @dataclass
 class SinusoidEvaluation:
-    """Query MSE of adapted learners on fresh sinusoid tasks (the protocol of Finn et al.'s ``test()``)."""
+    """Query MSE of adapted learners on fresh sinusoid tasks (the protocol of Finn et al.'s ``test()``).
+
+    Attributes
+    ----------
+    losses : numpy.ndarray, float32 [num_tasks, max_steps + 1]
+        Column s is the query MSE after s inner steps (column 0: before adapting).
+    k_shot : int
+        Support (and query) points per task.
+    lr : float or None
+        Inner step size used (None: the learner's own, e.g. Meta-SGD's learned rates).
+    seed : int
+        Seed of the task stream.
+    """
 
     losses: np.ndarray
     """[num_tasks, max_steps + 1]: column s is the query MSE after s inner steps (column 0: before adapting)."""

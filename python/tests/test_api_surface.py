@@ -62,7 +62,9 @@ def test_public_api_is_documented(name, obj):
     doc = inspect.getdoc(obj) or ""
     assert len(doc) > 40, f"{name} has no real docstring"
     if inspect.isclass(obj):
-        assert "Parameters" in doc or "Parameters" in (inspect.getdoc(obj.__init__) or ""), f"{name}: no Parameters"
+        # Classes users construct document their Parameters; result classes document their Attributes.
+        init_doc = inspect.getdoc(obj.__init__) or ""
+        assert any(s in doc or s in init_doc for s in ("Parameters", "Attributes")), f"{name}: no Parameters/Attributes"
         assert "__repr__" in vars(obj) or obj.__repr__ is not object.__repr__, f"{name}: no __repr__"
         for mname, member in vars(obj).items():
             if mname.startswith("_") or not (inspect.isfunction(member) or isinstance(member, (property, classmethod))):
