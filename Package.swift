@@ -27,7 +27,7 @@ func hostCPUSettings() -> [SwiftSetting] {
     defer { fclose(file) }
     var line = [CChar](repeating: 0, count: 1 << 16)
     while fgets(&line, Int32(line.count), file) != nil {
-        let text = String(cString: line)
+        let text = line.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         guard text.hasPrefix("flags") else { continue }
         let flags = Set(text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init))
         let haswell: Set<String> = ["avx2", "fma", "bmi1", "bmi2", "f16c", "movbe", "abm", "popcnt", "pclmulqdq", "aes", "xsaveopt", "fsgsbase", "rdrand"]
