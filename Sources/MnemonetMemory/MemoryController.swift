@@ -252,7 +252,7 @@ public final class MemoryController {
         // ∂L/∂ŷ = scale · 2 (ŷ − y) / I
         for b in 0..<count {
             let c = scales[b] * 2 / Float(i)
-            for j in 0..<i { dOutputs[b * i + j] = c * (outputs[b * i + j] - targets[b * i + j]) }
+            VectorMath.zip(outputs + b * i, targets + b * i, dOutputs + b * i, count: i) { c * ($0 - $1) }
         }
         // Output layer: ∂W_out = dŷᵀ [s ; reads], ∂b_out = Σ dŷ, d[s ; reads] = dŷ W_out.
         if weightGradients { weightGradient(m: count, n: i, k: cc, dOutputs, ldd: i, combined, ldx: cc, gr + l.outW) }
@@ -274,9 +274,24 @@ public final class MemoryController {
         columnSums(dHeads, rows: count, cols: rh, into: gr + l.headB)
         product(m: count, n: h, k: rh, dHeads, lda: rh, p + l.headW, ldb: h, beta: 1, dCombined, ldc: cc)
         // LSTM from a zero state: s = o tanh(c), c = i g.
+        typealias V = SIMD8<Float>
         for b in 0..<count {
             let gt = gates + b * g4, dg = dGates + b * g4, ds = dCombined + b * cc, tc = tanhCell + b * h
-            for j in 0..<h {
+            // 8 lanes at a time (the same operations per element as the scalar tail).
+            var j = 0
+            while j + 8 <= h {
+                func ld(_ q: UnsafePointer<Float>) -> V { UnsafeRawPointer(q + j).loadUnaligned(as: V.self) }
+                func st(_ q: UnsafeMutablePointer<Float>, _ v: V) { UnsafeMutableRawPointer(q + j).storeBytes(of: v, as: V.self) }
+                let ig = ld(gt), gg = ld(gt + 2 * h), og = ld(gt + 3 * h), t = ld(tc), dsv = ld(ds)
+                let dc = dsv * og * (1 - t * t)
+                st(dg, dc * gg * ig * (1 - ig))
+                st(dg + h, V())
+                st(dg + 2 * h, dc * ig * (1 - gg * gg))
+                st(dg + 3 * h, dsv * t * og * (1 - og))
+                j += 8
+            }
+            while j < h {
+                defer { j += 1 }
                 let ig = gt[j], gg = gt[2 * h + j], og = gt[3 * h + j], t = tc[j]
                 let dc = ds[j] * og * (1 - t * t)
                 dg[j] = dc * gg * ig * (1 - ig)
@@ -300,7 +315,7 @@ public final class MemoryController {
     @inline(__always)
     func columnSums(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
         out.update(from: x, count: cols)
-        for b in 1..<max(rows, 1) { for j in 0..<cols { out[j] += x[b * cols + j] } }
+        for b in 1..<max(rows, 1) { VectorMath.zip(out, x + b * cols, out, count: cols) { $0 + $1 } }
     }
 }
 
