@@ -17,8 +17,8 @@ import MnemonetReplay
 /// by `w_j = (N P(j))^−0.4 / max`. The replayed forwards run in order (each writes the memory the next reads), but
 /// their LSTM, heads and output layers are batched into GEMMs, as are all nine pullbacks.
 ///
-/// All buffers are allocated at construction: the agent's own code allocates nothing per step (the replay buffer's
-/// `sample` still maps its field array once per call).
+/// All buffers are allocated at construction: a step allocates nothing (the replay buffer's `sample` validates the
+/// preallocated field views in place).
 public final class ContinualLearningAgent {
     /// Number of stored items above which replay starts (`len(buffer) > 16`).
     public static let replayThreshold = 16

@@ -57,6 +57,7 @@ public final class MemoryController {
     let dGates: UnsafeMutablePointer<Float>              // [B, 4H]
     let scratch: UnsafeMutablePointer<Float>             // [R, N]
     let keyStage: UnsafeMutablePointer<Float>            // [R + 1, W]
+    let transposed: UnsafeMutablePointer<Float>          // a batched forward product, transposed [max(4H, P, I), B]
 
     /// A controller with PyTorch's default initialisation drawn from `rng`, able to batch `capacity` rows.
     public init(inputDim: Int, hiddenDim: Int, config: MemoryConfig, capacity: Int = 9,
@@ -82,6 +83,7 @@ public final class MemoryController {
         recKeyDen = buf(b * (r + 1)); recSimilarity = buf(b * (r + 1) * n); recWeights = buf(b * (r + 1) * n)
         dOutputs = buf(b * i); dCombined = buf(b * layout.combinedCount); dHeads = buf(b * layout.readHeadCount)
         dGates = buf(b * 4 * h); scratch = buf(r * n); keyStage = buf((r + 1) * w)
+        transposed = buf(b * max(4 * h, layout.headCount, i))
         layout.initialize(parameters, rng: &rng)
         // Batch-1 and batch-9 products are far slower multi-threaded (process-wide, like the engine's wrappers).
         BLAS.setThreads(1)
@@ -90,7 +92,7 @@ public final class MemoryController {
     deinit {
         for p in [inputs, targets, outputs, gates, tanhCell, combined, heads, betas, writeVector, eraseVector,
                   recMemory, recMemoryDen, recKeys, recKeyDen, recSimilarity, recWeights, dOutputs, dCombined, dHeads,
-                  dGates, scratch, keyStage] { p.deallocate() }
+                  dGates, scratch, keyStage, transposed] { p.deallocate() }
         parameters.deallocate()
         gradients.deallocate()
     }
@@ -107,18 +109,6 @@ public final class MemoryController {
 
 
     // MARK: Products (one row: BLAS level 2 or a plain outer product, which skip GEMM's packing)
-
-    /// C[m, n] = A[m, k] · B[n, k]ᵀ + β C  (A rows of stride `lda`, B row-major [n, k] of stride `ldb`).
-    @inline(__always)
-    func productTransposedB(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>,
-                            ldb: Int, beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if m == 1 {
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, b, Int32(ldb), a, 1, beta, c, 1)
-        } else {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda),
-                        b, Int32(ldb), beta, c, Int32(ldc))
-        }
-    }
 
     /// C[m, n] = A[m, k] · B[k, n] + β C  (B row-major [k, n] of stride `ldb`).
     @inline(__always)
@@ -153,6 +143,25 @@ public final class MemoryController {
         }
     }
 
+    /// C[m, n] = A[m, k] · W[n, k]ᵀ + bias[n] for m ≥ 1 rows (A rows of stride `lda`, C rows of stride `ldc`).
+    ///
+    /// Several rows are computed as the transposed product W · Aᵀ (BLAS packs the large W in its cheaper
+    /// orientation: measured 11.1 → 8.5 µs for the 9-row LSTM input product) and transposed back; each entry is
+    /// Σ + bias, as with β = 1 on a bias-filled C.
+    @inline(__always)
+    func affine(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, weight: UnsafePointer<Float>,
+                bias: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 1 {
+            c.update(from: bias, count: n)
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, weight, Int32(k), a, 1, 1, c, 1)
+            return
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(m), Int32(k), 1, weight, Int32(k),
+                    a, Int32(lda), 0, transposed, Int32(m))
+        cblas_somatcopy(CblasRowMajor, CblasTrans, Int32(n), Int32(m), 1, transposed, Int32(m), c, Int32(ldc))
+        for b in 0..<m { VectorMath.zip(c + b * ldc, bias, c + b * ldc, count: n) { $0 + $1 } }
+    }
+
     // MARK: Forward
 
     /// LSTM step from a zero state and the head layer for rows `start..<start+count` (reads `inputs`):
@@ -161,8 +170,7 @@ public final class MemoryController {
     public func encode(rows start: Int, count: Int) {
         let l = layout, h = l.hiddenDim, i = l.inputDim, g4 = 4 * h, cc = l.combinedCount, p = parameters.baseAddress!
         let gt = gates + start * g4
-        for b in 0..<count { (gt + b * g4).update(from: p + l.bih, count: g4) }
-        productTransposedB(m: count, n: g4, k: i, inputs + start * i, lda: i, p + l.wih, ldb: i, beta: 1, gt, ldc: g4)
+        affine(m: count, n: g4, k: i, inputs + start * i, lda: i, weight: p + l.wih, bias: p + l.bih, gt, ldc: g4)
         for b in 0..<count {
             let row = gt + b * g4
             let s = combined + (start + b) * cc
@@ -176,9 +184,8 @@ public final class MemoryController {
             VectorMath.zip(row + 3 * h, tc, s, count: h) { $0 * $1 }    // s = σ(o) tanh(c)
         }
         let hd = heads + start * l.headCount
-        for b in 0..<count { (hd + b * l.headCount).update(from: p + l.headB, count: l.headCount) }
-        productTransposedB(m: count, n: l.headCount, k: h, combined + start * cc, lda: cc, p + l.headW, ldb: h,
-                           beta: 1, hd, ldc: l.headCount)
+        affine(m: count, n: l.headCount, k: h, combined + start * cc, lda: cc, weight: p + l.headW, bias: p + l.headB,
+               hd, ldc: l.headCount)
     }
 
     /// Row `row`'s memory access, in the seed's order: read with R heads, then write (β = softplus, v = tanh,
@@ -210,9 +217,7 @@ public final class MemoryController {
     public func decode(rows start: Int, count: Int) {
         let l = layout, i = l.inputDim, cc = l.combinedCount, p = parameters.baseAddress!
         let o = outputs + start * i
-        for b in 0..<count { (o + b * i).update(from: p + l.outB, count: i) }
-        productTransposedB(m: count, n: i, k: cc, combined + start * cc, lda: cc, p + l.outW, ldb: cc, beta: 1, o,
-                           ldc: i)
+        affine(m: count, n: i, k: cc, combined + start * cc, lda: cc, weight: p + l.outW, bias: p + l.outB, o, ldc: i)
     }
 
     /// The whole seed forward for workspace row `row` (reads `inputs[row]`, writes `outputs[row]`).
@@ -247,7 +252,7 @@ public final class MemoryController {
         // ∂L/∂ŷ = scale · 2 (ŷ − y) / I
         for b in 0..<count {
             let c = scales[b] * 2 / Float(i)
-            for j in 0..<i { dOutputs[b * i + j] = c * (outputs[b * i + j] - targets[b * i + j]) }
+            VectorMath.zip(outputs + b * i, targets + b * i, dOutputs + b * i, count: i) { c * ($0 - $1) }
         }
         // Output layer: ∂W_out = dŷᵀ [s ; reads], ∂b_out = Σ dŷ, d[s ; reads] = dŷ W_out.
         if weightGradients { weightGradient(m: count, n: i, k: cc, dOutputs, ldd: i, combined, ldx: cc, gr + l.outW) }
@@ -269,9 +274,24 @@ public final class MemoryController {
         columnSums(dHeads, rows: count, cols: rh, into: gr + l.headB)
         product(m: count, n: h, k: rh, dHeads, lda: rh, p + l.headW, ldb: h, beta: 1, dCombined, ldc: cc)
         // LSTM from a zero state: s = o tanh(c), c = i g.
+        typealias V = SIMD8<Float>
         for b in 0..<count {
             let gt = gates + b * g4, dg = dGates + b * g4, ds = dCombined + b * cc, tc = tanhCell + b * h
-            for j in 0..<h {
+            // 8 lanes at a time (the same operations per element as the scalar tail).
+            var j = 0
+            while j + 8 <= h {
+                func ld(_ q: UnsafePointer<Float>) -> V { UnsafeRawPointer(q + j).loadUnaligned(as: V.self) }
+                func st(_ q: UnsafeMutablePointer<Float>, _ v: V) { UnsafeMutableRawPointer(q + j).storeBytes(of: v, as: V.self) }
+                let ig = ld(gt), gg = ld(gt + 2 * h), og = ld(gt + 3 * h), t = ld(tc), dsv = ld(ds)
+                let dc = dsv * og * (1 - t * t)
+                st(dg, dc * gg * ig * (1 - ig))
+                st(dg + h, V())
+                st(dg + 2 * h, dc * ig * (1 - gg * gg))
+                st(dg + 3 * h, dsv * t * og * (1 - og))
+                j += 8
+            }
+            while j < h {
+                defer { j += 1 }
                 let ig = gt[j], gg = gt[2 * h + j], og = gt[3 * h + j], t = tc[j]
                 let dc = ds[j] * og * (1 - t * t)
                 dg[j] = dc * gg * ig * (1 - ig)
@@ -295,7 +315,7 @@ public final class MemoryController {
     @inline(__always)
     func columnSums(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
         out.update(from: x, count: cols)
-        for b in 1..<max(rows, 1) { for j in 0..<cols { out[j] += x[b * cols + j] } }
+        for b in 1..<max(rows, 1) { VectorMath.zip(out, x + b * cols, out, count: cols) { $0 + $1 } }
     }
 }
 

@@ -269,7 +269,7 @@ public final class PrioritizedReplayBuffer {
         try require(beta.isFinite && beta >= 0, "sample: beta must be finite and >= 0, got \(beta)")
         try require(indices.count == batchSize, "sample: indices buffer must hold \(batchSize) values, got \(indices.count)")
         try require(weights.count == batchSize, "sample: weights buffer must hold \(batchSize) values, got \(weights.count)")
-        try storage.validate(fields.map { UnsafeBufferPointer($0) }, items: batchSize, "sample")
+        try storage.validate(fields, items: batchSize, "sample")
         guard count > 0 else { throw .invalidState("cannot sample from an empty replay buffer (add items first)") }
         let total = tree.total
         guard total > 0 && total.isFinite else {

@@ -71,14 +71,27 @@ public final class ReplayStorage {
 
     /// Checks that `fields` holds `items` items of every field (`fields[f].count == items · width_f`).
     public func validate(_ fields: [UnsafeBufferPointer<Float>], items: Int, _ what: String) throws(MnemonetError) {
-        try require(fields.count == fieldWidths.count,
-                    "\(what): expected \(fieldWidths.count) field buffer(s), got \(fields.count)")
-        for f in 0..<fields.count {
+        try validate(fieldCount: fields.count, items: items, what, count: { fields[$0].count },
+                     isNull: { fields[$0].baseAddress == nil })
+    }
+
+    /// `validate` for output buffers (no per-call conversion of the array: sampling allocates nothing).
+    public func validate(_ fields: [UnsafeMutableBufferPointer<Float>], items: Int, _ what: String) throws(MnemonetError) {
+        try validate(fieldCount: fields.count, items: items, what, count: { fields[$0].count },
+                     isNull: { fields[$0].baseAddress == nil })
+    }
+
+    @inline(__always)
+    func validate(fieldCount: Int, items: Int, _ what: String, count: (Int) -> Int,
+                  isNull: (Int) -> Bool) throws(MnemonetError) {
+        try require(fieldCount == fieldWidths.count,
+                    "\(what): expected \(fieldWidths.count) field buffer(s), got \(fieldCount)")
+        for f in 0..<fieldCount {
             let (expected, overflow) = items.multipliedReportingOverflow(by: fieldWidths[f])
             try require(!overflow && items >= 0, "\(what): \(items) items is out of range")
-            try require(fields[f].count == expected,
-                        "\(what): field \(f) must hold \(items) × \(fieldWidths[f]) = \(items * fieldWidths[f]) values, got \(fields[f].count)")
-            try require(items == 0 || fields[f].baseAddress != nil, "\(what): field \(f) buffer is null")
+            try require(count(f) == expected,
+                        "\(what): field \(f) must hold \(items) × \(fieldWidths[f]) = \(items * fieldWidths[f]) values, got \(count(f))")
+            try require(items == 0 || !isNull(f), "\(what): field \(f) buffer is null")
         }
     }
 

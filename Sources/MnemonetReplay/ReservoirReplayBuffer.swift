@@ -57,7 +57,7 @@ public final class ReservoirReplayBuffer {
                        fields: [UnsafeMutableBufferPointer<Float>]) throws(MnemonetError) {
         try require(batchSize >= 1, "sample: batch_size must be >= 1, got \(batchSize)")
         try require(indices.count == batchSize, "sample: indices buffer must hold \(batchSize) values, got \(indices.count)")
-        try storage.validate(fields.map { UnsafeBufferPointer($0) }, items: batchSize, "sample")
+        try storage.validate(fields, items: batchSize, "sample")
         guard count > 0 else { throw .invalidState("cannot sample from an empty reservoir (add items first)") }
         if slots.count < batchSize { slots = [Int](repeating: 0, count: batchSize) }
         slots.withUnsafeMutableBufferPointer { s in

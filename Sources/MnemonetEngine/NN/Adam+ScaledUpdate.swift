@@ -11,8 +11,23 @@ public func gradientNorm(_ gradients: [UnsafeMutableBufferPointer<Float>]) -> Fl
     var acc = 0.0
     for g in gradients {
         let p = g.baseAddress!, n = g.count
-        var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
+        // Eight independent Double accumulators: with two, the loop was bound by the add latency.
+        var s0 = SIMD4<Double>(), s1 = SIMD4<Double>(), s2 = SIMD4<Double>(), s3 = SIMD4<Double>()
+        var s4 = SIMD4<Double>(), s5 = SIMD4<Double>(), s6 = SIMD4<Double>(), s7 = SIMD4<Double>()
         var i = 0
+        while i + 32 <= n {
+            let a = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            let b = UnsafeRawPointer(p + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+            let c = UnsafeRawPointer(p + i + 16).loadUnaligned(as: SIMD8<Float>.self)
+            let d = UnsafeRawPointer(p + i + 24).loadUnaligned(as: SIMD8<Float>.self)
+            let a0 = SIMD4<Double>(a.lowHalf), a1 = SIMD4<Double>(a.highHalf)
+            let b0 = SIMD4<Double>(b.lowHalf), b1 = SIMD4<Double>(b.highHalf)
+            let c0 = SIMD4<Double>(c.lowHalf), c1 = SIMD4<Double>(c.highHalf)
+            let d0 = SIMD4<Double>(d.lowHalf), d1 = SIMD4<Double>(d.highHalf)
+            s0 += a0 * a0; s1 += a1 * a1; s2 += b0 * b0; s3 += b1 * b1
+            s4 += c0 * c0; s5 += c1 * c1; s6 += d0 * d0; s7 += d1 * d1
+            i += 32
+        }
         while i + 8 <= n {
             let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
             let lo = SIMD4<Double>(v.lowHalf), hi = SIMD4<Double>(v.highHalf)
@@ -20,7 +35,7 @@ public func gradientNorm(_ gradients: [UnsafeMutableBufferPointer<Float>]) -> Fl
             s1 += hi * hi
             i += 8
         }
-        var s = (s0 + s1).sum()
+        var s = (((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))).sum()
         while i < n { s += Double(p[i]) * Double(p[i]); i += 1 }
         let norm = Double(Float(s.squareRoot()))
         acc += norm * norm
