@@ -72,6 +72,6 @@ let package = Package(
         .testTarget(name: "MnemonetReplayTests", dependencies: ["MnemonetReplay"]),
         .testTarget(name: "MnemonetEngineTests", dependencies: ["MnemonetEngine"], exclude: ["Fixtures"]),
         .testTarget(name: "MnemonetAgentTests", dependencies: ["MnemonetAgent"]),
-        .testTarget(name: "MnemonetMetaTests", dependencies: ["MnemonetMeta"]),
+        .testTarget(name: "MnemonetMetaTests", dependencies: ["MnemonetMeta"], exclude: ["Fixtures"]),
     ]
 )

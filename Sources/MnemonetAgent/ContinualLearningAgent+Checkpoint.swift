@@ -78,12 +78,7 @@ extension ContinualLearningAgent {
             let m = Tensor(shape: [count]), v = Tensor(shape: [count])
             try r.readFloats("optimizer exp_avg", into: m.buffer)
             try r.readFloats("optimizer exp_avg_sq", into: v.buffer)
-            // AdamState has no public initialiser: let Adam create the slot on scratch buffers, then overwrite it.
-            let scratch = Tensor(shape: [count]), zero = Tensor(shape: [count])
-            agent.optimizer.update(index: k, parameter: scratch.buffer, gradient: UnsafeBufferPointer(zero.buffer))
-            agent.optimizer.states[k]!.step = step
-            agent.optimizer.states[k]!.expAvg = m
-            agent.optimizer.states[k]!.expAvgSq = v
+            agent.optimizer.states[k] = AdamState(step: step, expAvg: m, expAvgSq: v)
         }
         try r.readFloats("memory", into: agent.memoryBank.memory)
         try r.readFloats("usage", into: agent.memoryBank.usage)

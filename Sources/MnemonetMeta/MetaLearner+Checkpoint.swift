@@ -83,16 +83,8 @@ extension MetaLearner {
             let m = try r.readFloats("optimizer first moments", expectedCount: n)
             let v = try r.readFloats("optimizer second moments", expectedCount: n)
             guard n > 0 else { throw .format("optimizer state for an empty slot in '\(path)'") }
-            // AdamState has no public initialiser: let Adam create the slot with a zero step on scratch buffers,
-            // then overwrite every field with the saved values.
-            var scratch = [Float](repeating: 0, count: n)
-            let zeros = [Float](repeating: 0, count: n)
-            scratch.withUnsafeMutableBufferPointer { p in
-                zeros.withUnsafeBufferPointer { learner.optimizer.update(index: slot, parameter: p, gradient: $0) }
-            }
-            learner.optimizer.states[slot]!.step = step
-            learner.optimizer.states[slot]!.expAvg = Tensor(shape: [n], values: m)
-            learner.optimizer.states[slot]!.expAvgSq = Tensor(shape: [n], values: v)
+            learner.optimizer.states[slot] = AdamState(
+                step: step, expAvg: Tensor(shape: [n], values: m), expAvgSq: Tensor(shape: [n], values: v))
         }
         learner.sampler.rng = try r.readRandomGenerator()
         learner.iteration = try r.readInt("iteration")

@@ -8,6 +8,15 @@ public struct AdamState {
     public var expAvgSq: Tensor
     /// max_τ≤t v_τ (`max_exp_avg_sq`), only with `amsgrad`.
     public var maxExpAvgSq: Tensor?
+
+    /// A state restored from a checkpoint (or PyTorch's `optimizer.state_dict()`): `step` updates applied so far and
+    /// the moment estimates, each with the parameter's element count.
+    public init(step: Int, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor? = nil) {
+        self.step = step
+        self.expAvg = expAvg
+        self.expAvgSq = expAvgSq
+        self.maxExpAvgSq = maxExpAvgSq
+    }
 }
 
 /// Adam (Kingma & Ba 2015) with PyTorch's exact update (`torch.optim.Adam`, single-tensor path, float32):
