@@ -57,7 +57,66 @@ public func outerProductNorm(_ d: UnsafePointer<Float>, count n: Int, _ x: Unsaf
 @inlinable
 public func clipCoefficient(totalNorm: Float, maxNorm: Float) -> Float { min(maxNorm / (totalNorm + 1e-6), 1) }
 
+/// The scalars of one Adam step, rounded as PyTorch rounds them (bias corrections in Double, then Float), and the
+/// per-element update `m ← m + (1−β₁)(g − m)`, `v ← β₂v + (1−β₂)g²`, `θ ← θ − lr/bc₁ · m / (√v/√bc₂ + ε)`.
+/// One definition for the fast paths below (no weight decay, no amsgrad) and `Adam.update`.
+@usableFromInline
+struct AdamStepConstants {
+    let stepSize: Float, bc2Sqrt: Float, w1: Float, w2: Float, b2: Float, eps: Float
+
+    init(_ adam: Adam, step: Int) {
+        let t = Double(step)
+        let bc1 = 1 - Double(adam.beta1).pow(t)
+        let bc2 = 1 - Double(adam.beta2).pow(t)
+        stepSize = Float(-(Double(adam.lr) / bc1))
+        bc2Sqrt = Float(bc2.squareRoot())
+        w1 = Float(1 - Double(adam.beta1))
+        w2 = Float(1 - Double(adam.beta2))
+        b2 = adam.beta2
+        eps = adam.eps
+    }
+
+    /// Updates eight consecutive parameters at `p` (moments at `m`, `v`) with gradients `g`.
+    @inline(__always)
+    func apply(_ g: SIMD8<Float>, p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>,
+               v: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        let m0 = UnsafeRawPointer(m).loadUnaligned(as: V.self)
+        let v0 = UnsafeRawPointer(v).loadUnaligned(as: V.self)
+        let p0 = UnsafeRawPointer(p).loadUnaligned(as: V.self)
+        let m1 = m0 + w1 * (g - m0)
+        let v1 = v0 * b2 + w2 * (g * g)
+        let denom = VectorMath.squareRoot(v1) / bc2Sqrt + eps
+        UnsafeMutableRawPointer(p).storeBytes(of: p0 + stepSize * (m1 / denom), as: V.self)
+        UnsafeMutableRawPointer(m).storeBytes(of: m1, as: V.self)
+        UnsafeMutableRawPointer(v).storeBytes(of: v1, as: V.self)
+    }
+
+    /// Updates one parameter (the loops' tails), rounding exactly as the vector lanes do.
+    @inline(__always)
+    func apply(_ g: Float, p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>) {
+        let m1 = m.pointee + w1 * (g - m.pointee)
+        let v1 = v.pointee * b2 + w2 * (g * g)
+        let denom = v1.squareRoot() / bc2Sqrt + eps
+        p.pointee = p.pointee + stepSize * (m1 / denom)
+        m.pointee = m1
+        v.pointee = v1
+    }
+}
+
 extension Adam {
+    /// Advances state slot `index` (created with `count` zeros if new) by one step and returns it.
+    @usableFromInline
+    func advance(index: Int, count: Int) -> AdamState {
+        precondition(index >= 0 && index < states.count, "Adam.update: index \(index) of \(states.count)")
+        if states[index] == nil {
+            states[index] = AdamState(step: 0, expAvg: Tensor(shape: [count]), expAvgSq: Tensor(shape: [count]),
+                                      maxExpAvgSq: amsgrad ? Tensor(shape: [count]) : nil)
+        }
+        states[index]!.step += 1
+        return states[index]!
+    }
+
     /// `update(index:parameter:gradient:)` with the gradient scaled by `scale` on the fly (the gradient buffer is not
     /// modified). Bit-identical to `VectorMath.scale(scale, gradient)` followed by `update(index:…)`. Falls back to
     /// that for weight decay or amsgrad.
@@ -68,45 +127,19 @@ extension Adam {
             update(index: index, parameter: parameter, gradient: UnsafeBufferPointer(gradient))
             return
         }
-        precondition(index >= 0 && index < states.count, "Adam.update: index \(index) of \(states.count)")
         let n = parameter.count
         precondition(gradient.count == n, "Adam.update: \(gradient.count) gradient values for \(n) parameters")
-        if states[index] == nil {
-            states[index] = AdamState(step: 0, expAvg: Tensor(shape: [n]), expAvgSq: Tensor(shape: [n]), maxExpAvgSq: nil)
-        }
-        states[index]!.step += 1
-        let state = states[index]!
-        let t = Double(state.step)
-        let bc1 = 1 - Double(beta1).pow(t)
-        let bc2 = 1 - Double(beta2).pow(t)
-        let stepSize = Float(-(Double(lr) / bc1))
-        let bc2Sqrt = Float(bc2.squareRoot())
-        let w1 = Float(1 - Double(beta1)), w2 = Float(1 - Double(beta2)), b2 = beta2, e = eps
+        let state = advance(index: index, count: n)
+        let c = AdamStepConstants(self, step: state.step)
         let p = parameter.baseAddress!, g = gradient.baseAddress!
         let m = state.expAvg.pointer, v = state.expAvgSq.pointer
-        typealias V = SIMD8<Float>
         var i = 0
         while i + 8 <= n {
-            let gv = UnsafeRawPointer(g + i).loadUnaligned(as: V.self) * scale
-            let m0 = UnsafeRawPointer(m + i).loadUnaligned(as: V.self)
-            let v0 = UnsafeRawPointer(v + i).loadUnaligned(as: V.self)
-            let p0 = UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
-            let m1 = m0 + w1 * (gv - m0)
-            let v1 = v0 * b2 + w2 * (gv * gv)
-            let denom = VectorMath.squareRoot(v1) / bc2Sqrt + e
-            UnsafeMutableRawPointer(p + i).storeBytes(of: p0 + stepSize * (m1 / denom), as: V.self)
-            UnsafeMutableRawPointer(m + i).storeBytes(of: m1, as: V.self)
-            UnsafeMutableRawPointer(v + i).storeBytes(of: v1, as: V.self)
+            c.apply(UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self) * scale, p: p + i, m: m + i, v: v + i)
             i += 8
         }
         while i < n {
-            let gs = g[i] * scale
-            let m1 = m[i] + w1 * (gs - m[i])
-            let v1 = v[i] * b2 + w2 * (gs * gs)
-            let denom = v1.squareRoot() / bc2Sqrt + e
-            p[i] = p[i] + stepSize * (m1 / denom)
-            m[i] = m1
-            v[i] = v1
+            c.apply(g[i] * scale, p: p + i, m: m + i, v: v + i)
             i += 1
         }
     }
@@ -117,46 +150,19 @@ extension Adam {
     public func update(index: Int, parameter: UnsafeMutableBufferPointer<Float>, outerLeft d: UnsafePointer<Float>,
                        rows n: Int, outerRight x: UnsafePointer<Float>, columns k: Int, scale: Float) {
         precondition(parameter.count == n * k, "Adam.update: \(parameter.count) parameters for a [\(n), \(k)] outer product")
-        precondition(index >= 0 && index < states.count, "Adam.update: index \(index) of \(states.count)")
         precondition(weightDecay == 0 && !amsgrad, "Adam.update(outerLeft:…) supports neither weight decay nor amsgrad")
-        if states[index] == nil {
-            states[index] = AdamState(step: 0, expAvg: Tensor(shape: [n * k]), expAvgSq: Tensor(shape: [n * k]),
-                                      maxExpAvgSq: nil)
-        }
-        states[index]!.step += 1
-        let state = states[index]!
-        let t = Double(state.step)
-        let bc1 = 1 - Double(beta1).pow(t)
-        let bc2 = 1 - Double(beta2).pow(t)
-        let stepSize = Float(-(Double(lr) / bc1))
-        let bc2Sqrt = Float(bc2.squareRoot())
-        let w1 = Float(1 - Double(beta1)), w2 = Float(1 - Double(beta2)), b2 = beta2, e = eps
-        typealias V = SIMD8<Float>
+        let state = advance(index: index, count: n * k)
+        let c = AdamStepConstants(self, step: state.step)
         for i in 0..<n {
             let di = d[i]
             let p = parameter.baseAddress! + i * k, m = state.expAvg.pointer + i * k, v = state.expAvgSq.pointer + i * k
             var j = 0
             while j + 8 <= k {
-                let gv = (di * UnsafeRawPointer(x + j).loadUnaligned(as: V.self)) * scale
-                let m0 = UnsafeRawPointer(m + j).loadUnaligned(as: V.self)
-                let v0 = UnsafeRawPointer(v + j).loadUnaligned(as: V.self)
-                let p0 = UnsafeRawPointer(p + j).loadUnaligned(as: V.self)
-                let m1 = m0 + w1 * (gv - m0)
-                let v1 = v0 * b2 + w2 * (gv * gv)
-                let denom = VectorMath.squareRoot(v1) / bc2Sqrt + e
-                UnsafeMutableRawPointer(p + j).storeBytes(of: p0 + stepSize * (m1 / denom), as: V.self)
-                UnsafeMutableRawPointer(m + j).storeBytes(of: m1, as: V.self)
-                UnsafeMutableRawPointer(v + j).storeBytes(of: v1, as: V.self)
+                c.apply((di * UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self)) * scale, p: p + j, m: m + j, v: v + j)
                 j += 8
             }
             while j < k {
-                let gs = (di * x[j]) * scale
-                let m1 = m[j] + w1 * (gs - m[j])
-                let v1 = v[j] * b2 + w2 * (gs * gs)
-                let denom = v1.squareRoot() / bc2Sqrt + e
-                p[j] = p[j] + stepSize * (m1 / denom)
-                m[j] = m1
-                v[j] = v1
+                c.apply((di * x[j]) * scale, p: p + j, m: m + j, v: v + j)
                 j += 1
             }
         }

@@ -92,22 +92,11 @@ public final class Adam {
 
     /// One Adam update of the parameter buffer `parameter` with `gradient` (same count), using state slot `index`.
     public func update(index: Int, parameter: UnsafeMutableBufferPointer<Float>, gradient: UnsafeBufferPointer<Float>) {
-        precondition(index >= 0 && index < states.count, "Adam.update: index \(index) of \(states.count)")
         let n = parameter.count
         precondition(gradient.count == n, "Adam.update: \(gradient.count) gradient values for \(n) parameters")
-        if states[index] == nil {
-            states[index] = AdamState(
-                step: 0, expAvg: Tensor(shape: [n]), expAvgSq: Tensor(shape: [n]),
-                maxExpAvgSq: amsgrad ? Tensor(shape: [n]) : nil)
-        }
-        states[index]!.step += 1
-        let state = states[index]!
-        let t = Double(state.step)
-        let bc1 = 1 - Double(beta1).pow(t)
-        let bc2 = 1 - Double(beta2).pow(t)
-        let stepSize = Float(-(Double(lr) / bc1))
-        let bc2Sqrt = Float(bc2.squareRoot())
-        let w1 = Float(1 - Double(beta1)), w2 = Float(1 - Double(beta2)), b2 = beta2, e = eps, wd = weightDecay
+        let state = advance(index: index, count: n)
+        let c = AdamStepConstants(self, step: state.step)
+        let stepSize = c.stepSize, bc2Sqrt = c.bc2Sqrt, w1 = c.w1, w2 = c.w2, b2 = c.b2, e = c.eps, wd = weightDecay
         let p = parameter.baseAddress!, g = gradient.baseAddress!
         let m = state.expAvg.pointer, v = state.expAvgSq.pointer, vmax = state.maxExpAvgSq?.pointer
         typealias V = SIMD8<Float>
