@@ -71,6 +71,21 @@ struct DNCAddressingGradientTests {
         #expect(directional <= 1)
     }
 
+    @Test func fusedLinkEqualsComposedAndPassesFiniteDifferences() {
+        for n in [5, 19] {  // 19: SIMD body plus a scalar tail
+            let inputs = [weighting([b, hw, n, n], total: 0.5, seed: 60), weighting([b, hw, n], seed: 61),
+                          weighting([b, hw, n], seed: 62)]
+            let xs = inputs.map { Variable($0, requiresGrad: true) }
+            let r = Variable(uniform([b, hw, n, n], seed: 63))
+            let fused = A.linkFused(previous: xs[0], precedence: xs[1], writeWeights: xs[2])
+            let composed = A.link(previous: xs[0], precedence: xs[1], writeWeights: xs[2])
+            #expect(relativeError(fused.value, composed.value) < 1e-6)
+            let gf = gradients(of: (fused * r).sum(), wrt: xs), gc = gradients(of: (composed * r).sum(), wrt: xs)
+            for (a, c) in zip(gf, gc) { #expect(relativeError(a.value, c.value) < 1e-5) }
+            #expect(finiteDifferenceWorst(inputs) { A.linkFused(previous: $0[0], precedence: $0[1], writeWeights: $0[2]) } <= 1)
+        }
+    }
+
     @Test func readModesAndVectors() {
         let modes = 2 * hw + 1
         let worst = finiteDifferenceWorst([weighting([b, r, modes], total: 1, seed: 24), weighting([b, r, n], seed: 25),

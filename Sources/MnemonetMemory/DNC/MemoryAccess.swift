@@ -60,9 +60,14 @@ public struct DNCAccessState {
 public struct DNCMemoryAccess {
     /// N, W, R, H_w.
     public let memory: MemoryConfig
+    /// Whether the N² link update runs as the fused kernel (`linkFused`) instead of composed ops (same values).
+    public let fused: Bool
 
     /// An access module over memories of `memory`'s shape.
-    public init(memory: MemoryConfig) { self.memory = memory }
+    public init(memory: MemoryConfig, fused: Bool = true) {
+        self.memory = memory
+        self.fused = fused
+    }
 
     /// One step. ξ: the split interface of batch B; returns the read vectors r_t [B, R, W] and the new state.
     public func callAsFunction(_ xi: DNCInterface, _ state: DNCAccessState) -> (readVectors: Variable, state: DNCAccessState) {
@@ -75,7 +80,8 @@ public struct DNCMemoryAccess {
                                           allocationGates: xi.allocationGates, writeGates: xi.writeGates)
         let memory = A.eraseAndWrite(memory: state.memory, writeWeights: writeWeights, erase: xi.eraseVectors,
                                      values: xi.writeVectors)
-        let link = A.link(previous: state.link, precedence: state.precedence, writeWeights: writeWeights)
+        let link = fused ? A.linkFused(previous: state.link, precedence: state.precedence, writeWeights: writeWeights)
+                         : A.link(previous: state.link, precedence: state.precedence, writeWeights: writeWeights)
         let precedence = A.precedence(previous: state.precedence, writeWeights: writeWeights)
         let readContent = A.contentWeights(memory: memory, keys: xi.readKeys, strengths: xi.readStrengths)
         let (forward, backward) = A.directionalWeights(link: link, readWeights: state.readWeights)
