@@ -119,7 +119,7 @@ public func mnDncStateSize(_ h: UnsafeMutableRawPointer, _ batch: Int64) -> Int6
 
 /// `int32_t mn_dnc_forward(mn_dnc *h, const float *x, int64_t steps, int64_t batch, const float *mask,
 ///  const float *state_in, float *y, float *state_out, float *read_weights, float *write_weights, mn_status *status)`
-/// x [T, B, X] → y [T, B, Y]; mask [T, B] or NULL; state_in (flat) or NULL for zeros; state_out (flat); the traces
+/// x [T, B, X] → y [T, B, Y]; mask [T, B] (1 = real step, 0 = padding: the state is frozen) or NULL; state_in (flat) or NULL for zeros; state_out (flat); the traces
 /// read_weights [T, B, R, N] and write_weights [T, B, H_w, N] may be NULL. No graph is recorded.
 @c(mn_dnc_forward)
 public func mnDncForward(
@@ -162,7 +162,8 @@ public func mnDncForward(
 
 /// `int32_t mn_dnc_train_step(mn_dnc *h, const float *x, const float *y, const float *mask, int64_t steps,
 ///  int64_t batch, int64_t truncation, float lr, float clip, float *loss, mn_status *status)` — one forward + BPTT +
-///  clip + Adam step (one per chunk with truncation > 0); lr, clip replace the trainer's; loss = Σ chunk losses.
+///  clip + Adam step (one per chunk with truncation > 0); mask [T, B] or NULL weights the loss of each step (the
+///  state is never frozen); lr, clip replace the trainer's; loss = Σ chunk losses.
 @c(mn_dnc_train_step)
 public func mnDncTrainStep(
     _ h: UnsafeMutableRawPointer, _ x: UnsafePointer<Float>, _ targets: UnsafePointer<Float>,

@@ -50,7 +50,7 @@ struct DNCParityTests {
         #expect(relativeError(writes.value, f["trace.write_weights"]) <= Self.tolerance)
 
         let (loss, grads, _) = DNCTrainer.lossAndGradients(model: model, inputs: f["inputs"], targets: f["targets"],
-                                                           mask: mask, loss: .sigmoidCrossEntropy,
+                                                           lossMask: mask, sequenceMask: mask, loss: .sigmoidCrossEntropy,
                                                            state: initial)
         let refLoss = Float((f.scalars["loss"] as! Double))
         #expect(abs(loss - refLoss) <= Self.tolerance * abs(refLoss))

@@ -241,7 +241,7 @@ class DNC:
         b = _positive_int(batch_size, "batch_size")
         return self._state_from_flat(np.zeros(self._native.state_size(b), np.float32), b)
 
-    def forward(self, x: np.ndarray, state: Optional[DNCState] = None, *, mask: Optional[np.ndarray] = None,
+    def forward(self, x: np.ndarray, state: Optional[DNCState] = None, *, lengths: Optional[np.ndarray] = None,
                 trace: bool = False) -> DNCOutput:
         """Runs sequences through the DNC (no training).
 
@@ -250,8 +250,9 @@ class DNC:
         x : ndarray, shape (T, B, X), float32
         state : DNCState, optional
             The state to start from (default: zeros).
-        mask : ndarray, shape (T, B), optional
-            1 for real steps, 0 for padding: a finished sequence keeps its state.
+        lengths : array of int, shape (B,), optional
+            Real length of each sequence of a padded batch: after its last step a sequence keeps its state (the
+            returned ``state`` is each sequence's own final state). Default: all T.
         trace : bool, default False
             Also return every step's read and write weightings.
 
@@ -260,6 +261,17 @@ class DNC:
         DNCOutput
             ``y`` (T, B, Y), ``state``, and with ``trace`` the weightings; unpacks as ``y, state``.
         """
+        mask = None
+        if lengths is not None:
+            t = np.shape(x)[0] if np.ndim(x) >= 1 else 0
+            lengths = np.asarray(lengths)
+            if lengths.ndim != 1 or not np.issubdtype(lengths.dtype, np.integer):
+                raise _native.ArgumentTypeError(f"lengths must be a 1-D array of ints, got {lengths.dtype} shape "
+                                                f"{lengths.shape}")
+            if lengths.size and (lengths.min() < 1 or lengths.max() > t):
+                raise _native.InvalidArgumentError(f"lengths must lie in 1...{t} (the sequence length), got "
+                                                   f"{lengths.min()}...{lengths.max()}")
+            mask = (np.arange(t)[:, None] < lengths[None, :]).astype(np.float32)
         flat_in = None
         if state is not None:
             if not isinstance(state, DNCState):
@@ -282,7 +294,8 @@ class DNC:
         y : ndarray, shape (T, B, Y), float32
             Targets (bits in [0, 1] for the sigmoid cross-entropy).
         mask : ndarray, shape (T, B), optional
-            Loss weights (1 = scored step, 0 = ignored); default all ones.
+            Loss weights (1 = scored step, 0 = ignored, e.g. the input phase of a task or padding); default all
+            ones. It does not freeze the state (steps after a sequence's end cannot change its scored outputs).
         truncation : int, optional
             Truncated BPTT chunk length (default: the whole sequence).
         lr, clip : float, optional

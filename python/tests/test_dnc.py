@@ -42,7 +42,8 @@ def test_forward_and_state_match_pytorch_fixture(name):
                 hidden_size=s["hidden_size"], controller=s["controller"], seed=0)
     assert list(model.state_dict()) == s["parameter_names"]
     model.load_state_dict({n: t["param." + n] for n in s["parameter_names"]})
-    out = model.forward(t["inputs"], mask=t.get("mask"), trace=True)
+    lengths = None if "mask" not in t else t["mask"].sum(0).astype(np.int64)
+    out = model.forward(t["inputs"], lengths=lengths, trace=True)
     assert rel(out.y, t["outputs"]) <= 1e-4
     for key in ("memory", "usage", "link", "precedence", "read_weights", "write_weights", "read_vectors"):
         assert rel(getattr(out.state, key), t["state." + key]) <= 1e-4, key
@@ -177,9 +178,11 @@ def test_bad_configuration_and_arguments():
     model = small()
     x = np.zeros((3, 2, 5), np.float32)
     with pytest.raises(ValueError, match="mask"):
-        model.forward(x, mask=np.full((3, 2), 2, np.float32))
+        model.train_step(x, np.zeros((3, 2, 4), np.float32), np.full((3, 2), 2, np.float32))
     with pytest.raises(ValueError, match=r"\(3, 2\)"):
-        model.forward(x, mask=np.ones((2, 2), np.float32))
+        model.train_step(x, np.zeros((3, 2, 4), np.float32), np.ones((2, 2), np.float32))
+    with pytest.raises(ValueError, match="lengths"):
+        model.forward(x, lengths=np.array([4, 1]))
     with pytest.raises(ValueError, match="y"):
         model.train_step(x, np.zeros((3, 2, 5), np.float32))
     with pytest.raises(ValueError, match="lr"):

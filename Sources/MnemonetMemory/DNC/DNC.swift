@@ -114,16 +114,20 @@ public final class DNCTrainer {
     }
 
     /// Loss and parameter gradients (in `named_parameters` order) of one batch, through the whole sequence.
-    public static func lossAndGradients(model: DNC, inputs: Tensor, targets: Tensor, mask: Tensor?, loss: DNCLoss,
+    /// `lossMask` [T, B] weights the loss of each step (e.g. only the answer phase of a task); `sequenceMask` [T, B]
+    /// (1 = real step, 0 = padding after the end) freezes finished sequences' state (it does not change any scored
+    /// output before a sequence's end, so training on padded batches needs only the loss mask).
+    public static func lossAndGradients(model: DNC, inputs: Tensor, targets: Tensor, lossMask: Tensor?,
+                                        sequenceMask: Tensor? = nil, loss: DNCLoss,
                                         state: DNCState? = nil) -> (loss: Float, gradients: [Tensor], state: DNCState) {
-        let unroll = model(Variable(inputs), state: state, mask: mask)
-        let l = loss(unroll.outputs, Variable(targets), mask: mask)
+        let unroll = model(Variable(inputs), state: state, mask: sequenceMask)
+        let l = loss(unroll.outputs, Variable(targets), mask: lossMask)
         let params = model.namedParameters.map { $0.variable }
         let grads = gradients(of: l, wrt: params)
         return (l.scalar, grads.map { $0.value }, unroll.state)
     }
 
-    /// One training step on inputs [T, B, X], targets [T, B, Y], mask [T, B] (optional): forward, backpropagation
+    /// One training step on inputs [T, B, X], targets [T, B, Y], loss mask [T, B] (optional): forward, backpropagation
     /// through time, clipping, Adam. With `truncation` k, the sequence is cut into chunks of k steps, the state is
     /// carried across chunks without gradient and each chunk makes one optimizer step. Returns the summed loss.
     @discardableResult
@@ -144,7 +148,7 @@ public final class DNCTrainer {
             let whole = len == t
             let (l, grads, next) = DNCTrainer.lossAndGradients(
                 model: model, inputs: whole ? inputs : cut(inputs), targets: whole ? targets : cut(targets),
-                mask: mask.map { whole ? $0 : cut($0) }, loss: loss, state: state)
+                lossMask: mask.map { whole ? $0 : cut($0) }, loss: loss, state: state)
             for (p, g) in zip(model.parameters, grads) { p.grad = g }
             if clip.isFinite { clipGradNorm(model.parameters, maxNorm: clip) }
             optimizer.step()

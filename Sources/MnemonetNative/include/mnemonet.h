@@ -299,11 +299,12 @@ int32_t mn_dnc_parameters(mn_dnc *h, float *values, int64_t count, int32_t set, 
 int64_t mn_dnc_state_size(mn_dnc *h, int64_t batch);
 /* INVALID_ARGUMENT when the link matrices of `steps` steps at `batch` would not fit in memory (training: the graph). */
 int32_t mn_dnc_check_memory(mn_dnc *h, int64_t steps, int64_t batch, int32_t training, mn_status *status);
-/* mask [T,B] or NULL; state_in or NULL (zeros); read_weights [T,B,R,N] / write_weights [T,B,Hw,N] may be NULL. */
+/* mask [T,B] (sequence mask: 0 freezes the state) or NULL; state_in or NULL (zeros); read_weights [T,B,R,N] / write_weights [T,B,Hw,N] may be NULL. */
 int32_t mn_dnc_forward(mn_dnc *h, const float *x, int64_t steps, int64_t batch, const float *mask,
                        const float *state_in, float *y, float *state_out, float *read_weights, float *write_weights,
                        mn_status *status);
-/* Forward + BPTT + clipping + Adam (one step per chunk when truncation > 0); *loss = summed batch-mean loss. */
+/* Forward + BPTT + clipping + Adam (one step per chunk when truncation > 0); mask [T,B] = loss weights (NULL: all
+ * ones); *loss = summed batch-mean loss. */
 int32_t mn_dnc_train_step(mn_dnc *h, const float *x, const float *y, const float *mask, int64_t steps, int64_t batch,
                           int64_t truncation, float lr, float clip, float *loss, mn_status *status);
 int32_t mn_dnc_save(mn_dnc *h, const char *path, mn_status *status);
