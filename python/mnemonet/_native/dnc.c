@@ -7,26 +7,19 @@
 #include "mn_common.h"
 
 typedef struct {
-    PyObject_HEAD
-    mn_dnc *handle;
-    mn_guard guard;
+    MN_HANDLE_HEAD(mn_dnc)
     int64_t sizes[8]; /* X, Y, H, N, W, R, Hw, controller */
     npy_intp n_params;
 } DNCObject;
 
-static void dnc_dealloc(DNCObject *self) {
-    if (self->handle)
-        mn_dnc_free(self->handle);
-    mn_guard_free(&self->guard);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
-static void dnc_cache(DNCObject *self) {
+static int dnc_adopted(PyObject *o) {
+    DNCObject *self = (DNCObject *)o;
     float lr, clip;
     int32_t loss;
     int64_t steps;
     mn_dnc_describe(self->handle, self->sizes, &lr, &clip, &loss, &steps);
     self->n_params = (npy_intp)mn_dnc_parameter_count(self->handle);
+    return 0;
 }
 
 static int dnc_init(DNCObject *self, PyObject *args, PyObject *kwds) {
@@ -39,37 +32,13 @@ static int dnc_init(DNCObject *self, PyObject *args, PyObject *kwds) {
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "LLLLLLLiffiK", kwlist, &s[0], &s[1], &s[2], &s[3], &s[4], &s[5],
                                      &s[6], &controller, &lr, &clip, &loss, &seed))
         return -1;
-    if (self->handle) {
-        PyErr_SetString(MnInvalidState, "DNC is already initialised");
+    if (mn_handle_fresh((PyObject *)self) < 0)
         return -1;
-    }
     int64_t sizes[8];
     for (int i = 0; i < 7; i++)
         sizes[i] = (int64_t)s[i];
     sizes[7] = controller;
-    if (mn_guard_init(&self->guard) < 0)
-        return -1;
-    mn_status st;
-    int32_t rc;
-    mn_dnc *h = NULL;
-    Py_BEGIN_ALLOW_THREADS
-    rc = mn_dnc_create(sizes, lr, clip, loss, (uint64_t)seed, &h, &st);
-    Py_END_ALLOW_THREADS
-    if (rc != MNEMONET_STATUS_OK) {
-        mn_raise(&st);
-        return -1;
-    }
-    self->handle = h;
-    dnc_cache(self);
-    return 0;
-}
-
-static int dnc_ready(DNCObject *self) {
-    if (!self->handle) {
-        PyErr_SetString(MnInvalidState, "DNC is not initialised");
-        return 0;
-    }
-    return 1;
+    MN_CREATE_AND_RETURN(self, mn_dnc, mn_dnc_create(sizes, lr, clip, loss, (uint64_t)seed, &handle, &status));
 }
 
 /* 0 when every value of the float32 array is finite, else -1 with InvalidArgumentError naming `what`. */
@@ -125,8 +94,8 @@ static PyObject *dnc_forward(DNCObject *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"x", "mask", "state", "trace", NULL};
     PyObject *x_obj, *mask_obj = Py_None, *state_obj = Py_None;
     int trace = 0;
-    if (!dnc_ready(self) ||
-        !PyArg_ParseTupleAndKeywords(args, kwds, "O|OOp", kwlist, &x_obj, &mask_obj, &state_obj, &trace))
+    MN_READY(self);
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OOp", kwlist, &x_obj, &mask_obj, &state_obj, &trace))
         return NULL;
     PyArrayObject *x = check_sequence(self, x_obj, "x", (npy_intp)self->sizes[0], MN_ANY, MN_ANY);
     if (!x)
@@ -164,7 +133,7 @@ static PyObject *dnc_forward(DNCObject *self, PyObject *args, PyObject *kwds) {
     }
     int32_t rc;
     const float *xp = (const float *)PyArray_DATA(x);
-    MN_NATIVE(&self->guard, rc = mn_dnc_forward(self->handle, xp, t, b, mask, state_in, (float *)PyArray_DATA(y),
+    MN_CALL(self, rc = mn_dnc_forward(self->handle, xp, t, b, mask, state_in, (float *)PyArray_DATA(y),
                                                 (float *)PyArray_DATA(so), rw ? (float *)PyArray_DATA(rw) : NULL,
                                                 ww ? (float *)PyArray_DATA(ww) : NULL, &st));
     if (rc != MNEMONET_STATUS_OK) {
@@ -184,8 +153,8 @@ static PyObject *dnc_train_step(DNCObject *self, PyObject *args, PyObject *kwds)
     PyObject *x_obj, *y_obj, *mask_obj = Py_None;
     long long truncation = 0;
     float lr, clip;
-    if (!dnc_ready(self) ||
-        !PyArg_ParseTupleAndKeywords(args, kwds, "OOOLff", kwlist, &x_obj, &y_obj, &mask_obj, &truncation, &lr, &clip))
+    MN_READY(self);
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOLff", kwlist, &x_obj, &y_obj, &mask_obj, &truncation, &lr, &clip))
         return NULL;
     PyArrayObject *x = check_sequence(self, x_obj, "x", (npy_intp)self->sizes[0], MN_ANY, MN_ANY);
     if (!x)
@@ -205,22 +174,21 @@ static PyObject *dnc_train_step(DNCObject *self, PyObject *args, PyObject *kwds)
     mn_status st;
     int32_t rc;
     const float *xp = (const float *)PyArray_DATA(x), *yp = (const float *)PyArray_DATA(y);
-    MN_NATIVE(&self->guard, rc = mn_dnc_train_step(self->handle, xp, yp, mask, t, b, truncation, lr, clip, &loss, &st));
+    MN_CALL(self, rc = mn_dnc_train_step(self->handle, xp, yp, mask, t, b, truncation, lr, clip, &loss, &st));
     if (rc != MNEMONET_STATUS_OK)
         return mn_raise(&st);
     return PyFloat_FromDouble((double)loss);
 }
 
 static PyObject *dnc_parameters(DNCObject *self, PyObject *unused) {
-    if (!dnc_ready(self))
-        return NULL;
+    MN_READY(self);
     npy_intp d[1] = {self->n_params};
     PyArrayObject *out = (PyArrayObject *)PyArray_SimpleNew(1, d, NPY_FLOAT32);
     if (!out)
         return NULL;
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_dnc_parameters(self->handle, (float *)PyArray_DATA(out), d[0], 0, &st));
+    MN_CALL(self, rc = mn_dnc_parameters(self->handle, (float *)PyArray_DATA(out), d[0], 0, &st));
     if (rc != MNEMONET_STATUS_OK) {
         Py_DECREF(out);
         return mn_raise(&st);
@@ -229,23 +197,21 @@ static PyObject *dnc_parameters(DNCObject *self, PyObject *unused) {
 }
 
 static PyObject *dnc_set_parameters(DNCObject *self, PyObject *arg) {
-    if (!dnc_ready(self))
-        return NULL;
+    MN_READY(self);
     npy_intp shape[1] = {self->n_params};
     PyArrayObject *a = mn_check_array(arg, "parameters", NPY_FLOAT32, 1, shape, 0);
     if (!a || check_finite(a, "parameters") < 0)
         return NULL;
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_dnc_parameters(self->handle, (float *)PyArray_DATA(a), shape[0], 1, &st));
+    MN_CALL(self, rc = mn_dnc_parameters(self->handle, (float *)PyArray_DATA(a), shape[0], 1, &st));
     if (rc != MNEMONET_STATUS_OK)
         return mn_raise(&st);
     Py_RETURN_NONE;
 }
 
 static PyObject *dnc_state_size(DNCObject *self, PyObject *arg) {
-    if (!dnc_ready(self))
-        return NULL;
+    MN_READY(self);
     long long b = PyLong_AsLongLong(arg);
     if (b == -1 && PyErr_Occurred())
         return NULL;
@@ -257,12 +223,11 @@ static PyObject *dnc_state_size(DNCObject *self, PyObject *arg) {
 }
 
 static PyObject *dnc_describe(DNCObject *self, PyObject *unused) {
-    if (!dnc_ready(self))
-        return NULL;
+    MN_READY(self);
     int64_t s[8], steps;
     float lr, clip;
     int32_t loss;
-    MN_NATIVE(&self->guard, mn_dnc_describe(self->handle, s, &lr, &clip, &loss, &steps));
+    MN_CALL(self, mn_dnc_describe(self->handle, s, &lr, &clip, &loss, &steps));
     return Py_BuildValue("{s:L,s:L,s:L,s:L,s:L,s:L,s:L,s:i,s:d,s:d,s:i,s:L}", "input_size", (long long)s[0],
                          "output_size", (long long)s[1], "hidden_size", (long long)s[2], "memory_size", (long long)s[3],
                          "memory_dim", (long long)s[4], "num_read_heads", (long long)s[5], "num_write_heads",
@@ -270,56 +235,9 @@ static PyObject *dnc_describe(DNCObject *self, PyObject *unused) {
                          (int)loss, "optimizer_steps", (long long)steps);
 }
 
-static PyObject *dnc_save(DNCObject *self, PyObject *arg) {
-    if (!dnc_ready(self))
-        return NULL;
-    PyObject *bytes;
-    if (!PyUnicode_FSConverter(arg, &bytes))
-        return NULL;
-    mn_status st;
-    int32_t rc;
-    const char *path = PyBytes_AS_STRING(bytes);
-    MN_NATIVE(&self->guard, rc = mn_dnc_save(self->handle, path, &st));
-    Py_DECREF(bytes);
-    if (rc != MNEMONET_STATUS_OK)
-        return mn_raise(&st);
-    Py_RETURN_NONE;
-}
-
-static PyTypeObject DNCType;
-
-static PyObject *dnc_load(PyObject *cls, PyObject *arg) {
-    PyObject *bytes;
-    if (!PyUnicode_FSConverter(arg, &bytes))
-        return NULL;
-    mn_status st;
-    int32_t rc;
-    mn_dnc *h = NULL;
-    const char *path = PyBytes_AS_STRING(bytes);
-    Py_BEGIN_ALLOW_THREADS
-    rc = mn_dnc_load(path, &h, &st);
-    Py_END_ALLOW_THREADS
-    Py_DECREF(bytes);
-    if (rc != MNEMONET_STATUS_OK)
-        return mn_raise(&st);
-    DNCObject *self = (DNCObject *)DNCType.tp_alloc(&DNCType, 0);
-    if (!self) {
-        mn_dnc_free(h);
-        return NULL;
-    }
-    self->handle = h;
-    if (mn_guard_init(&self->guard) < 0) {
-        Py_DECREF(self);
-        return NULL;
-    }
-    dnc_cache(self);
-    return (PyObject *)self;
-}
-
 static PyObject *dnc_get_parameter_count(DNCObject *self, void *closure) {
     (void)closure;
-    if (!dnc_ready(self))
-        return NULL;
+    MN_READY(self);
     return PyLong_FromSsize_t(self->n_params);
 }
 
@@ -337,31 +255,15 @@ static PyMethodDef dnc_methods[] = {
     {"set_parameters", (PyCFunction)dnc_set_parameters, METH_O, "Replaces all parameters (flat)."},
     {"state_size", (PyCFunction)dnc_state_size, METH_O, "state_size(batch) -> floats in the flat state"},
     {"describe", (PyCFunction)dnc_describe, METH_NOARGS, "Sizes and trainer settings as a dict."},
-    {"save", (PyCFunction)dnc_save, METH_O, "save(path): atomic checkpoint."},
-    {"load", (PyCFunction)dnc_load, METH_O | METH_CLASS, "load(path) -> DNC"},
+    MN_CHECKPOINT_METHODS("DNC"),
     {NULL, NULL, 0, NULL},
 };
 
-static PyTypeObject DNCType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mnemonet._native.DNC",
-    .tp_basicsize = sizeof(DNCObject),
-    .tp_dealloc = (destructor)dnc_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Native Differentiable Neural Computer (internal; use mnemonet.DNC).",
-    .tp_methods = dnc_methods,
-    .tp_getset = dnc_getset,
-    .tp_init = (initproc)dnc_init,
-    .tp_new = PyType_GenericNew,
+static mn_type MnDNCType = {
+    .type = {MN_TYPE(DNCObject, "DNC", "Native Differentiable Neural Computer (internal; use mnemonet.DNC)."),
+             .tp_init = (initproc)dnc_init, .tp_methods = dnc_methods, .tp_getset = dnc_getset},
+    .cls = {.name = "DNC", .free = MN_FREE(mn_dnc_free), .save = MN_SAVE(mn_dnc_save), .load = MN_LOAD(mn_dnc_load),
+            .adopted = dnc_adopted},
 };
 
-int mn_register_dnc(PyObject *module) {
-    if (PyType_Ready(&DNCType) < 0)
-        return -1;
-    Py_INCREF(&DNCType);
-    if (PyModule_AddObject(module, "DNC", (PyObject *)&DNCType) < 0) {
-        Py_DECREF(&DNCType);
-        return -1;
-    }
-    return 0;
-}
+int mn_register_dnc(PyObject *module) { return mn_add_types(module, (mn_type *[]){&MnDNCType, NULL}); }
