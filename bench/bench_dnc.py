@@ -96,14 +96,27 @@ def bench(n, b, repeats):
     return row
 
 
+def peak_rss_mb():
+    """VmHWM of this process (ru_maxrss would include the parent's high-water mark, kept across exec)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def rss_child(side, n, b):
-    import resource
     x, y = data(b)
     if side == "mnemonet":
-        mn_step(make_mn(n), x, y)
+        model = make_mn(n)
+        base = peak_rss_mb()
+        mn_step(model, x, y)
     else:
-        torch_step(make_torch(n), torch.from_numpy(x), torch.from_numpy(y))
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        pair = make_torch(n)
+        tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+        base = peak_rss_mb()
+        torch_step(pair, tx, ty)
+    print(base, peak_rss_mb())
 
 
 def rss(side, n, b):
@@ -111,7 +124,8 @@ def rss(side, n, b):
                          capture_output=True, text=True)
     if out.returncode != 0:
         return None, out.stderr.strip().splitlines()[-1] if out.stderr else f"exit {out.returncode}"
-    return float(out.stdout.strip().splitlines()[-1]), None
+    base, peak = map(float, out.stdout.strip().splitlines()[-1].split())
+    return {"before_step_mb": base, "peak_mb": peak}, None
 
 
 def main():
@@ -146,8 +160,8 @@ def main():
         result["peak_rss"] = {}
         for side in ("mnemonet", "pytorch") if torch is not None else ("mnemonet",):
             mb, err = rss(side, n, b)
-            result["peak_rss"][side] = {"batch": b, "memory_size": n, "mb": mb, "error": err}
-            print(side, "peak RSS", mb, "MB", err or "", flush=True)
+            result["peak_rss"][side] = {"batch": b, "memory_size": n, **(mb or {}), "error": err}
+            print(side, "peak RSS (MB, before the step / peak):", mb, err or "", flush=True)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(result, f, indent=1)

@@ -104,7 +104,7 @@ public func mnDncCheckMemory(_ h: UnsafeMutableRawPointer, _ steps: Int64, _ bat
         let c = trainer(h).model.config
         try require(batch >= 1 && batch <= 1 << 24, "batch must be in 1...16777216, got \(batch)")
         if training != 0 {
-            try requireLinkMemory(c, steps: Int(steps), batch: Int(batch), copies: 7)
+            try requireLinkMemory(c, steps: Int(steps), batch: Int(batch), copies: 3)
         } else {
             try requireLinkMemory(c, steps: 1, batch: Int(batch), copies: 4)
         }
@@ -175,7 +175,7 @@ public func mnDncTrainStep(
         try require(t >= 1 && b >= 1, "the sequence length and batch must be at least 1, got \(t) and \(b)")
         try require(lr.isFinite && lr > 0, "lr must be a positive finite number, got \(lr)")
         try require(!clip.isNaN && clip > 0, "clip must be positive (inf: no clipping), got \(clip)")
-        try requireLinkMemory(c, steps: truncation > 0 ? min(Int(truncation), t) : t, batch: b, copies: 7)
+        try requireLinkMemory(c, steps: truncation > 0 ? min(Int(truncation), t) : t, batch: b, copies: 3)
         tr.optimizer.lr = lr
         tr.clip = clip
         loss.pointee = tr.step(inputs: Tensor(shape: [t, b, c.inputSize], copying: x),
