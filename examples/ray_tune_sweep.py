@@ -11,7 +11,7 @@ pass ``--address auto`` (or the head's address) and nothing else changes:
 
     python examples/ray_tune_sweep.py                  # ray.init() on this machine
     python examples/ray_tune_sweep.py --address auto   # ray.init(address="auto") on a running cluster
-    python examples/ray_tune_sweep.py --smoke          # two tiny trials each (what the test runs)
+    python examples/ray_tune_sweep.py --smoke          # one tiny trial each (what the test runs)
 """
 import argparse
 import inspect
@@ -84,12 +84,12 @@ def run(smoke=False, storage=None, address=None):
     storage = storage or tempfile.mkdtemp(prefix="mnemonet-tune-")
     seeds = SEEDS[:1] if smoke else SEEDS
     agent_space = {"memory_size": tune.grid_search([32] if smoke else [32, 128]),
-                   "lr": tune.grid_search([1e-3, 3e-3]),
+                   "lr": tune.grid_search([1e-3] if smoke else [1e-3, 3e-3]),
                    "replay_capacity": tune.grid_search([5000] if smoke else [200, 5000]),
                    "epochs": 2 if smoke else 10, "seeds": seeds}
     if "replay_batch_size" in inspect.signature(mnemonet.ContinualLearningAgent).parameters:
         agent_space["replay_batch_size"] = tune.grid_search([8] if smoke else [4, 8, 16])
-    maml_space = {"inner_lr": tune.grid_search([0.001, 0.01] if smoke else [0.001, 0.01, 0.1]),
+    maml_space = {"inner_lr": tune.grid_search([0.01] if smoke else [0.001, 0.01, 0.1]),
                   "iterations": 20 if smoke else 3000, "seeds": seeds}
     agent_rows = _fit(agent_trial, agent_space, "forgetting", storage, "agent")
     maml_rows = _fit(maml_trial, maml_space, "mse_after_10_steps", storage, "maml")
@@ -107,7 +107,7 @@ def _table(rows, columns):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--address", default=None, help='a Ray cluster ("auto" or host:port); default: start Ray here')
-    ap.add_argument("--smoke", action="store_true", help="two tiny trials per sweep")
+    ap.add_argument("--smoke", action="store_true", help="one tiny trial per sweep")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     agent_rows, maml_rows = run(smoke=args.smoke, address=args.address)
