@@ -150,12 +150,18 @@ const mn_class *mn_class_of(PyTypeObject *type) {
     return &((const mn_type *)type)->cls;
 }
 
+/* The operations of a handle type (tp_new's, a classmethod's), or NULL with TypeError. */
+static const mn_class *class_argument(PyObject *cls_obj) {
+    const mn_class *cls = mn_class_of((PyTypeObject *)cls_obj);
+    if (!cls)
+        PyErr_Format(PyExc_TypeError, "%.200s is not a mnemonet handle type", ((PyTypeObject *)cls_obj)->tp_name);
+    return cls;
+}
+
 PyObject *mn_handle_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    const mn_class *cls = mn_class_of(type);
-    if (!cls) {
-        PyErr_Format(PyExc_TypeError, "%.200s is not a mnemonet handle type", type->tp_name);
+    const mn_class *cls = class_argument((PyObject *)type);
+    if (!cls)
         return NULL;
-    }
     mn_handle *self = (mn_handle *)type->tp_alloc(type, 0);
     if (!self)
         return NULL;
@@ -347,11 +353,9 @@ PyObject *mn_handle_save(PyObject *obj, PyObject *target) {
 
 PyObject *mn_handle_load(PyObject *cls_obj, PyObject *source) {
     PyTypeObject *type = (PyTypeObject *)cls_obj;
-    const mn_class *cls = mn_class_of(type);
-    if (!cls) {
-        PyErr_Format(PyExc_TypeError, "%.200s is not a mnemonet handle type", type->tp_name);
+    const mn_class *cls = class_argument(cls_obj);
+    if (!cls)
         return NULL;
-    }
     if (is_path(source)) {
         void *handle = NULL;
         if (checkpoint_file(cls, NULL, source, &handle) < 0)
@@ -378,13 +382,8 @@ PyObject *mn_handle_to_bytes(PyObject *obj, PyObject *unused) {
 }
 
 PyObject *mn_handle_from_bytes(PyObject *cls_obj, PyObject *data) {
-    PyTypeObject *type = (PyTypeObject *)cls_obj;
-    const mn_class *cls = mn_class_of(type);
-    if (!cls) {
-        PyErr_Format(PyExc_TypeError, "%.200s is not a mnemonet handle type", type->tp_name);
-        return NULL;
-    }
-    return object_from_bytes(type, cls, data);
+    const mn_class *cls = class_argument(cls_obj);
+    return cls ? object_from_bytes((PyTypeObject *)cls_obj, cls, data) : NULL;
 }
 
 /* Standalone: (type(self).from_bytes, (self.to_bytes(),)). A view: (operator.methodcaller(accessor), (owner,)),
