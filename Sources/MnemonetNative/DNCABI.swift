@@ -199,3 +199,18 @@ public func mnDncLoad(_ path: UnsafePointer<CChar>, _ out: UnsafeMutablePointer<
         out.pointee = retainHandle(try DNCTrainer.load(path: String(cString: path)))
     }
 }
+
+/// `int32_t mn_dnc_to_bytes(mn_dnc *h, void **data, int64_t *length, mn_status *status)`
+@c(mn_dnc_to_bytes)
+public func mnDncToBytes(_ h: UnsafeMutableRawPointer, _ data: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
+                         _ length: UnsafeMutablePointer<Int64>, _ status: UnsafeMutableRawPointer) -> Int32 {
+    exportCheckpoint(h, as: DNCTrainer.self, data, length, status)
+}
+
+/// `int32_t mn_dnc_from_bytes(const void *data, int64_t length, mn_dnc **out, mn_status *status)`
+@c(mn_dnc_from_bytes)
+public func mnDncFromBytes(_ data: UnsafeRawPointer?, _ length: Int64,
+                           _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
+                           _ status: UnsafeMutableRawPointer) -> Int32 {
+    importCheckpoint(data, length, as: DNCTrainer.self, out, status)
+}

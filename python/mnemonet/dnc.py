@@ -11,6 +11,7 @@ from typing import Callable, Dict, Optional, Tuple, Union
 import numpy as np
 
 from . import _native
+from ._checkpoint import CheckpointBytes
 from .memory import MemoryConfig
 
 _CONTROLLERS = {"lstm": 0, "feedforward": 1}
@@ -95,7 +96,7 @@ class DNCOutput:
         return iter((self.y, self.state))
 
 
-class DNC:
+class DNC(CheckpointBytes):
     """A Differentiable Neural Computer with its Adam trainer.
 
     One step (Graves et al. 2016, Methods)::
@@ -385,14 +386,16 @@ class DNC:
 
     # ---- checkpoints -----------------------------------------------------------------------------------------
 
-    def save(self, path: Union[str, os.PathLike]) -> None:
-        """Writes the model and its optimizer state to ``path`` atomically (temporary file, fsync, rename)."""
-        self._native.save(os.fspath(path))
+    def save(self, path) -> None:
+        """Writes the model and its optimizer state to ``path`` atomically (temporary file, fsync, rename), or to a
+        binary file object. ``to_bytes()`` gives the same bytes; pickling and ``copy.deepcopy`` go through them."""
+        self._native.save(os.fspath(path) if isinstance(path, (str, bytes, os.PathLike)) else path)
 
     @classmethod
-    def load(cls, path: Union[str, os.PathLike]) -> "DNC":
-        """Reads a model written by ``save`` (``CheckpointFormatError`` for a corrupt or foreign file)."""
+    def load(cls, path) -> "DNC":
+        """Reads a model written by ``save`` (a path or a binary file object; ``CheckpointFormatError`` for a
+        corrupt or foreign checkpoint)."""
         self = cls.__new__(cls)
-        self._native = _native.DNC.load(os.fspath(path))
+        self._native = _native.DNC.load(os.fspath(path) if isinstance(path, (str, bytes, os.PathLike)) else path)
         self._describe()
         return self

@@ -3,6 +3,7 @@ reference when torch is installed), state_dict names, checkpoints, training, tas
 import json
 import math
 import os
+import pickle
 import subprocess
 import sys
 
@@ -112,6 +113,9 @@ def test_save_load_resumes_training_exactly(tmp_path):
     x, y, m = task.sample(4, np.random.default_rng(9))
     assert a.train_step(x, y, m) == b.train_step(x, y, m)
     np.testing.assert_array_equal(a.forward(x).y, b.forward(x).y)
+    c = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(c.forward(x).y, a.forward(x).y)
+    assert DNC.from_bytes(a.to_bytes()).state_dict().keys() == a.state_dict().keys()
     (tmp_path / "bad").write_bytes(b"MNEMONET" + b"\0" * 40)
     with pytest.raises(mnemonet.CheckpointFormatError):
         DNC.load(tmp_path / "bad")

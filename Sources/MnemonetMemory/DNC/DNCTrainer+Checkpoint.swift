@@ -4,14 +4,13 @@ import MnemonetEngine
 /// Checkpoints of a ``DNCTrainer`` (kind `"dnc"`, written atomically by `CheckpointFile`): the configuration, the
 /// learning rate and clip, every parameter in `named_parameters` order and the Adam state, so that training resumes
 /// exactly.
-extension DNCTrainer {
+extension DNCTrainer: Checkpointable {
     /// The checkpoint kind.
     public static let checkpointKind = "dnc"
     static let checkpointVersion: UInt32 = 1
 
-    /// The checkpoint bytes (payload of `save`).
-    public func checkpointPayload() -> [UInt8] {
-        var w = BinaryWriter()
+    /// The checkpoint payload (`Checkpointable` provides `save(path:)`, `load(path:)` and the in-memory forms).
+    public func writeCheckpoint(to w: inout BinaryWriter) {
         let c = model.config
         w.write(DNCTrainer.checkpointVersion)
         w.write([c.inputSize, c.outputSize, c.hiddenSize, c.memory.memorySize, c.memory.memoryDim,
@@ -30,18 +29,10 @@ extension DNCTrainer {
                 w.write(false)
             }
         }
-        return w.bytes
     }
 
-    /// Writes the trainer (model + optimizer) to `path` atomically.
-    public func save(path: String) throws(MnemonetError) {
-        try CheckpointFile.write(path: path, kind: DNCTrainer.checkpointKind, payload: checkpointPayload())
-    }
-
-    /// Reads a trainer written by ``save(path:)``. Throws `.format` for a truncated, corrupt or foreign file and
-    /// `.io` when it cannot be read.
-    public static func load(path: String) throws(MnemonetError) -> DNCTrainer {
-        var r = try CheckpointFile.read(path: path, kind: checkpointKind)
+    /// Reads a payload written by `writeCheckpoint(to:)` (`.format` for truncated or inconsistent data).
+    public static func readCheckpoint(from r: inout BinaryReader, source path: String) throws(MnemonetError) -> DNCTrainer {
         let version = try r.readUInt32("checkpoint version")
         guard version == checkpointVersion else { throw .format("unsupported dnc checkpoint version \(version)") }
         let s = try r.readInt64s("sizes").map { Int(clamping: $0) }
@@ -69,7 +60,6 @@ extension DNCTrainer {
             trainer.optimizer.states[i] = AdamState(step: step, expAvg: Tensor(shape: p.shape, values: m),
                                                     expAvgSq: Tensor(shape: p.shape, values: v))
         }
-        try r.expectEnd("dnc checkpoint")
         return trainer
     }
 }

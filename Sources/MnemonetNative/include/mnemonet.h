@@ -339,6 +339,9 @@ int32_t mn_dnc_train_step(mn_dnc *h, const float *x, const float *y, const float
                           int64_t truncation, float lr, float clip, float *loss, mn_status *status);
 int32_t mn_dnc_save(mn_dnc *h, const char *path, mn_status *status);
 int32_t mn_dnc_load(const char *path, mn_dnc **out, mn_status *status);
+/* The checkpoint as bytes (release with mn_bytes_free) and back (see "checkpoints in memory"). */
+int32_t mn_dnc_to_bytes(mn_dnc *h, void **data, int64_t *length, mn_status *status);
+int32_t mn_dnc_from_bytes(const void *data, int64_t length, mn_dnc **out, mn_status *status);
 
 /* ---- end of dnc section ---- */
 

@@ -262,7 +262,7 @@ static PyMethodDef dnc_methods[] = {
 static mn_type MnDNCType = {
     .type = {MN_TYPE(DNCObject, "DNC", "Native Differentiable Neural Computer (internal; use mnemonet.DNC)."),
              .tp_init = (initproc)dnc_init, .tp_methods = dnc_methods, .tp_getset = dnc_getset},
-    .cls = {.name = "DNC", .free = MN_FREE(mn_dnc_free), .save = MN_SAVE(mn_dnc_save), .load = MN_LOAD(mn_dnc_load),
+    .cls = {.name = "DNC", .free = MN_FREE(mn_dnc_free), MN_CHECKPOINT_HOOKS(mn_dnc),
             .adopted = dnc_adopted},
 };
 
