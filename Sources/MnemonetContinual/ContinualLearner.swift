@@ -40,7 +40,7 @@ public final class ContinualLearner {
     /// z of the last forward [rows, C] (owned by the workspace; valid until the next forward).
     public private(set) var logits: UnsafePointer<Float>
     /// The task being trained (or the last one trained).
-    public internal(set) var stage = 0
+    public var stage = 0
     /// The training rows of every task of the current run.
     public internal(set) var trainSets: [ContinualDataset] = []
     /// Draws shuffles (and seeds the plugins' buffers).
