@@ -1,4 +1,6 @@
 """``python -m mnemonet.benchmarks sinusoid [--iterations N] [--seed S] [--json] [--plot PATH] [--methods a,b]``
+``python -m mnemonet.benchmarks continual [--benchmark split-digits] [--scenario class] [--strategies a b …]
+[--seeds 0 1 2] [--json] [--plot PATH]``
 
 Reproduces the sinusoid table of Finn et al. (2017) natively and prints it (or, with ``--json``, a machine-readable
 summary: MSE and 95% interval per method, K and step count, divergence counts, training and wall times).
@@ -25,7 +27,22 @@ def main(argv=None) -> int:
     s.add_argument("--json", action="store_true", help="print a JSON summary instead of the table")
     s.add_argument("--plot", default=None, metavar="PATH", help="save adapted curves vs the true sinusoid (PNG)")
     s.add_argument("--no-progress", action="store_true")
+    # ---- continual ----
+    from .continual import BENCHMARKS as CL_BENCHMARKS
+    from ..continual import SCENARIOS, STRATEGIES
+    c = sub.add_parser("continual", help="continual-learning strategies on digits streams (ACC/BWT/FWT/forgetting)")
+    c.add_argument("--benchmark", dest="stream", default="split-digits", choices=CL_BENCHMARKS)
+    c.add_argument("--scenario", default="class", choices=SCENARIOS)
+    c.add_argument("--strategies", nargs="+", default=list(STRATEGIES), choices=STRATEGIES, metavar="NAME",
+                   help="subset of: " + " ".join(STRATEGIES))
+    c.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    c.add_argument("--tasks", type=int, default=5, help="number of tasks (permuted/rotated digits)")
+    c.add_argument("--json", action="store_true", help="print strict JSON (per strategy and seed: R, metrics, times)")
+    c.add_argument("--plot", default=None, metavar="PATH", help="save accuracy matrices and curves (PNG)")
+    c.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
+    if args.benchmark == "continual":
+        return _continual(args)
 
     methods = default_methods()
     if args.methods:
@@ -46,6 +63,24 @@ def main(argv=None) -> int:
         print()
     else:
         print(format_table(summary))
+        if args.plot:
+            print(f"plot: {args.plot}")
+    return 0
+
+
+def _continual(args) -> int:
+    from .continual import format_table as cl_format, plot_table, run_table
+
+    summary = run_table(args.stream, args.scenario, args.strategies, args.seeds, num_tasks=args.tasks,
+                        progress=not args.no_progress and not args.json)
+    if args.plot:
+        plot_table(summary, args.plot)
+        summary["plot"] = args.plot
+    if args.json:
+        json.dump(summary, sys.stdout, indent=1, allow_nan=False)
+        print()
+    else:
+        print(cl_format(summary))
         if args.plot:
             print(f"plot: {args.plot}")
     return 0

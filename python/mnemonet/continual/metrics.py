@@ -13,7 +13,21 @@ __all__ = ["check_accuracy_matrix", "average_accuracy", "backward_transfer", "fo
 
 
 def check_accuracy_matrix(R) -> np.ndarray:
-    """R as a float64 [T, T] array; InvalidArgumentError if it is not square, empty or finite."""
+    """Validates an accuracy matrix.
+
+    Parameters
+    ----------
+    R : array-like [T, T]
+
+    Returns
+    -------
+    ndarray [T, T] float64
+
+    Raises
+    ------
+    InvalidArgumentError
+        Not square, empty, or not finite.
+    """
     R = np.asarray(R, dtype=np.float64)
     if R.ndim != 2 or R.shape[0] != R.shape[1] or R.shape[0] == 0:
         raise InvalidArgumentError(f"the accuracy matrix must be square [T, T] with T >= 1, got shape {R.shape}")
@@ -23,13 +37,32 @@ def check_accuracy_matrix(R) -> np.ndarray:
 
 
 def average_accuracy(R) -> float:
-    """ACC = (1/T) Σ_j R[T−1, j]."""
+    """Average accuracy after the last task, ACC = (1/T) Σ_j R[T−1, j].
+
+    Parameters
+    ----------
+    R : array [T, T]
+
+    Returns
+    -------
+    float
+    """
     R = check_accuracy_matrix(R)
     return float(R[-1].mean())
 
 
 def backward_transfer(R) -> Optional[float]:
-    """BWT = 1/(T−1) Σ_{j<T−1} (R[T−1, j] − R[j, j]); None for T = 1."""
+    """Backward transfer BWT = 1/(T−1) Σ_{j<T−1} (R[T−1, j] − R[j, j]) (negative: forgetting).
+
+    Parameters
+    ----------
+    R : array [T, T]
+
+    Returns
+    -------
+    float or None
+        None for T = 1.
+    """
     R = check_accuracy_matrix(R)
     t = R.shape[0]
     if t < 2:
@@ -38,8 +71,20 @@ def backward_transfer(R) -> Optional[float]:
 
 
 def forward_transfer(R, baseline) -> Optional[float]:
-    """FWT = 1/(T−1) Σ_{j≥1} (R[j−1, j] − b_j), b_j the accuracy on task j of the randomly initialised model;
-    None for T = 1."""
+    """Forward transfer FWT = 1/(T−1) Σ_{j≥1} (R[j−1, j] − b_j), b_j the accuracy on task j of the randomly
+    initialised model.
+
+    Parameters
+    ----------
+    R : array [T, T]
+    baseline : array [T]
+        b.
+
+    Returns
+    -------
+    float or None
+        None for T = 1.
+    """
     R = check_accuracy_matrix(R)
     b = np.asarray(baseline, dtype=np.float64)
     t = R.shape[0]
@@ -51,20 +96,48 @@ def forward_transfer(R, baseline) -> Optional[float]:
 
 
 def forgetting(R) -> np.ndarray:
-    """f_j = max_{l<T−1} R[l, j] − R[T−1, j] for every task j < T−1 (length T−1)."""
+    """Forgetting of each task (Chaudhry et al. 2018): f_j = max_{l<T−1} R[l, j] − R[T−1, j] for j < T−1.
+
+    Parameters
+    ----------
+    R : array [T, T]
+
+    Returns
+    -------
+    ndarray [T − 1]
+    """
     R = check_accuracy_matrix(R)
     t = R.shape[0]
     return np.array([R[:t - 1, j].max() - R[-1, j] for j in range(t - 1)], dtype=np.float64)
 
 
 def average_forgetting(R) -> Optional[float]:
-    """F = mean_j f_j (None for T = 1)."""
+    """Average forgetting F = mean_j f_j (see :func:`forgetting`).
+
+    Parameters
+    ----------
+    R : array [T, T]
+
+    Returns
+    -------
+    float or None
+        None for T = 1.
+    """
     f = forgetting(R)
     return float(f.mean()) if f.size else None
 
 
 def accuracy_curve(R) -> np.ndarray:
-    """Mean accuracy on the tasks seen so far after each task: a_i = mean_{j≤i} R[i, j] (length T)."""
+    """Mean accuracy on the tasks seen so far after each task: a_i = mean_{j≤i} R[i, j].
+
+    Parameters
+    ----------
+    R : array [T, T]
+
+    Returns
+    -------
+    ndarray [T]
+    """
     R = check_accuracy_matrix(R)
     return np.array([R[i, :i + 1].mean() for i in range(R.shape[0])])
 
@@ -93,8 +166,19 @@ def summarize(R, baseline=None) -> dict:
 
 
 def tidy(R, **labels) -> list:
-    """R in long form: one dict per entry, ``{"trained_through": i, "task": j, "accuracy": R[i, j], **labels}``
-    (ready for ``pandas.DataFrame``)."""
+    """R in long form, ready for ``pandas.DataFrame``.
+
+    Parameters
+    ----------
+    R : array [T, T]
+    **labels
+        Columns added to every row (e.g. ``strategy="er", seed=0``).
+
+    Returns
+    -------
+    list of dict
+        ``{"trained_through": i, "task": j, "accuracy": R[i, j], **labels}`` for every i, j.
+    """
     R = check_accuracy_matrix(R)
     t = R.shape[0]
     return [dict(labels, trained_through=i, task=j, accuracy=float(R[i, j])) for i in range(t) for j in range(t)]
