@@ -169,16 +169,30 @@ public final class ContinualLearner {
         for p in plugins { try p.afterTask(self, task: task, data: data) }
     }
 
-    /// Accuracy on `data` at `stage` (the masked argmax of f_θ equals the label).
+    /// The logits [rows, C] of `rows` rows of `x`: from the plugin that brings its own model, else from f_θ.
+    public func predictLogits(x: UnsafePointer<Float>, rows n: Int) -> [Float] {
+        let c = heads.outputCount
+        var out = [Float](repeating: 0, count: n * c)
+        for p in plugins where out.withUnsafeMutableBufferPointer({ p.predict(self, x: x, rows: n, logits: $0.baseAddress!) }) {
+            return out
+        }
+        let z = forward(theta: parameters.baseAddress!, x: x, rows: n)
+        out.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: z, count: n * c) }
+        return out
+    }
+
+    /// Accuracy on `data` at `stage` (the masked argmax of the logits equals the label).
     public func accuracy(_ data: ContinualDataset, stage: Int) -> Double {
         let n = data.count
         if n == 0 { return 0 }
         let c = heads.outputCount
-        let z = data.x.withUnsafeBufferPointer { forward(theta: parameters.baseAddress!, x: $0.baseAddress!, rows: n) }
+        let z = data.x.withUnsafeBufferPointer { predictLogits(x: $0.baseAddress!, rows: n) }
         var correct = 0
-        for r in 0..<n {
-            let m = heads.mask(task: Int(data.tasks[r]), stage: stage)
-            if maskedArgmax(z + r * c, classes: c, mask: m) == Int(data.labels[r]) { correct += 1 }
+        z.withUnsafeBufferPointer { zb in
+            for r in 0..<n {
+                let m = heads.mask(task: Int(data.tasks[r]), stage: stage)
+                if maskedArgmax(zb.baseAddress! + r * c, classes: c, mask: m) == Int(data.labels[r]) { correct += 1 }
+            }
         }
         return Double(correct) / Double(n)
     }

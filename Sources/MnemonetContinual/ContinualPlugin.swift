@@ -30,6 +30,10 @@ public protocol ContinualPlugin: AnyObject {
     func afterUpdate(_ learner: ContinualLearner, batch: MiniBatch) throws(MnemonetError)
     /// After training task `task` on `data` (its own rows).
     func afterTask(_ learner: ContinualLearner, task: Int, data: ContinualDataset) throws(MnemonetError)
+    /// For a plugin that brings its own model (the memory agent): writes the logits of `rows` rows of `x` into
+    /// `logits` [rows, C] and returns true; false (the default) lets the learner's MLP predict.
+    func predict(_ learner: ContinualLearner, x: UnsafePointer<Float>, rows: Int,
+                 logits: UnsafeMutablePointer<Float>) -> Bool
 }
 
 extension ContinualPlugin {
@@ -49,4 +53,7 @@ extension ContinualPlugin {
     public func afterUpdate(_ learner: ContinualLearner, batch: MiniBatch) throws(MnemonetError) {}
     /// No-op.
     public func afterTask(_ learner: ContinualLearner, task: Int, data: ContinualDataset) throws(MnemonetError) {}
+    /// false.
+    public func predict(_ learner: ContinualLearner, x: UnsafePointer<Float>, rows: Int,
+                        logits: UnsafeMutablePointer<Float>) -> Bool { false }
 }

@@ -74,3 +74,27 @@ public final class ReplayRows {
         try reservoir.add(batch: fields(of: batch, from: start, count: n), items: n)
     }
 }
+
+extension PrioritizedReplayBuffer {
+    /// Offers one item to the buffer by reservoir sampling (Vitter's Algorithm R) instead of the ring's
+    /// oldest-first overwrite: while not full the item is added; afterwards, item number `seen` (1-based, counted by
+    /// the caller) replaces a uniformly chosen slot with probability capacity/seen. The item gets `priority`.
+    public func reservoirInsert(item fields: [UnsafeBufferPointer<Float>], priority: Double, seen: Int,
+                                rng: inout Xoshiro256) throws(MnemonetError) {
+        if count < capacity {
+            try add(item: fields, priority: priority)
+            return
+        }
+        let slot = rng.nextInt(below: seen)
+        if slot >= capacity { return }
+        try storage.validate(fields, items: 1, "add")
+        storage.write(item: fields, toSlot: slot)
+        var index = Int64(slot), p = priority
+        try withUnsafePointer(to: &index) { (i) throws(MnemonetError) in
+            try withUnsafePointer(to: &p) { (q) throws(MnemonetError) in
+                try updatePriorities(indices: UnsafeBufferPointer(start: i, count: 1),
+                                     priorities: UnsafeBufferPointer(start: q, count: 1))
+            }
+        }
+    }
+}

@@ -65,19 +65,8 @@ public final class PrioritizedExperienceReplay: ContinualPlugin {
         }
         for r in 0..<cur {
             seen += 1
-            let fields = rows.fields(of: batch, from: r, count: 1)
-            let p = Double(learner.rowLosses[r])
-            if memory.count < memory.capacity {
-                try memory.add(item: fields, priority: p)
-                continue
-            }
-            let slot = rng.nextInt(below: seen)
-            if slot >= memory.capacity { continue }
-            memory.storage.write(item: fields, toSlot: slot)
-            priorities[0] = p
-            sampled[0] = Int64(slot)
-            try memory.updatePriorities(indices: UnsafeBufferPointer(rebasing: sampled[0..<1]),
-                                        priorities: UnsafeBufferPointer(rebasing: priorities[0..<1]))
+            try memory.reservoirInsert(item: rows.fields(of: batch, from: r, count: 1),
+                                       priority: Double(learner.rowLosses[r]), seen: seen, rng: &rng)
         }
     }
 }

@@ -21,6 +21,8 @@ public enum Strategy: Int32, CaseIterable, Sendable, CustomStringConvertible {
     case erPrioritized = 7
     /// Meta-Experience Replay.
     case mer = 8
+    /// The seed's memory agent (controller + memory bank + prioritized replay + Adam) with a cross-entropy head.
+    case agent = 9
 
     /// The name used by the Python API and the benchmark table.
     public var description: String {
@@ -34,11 +36,13 @@ public enum Strategy: Int32, CaseIterable, Sendable, CustomStringConvertible {
         case .er: return "er"
         case .erPrioritized: return "er-prioritized"
         case .mer: return "mer"
+        case .agent: return "agent"
         }
     }
 
     /// The plugins of this strategy for a learner of `inputDim` inputs and `parameterCount` parameters.
-    public func plugins(config c: ContinualConfig, inputDim: Int, parameterCount: Int) throws(MnemonetError) -> [ContinualPlugin] {
+    public func plugins(config c: ContinualConfig, inputDim: Int, parameterCount: Int,
+                        classes: Int) throws(MnemonetError) -> [ContinualPlugin] {
         let seed = c.seed &+ 0x9E37_79B9_7F4A_7C15
         switch self {
         case .naive: return []
@@ -59,6 +63,8 @@ public enum Strategy: Int32, CaseIterable, Sendable, CustomStringConvertible {
         case .mer:
             return [try MER(inputDim: inputDim, parameterCount: parameterCount, capacity: c.bufferSize, beta: c.merBeta,
                             gamma: c.merGamma, batches: c.merBatches, batchRows: c.merBatchRows, seed: seed)]
+        case .agent:
+            return [try MemoryAgentStrategy(inputDim: inputDim, classes: classes, capacity: c.bufferSize, seed: seed)]
         }
     }
 }
@@ -69,6 +75,7 @@ extension ContinualLearner {
         try config.validate()
         let p = try MLP(layerSizes: [inputDim] + config.hiddenSizes + [heads.outputCount]).parameterCount
         try self.init(inputDim: inputDim, heads: heads, config: config,
-                      plugins: strategy.plugins(config: config, inputDim: inputDim, parameterCount: p))
+                      plugins: strategy.plugins(config: config, inputDim: inputDim, parameterCount: p,
+                                                classes: heads.outputCount))
     }
 }

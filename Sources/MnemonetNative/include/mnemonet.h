@@ -282,7 +282,7 @@ int32_t mn_meta_evaluate_sinusoid(mn_meta_learner *h, int64_t num_tasks, int32_t
 
 /*
  * One continual-learning run: an MLP classifier (input_dim → hidden[0..hidden_count) → output_count, ReLU) trained
- * task after task with `strategy` (0 naive, 1 joint, 2 EWC, 3 SI, 4 LwF, 5 A-GEM, 6 ER, 7 ER-prioritized, 8 MER)
+ * task after task with `strategy` (0 naive, 1 joint, 2 EWC, 3 SI, 4 LwF, 5 A-GEM, 6 ER, 7 ER-prioritized, 8 MER, 9 memory agent)
  * over `head_mode` (0 task-incremental multi-head, 1 shared head, 2 class-incremental growing head).
  * Task k's output units are units[unit_offsets[k] .. unit_offsets[k+1]); its training rows are
  * train_x/train_y[train_offsets[k] .. train_offsets[k+1]) (test likewise); offsets are [task_count + 1],

@@ -77,8 +77,8 @@ static PyObject *continual_run(PyObject *self, PyObject *args, PyObject *kw) {
         !check_offsets(troff, "train_offsets", t, ntr) || !check_offsets(teoff, "test_offsets", t, nte))
         return NULL;
     npy_intp rdims[2] = {t, t}, bdims[1] = {t};
-    PyArrayObject *acc = (PyArrayObject *)PyArray_ZEROS(2, rdims, NPY_FLOAT64, 0);
-    PyArrayObject *base = acc ? (PyArrayObject *)PyArray_ZEROS(1, bdims, NPY_FLOAT64, 0) : NULL;
+    PyArrayObject *acc = mn_new_array(2, rdims, NPY_FLOAT64, 1);
+    PyArrayObject *base = acc ? mn_new_array(1, bdims, NPY_FLOAT64, 1) : NULL;
     if (!base) {
         Py_XDECREF(acc);
         return NULL;

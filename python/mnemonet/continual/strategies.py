@@ -14,7 +14,7 @@ from . import metrics as _metrics
 __all__ = ["STRATEGIES", "DEFAULTS", "STRATEGY_DEFAULTS", "ContinualResult", "run"]
 
 #: Strategy names, in the native code order.
-STRATEGIES = ("naive", "joint", "ewc", "si", "lwf", "agem", "er", "er-prioritized", "mer")
+STRATEGIES = ("naive", "joint", "ewc", "si", "lwf", "agem", "er", "er-prioritized", "mer", "agent")
 
 #: Hyperparameters (native order) and their defaults.
 DEFAULTS = {
@@ -25,7 +25,9 @@ DEFAULTS = {
 }
 #: Per-strategy defaults that differ from DEFAULTS: MER is an online method (Riemer et al. 2019 make one pass over
 #: the stream; each example already gets ``mer_batches × mer_batch_rows`` SGD steps).
-STRATEGY_DEFAULTS = {"mer": {"epochs": 1}}
+#: The memory agent (the seed's ContinualLearningAgent with a cross-entropy head) trains one example per step
+#: with the seed's Adam(1e-3) and 8 replayed rows, in one pass (online, like the seed).
+STRATEGY_DEFAULTS = {"mer": {"epochs": 1}, "agent": {"epochs": 1}}
 _INTS = {"epochs", "batch_size", "buffer_size", "replay_batch", "agem_sample_size", "mer_batches", "mer_batch_rows"}
 
 
