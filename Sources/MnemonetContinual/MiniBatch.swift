@@ -47,6 +47,17 @@ public final class MiniBatch {
         currentCount = 0
     }
 
+    /// Appends row `i` of another batch (weight 1).
+    public func append(_ other: MiniBatch, row i: Int) {
+        precondition(count < capacity, "MiniBatch: full (\(capacity) rows)")
+        let d = inputDim
+        (x + count * d).update(from: other.x + i * d, count: d)
+        labels[count] = other.labels[i]
+        tasks[count] = other.tasks[i]
+        weights[count] = 1
+        count += 1
+    }
+
     /// Appends row `i` of `data` (weight 1).
     public func append(_ data: ContinualDataset, row i: Int) {
         precondition(count < capacity, "MiniBatch: full (\(capacity) rows)")

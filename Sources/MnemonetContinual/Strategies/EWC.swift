@@ -48,13 +48,7 @@ public final class EWC: ContinualPlugin {
     /// Ω(θ) at `theta`, adding ∇Ω into `grad` (0 before the first task ends).
     public func penalty(theta: UnsafePointer<Float>, grad: UnsafeMutablePointer<Float>) -> Float {
         if fisher.isEmpty { return 0 }
-        var total: Float = 0
-        for i in 0..<fisher.count {
-            let delta = theta[i] - anchor[i]
-            total += fisher[i] * delta * delta
-            grad[i] += lambda * fisher[i] * delta
-        }
-        return 0.5 * lambda * total
+        return quadraticPenalty(theta: theta, anchor: anchor, weights: fisher, coefficient: 0.5 * lambda, grad: grad)
     }
 
     /// F̃ ← γF̃ + F_t (F̃ = F_0 after the first task), θ* ← θ.

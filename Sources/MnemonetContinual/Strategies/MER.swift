@@ -72,20 +72,13 @@ public final class MER: ContinualPlugin {
 
     /// Runs the meta-update for each current row of the batch, then adds the row to the reservoir.
     public func update(_ learner: ContinualLearner, batch: MiniBatch) throws(MnemonetError) -> Bool {
-        let d = batch.inputDim
         for r in 0..<batch.currentCount {
             current.clear()
-            current.x.update(from: batch.x + r * d, count: d)
-            current.labels[0] = batch.labels[r]
-            current.tasks[0] = batch.tasks[r]
-            current.count = 1
+            current.append(batch, row: r)
             for b in metaBatches {
                 b.clear()
                 if memory.count > 0 && batchRows > 1 { try rows.sample(memory, count: batchRows - 1, into: b) }
-                b.x.advanced(by: b.count * d).update(from: current.x, count: d)
-                b.labels[b.count] = current.labels[0]
-                b.tasks[b.count] = current.tasks[0]
-                b.count += 1
+                b.append(current, row: 0)
             }
             try metaUpdate(learner, batches: metaBatches)
             try rows.add(current, from: 0, count: 1, to: memory)

@@ -136,14 +136,9 @@ public final class MemoryAgentStrategy: ContinualPlugin {
 
     /// Trains on each current row of the minibatch in order (one seed step each).
     public func update(_ learner: ContinualLearner, batch b: MiniBatch) throws(MnemonetError) -> Bool {
-        let d = b.inputDim
         for r in 0..<b.currentCount {
             batch.clear()
-            batch.x.update(from: b.x + r * d, count: d)
-            batch.labels[0] = b.labels[r]
-            batch.tasks[0] = b.tasks[r]
-            batch.weights[0] = 1
-            batch.count = 1
+            batch.append(b, row: r)
             batch.currentCount = 1
             _ = try trainStep(learner)
         }

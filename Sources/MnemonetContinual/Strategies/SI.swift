@@ -56,13 +56,7 @@ public final class SynapticIntelligence: ContinualPlugin {
     /// The penalty at `theta`, adding its gradient into `grad`.
     public func penalty(theta: UnsafePointer<Float>, grad: UnsafeMutablePointer<Float>) -> Float {
         if importance.isEmpty { return 0 }
-        var total: Float = 0
-        for i in 0..<importance.count {
-            let delta = theta[i] - anchor[i]
-            total += importance[i] * delta * delta
-            grad[i] += 2 * strength * importance[i] * delta
-        }
-        return strength * total
+        return quadraticPenalty(theta: theta, anchor: anchor, weights: importance, coefficient: strength, grad: grad)
     }
 
     /// `beginTask`.
