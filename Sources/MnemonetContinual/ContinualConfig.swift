@@ -33,6 +33,18 @@ public struct ContinualConfig: Sendable {
     /// The defaults.
     public init() {}
 
+    /// `validate()` plus the buffer sizes that depend on the input width d (each ≤ 2²⁶ floats).
+    public func validate(inputDim d: Int) throws(MnemonetError) {
+        try validate()
+        try require(d >= 1 && d <= 1 << 20, "the input width must be in 1...1048576, got \(d)")
+        let limit = 1 << 26
+        try require((batchSize + replayBatch) * d <= limit,
+                    "(batch_size + replay_batch) × input width = \((batchSize + replayBatch) * d) floats exceeds 2^26")
+        try require(bufferSize * (d + 2) <= limit, "buffer_size × (input width + 2) = \(bufferSize * (d + 2)) floats exceeds 2^26")
+        try require(agemSampleSize * d <= limit, "agem_sample_size × input width exceeds 2^26 floats")
+        try require(merBatches * merBatchRows * d <= limit, "mer_batches × mer_batch_rows × input width exceeds 2^26 floats")
+    }
+
     /// Throws `.invalidArgument` naming the first out-of-range field.
     public func validate() throws(MnemonetError) {
         try require(!hiddenSizes.isEmpty && hiddenSizes.allSatisfy { $0 >= 1 && $0 <= 65536 },

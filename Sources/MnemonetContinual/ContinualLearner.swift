@@ -51,7 +51,7 @@ public final class ContinualLearner {
 
     /// A learner with fresh weights (PyTorch's default initialisation, from `config.seed`).
     public init(inputDim: Int, heads: OutputHeads, config: ContinualConfig, plugins: [ContinualPlugin]) throws(MnemonetError) {
-        try config.validate()
+        try config.validate(inputDim: inputDim)
         mlp = try MLP(layerSizes: [inputDim] + config.hiddenSizes + [heads.outputCount], activation: .relu)
         self.heads = heads
         self.config = config

@@ -31,8 +31,10 @@ public final class OutputHeads {
     /// Heads over `outputCount` units; throws `.invalidArgument` for an empty task list, an empty task, or a unit
     /// outside `0..<outputCount`.
     public init(mode: HeadMode, outputCount: Int, units: [[Int]]) throws(MnemonetError) {
-        try require(outputCount >= 1, "output_count must be >= 1, got \(outputCount)")
+        try require(outputCount >= 1 && outputCount <= 65536, "output_count must be in 1...65536, got \(outputCount)")
         try require(!units.isEmpty, "at least one task is needed")
+        try require(units.count * units.count * outputCount <= 1 << 28,
+                    "\(units.count) tasks × \(outputCount) outputs need too many head masks (T²·C > 2^28)")
         for (k, u) in units.enumerated() {
             try require(!u.isEmpty, "task \(k) has no output units")
             for c in u { try require(c >= 0 && c < outputCount, "task \(k) uses unit \(c), outside 0..<\(outputCount)") }

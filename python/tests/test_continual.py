@@ -193,6 +193,18 @@ def test_native_run_validates_in_c_and_swift():
         _native.continual_run(**_native_args(units=np.array([0, 1, 2, 9], np.int64)))
     with pytest.raises(mnemonet.InvalidArgumentError, match="strategy"):
         _native.continual_run(**_native_args(strategy=42))
+    # Sizes that would need huge allocations are refused before anything is allocated.
+    with pytest.raises(mnemonet.InvalidArgumentError, match="output_count"):
+        _native.continual_run(**_native_args(output_count=1 << 40))
+    with pytest.raises(mnemonet.InvalidArgumentError, match="hidden"):
+        _native.continual_run(**_native_args(hidden=np.array([1 << 40], np.int64)))
+    hyper = np.array([continual.DEFAULTS[k] for k in continual.DEFAULTS], np.float64)
+    hyper[2] = 60000  # batch_size
+    with pytest.raises(mnemonet.InvalidArgumentError, match="2\\^26"):
+        _native.continual_run(**_native_args(hyper=hyper, train_x=np.zeros((4, 5000), np.float32),
+                                             test_x=np.zeros((4, 5000), np.float32)))
+    with pytest.raises(mnemonet.InvalidArgumentError, match="agent"):
+        _native.continual_run(**_native_args(strategy=9, output_count=4, train_x=np.zeros((4, 3), np.float32)))
 
 
 # ---- benchmark, plots, docs -----------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ public final class MemoryAgentStrategy: ContinualPlugin {
     /// `capacity` rows, Adam rate `learningRate`.
     public init(inputDim: Int, classes: Int, hiddenDim: Int = 128, config: MemoryConfig = MemoryConfig(),
                 capacity: Int, learningRate: Float = 1e-3, seed: UInt64) throws(MnemonetError) {
+        try require(inputDim <= 4096, "the memory agent takes inputs of width <= 4096, got \(inputDim)")
         try require(classes <= inputDim,
                     "the memory agent's outputs have the input width \(inputDim); it cannot classify \(classes) classes")
         try require(capacity > Self.replayThreshold, "the agent's replay memory needs more than \(Self.replayThreshold) rows, got \(capacity)")

@@ -72,7 +72,7 @@ public enum Strategy: Int32, CaseIterable, Sendable, CustomStringConvertible {
 extension ContinualLearner {
     /// A learner running `strategy`.
     public convenience init(inputDim: Int, heads: OutputHeads, config: ContinualConfig, strategy: Strategy) throws(MnemonetError) {
-        try config.validate()
+        try config.validate(inputDim: inputDim)
         let p = try MLP(layerSizes: [inputDim] + config.hiddenSizes + [heads.outputCount]).parameterCount
         try self.init(inputDim: inputDim, heads: heads, config: config,
                       plugins: strategy.plugins(config: config, inputDim: inputDim, parameterCount: p,
