@@ -147,3 +147,20 @@ struct MnemonetReplayStorageView {
     let count: Int
     init(_ s: ReplayStorage, _ c: Int) { storage = s; count = c }
 }
+
+@Suite struct MemoryAgentEvaluationTests {
+    @Test func predictionLeavesTheMemoryUnchanged() throws {
+        var c = ContinualConfig()
+        c.epochs = 1
+        c.bufferSize = 32
+        let heads = try OutputHeads(mode: .perTask, outputCount: 4, units: [[0, 1], [2, 3]])
+        let l = try ContinualLearner(inputDim: 4, heads: heads, config: c, strategy: .agent)
+        let agent = try #require(l.plugins[0] as? MemoryAgentStrategy)
+        let x: [Float] = [1, 0, 0, 0, 0, 1, 0, 0]
+        let before = Array(agent.memoryBank.memory), usage = Array(agent.memoryBank.usage)
+        let first = x.withUnsafeBufferPointer { l.predictLogits(x: $0.baseAddress!, rows: 2) }
+        #expect(Array(agent.memoryBank.memory) == before && Array(agent.memoryBank.usage) == usage)
+        let second = x.withUnsafeBufferPointer { l.predictLogits(x: $0.baseAddress!, rows: 2) }
+        #expect(first == second)
+    }
+}

@@ -15,8 +15,8 @@ import MnemonetReplay
 /// A = the active units of each row (the scenario's masks); the 8 replayed rows are drawn without replacement with
 /// P ∝ priority^0.6 and importance weights w_j (β = 0.4), as the seed's `ExperienceReplay`. Unlike the seed's
 /// ring, rows enter the memory by reservoir sampling, so that it holds the same M-row uniform sample of the stream
-/// as the other replay strategies. Prediction runs the controller row by row and, as the seed's `evaluate`, writes
-/// the memory. Needs C ≤ I (the input width d).
+/// as the other replay strategies. Prediction runs the controller row by row from a copy of the memory. Needs C ≤ I
+/// (the input width d).
 public final class MemoryAgentStrategy: ContinualPlugin {
     /// The controller.
     public let controller: MemoryController
@@ -146,14 +146,20 @@ public final class MemoryAgentStrategy: ContinualPlugin {
         return true
     }
 
-    /// The controller's first C outputs, row by row (each forward reads, then writes the memory).
+    /// The controller's first C outputs, row by row. Each forward reads, then writes the memory, as the seed's
+    /// `evaluate` does, but on a copy: the memory and usage are restored afterwards, so that evaluating (after each
+    /// task, and the random-init baseline) never changes what the agent trains with.
     public func predict(_ learner: ContinualLearner, x: UnsafePointer<Float>, rows n: Int,
                         logits out: UnsafeMutablePointer<Float>) -> Bool {
         let c = controller, d = c.layout.inputDim
+        let memory = Array(memoryBank.memory), usage = Array(memoryBank.usage)
         for r in 0..<n {
             c.inputs.update(from: x + r * d, count: d)
             c.forward(row: 0, bank: memoryBank, record: false)
             (out + r * classes).update(from: c.outputs, count: classes)
+        }
+        memory.withUnsafeBufferPointer { m in
+            usage.withUnsafeBufferPointer { u in try? memoryBank.assign(memory: m, usage: u) }
         }
         return true
     }
