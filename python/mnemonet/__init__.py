@@ -27,6 +27,9 @@ from .meta import MLP, MetaGradient, MetaLearner, SinusoidEvaluation  # noqa: E4
 from .controller_meta import AdaptedController, ControllerMetaLearner  # noqa: E402
 from . import continual  # noqa: E402,F401  (mnemonet.continual: streams, metrics, strategies)
 
+from .dnc import DNC, DNCOutput, DNCState  # noqa: E402
+from . import dnc_tasks  # noqa: E402,F401
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -51,4 +54,7 @@ __all__ = [
     "SinusoidEvaluation",
     "ControllerMetaLearner",
     "AdaptedController",
+    "DNC",
+    "DNCState",
+    "DNCOutput",
 ]
