@@ -5,6 +5,7 @@
 // Dependency arrows point down only:
 //
 //   MnemonetNative (C ABI exports, linked into the CPython extension)
+//     ├─ MnemonetContinual (strategies over a shared loop) ─┬─ MnemonetAgent, MnemonetMeta, MnemonetReplay
 //     └─ MnemonetAgent ─┬─ MnemonetMemory ─┐
 //                       ├─ MnemonetMeta ───┼─ MnemonetEngine ─ COpenBLAS
 //                       └─ MnemonetReplay ─┴─ MnemonetBase
@@ -63,8 +64,12 @@ let package = Package(
             dependencies: ["MnemonetMemory", "MnemonetMeta", "MnemonetReplay"],
             swiftSettings: releaseFlags),
         .target(
+            name: "MnemonetContinual",
+            dependencies: ["MnemonetAgent", "MnemonetMeta", "MnemonetReplay"],
+            swiftSettings: releaseFlags),
+        .target(
             name: "MnemonetNative",
-            dependencies: ["MnemonetAgent"],
+            dependencies: ["MnemonetAgent", "MnemonetContinual"],
             exclude: ["include"],
             swiftSettings: releaseFlags),
         // MARK: Tests
@@ -74,5 +79,6 @@ let package = Package(
         .testTarget(name: "MnemonetAgentTests", dependencies: ["MnemonetAgent"]),
         .testTarget(name: "MnemonetMetaTests", dependencies: ["MnemonetMeta"], exclude: ["Fixtures"]),
         .testTarget(name: "MnemonetDNCTests", dependencies: ["MnemonetMemory"], exclude: ["Fixtures"]),
+        .testTarget(name: "MnemonetContinualTests", dependencies: ["MnemonetContinual"], exclude: ["Fixtures"]),
     ]
 )

@@ -246,14 +246,28 @@ public final class MemoryController {
     /// formed: for one row each is an outer product of workspace vectors (see `outerFactors`), which an optimizer can
     /// consume directly.
     public func pullback(count: Int, scales: UnsafePointer<Float>, weightGradients: Bool = true) {
-        let l = layout, cfg = l.config, i = l.inputDim, h = l.hiddenDim, g4 = 4 * h, cc = l.combinedCount
-        let n = cfg.memorySize, w = cfg.memoryDim, r = cfg.numReadHeads, k = r + 1, rw = r * w
-        let rh = l.readHeadCount, p = parameters.baseAddress!, gr = gradients.baseAddress!
+        let i = layout.inputDim
         // ∂L/∂ŷ = scale · 2 (ŷ − y) / I
         for b in 0..<count {
             let c = scales[b] * 2 / Float(i)
             VectorMath.zip(outputs + b * i, targets + b * i, dOutputs + b * i, count: i) { c * ($0 - $1) }
         }
+        pullbackFromOutputs(count: count, weightGradients: weightGradients)
+    }
+
+    /// Gradients of any loss of the outputs, given ∂L/∂ŷ for rows `0..<count` (`outputGradients` [count, I]), into
+    /// `gradients` (overwritten), as `pullback(count:scales:)` does for the MSE: e.g. a cross-entropy head over the
+    /// first C outputs (the continual classifier) passes its softmax gradient with zeros beyond C.
+    public func pullback(count: Int, outputGradients: UnsafePointer<Float>) {
+        dOutputs.update(from: outputGradients, count: count * layout.inputDim)
+        pullbackFromOutputs(count: count, weightGradients: true)
+    }
+
+    /// The pullback from `dOutputs` (already holding ∂L/∂ŷ) down to every parameter gradient.
+    func pullbackFromOutputs(count: Int, weightGradients: Bool) {
+        let l = layout, cfg = l.config, i = l.inputDim, h = l.hiddenDim, g4 = 4 * h, cc = l.combinedCount
+        let n = cfg.memorySize, w = cfg.memoryDim, r = cfg.numReadHeads, k = r + 1, rw = r * w
+        let rh = l.readHeadCount, p = parameters.baseAddress!, gr = gradients.baseAddress!
         // Output layer: ∂W_out = dŷᵀ [s ; reads], ∂b_out = Σ dŷ, d[s ; reads] = dŷ W_out.
         if weightGradients { weightGradient(m: count, n: i, k: cc, dOutputs, ldd: i, combined, ldx: cc, gr + l.outW) }
         columnSums(dOutputs, rows: count, cols: i, into: gr + l.outB)

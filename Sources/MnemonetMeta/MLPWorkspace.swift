@@ -74,8 +74,8 @@ public final class MLPWorkspace {
             let w = theta + mlp.weightOffsets[l], b = theta + mlp.biasOffsets[l]
             let a = pre[l]
             for i in 0..<n { (a + i * fout).update(from: b, count: fout) }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(fout), Int32(fin),
-                        1, layerInput(l), Int32(fin), w, Int32(fin), 1, a, Int32(fout))
+            // BLAS.gemm: sgemv for a single row (the continual learners' per-example steps), sgemm otherwise.
+            BLAS.gemm(transB: true, m: n, n: fout, k: fin, layerInput(l), lda: fin, w, ldb: fin, beta: 1, a, ldc: fout)
             if l < layers - 1 { mlp.activation.apply(a, post[l], n * fout) }
         }
         return UnsafePointer(pre[layers - 1])
@@ -101,17 +101,25 @@ public final class MLPWorkspace {
         for l in stride(from: layers - 1, through: 0, by: -1) {
             let fin = sizes[l], fout = sizes[l + 1]
             let d = dPre[l]
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(fout), Int32(fin), Int32(n),
-                        1, d, Int32(fout), layerInput(l), Int32(fin), 0, grad + mlp.weightOffsets[l], Int32(fin))
+            BLAS.gemm(transA: true, m: fout, n: fin, k: n, d, lda: fout, layerInput(l), ldb: fin,
+                      grad + mlp.weightOffsets[l], ldc: fin)
             columnSums(d, n, fout, grad + mlp.biasOffsets[l])
             if l > 0 {
                 let dh = dPost[l - 1]
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(fin), Int32(fout),
-                            1, d, Int32(fout), theta + mlp.weightOffsets[l], Int32(fin), 0, dh, Int32(fin))
+                BLAS.gemm(m: n, n: fin, k: fout, d, lda: fout, theta + mlp.weightOffsets[l], ldb: fin, dh, ldc: fin)
                 let a = pre[l - 1], h = post[l - 1], dp = dPre[l - 1]
                 for i in 0..<(n * fin) { dp[i] = dh[i] * mlp.activation.derivative(a[i], h[i]) }
             }
         }
+    }
+
+    /// Reverse pass after ``forward`` for any loss of the outputs: `outputGradient` holds ∂L/∂ŷ (n × d_out, the rows
+    /// of the last forward); writes ∇_θ L into `grad` (|θ| floats). Used by classifiers (softmax cross-entropy,
+    /// distillation) whose loss is computed outside the workspace.
+    public func backward(_ theta: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+                         _ grad: UnsafeMutablePointer<Float>) {
+        dPre[layers - 1].update(from: outputGradient, count: rows * sizes[layers])
+        backward(theta, grad)
     }
 
     /// Hessian-vector product H(θ)·v of the loss of the last ``forward``/``loss``/``backward`` (which must have run

@@ -25,6 +25,7 @@ from . import plots  # noqa: E402,F401  (matplotlib is imported only when a plot
 
 from .meta import MLP, MetaGradient, MetaLearner, SinusoidEvaluation  # noqa: E402
 from .controller_meta import AdaptedController, ControllerMetaLearner  # noqa: E402
+from . import continual  # noqa: E402,F401  (mnemonet.continual: streams, metrics, strategies)
 
 from .dnc import DNC, DNCOutput, DNCState  # noqa: E402
 from . import dnc_tasks  # noqa: E402,F401

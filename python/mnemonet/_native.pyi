@@ -191,3 +191,9 @@ class Agent:
     def replay_count(self) -> int: ...
     def replay_sample(self, batch_size: int, beta: float = 0.4) -> Tuple[NDArray[np.int64], NDArray[np.float32],
                                                                           NDArray[np.float32], NDArray[np.float32]]: ...
+
+# ---- continual learning (continual.c) ----
+def continual_run(strategy: int, head_mode: int, output_count: int, units: np.ndarray, unit_offsets: np.ndarray,
+                  train_x: np.ndarray, train_y: np.ndarray, train_offsets: np.ndarray, test_x: np.ndarray,
+                  test_y: np.ndarray, test_offsets: np.ndarray, hidden: np.ndarray, hyper: np.ndarray,
+                  seed: Optional[int]) -> Tuple[np.ndarray, np.ndarray]: ...

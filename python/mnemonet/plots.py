@@ -5,7 +5,7 @@ from typing import Dict, Optional, Sequence
 
 import numpy as np
 
-__all__ = ["plot_memory", "plot_task_errors", "plot_results"]
+__all__ = ["plot_memory", "plot_task_errors", "plot_results", "plot_accuracy_matrix", "plot_forgetting_curves"]
 
 
 def plot_memory(memory, ax=None, title: str = "Neural Memory Bank State"):
@@ -122,3 +122,88 @@ def plot_results(memory, with_replay, without_replay=None, path: Optional[str] =
     if show:
         plt.show()
     return fig
+
+
+# ---- continual learning (mnemonet.continual) ----------------------------------------------------------------------
+
+
+def plot_accuracy_matrix(R, ax=None, title: str = "Accuracy matrix R", annotate: bool = True, cmap: str = "viridis"):
+    """Heatmap of the accuracy matrix R[i, j] (test accuracy on task j after training task i), GEM's table as a
+    picture: the lower triangle is retention, the diagonal learning, the upper triangle forward transfer.
+
+    Parameters
+    ----------
+    R : array [T, T]
+        E.g. ``result.accuracy_matrix`` of :func:`mnemonet.continual.run`.
+    ax : matplotlib Axes, optional
+        Where to draw (the current axes by default).
+    title : str
+        The panel title.
+    annotate : bool
+        Writes each accuracy in its cell.
+    cmap : str
+        Colour map (values 0…1).
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+    """
+    import matplotlib.pyplot as plt
+
+    from .continual.metrics import check_accuracy_matrix
+
+    R = check_accuracy_matrix(R)
+    ax = ax if ax is not None else plt.gca()
+    t = R.shape[0]
+    im = ax.imshow(R, vmin=0, vmax=1, cmap=cmap)
+    ax.set_xticks(range(t), [str(j + 1) for j in range(t)])
+    ax.set_yticks(range(t), [str(i + 1) for i in range(t)])
+    ax.set_xlabel("evaluated on task j")
+    ax.set_ylabel("after training task i")
+    ax.set_title(title)
+    if annotate:
+        for i in range(t):
+            for j in range(t):
+                ax.text(j, i, f"{R[i, j]:.2f}", ha="center", va="center", fontsize=8,
+                        color="black" if R[i, j] > 0.6 else "white")
+    plt.colorbar(im, ax=ax, fraction=0.046)
+    return im
+
+
+def plot_forgetting_curves(R, ax=None, title: str = "Accuracy on each task as training goes on", average: bool = True):
+    """Forgetting curves: for each task j, its test accuracy R[i, j] after each later task i ≥ j (a falling line
+    is forgetting), and (dashed, black) the mean accuracy over the tasks seen so far.
+
+    Parameters
+    ----------
+    R : array [T, T]
+    ax : matplotlib Axes, optional
+    title : str
+    average : bool
+        Also draws the mean accuracy over tasks seen so far.
+
+    Returns
+    -------
+    list of matplotlib.lines.Line2D
+    """
+    import matplotlib.pyplot as plt
+
+    from .continual.metrics import accuracy_curve, check_accuracy_matrix
+
+    R = check_accuracy_matrix(R)
+    ax = ax if ax is not None else plt.gca()
+    t = R.shape[0]
+    lines = []
+    for j in range(t):
+        xs = list(range(j + 1, t + 1))
+        lines += ax.plot(xs, R[j:, j], marker="o", label=f"task {j + 1}")
+    if average:
+        lines += ax.plot(range(1, t + 1), accuracy_curve(R), "k--", linewidth=2, label="mean over seen tasks")
+    ax.set_xlabel("tasks trained")
+    ax.set_ylabel("test accuracy")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xticks(range(1, t + 1))
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    ax.grid(True, alpha=0.3)
+    return lines

@@ -53,7 +53,7 @@ def public_objects():
             continue
         yield name, obj
     yield "AgentReplayBuffer", mnemonet.agent.AgentReplayBuffer
-    for name in ("plot_memory", "plot_task_errors", "plot_results"):
+    for name in ("plot_memory", "plot_task_errors", "plot_results", "plot_accuracy_matrix", "plot_forgetting_curves"):
         yield name, getattr(mnemonet.plots, name)
 
 

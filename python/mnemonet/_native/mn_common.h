@@ -311,5 +311,6 @@ int mn_register_meta(PyObject *module); /* meta.c */
 int mn_register_engine(PyObject *module); /* engine.c: engine benchmark hooks */
 int mn_register_replay(PyObject *module); /* replay.c: ReplayBuffer, ReservoirBuffer */
 int mn_register_dnc(PyObject *module);    /* dnc.c: DNC */
+int mn_register_continual(PyObject *module); /* continual.c: continual_run */
 
 #endif /* MN_COMMON_H */

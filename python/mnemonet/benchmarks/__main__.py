@@ -1,4 +1,6 @@
 """``python -m mnemonet.benchmarks sinusoid [--iterations N] [--seed S] [--json] [--plot PATH] [--methods a,b]``
+``python -m mnemonet.benchmarks continual [--benchmark split-digits] [--scenario class] [--strategies a b …]
+[--seeds 0 1 2] [--json] [--plot PATH]``
 
 Reproduces the sinusoid table of Finn et al. (2017) natively and prints it (or, with ``--json``, a machine-readable
 summary: MSE and 95% interval per method, K and step count, divergence counts, training and wall times).
@@ -36,9 +38,24 @@ def main(argv=None) -> int:
     d.add_argument("--json", action="store_true", help="print a strict JSON summary")
     d.add_argument("--plot", default=None, metavar="PATH", help="save input/target/output/weightings (PNG)")
     d.add_argument("--no-progress", action="store_true")
+    # ---- continual ----
+    from .continual import BENCHMARKS as CL_BENCHMARKS
+    from ..continual import SCENARIOS, STRATEGIES
+    c = sub.add_parser("continual", help="continual-learning strategies on digits streams (ACC/BWT/FWT/forgetting)")
+    c.add_argument("--benchmark", dest="stream", default="split-digits", choices=CL_BENCHMARKS)
+    c.add_argument("--scenario", default="class", choices=SCENARIOS)
+    c.add_argument("--strategies", nargs="+", default=list(STRATEGIES), choices=STRATEGIES, metavar="NAME",
+                   help="subset of: " + " ".join(STRATEGIES))
+    c.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    c.add_argument("--tasks", type=int, default=5, help="number of tasks (permuted/rotated digits)")
+    c.add_argument("--json", action="store_true", help="print strict JSON (per strategy and seed: R, metrics, times)")
+    c.add_argument("--plot", default=None, metavar="PATH", help="save accuracy matrices and curves (PNG)")
+    c.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     if args.benchmark == "dnc":
         return _dnc(args)
+    if args.benchmark == "continual":
+        return _continual(args)
 
     methods = default_methods()
     if args.methods:
@@ -81,6 +98,24 @@ def _dnc(args) -> int:
         print(f"dnc {summary['task']}: {b:.4f} bits/sequence ({summary['bit_errors_per_sequence']:.3f} bit errors) on "
               f"{summary['eval_sequences']} fresh sequences after {summary['train_steps']} steps, "
               f"{summary['train_seconds']:.1f} s training; solved (< {summary['threshold_bits']}): {summary['solved']}")
+        if args.plot:
+            print(f"plot: {args.plot}")
+    return 0
+
+
+def _continual(args) -> int:
+    from .continual import format_table as cl_format, plot_table, run_table
+
+    summary = run_table(args.stream, args.scenario, args.strategies, args.seeds, num_tasks=args.tasks,
+                        progress=not args.no_progress and not args.json)
+    if args.plot:
+        plot_table(summary, args.plot)
+        summary["plot"] = args.plot
+    if args.json:
+        json.dump(summary, sys.stdout, indent=1, allow_nan=False)
+        print()
+    else:
+        print(cl_format(summary))
         if args.plot:
             print(f"plot: {args.plot}")
     return 0

@@ -1,0 +1,260 @@
+"""mnemonet.continual: GEM metrics against hand-computed matrices, streams and their input errors, the native
+strategies (smoke, determinism, the class-incremental pattern on a short run), strict JSON of the benchmark."""
+import inspect
+import json
+
+import numpy as np
+import pytest
+
+import mnemonet
+from mnemonet import _native, continual
+from mnemonet.continual import metrics
+
+# R[i, j]: accuracy on task j after training task i (hand-made), b the random-init baseline.
+R3 = np.array([[0.90, 0.10, 0.20],
+               [0.95, 0.80, 0.30],
+               [0.50, 0.70, 0.95]])
+B3 = np.array([0.10, 0.20, 0.25])
+
+
+def test_metrics_match_hand_computed_values():
+    assert continual.average_accuracy(R3) == pytest.approx((0.50 + 0.70 + 0.95) / 3)
+    assert continual.backward_transfer(R3) == pytest.approx(((0.50 - 0.90) + (0.70 - 0.80)) / 2)
+    assert continual.forward_transfer(R3, B3) == pytest.approx(((0.10 - 0.20) + (0.30 - 0.25)) / 2)
+    # Forgetting uses the best earlier accuracy (0.95 after task 2 for task 1), unlike BWT.
+    np.testing.assert_allclose(continual.forgetting(R3), [0.95 - 0.50, 0.80 - 0.70])
+    assert continual.average_forgetting(R3) == pytest.approx((0.45 + 0.10) / 2)
+    np.testing.assert_allclose(continual.accuracy_curve(R3), [0.90, (0.95 + 0.80) / 2, (0.50 + 0.70 + 0.95) / 3])
+    s = continual.summarize(R3, B3)
+    assert s["acc"] == pytest.approx(0.716666666) and s["bwt"] == pytest.approx(-0.25)
+    assert s["fwt"] == pytest.approx(-0.025) and s["forgetting"] == pytest.approx(0.275)
+    json.dumps(s, allow_nan=False)
+
+
+def test_metrics_single_task_and_tidy():
+    R1 = np.array([[0.7]])
+    assert continual.average_accuracy(R1) == pytest.approx(0.7)
+    assert continual.backward_transfer(R1) is None
+    assert continual.forward_transfer(R1, [0.1]) is None
+    assert continual.average_forgetting(R1) is None
+    rows = continual.tidy(R3, strategy="x")
+    assert len(rows) == 9 and rows[3] == {"strategy": "x", "trained_through": 1, "task": 0, "accuracy": 0.95}
+
+
+@pytest.mark.parametrize("bad", [np.zeros((2, 3)), np.zeros((0, 0)), np.array([[np.nan]]), np.zeros(3)])
+def test_metrics_reject_bad_matrices(bad):
+    with pytest.raises(mnemonet.InvalidArgumentError):
+        continual.average_accuracy(bad)
+
+
+def test_forward_transfer_needs_a_matching_baseline():
+    with pytest.raises(mnemonet.InvalidArgumentError, match="baseline"):
+        continual.forward_transfer(R3, [0.1, 0.2])
+
+
+# ---- streams -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scenario, outputs, units1", [("task", 10, (2, 3)), ("domain", 2, (0, 1)),
+                                                       ("class", 10, (2, 3))])
+def test_split_digits_scenarios(scenario, outputs, units1):
+    s = continual.split_digits(scenario, seed=0)
+    assert s.num_tasks == 5 and s.input_dim == 64 and s.output_count == outputs
+    assert s.units[1] == units1
+    assert s.train[1].classes == (2, 3)
+    total = sum(len(t) for t in s.train) + sum(len(t) for t in s.test)
+    assert total == 1797
+    for tr, te, u in zip(s.train, s.test, s.units):
+        assert set(np.unique(tr.y)) == set(u) and set(np.unique(te.y)) <= set(u)
+        assert tr.x.dtype == np.float32 and tr.x.min() >= 0 and tr.x.max() <= 1
+    assert "split-digits" in repr(s)
+    # Fixed seeds: the same split twice, another split for another seed.
+    again = continual.split_digits(scenario, seed=0)
+    np.testing.assert_array_equal(s.train[0].x, again.train[0].x)
+    assert not np.array_equal(s.train[0].x, continual.split_digits(scenario, seed=1).train[0].x)
+
+
+def test_permuted_and_rotated_digits():
+    p = continual.permuted_digits(4, "domain", seed=0)
+    assert p.num_tasks == 4 and p.output_count == 10 and p.units[3] == tuple(range(10))
+    np.testing.assert_array_equal(p.info["permutations"][0], np.arange(64))
+    perm = p.info["permutations"][2]
+    np.testing.assert_array_equal(p.train[2].x, p.train[0].x[:, perm])
+    r = continual.rotated_digits(3, "class", seed=0)
+    assert r.info["angles"] == [0.0, 60.0, 120.0] and r.output_count == 30 and r.units[2] == tuple(range(20, 30))
+    np.testing.assert_allclose(r.train[0].x, p.train[0].x, atol=1e-6)  # 0° = the original images, same split
+    assert not np.allclose(r.train[1].x, r.train[0].x)
+
+
+def test_stream_from_user_arrays_and_its_errors():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = np.repeat(np.array(["a", "b", "c", "d"]), 15)
+    s = continual.stream(X, y, classes_per_task=2, scenario="class")
+    assert s.train[1].classes == ("c", "d") and s.units == [(0, 1), (2, 3)]
+    with pytest.raises(mnemonet.InvalidArgumentError, match="mismatched lengths"):
+        continual.stream(X, y[:-1])
+    with pytest.raises(mnemonet.InvalidArgumentError, match="empty"):
+        continual.stream(X, y, class_order=["a", "b", "c", "d", "e", "f"])
+    with pytest.raises(mnemonet.InvalidArgumentError, match="never seen"):
+        continual.stream(X, y, X_test=X[:5], y_test=np.array(["a", "z", "b", "a", "q"]))
+    with pytest.raises(mnemonet.InvalidArgumentError, match="same number of classes"):
+        continual.stream(X, y, classes_per_task=3, scenario="domain")
+    with pytest.raises(mnemonet.InvalidArgumentError, match="scenario"):
+        continual.stream(X, y, scenario="online")
+    with pytest.raises(mnemonet.InvalidArgumentError, match="NaN"):
+        continual.stream(np.full((60, 3), np.nan), y)
+    with pytest.raises(mnemonet.InvalidArgumentError, match="tasks"):
+        continual.stream(X, y, tasks=np.zeros(59, dtype=int))
+    with pytest.raises(mnemonet.InvalidArgumentError, match="never seen"):
+        t = np.repeat([0, 1], 30)
+        continual.stream(X, y, tasks=t, X_test=X[:4], y_test=np.array(["a", "a", "d", "d"]),
+                         tasks_test=np.array([0, 0, 0, 1]))
+
+
+# ---- native runs -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def task_stream():
+    return continual.split_digits("task", seed=0)
+
+
+@pytest.fixture(scope="module")
+def class_stream():
+    return continual.split_digits("class", seed=0)
+
+
+@pytest.mark.parametrize("strategy", continual.STRATEGIES)
+def test_every_strategy_runs_and_is_deterministic(task_stream, strategy):
+    kw = dict(epochs=1 if strategy == "agent" else 3, buffer_size=50, mer_batches=2, mer_batch_rows=4)
+    r = continual.run(task_stream, strategy, seed=3, **kw)
+    assert r.accuracy_matrix.shape == (5, 5) and r.baseline.shape == (5,)
+    assert np.all((r.accuracy_matrix >= 0) & (r.accuracy_matrix <= 1))
+    # Multi-head task-incremental: 2-way decisions, well above chance on the task just learned.
+    assert np.diag(r.accuracy_matrix).mean() > 0.8
+    again = continual.run(task_stream, strategy, seed=3, **kw)
+    np.testing.assert_array_equal(r.accuracy_matrix, again.accuracy_matrix)
+    d = r.to_dict()
+    json.dumps(d, allow_nan=False)
+    assert d["strategy"] == strategy and len(d["accuracy_matrix"]) == 5
+    assert strategy in repr(r) and "ACC=" in repr(r)
+
+
+def test_class_incremental_pattern_short_run(class_stream):
+    """Naive forgets everything but the last task (≈ 1/5), replay keeps most, joint is the upper bound."""
+    acc = {s: continual.run(class_stream, s, seed=0, epochs=5).acc for s in ("naive", "er", "joint")}
+    assert acc["naive"] < 0.3
+    assert acc["er"] > acc["naive"] + 0.4
+    assert acc["joint"] > 0.8
+
+
+def test_run_rejects_bad_arguments(class_stream):
+    with pytest.raises(mnemonet.InvalidArgumentError, match="strategy"):
+        continual.run(class_stream, "gem")
+    with pytest.raises(mnemonet.InvalidArgumentError, match="unknown hyperparameters"):
+        continual.run(class_stream, "naive", learning_rate=0.1)
+    with pytest.raises(mnemonet.InvalidArgumentError, match="integer"):
+        continual.run(class_stream, "naive", epochs=1.5)
+    with pytest.raises(mnemonet.InvalidArgumentError, match="lr"):
+        continual.run(class_stream, "naive", lr=-1)
+    with pytest.raises(mnemonet.InvalidArgumentError, match="mer_beta"):
+        continual.run(class_stream, "mer", mer_beta=2.0)
+
+
+def _native_args(**over):
+    x = np.zeros((4, 3), np.float32)
+    args = dict(strategy=0, head_mode=2, output_count=4, units=np.array([0, 1, 2, 3], np.int64),
+                unit_offsets=np.array([0, 2, 4], np.int64), train_x=x, train_y=np.array([0, 1, 2, 3], np.int32),
+                train_offsets=np.array([0, 2, 4], np.int64), test_x=x, test_y=np.array([0, 1, 2, 3], np.int32),
+                test_offsets=np.array([0, 2, 4], np.int64), hidden=np.array([5], np.int64),
+                hyper=np.array([continual.DEFAULTS[k] for k in continual.DEFAULTS], np.float64), seed=0)
+    args.update(over)
+    return args
+
+
+def test_native_run_validates_in_c_and_swift():
+    R, b = _native.continual_run(**_native_args())
+    assert R.shape == (2, 2) and b.shape == (2,)
+    with pytest.raises(mnemonet.ArgumentTypeError):
+        _native.continual_run(**_native_args(train_y=np.array([0, 1, 2, 3], np.int64)))
+    with pytest.raises(mnemonet.InvalidArgumentError, match="train_offsets"):
+        _native.continual_run(**_native_args(train_offsets=np.array([0, 3, 2], np.int64)))
+    with pytest.raises(mnemonet.InvalidArgumentError, match="test_x"):
+        _native.continual_run(**_native_args(test_x=np.zeros((4, 2), np.float32)))
+    with pytest.raises(mnemonet.InvalidArgumentError, match="hyper"):
+        _native.continual_run(**_native_args(hyper=np.zeros(3)))
+    with pytest.raises(mnemonet.InvalidArgumentError, match="not one of the task's units"):
+        _native.continual_run(**_native_args(train_y=np.array([0, 3, 2, 3], np.int32)))
+    with pytest.raises(mnemonet.InvalidArgumentError, match="empty"):
+        _native.continual_run(**_native_args(train_offsets=np.array([0, 0, 4], np.int64),
+                                             train_y=np.array([2, 3, 2, 3], np.int32)))
+    with pytest.raises(mnemonet.InvalidArgumentError, match="outside"):
+        _native.continual_run(**_native_args(units=np.array([0, 1, 2, 9], np.int64)))
+    with pytest.raises(mnemonet.InvalidArgumentError, match="strategy"):
+        _native.continual_run(**_native_args(strategy=42))
+    # Sizes that would need huge allocations are refused before anything is allocated.
+    with pytest.raises(mnemonet.InvalidArgumentError, match="output_count"):
+        _native.continual_run(**_native_args(output_count=1 << 40))
+    with pytest.raises(mnemonet.InvalidArgumentError, match="hidden"):
+        _native.continual_run(**_native_args(hidden=np.array([1 << 40], np.int64)))
+    hyper = np.array([continual.DEFAULTS[k] for k in continual.DEFAULTS], np.float64)
+    hyper[2] = 60000  # batch_size
+    with pytest.raises(mnemonet.InvalidArgumentError, match="2\\^26"):
+        _native.continual_run(**_native_args(hyper=hyper, train_x=np.zeros((4, 5000), np.float32),
+                                             test_x=np.zeros((4, 5000), np.float32)))
+    with pytest.raises(mnemonet.InvalidArgumentError, match="agent"):
+        _native.continual_run(**_native_args(strategy=9, output_count=4, train_x=np.zeros((4, 3), np.float32)))
+
+
+# ---- benchmark, plots, docs -----------------------------------------------------------------------------------
+
+
+def test_benchmark_table_is_strict_json(capsys):
+    from mnemonet.benchmarks.__main__ import main
+
+    assert main(["continual", "--strategies", "naive", "er", "--seeds", "0", "1", "--json", "--no-progress"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["strategies"]) == {"naive", "er"}
+    run0 = out["strategies"]["er"]["runs"][0]
+    assert len(run0["accuracy_matrix"]) == 5 and run0["seed"] == 0
+    for key in ("acc", "bwt", "fwt", "forgetting", "wall_time"):
+        assert out["strategies"]["er"][key]["std"] is not None
+    assert out["strategies"]["er"]["acc"]["mean"] > out["strategies"]["naive"]["acc"]["mean"]
+
+
+def test_format_table_one_seed():
+    from mnemonet.benchmarks.continual import format_table, run_table
+
+    summary = run_table("permuted-digits", "domain", ["naive"], [0], num_tasks=2, progress=False, epochs=1)
+    text = format_table(summary)
+    assert "naive" in text and "permuted-digits" in text
+    json.dumps(summary, allow_nan=False)
+
+
+def test_plots(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mnemonet.plots import plot_accuracy_matrix, plot_forgetting_curves
+
+    fig, axes = plt.subplots(1, 2)
+    im = plot_accuracy_matrix(R3, ax=axes[0])
+    assert im.get_array().shape == (3, 3)
+    lines = plot_forgetting_curves(R3, ax=axes[1])
+    assert len(lines) == 4
+    fig.savefig(tmp_path / "r.png")
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("name", continual.__all__)
+def test_continual_api_is_documented(name):
+    obj = getattr(continual, name)
+    if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+        return
+    doc = inspect.getdoc(obj) or ""
+    assert len(doc) > 30, name
+    if inspect.isclass(obj):
+        assert "Attributes" in doc or "Parameters" in doc, name
