@@ -52,8 +52,8 @@ public final class ContinualLearningAgent {
     let trainable: [UnsafeMutableBufferPointer<Float>]
     let trainableGradients: [UnsafeMutableBufferPointer<Float>]
     let clipGradients: [UnsafeMutableBufferPointer<Float>]
-    let replayFields: [UnsafeMutableBufferPointer<Float>]
-    let pushFields: [UnsafeBufferPointer<Float>]
+    let replayFields: [UnsafeMutableRawBufferPointer]
+    let pushFields: [UnsafeRawBufferPointer]
     let biasGradients: [[UnsafeMutableBufferPointer<Float>]]
     let biasSlots = [1, 2, 4, 6]
     let replayIndices: UnsafeMutableBufferPointer<Int64>
@@ -89,12 +89,12 @@ public final class ContinualLearningAgent {
             .filter { !$0.name.hasPrefix("write_") && !$0.name.hasPrefix("erase_") && $0.name != "lstm.weight_hh_l0" }
             .map { UnsafeMutableBufferPointer(rebasing: g[$0.offset..<($0.offset + $0.count)]) }
         let b = Self.replayBatch
-        replayFields = [UnsafeMutableBufferPointer(start: controller.inputs + inputDim, count: b * inputDim),
-                        UnsafeMutableBufferPointer(start: controller.targets + inputDim, count: b * inputDim)]
+        replayFields = [UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(start: controller.inputs + inputDim, count: b * inputDim)),
+                        UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(start: controller.targets + inputDim, count: b * inputDim))]
         // The bias gradients (b_ih, b_hh, read entries of b_heads, b_out): the trainable slots 1, 2, 4, 6.
         biasGradients = [1, 2, 4, 6].map { [UnsafeMutableBufferPointer(rebasing: g[layout.trainableRanges[$0]])] }
-        pushFields = [UnsafeBufferPointer(start: controller.inputs, count: inputDim),
-                      UnsafeBufferPointer(start: controller.targets, count: inputDim)]
+        pushFields = [UnsafeRawBufferPointer(UnsafeBufferPointer(start: controller.inputs, count: inputDim)),
+                      UnsafeRawBufferPointer(UnsafeBufferPointer(start: controller.targets, count: inputDim))]
         replayIndices = .allocate(capacity: b)
         replayWeights = .allocate(capacity: b)
         scales = .allocate(capacity: b + 1)

@@ -121,8 +121,8 @@ public func mnAgentReplaySample(_ h: UnsafeMutableRawPointer, _ batch: Int64, _ 
         try require(b >= 1, "batch_size must be >= 1, got \(batch)")
         try a.replay.sample(batchSize: b, beta: beta, indices: UnsafeMutableBufferPointer(start: indices, count: b),
                             weights: UnsafeMutableBufferPointer(start: weights, count: b),
-                            fields: [UnsafeMutableBufferPointer(start: x, count: b * i),
-                                     UnsafeMutableBufferPointer(start: y, count: b * i)])
+                            fields: [UnsafeMutableRawBufferPointer(start: x, count: b * i * 4),
+                                     UnsafeMutableRawBufferPointer(start: y, count: b * i * 4)])
     }
 }
 

@@ -13,12 +13,65 @@
 
 /* ---- shared helpers ------------------------------------------------------------------------------------------ */
 
-/* The fields of one buffer: per-item shapes (a tuple of tuples) and their widths (products). */
+/* The fields of one buffer: per-item shapes (a tuple of tuples), their widths (products) and element types. */
 typedef struct {
     int64_t count;
     int64_t widths[MN_MAX_FIELDS];
-    PyObject *shapes; /* tuple of tuples of ints */
+    uint8_t types[MN_MAX_FIELDS]; /* MNEMONET_DTYPE_* */
+    PyObject *shapes;             /* tuple of tuples of ints */
 } mn_fields;
+
+/* NumPy type numbers of the MNEMONET_DTYPE_* codes (index = code). */
+static const int npy_of_dtype[] = {NPY_FLOAT32, NPY_FLOAT64, NPY_INT8,   NPY_INT16,  NPY_INT32, NPY_INT64,
+                                   NPY_UINT8,   NPY_UINT16,  NPY_UINT32, NPY_UINT64, NPY_BOOL};
+#define MN_DTYPE_COUNT ((int)(sizeof npy_of_dtype / sizeof npy_of_dtype[0]))
+
+/* `dtypes`: None (every field float32) or a sequence of `fields->count` MNEMONET_DTYPE_* codes. 0 or -1. */
+static int parse_dtypes(PyObject *dtypes, mn_fields *fields) {
+    if (dtypes == Py_None) {
+        memset(fields->types, MNEMONET_DTYPE_FLOAT32, sizeof fields->types);
+        return 0;
+    }
+    PyObject *seq = PySequence_Fast(dtypes, "dtypes must be a sequence of element type codes");
+    if (!seq)
+        return -1;
+    if (PySequence_Fast_GET_SIZE(seq) != fields->count) {
+        PyErr_Format(MnInvalidArgument, "expected %lld dtype codes (one per field), got %zd",
+                     (long long)fields->count, PySequence_Fast_GET_SIZE(seq));
+        Py_DECREF(seq);
+        return -1;
+    }
+    for (int64_t f = 0; f < fields->count; f++) {
+        long v = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, f));
+        if (v == -1 && PyErr_Occurred()) {
+            Py_DECREF(seq);
+            return -1;
+        }
+        if (v < 0 || v >= MN_DTYPE_COUNT) {
+            PyErr_Format(MnInvalidArgument, "field %lld: unknown dtype code %ld", (long long)f, v);
+            Py_DECREF(seq);
+            return -1;
+        }
+        fields->types[f] = (uint8_t)v;
+    }
+    Py_DECREF(seq);
+    return 0;
+}
+
+static PyObject *dtypes_tuple(const mn_fields *fields) {
+    PyObject *t = PyTuple_New(fields->count);
+    if (!t)
+        return NULL;
+    for (int64_t f = 0; f < fields->count; f++) {
+        PyObject *v = PyLong_FromLong(fields->types[f]);
+        if (!v) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(t, f, v);
+    }
+    return t;
+}
 
 /* Parses `shapes` (a sequence of sequences of non-negative ints, product >= 1) into `fields`. 0 or -1. */
 static int parse_shapes(PyObject *shapes, mn_fields *fields) {
@@ -106,10 +159,10 @@ static int set_shapes(mn_fields *fields, PyObject *shapes) {
 }
 
 /*
- * Validates `arrays` (a tuple with one float32 C-contiguous array per field, each of shape (n, *field_shape)) and
- * fills `pointers`/`sizes`. *items receives n. 0 or -1 with an exception.
+ * Validates `arrays` (a tuple with one C-contiguous array per field, of the field's dtype and of shape
+ * (n, *field_shape)) and fills `pointers`/`sizes` (bytes). *items receives n. 0 or -1 with an exception.
  */
-static int batch_arrays(const mn_fields *fields, PyObject *arrays, const float **pointers, int64_t *sizes,
+static int batch_arrays(const mn_fields *fields, PyObject *arrays, const void **pointers, int64_t *sizes,
                         int64_t *items) {
     if (!PyTuple_Check(arrays) || PyTuple_GET_SIZE(arrays) != fields->count) {
         PyErr_Format(MnInvalidArgument, "expected a tuple of %lld field arrays, got %.200s",
@@ -130,18 +183,18 @@ static int batch_arrays(const mn_fields *fields, PyObject *arrays, const float *
             dims[d] = (npy_intp)PyLong_AsLongLong(PyTuple_GET_ITEM(shape, d - 1));
         char what[64];
         snprintf(what, sizeof what, "field %lld", (long long)f);
-        PyArrayObject *array = mn_check_array(obj, what, NPY_FLOAT32, nd, dims, 0);
+        PyArrayObject *array = mn_check_array(obj, what, npy_of_dtype[fields->types[f]], nd, dims, 0);
         if (!array)
             return -1;
         *items = PyArray_DIMS(array)[0];
-        pointers[f] = (const float *)PyArray_DATA(array);
-        sizes[f] = (int64_t)PyArray_SIZE(array);
+        pointers[f] = PyArray_DATA(array);
+        sizes[f] = (int64_t)PyArray_NBYTES(array);
     }
     return 0;
 }
 
-/* Allocates one (batch, *shape_f) float32 array per field into `out[f]` and fills pointers/sizes. */
-static int output_arrays(const mn_fields *fields, int64_t batch, PyObject **out, float **pointers, int64_t *sizes) {
+/* Allocates one (batch, *shape_f) array of the field's dtype per field into `out[f]`; fills pointers/sizes (bytes). */
+static int output_arrays(const mn_fields *fields, int64_t batch, PyObject **out, void **pointers, int64_t *sizes) {
     for (int64_t f = 0; f < fields->count; f++) {
         PyObject *shape = PyTuple_GET_ITEM(fields->shapes, f);
         int nd = (int)PyTuple_GET_SIZE(shape) + 1;
@@ -149,11 +202,11 @@ static int output_arrays(const mn_fields *fields, int64_t batch, PyObject **out,
         dims[0] = (npy_intp)batch;
         for (int d = 1; d < nd; d++)
             dims[d] = (npy_intp)PyLong_AsLongLong(PyTuple_GET_ITEM(shape, d - 1));
-        out[f] = PyArray_SimpleNew(nd, dims, NPY_FLOAT32);
+        out[f] = PyArray_SimpleNew(nd, dims, npy_of_dtype[fields->types[f]]);
         if (!out[f])
             return -1;
-        pointers[f] = (float *)PyArray_DATA((PyArrayObject *)out[f]);
-        sizes[f] = (int64_t)PyArray_SIZE((PyArrayObject *)out[f]);
+        pointers[f] = PyArray_DATA((PyArrayObject *)out[f]);
+        sizes[f] = (int64_t)PyArray_NBYTES((PyArrayObject *)out[f]);
     }
     return 0;
 }
@@ -211,6 +264,7 @@ static PyObject *read_metadata(void *handle, get_metadata_fn get, mn_guard *guar
 typedef int32_t (*set_metadata_fn)(void *, const char *, mn_status *);
 typedef int32_t (*save_fn)(void *, const char *, mn_status *);
 typedef int32_t (*field_widths_fn)(void *, int64_t *, int64_t, mn_status *);
+typedef int32_t (*field_types_fn)(void *, uint8_t *, int64_t, mn_status *);
 
 /* The `metadata` setter of both buffer types: a str, stored natively. 0 or -1. */
 static int write_metadata(void *handle, set_metadata_fn set, mn_guard *guard, PyObject *value) {
@@ -251,18 +305,25 @@ static PyObject *save_to_path(void *handle, save_fn save, mn_guard *guard, PyObj
     Py_RETURN_NONE;
 }
 
-/* After a load: the field count `count` (from describe) and the widths into `fields`, flat default shapes. 0 or -1. */
-static int loaded_fields(void *handle, field_widths_fn widths, int64_t count, mn_fields *fields) {
+/* After a load: the field count `count` (from describe), the widths and types into `fields`, flat default shapes.
+ * 0 or -1. */
+static int loaded_fields(void *handle, field_widths_fn widths, field_types_fn types, int64_t count,
+                         mn_fields *fields) {
     if (count < 1 || count > MN_MAX_FIELDS) {
         PyErr_SetString(MnCheckpointFormat, "checkpoint has an unsupported number of fields");
         return -1;
     }
     fields->count = count;
     mn_status st;
-    if (widths(handle, fields->widths, count, &st)) {
+    if (widths(handle, fields->widths, count, &st) || types(handle, fields->types, count, &st)) {
         mn_raise(&st);
         return -1;
     }
+    for (int64_t f = 0; f < count; f++)
+        if (fields->types[f] >= MN_DTYPE_COUNT) {
+            PyErr_SetString(MnCheckpointFormat, "checkpoint has an unknown field dtype");
+            return -1;
+        }
     return default_shapes(fields);
 }
 
@@ -305,13 +366,13 @@ static void replay_dealloc(ReplayObject *self) {
 }
 
 static int replay_init(ReplayObject *self, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"capacity", "shapes", "alpha", "eps", "sampling", "seed", NULL};
+    static char *kwlist[] = {"capacity", "shapes", "alpha", "eps", "sampling", "seed", "dtypes", NULL};
     long long capacity;
-    PyObject *shapes, *seed_obj = Py_None;
+    PyObject *shapes, *seed_obj = Py_None, *dtypes = Py_None;
     double alpha = 0.6, eps = 1e-6;
     int sampling = MNEMONET_SAMPLING_PROPORTIONAL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LO|ddiO", kwlist, &capacity, &shapes, &alpha, &eps, &sampling,
-                                     &seed_obj))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LO|ddiOO", kwlist, &capacity, &shapes, &alpha, &eps, &sampling,
+                                     &seed_obj, &dtypes))
         return -1;
     if (self->handle) {
         PyErr_SetString(MnInvalidState, "ReplayBuffer is already initialised");
@@ -319,14 +380,15 @@ static int replay_init(ReplayObject *self, PyObject *args, PyObject *kwds) {
     }
     int32_t has_seed;
     uint64_t seed;
-    if (mn_parse_seed(seed_obj, &has_seed, &seed) < 0 || parse_shapes(shapes, &self->fields) < 0)
+    if (mn_parse_seed(seed_obj, &has_seed, &seed) < 0 || parse_shapes(shapes, &self->fields) < 0 ||
+        parse_dtypes(dtypes, &self->fields) < 0)
         return -1;
     mn_status st;
     int32_t rc;
     mn_replay *handle = NULL;
     Py_BEGIN_ALLOW_THREADS
-    rc = mn_replay_create(capacity, self->fields.widths, self->fields.count, alpha, eps, sampling, has_seed, seed,
-                          &handle, &st);
+    rc = mn_replay_create(capacity, self->fields.widths, self->fields.types, self->fields.count, alpha, eps, sampling,
+                          has_seed, seed, &handle, &st);
     Py_END_ALLOW_THREADS
     if (rc) {
         mn_raise(&st);
@@ -358,7 +420,8 @@ static PyObject *replay_load(PyObject *cls, PyObject *path_obj) {
     self->handle = handle;
     int64_t count = 0;
     mn_replay_describe(handle, NULL, &count, NULL, NULL, NULL, NULL, NULL);
-    if (loaded_fields(handle, (field_widths_fn)mn_replay_field_widths, count, &self->fields) < 0) {
+    if (loaded_fields(handle, (field_widths_fn)mn_replay_field_widths, (field_types_fn)mn_replay_field_types, count,
+                      &self->fields) < 0) {
         Py_DECREF(self);
         return NULL;
     }
@@ -376,7 +439,7 @@ static PyObject *replay_add(ReplayObject *self, PyObject *args, PyObject *kwds) 
     PyObject *arrays, *prio_obj = Py_None;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O", kwlist, &arrays, &prio_obj) || replay_check(self) < 0)
         return NULL;
-    const float *pointers[MN_MAX_FIELDS];
+    const void *pointers[MN_MAX_FIELDS];
     int64_t sizes[MN_MAX_FIELDS], items;
     if (batch_arrays(&self->fields, arrays, pointers, sizes, &items) < 0)
         return NULL;
@@ -420,7 +483,7 @@ static PyObject *replay_sample(ReplayObject *self, PyObject *args, PyObject *kwd
     PyTuple_SET_ITEM(result, 0, indices);
     PyTuple_SET_ITEM(result, 1, weights);
     PyObject *outs[MN_MAX_FIELDS] = {0};
-    float *pointers[MN_MAX_FIELDS];
+    void *pointers[MN_MAX_FIELDS];
     int64_t sizes[MN_MAX_FIELDS];
     int ok = output_arrays(&self->fields, batch, outs, pointers, sizes) == 0;
     for (int64_t f = 0; f < self->fields.count; f++) {
@@ -527,10 +590,11 @@ static PyObject *replay_describe(ReplayObject *self, PyObject *unused) {
                                                &max_priority));
     int64_t count;
     MN_NATIVE(&self->guard, count = mn_replay_count(self->handle));
-    return Py_BuildValue("{s:L,s:L,s:d,s:d,s:i,s:L,s:d,s:N,s:O}", "count", (long long)count, "capacity",
+    return Py_BuildValue("{s:L,s:L,s:d,s:d,s:i,s:L,s:d,s:N,s:O,s:N}", "count", (long long)count, "capacity",
                          (long long)capacity, "alpha", alpha, "eps", eps, "sampling", (int)sampling, "position",
                          (long long)position, "max_priority", max_priority, "field_widths",
-                         widths_tuple(&self->fields), "shapes", self->fields.shapes);
+                         widths_tuple(&self->fields), "shapes", self->fields.shapes, "dtypes",
+                         dtypes_tuple(&self->fields));
 }
 
 static PyObject *replay_get_metadata(ReplayObject *self, void *closure) {
@@ -624,10 +688,10 @@ static void reservoir_dealloc(ReservoirObject *self) {
 }
 
 static int reservoir_init(ReservoirObject *self, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"capacity", "shapes", "seed", NULL};
+    static char *kwlist[] = {"capacity", "shapes", "seed", "dtypes", NULL};
     long long capacity;
-    PyObject *shapes, *seed_obj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LO|O", kwlist, &capacity, &shapes, &seed_obj))
+    PyObject *shapes, *seed_obj = Py_None, *dtypes = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LO|OO", kwlist, &capacity, &shapes, &seed_obj, &dtypes))
         return -1;
     if (self->handle) {
         PyErr_SetString(MnInvalidState, "ReservoirBuffer is already initialised");
@@ -635,13 +699,15 @@ static int reservoir_init(ReservoirObject *self, PyObject *args, PyObject *kwds)
     }
     int32_t has_seed;
     uint64_t seed;
-    if (mn_parse_seed(seed_obj, &has_seed, &seed) < 0 || parse_shapes(shapes, &self->fields) < 0)
+    if (mn_parse_seed(seed_obj, &has_seed, &seed) < 0 || parse_shapes(shapes, &self->fields) < 0 ||
+        parse_dtypes(dtypes, &self->fields) < 0)
         return -1;
     mn_status st;
     int32_t rc;
     mn_reservoir *handle = NULL;
     Py_BEGIN_ALLOW_THREADS
-    rc = mn_reservoir_create(capacity, self->fields.widths, self->fields.count, has_seed, seed, &handle, &st);
+    rc = mn_reservoir_create(capacity, self->fields.widths, self->fields.types, self->fields.count, has_seed, seed,
+                             &handle, &st);
     Py_END_ALLOW_THREADS
     if (rc) {
         mn_raise(&st);
@@ -673,7 +739,8 @@ static PyObject *reservoir_load(PyObject *cls, PyObject *path_obj) {
     self->handle = handle;
     int64_t count = 0;
     mn_reservoir_describe(handle, NULL, NULL, &count, NULL);
-    if (loaded_fields(handle, (field_widths_fn)mn_reservoir_field_widths, count, &self->fields) < 0) {
+    if (loaded_fields(handle, (field_widths_fn)mn_reservoir_field_widths, (field_types_fn)mn_reservoir_field_types,
+                      count, &self->fields) < 0) {
         Py_DECREF(self);
         return NULL;
     }
@@ -689,7 +756,7 @@ static PyObject *reservoir_set_shapes(ReservoirObject *self, PyObject *shapes) {
 static PyObject *reservoir_add(ReservoirObject *self, PyObject *arrays) {
     if (reservoir_check(self) < 0)
         return NULL;
-    const float *pointers[MN_MAX_FIELDS];
+    const void *pointers[MN_MAX_FIELDS];
     int64_t sizes[MN_MAX_FIELDS], items;
     if (batch_arrays(&self->fields, arrays, pointers, sizes, &items) < 0)
         return NULL;
@@ -718,7 +785,7 @@ static PyObject *reservoir_sample(ReservoirObject *self, PyObject *batch_obj) {
     }
     PyTuple_SET_ITEM(result, 0, indices);
     PyObject *outs[MN_MAX_FIELDS] = {0};
-    float *pointers[MN_MAX_FIELDS];
+    void *pointers[MN_MAX_FIELDS];
     int64_t sizes[MN_MAX_FIELDS];
     int ok = output_arrays(&self->fields, batch, outs, pointers, sizes) == 0;
     for (int64_t f = 0; f < self->fields.count; f++) {
@@ -764,8 +831,9 @@ static PyObject *reservoir_describe(ReservoirObject *self, PyObject *unused) {
         return NULL;
     int64_t count, capacity, fields, seen;
     MN_NATIVE(&self->guard, mn_reservoir_describe(self->handle, &count, &capacity, &fields, &seen));
-    return Py_BuildValue("{s:L,s:L,s:L,s:N,s:O}", "count", (long long)count, "capacity", (long long)capacity, "seen",
-                         (long long)seen, "field_widths", widths_tuple(&self->fields), "shapes", self->fields.shapes);
+    return Py_BuildValue("{s:L,s:L,s:L,s:N,s:O,s:N}", "count", (long long)count, "capacity", (long long)capacity,
+                         "seen", (long long)seen, "field_widths", widths_tuple(&self->fields), "shapes",
+                         self->fields.shapes, "dtypes", dtypes_tuple(&self->fields));
 }
 
 static PyObject *reservoir_get_metadata(ReservoirObject *self, void *closure) {
