@@ -49,7 +49,7 @@ def test_task0_trajectory_matches_pytorch(name):
     np.testing.assert_allclose(agent.memory_bank.memory, f["memory"], rtol=0, atol=1e-4)
     np.testing.assert_allclose(agent.memory_bank.usage, f["usage"], rtol=0, atol=1e-4)
     # evaluate() as the seed computes it (and it writes the memory, like the seed)
-    err = agent.evaluate(f["test_x"], f["test_y"])
+    err = agent.evaluate(f["test_x"], f["test_y"], write_memory=True)
     assert abs(err - float(f["eval_error"])) <= 1e-3 * float(f["eval_error"])
     np.testing.assert_allclose(agent.memory_bank.memory, f["memory_after_eval"], rtol=0, atol=1e-4)
     np.testing.assert_allclose(agent.memory_bank.usage, f["usage_after_eval"], rtol=0, atol=1e-4)
@@ -100,7 +100,7 @@ def run_demo(use_replay, seed=0):
     for task in range(4):
         X, Y = create_task_data(task, 50)
         agent.fit(X, Y, epochs=20, use_replay=use_replay and task > 0, progress=False)
-        errors.append([agent.evaluate(*create_task_data(e, 20)) for e in range(task + 1)])
+        errors.append([agent.evaluate(*create_task_data(e, 20), write_memory=True) for e in range(task + 1)])
     return errors
 
 
@@ -164,7 +164,7 @@ def test_controller_forward_standalone_matches_agent_evaluate():
         out = c(x, bank)
         assert out.shape == (64,) and out.dtype == np.float32
         errs.append(np.mean((out.astype(np.float64) - y) ** 2))
-    assert agent.evaluate(f["test_x"][:5], f["test_y"][:5]) == pytest.approx(np.mean(errs), rel=1e-5)
+    assert agent.evaluate(f["test_x"][:5], f["test_y"][:5], write_memory=True) == pytest.approx(np.mean(errs), rel=1e-5)
     np.testing.assert_allclose(bank.memory, agent.memory_bank.memory, atol=1e-6)
     with pytest.raises(mnemonet.InvalidArgumentError):
         c(f["test_x"][0], NeuralMemoryBank(MemoryConfig(36, 24, 3)))

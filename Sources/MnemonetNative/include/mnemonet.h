@@ -204,9 +204,14 @@ int32_t mn_controller_meta_gradient(mn_controller *controller, mn_memory_bank *b
                                     int32_t first_order, float *gradient, double *query_loss, mn_status *status);
 
 /* Continual-learning agent. x, y: [I] for a step, [count*I] for evaluate/fit; losses [epochs*count]. */
+/* replay_batch B, replay_weight lambda, clip_norm c, replay_alpha, replay_beta: the seed's 8, 0.3, 1, 0.6, 0.4. */
 int32_t mn_agent_create(int64_t input_dim, int64_t hidden_dim, int64_t memory_size, int64_t memory_dim,
                         int64_t num_read_heads, int64_t num_write_heads, int64_t replay_capacity, float lr,
-                        int32_t has_seed, uint64_t seed, mn_agent **out, mn_status *status);
+                        int64_t replay_batch, float replay_weight, float clip_norm, double replay_alpha,
+                        double replay_beta, int32_t has_seed, uint64_t seed, mn_agent **out, mn_status *status);
+/* The replay and clipping options given to mn_agent_create (any pointer may be NULL). */
+int32_t mn_agent_options(mn_agent *agent, int64_t *replay_batch, float *replay_weight, float *clip_norm,
+                         double *replay_alpha, double *replay_beta, mn_status *status);
 void mn_agent_free(mn_agent *agent);
 /* dims [7]: input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, replay_capacity. */
 int32_t mn_agent_info(mn_agent *agent, int64_t *dims, float *lr, mn_status *status);
@@ -214,11 +219,14 @@ int32_t mn_agent_controller(mn_agent *agent, mn_controller **out, mn_status *sta
 int32_t mn_agent_memory_bank(mn_agent *agent, mn_memory_bank **out, mn_status *status);
 int32_t mn_agent_train_step(mn_agent *agent, const float *x, const float *y, int32_t use_replay, double *loss,
                             mn_status *status);
-/* train_step with the 8 replay draws given: indices [8] (0 = oldest stored item), weights [8]. */
+/* train_step with the B replay draws given: indices [B] (0 = oldest stored item), weights [B]. */
 int32_t mn_agent_train_step_with_draws(mn_agent *agent, const float *x, const float *y, const int64_t *indices,
                                        const float *weights, double *loss, mn_status *status);
-int32_t mn_agent_evaluate(mn_agent *agent, const float *x, const float *y, int64_t count, double *error,
-                          mn_status *status);
+/* write_memory != 0: the seed's evaluate (each forward writes the memory); 0: read-only, the agent is unchanged. */
+int32_t mn_agent_evaluate(mn_agent *agent, const float *x, const float *y, int64_t count, int32_t write_memory,
+                          double *error, mn_status *status);
+/* Outputs out [count*I] for x [count*I], reading the memory without writing it, without training. */
+int32_t mn_agent_predict(mn_agent *agent, const float *x, int64_t count, float *out, mn_status *status);
 int32_t mn_agent_fit(mn_agent *agent, const float *x, const float *y, int64_t count, int64_t epochs,
                      int32_t use_replay, double *losses, mn_status *status);
 /* Adapts the agent's controller in place on a support set x, y [count*I] (mn_controller_adapt from the agent's
