@@ -313,8 +313,9 @@ def test_demo_prints_table_and_writes_figure(tmp_path):
 
     out = subprocess.run([sys.executable, "-m", "mnemonet.demo", "--epochs", "2", "--no-progress"],
                          capture_output=True, text=True, check=True, cwd=tmp_path, timeout=120).stdout
-    assert "Test error (MSE) with replay" in out and "Test error (MSE) without replay" in out
-    assert "Forgetting (task 1" in out and "Task 4: Error" in out
+    assert "Held-out error (MSE), with replay" in out and "Held-out error (MSE), without replay" in out
+    assert "The seed's protocol" in out and "effective rank" in out
+    assert "Forgetting of task 1" in out and "Task 4: Error" in out
     assert (tmp_path / "neural_memory_results.png").stat().st_size > 10_000
 
 
@@ -330,6 +331,13 @@ def test_plot_helpers_work_alone(tmp_path):
     plot_task_errors({"a": [0.1, 0.01, 0.02]})
     plt.close("all")
     fig = plot_results(np.zeros((8, 4)), [[0.1], [0.2, 0.01]], [[0.1], [0.5, 0.02]], path=str(tmp_path / "r.png"))
+    plt.close("all")
+    agent = ContinualLearningAgent(4, 8, config=MemoryConfig(8, 4, 2), replay_capacity=64, seed=0)
+    plot_memory(agent.memory_bank)              # the natural inputs: a bank, an agent, a flat error list
+    plt.close("all")
+    plot_memory(agent)
+    plt.close("all")
+    plot_results(agent.memory_bank, [0.1, 0.05, 0.02], [0.1, 0.3, 0.5], path=None)
     assert len(fig.axes) >= 2 and (tmp_path / "r.png").exists()
     plt.close("all")
 
