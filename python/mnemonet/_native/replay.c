@@ -230,12 +230,13 @@ static int parse_batch_size(PyObject *obj, int64_t *batch) {
     return 0;
 }
 
-static PyObject *dtypes_tuple(const mn_fields *fields) {
+/* (widths[0], …) or (types[0], …) of the fields as a tuple of ints. */
+static PyObject *fields_tuple(const mn_fields *fields, int types) {
     PyObject *t = PyTuple_New(fields->count);
     if (!t)
         return NULL;
     for (int64_t f = 0; f < fields->count; f++) {
-        PyObject *v = PyLong_FromLong(fields->types[f]);
+        PyObject *v = PyLong_FromLongLong(types ? (long long)fields->types[f] : (long long)fields->widths[f]);
         if (!v) {
             Py_DECREF(t);
             return NULL;
@@ -245,20 +246,8 @@ static PyObject *dtypes_tuple(const mn_fields *fields) {
     return t;
 }
 
-static PyObject *widths_tuple(const mn_fields *fields) {
-    PyObject *t = PyTuple_New(fields->count);
-    if (!t)
-        return NULL;
-    for (int64_t f = 0; f < fields->count; f++) {
-        PyObject *v = PyLong_FromLongLong(fields->widths[f]);
-        if (!v) {
-            Py_DECREF(t);
-            return NULL;
-        }
-        PyTuple_SET_ITEM(t, f, v);
-    }
-    return t;
-}
+#define widths_tuple(fields) fields_tuple(fields, 0)
+#define dtypes_tuple(fields) fields_tuple(fields, 1)
 
 typedef int32_t (*get_metadata_fn)(void *, char *, int64_t, int64_t *, mn_status *);
 typedef int32_t (*set_metadata_fn)(void *, const char *, mn_status *);

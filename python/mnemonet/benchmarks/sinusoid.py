@@ -96,6 +96,18 @@ def run_sinusoid(iterations: int = 70000, seed: int = 0, methods: Optional[Seque
     return out
 
 
+def _method_rows(summary: Dict, cell) -> list:
+    """One table row per (method, eval step size, K), cells formatted by ``cell``."""
+    rows = []
+    for name, e in summary["methods"].items():
+        for ev in e["evaluations"]:
+            lr = ev["eval_lr"]
+            lr_s = "learned" if isinstance(lr, str) else f"{lr:g}"
+            rows.append(f"{name:<16}{e['train_inner_lr']:>9g}{lr_s:>14}{ev['k_shot']:>4}"
+                        + "".join(cell(ev["steps"][s]) for s in ("1", "5", "10")))
+    return rows
+
+
 def summarize_seeds(runs: Sequence[Dict]) -> Dict:
     """Mean ± std over seeds of every (method, eval lr, K, steps) cell of several :func:`run_sinusoid` summaries.
 
@@ -142,12 +154,7 @@ def format_seed_table(summary: Dict) -> str:
         else:
             text = f"{c['mean']:.3f} (1 seed)"
         return (text + (f" [{c['diverged_seeds']} div]" if c["diverged_seeds"] else "")).rjust(22)
-    for name, e in summary["methods"].items():
-        for ev in e["evaluations"]:
-            lr = ev["eval_lr"]
-            lr_s = "learned" if isinstance(lr, str) else f"{lr:g}"
-            lines.append(f"{name:<16}{e['train_inner_lr']:>9g}{lr_s:>14}{ev['k_shot']:>4}"
-                         + "".join(cell(ev["steps"][s]) for s in ("1", "5", "10")))
+    lines += _method_rows(summary, cell)
     q = summary["paper_maml_5shot"]
     lines.append(f"paper (MAML, K=5, Appendix C Table 2): {q['1']} / {q['5']} / {q['10']}")
     lines.append(f"wall time: {summary['wall_seconds']:.1f} s")
@@ -171,12 +178,7 @@ def format_table(summary: Dict) -> str:
         f"query MSE over {summary['protocol']['eval_tasks']} new tasks, mean ± 95% CI",
         f"{'method':<16}{'train α':>9}{'eval α':>14}{'K':>4}{'1 step':>22}{'5 steps':>22}{'10 steps':>22}",
     ]
-    for name, e in summary["methods"].items():
-        for ev in e["evaluations"]:
-            lr = ev["eval_lr"]
-            lr_s = "learned" if isinstance(lr, str) else f"{lr:g}"
-            lines.append(f"{name:<16}{e['train_inner_lr']:>9g}{lr_s:>14}{ev['k_shot']:>4}"
-                         + "".join(_fmt(ev["steps"][s]) for s in ("1", "5", "10")))
+    lines += _method_rows(summary, _fmt)
     p = summary["paper_maml_5shot"]
     lines.append(f"paper (MAML, K=5, Appendix C Table 2): {p['1']} / {p['5']} / {p['10']}   "
                  f"['div' = tasks with a non-finite or > 100 loss; max shown when > 25]")
