@@ -1,7 +1,7 @@
 import MnemonetBase
 import Testing
 
-@testable import MnemonetReplay
+import MnemonetReplay
 
 @Suite struct RankIndexTests {
     /// The treap's order equals a full sort by (priority descending, slot ascending) after random sets/removes.

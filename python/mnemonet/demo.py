@@ -29,15 +29,18 @@ __all__ = ["run_continual_learning", "run_continual_learning_demo", "forgetting"
 def run_continual_learning(use_replay: bool = True, num_tasks: int = 4, epochs: int = 20, num_samples: int = 50,
                            test_samples: int = 20, seed: Optional[int] = 0, progress: bool = True,
                            verbose: bool = True, agent: Optional[ContinualLearningAgent] = None,
-                           memory_init: str = "zeros", seed_protocol: bool = True):
+                           memory_init: str = "zeros", evaluation: str = "heldout"):
     """Trains one agent task after task (the seed's loop); returns ``(agent, errors, seconds)``.
 
-    ``errors["heldout"][t][e]`` is the mean MSE on held-out samples of task e after training task t (read-only
-    evaluation); ``errors["seed"][t][e]`` the seed's "test error" (its first 20 training samples, evaluated with
-    memory writes, which — as in the seed — also change the memory the next task starts from). With
-    ``seed_protocol=False`` only the held-out evaluation runs (nothing but training changes the agent).
-    Replay is used from the second task on.
+    ``evaluation="heldout"`` (default): ``errors[t][e]`` is the mean MSE on held-out samples of task e after training
+    task t, evaluated read-only (nothing but training changes the agent). ``"seed"``: the seed's "test error" (its
+    first 20 training samples, evaluated with memory writes, which — as in the seed — also change the memory the
+    next task starts from). ``"both"``: ``errors`` is ``{"heldout": table, "seed": table}`` (the held-out evaluation
+    runs first at each point, so the training is exactly the seed's). Replay is used from the second task on.
     """
+    if evaluation not in ("heldout", "seed", "both"):
+        raise ValueError(f"evaluation must be 'heldout', 'seed' or 'both', got {evaluation!r}")
+    seed_protocol = evaluation != "heldout"
     if agent is None:
         agent = ContinualLearningAgent(config=MemoryConfig(init=memory_init), seed=seed)
     errors: Dict[str, List[List[float]]] = {"heldout": []}
@@ -55,7 +58,7 @@ def run_continual_learning(use_replay: bool = True, num_tasks: int = 4, epochs: 
         if verbose:
             for epoch in range(0, epochs, 5):
                 print(f"  Epoch {epoch:2d}: Loss = {losses[epoch].mean():.4f}")
-            print("\n  📊 Evaluation on all tasks (held-out | the seed's protocol):")
+            print("\n  📊 Evaluation on all tasks (held-out" + (" | the seed's protocol):" if seed_protocol else "):"))
         held = [agent.evaluate(*create_task_data(e, test_samples, split="test")) for e in range(task_id + 1)]
         errors["heldout"].append(held)
         if seed_protocol:
@@ -65,6 +68,10 @@ def run_continual_learning(use_replay: bool = True, num_tasks: int = 4, epochs: 
             for e in range(task_id + 1):
                 extra = f" | {errors['seed'][-1][e]:.4f}" if seed_protocol else ""
                 print(f"    Task {e + 1}: Error = {held[e]:.4f}{extra}")
+    if evaluation == "heldout":
+        return agent, errors["heldout"], seconds
+    if evaluation == "seed":
+        return agent, errors["seed"], seconds
     return agent, errors, seconds
 
 
@@ -97,7 +104,7 @@ def run_continual_learning_demo(output: Optional[str] = "neural_memory_results.p
             if verbose and not replay:
                 print("\n" + "=" * 60 + "\nThe same agent without replay (the catastrophic-forgetting baseline):")
             agent, errors, sec = run_continual_learning(replay, seed=seed, progress=progress, epochs=epochs,
-                                                        memory_init=init, verbose=verbose)
+                                                        memory_init=init, verbose=verbose, evaluation="both")
             results[init, replay], agents[init, replay], times[init, replay] = errors, agent, sec
     print("\n" + "=" * 60)
     for replay in (True, False):
