@@ -131,7 +131,7 @@ def run_continual_learning_demo(output: Optional[str] = "neural_memory_results.p
           f"memory is one vector repeated, not a store of task representations. A random initial memory "
           f"(MemoryConfig(init=\"normal\")) starts at effective rank {start:.1f} and ends at "
           f"{normal.effective_rank():.2f} (spread {normal.slot_spread():.1e}): the near-uniform erase/add writes "
-          f"wash the differences out, so it changes forgetting only within noise (table above). Slot-specific "
+          f"wash the differences out, and forgetting barely changes (table above, one seed). Slot-specific "
           f"writes need sharper addressing or allocation (the DNC's).")
     steps = num_steps = 4 * epochs * 50
     t_replay, t_plain = times["zeros", True], times["zeros", False]
