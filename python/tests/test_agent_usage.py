@@ -160,3 +160,35 @@ def test_ctrl_c_in_meta_train_stops_within_a_second():
     assert 0 < done < 10**7
     maml.meta_train("sinusoid", iterations=3, progress=False)  # consistent: continues as usual
     assert maml.iteration == done + 3
+
+
+def _as_version1(raw: bytes) -> bytes:
+    """An agent checkpoint rewritten in payload version 1 (no replay options after lr), container length and CRC
+    recomputed: what mnemonet wrote before the options existed."""
+    import struct
+    import zlib
+    o = 12
+    (klen,) = struct.unpack_from("<q", raw, o)
+    o += 8 + klen
+    head, payload = raw[:o], raw[o + 12:]
+    (tlen,) = struct.unpack_from("<q", payload, 0)
+    p = 8 + tlen
+    assert struct.unpack_from("<I", payload, p)[0] == 2
+    lr_end = p + 4 + 7 * 8 + 4
+    v1 = payload[:p] + struct.pack("<I", 1) + payload[p + 4:lr_end] + payload[lr_end + 32:]
+    return head + struct.pack("<QI", len(v1), zlib.crc32(v1) & 0xFFFFFFFF) + v1
+
+
+def test_version1_agent_checkpoints_load_with_the_seed_options(tmp_path):
+    a = ContinualLearningAgent(8, 16, config=MemoryConfig(8, 8, 2), replay_capacity=64, seed=0)
+    X, Y = create_task_data(0, 20, input_dim=8)
+    a.fit(X, Y, epochs=2, progress=False)
+    path = tmp_path / "v2.mnem"
+    a.save(path)
+    old = tmp_path / "v1.mnem"
+    old.write_bytes(_as_version1(path.read_bytes()))
+    b = ContinualLearningAgent.load(old)
+    assert (b.replay_batch_size, b.replay_weight, b.clip_norm, b.replay_alpha, b.replay_beta) == \
+        (8, pytest.approx(0.3), 1.0, 0.6, 0.4)
+    np.testing.assert_array_equal(b.memory_bank.memory, a.memory_bank.memory)
+    assert b.train_step(X[0], Y[0]) == a.train_step(X[0], Y[0])
