@@ -55,7 +55,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "MnemonetBase", swiftSettings: releaseFlags),
-        .target(name: "MnemonetReplay", dependencies: ["MnemonetBase"], swiftSettings: releaseFlags),
+        .systemLibrary(name: "CMnemonetKernels", path: "Sources/CMnemonetKernels"),
+        .target(name: "MnemonetReplay", dependencies: ["MnemonetBase", "CMnemonetKernels"], swiftSettings: releaseFlags),
         .target(name: "MnemonetEngine", dependencies: ["MnemonetBase", "COpenBLAS"], swiftSettings: releaseFlags),
         .target(name: "MnemonetMemory", dependencies: ["MnemonetEngine"], swiftSettings: releaseFlags),
         .target(name: "MnemonetMeta", dependencies: ["MnemonetEngine"], swiftSettings: releaseFlags),

@@ -48,7 +48,7 @@ def mnemonet_demo(use_replay, seed=0, python_loop=False):
             agent.fit(X, Y, epochs=20, use_replay=replay, progress=False)
         times[replay] += time.process_time() - t0
         steps[replay] += 1000
-        errors.append([agent.evaluate(*create_task_data(e, 20)) for e in range(task_id + 1)])
+        errors.append([agent.evaluate(*create_task_data(e, 20), write_memory=True) for e in range(task_id + 1)])
     whole = time.perf_counter() - t_all
     ms = {k: 1e3 * times[k] / steps[k] if steps[k] else None for k in times}
     return ms[True], ms[False], whole, errors

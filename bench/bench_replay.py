@@ -1,17 +1,20 @@
-"""Prioritized replay: mnemonet.PrioritizedReplay vs cpprb.PrioritizedReplayBuffer, in the same run.
+"""Prioritized replay: mnemonet.PrioritizedReplay vs cpprb.PrioritizedReplayBuffer vs torchrl's
+TensorDictPrioritizedReplayBuffer, in the same run, one thread.
 
 Like for like: fields x and y of 64 float32 each, alpha=0.6, beta=0.4, eps=1e-4 (cpprb's default), proportional
-prioritisation, stratified sampling (cpprb's only mode), batches of 1024 for add and 256 for sample. Both are
-single-threaded. Measures
+prioritisation, batches of 1024 (with priorities) for add and 256 for sample. Measures, per capacity:
 
-  create+fill    seconds to construct the buffer and fill it to capacity (batches of 1024 with priorities): cpprb
-                 touches all its memory in the constructor, mnemonet on first write, so this is the fair "first" cost;
-  add            ns per item, adding batches of 1024 items (with priorities) into the full buffer (steady state,
-                 wrapping around; at least 262,144 items);
+  first fill     ns per item to construct the buffer and fill it from empty to capacity (cpprb touches its memory
+                 in the constructor, mnemonet and torchrl on first write, so construction is included for all);
+  second pass    ns per item for another capacity's worth of adds into the full ring (steady state, wrapping;
+                 at least 262,144 items);
   sample+update  µs per sample(256, beta) followed by update_priorities(indices, new priorities), on a full buffer.
 
-Usage:  python bench/bench_replay.py [--sizes 10000 1000000] [--repeats 5] [--json bench/results/replay.json]
-cpprb is optional: without it only mnemonet is measured (and no ratio is printed).
+Before each implementation's first fill the same amount of memory is touched and freed, so each starts with the
+same supply of free pages (otherwise the second one inherits what the first freed).
+
+Usage:  python bench/bench_replay.py [--sizes 1000000] [--repeats 5] [--json bench/results/replay.json]
+cpprb and torchrl are optional: what is missing is skipped (and said so).
 """
 import argparse
 import gc
@@ -32,6 +35,13 @@ try:
     import cpprb  # noqa: E402
 except ImportError:  # pragma: no cover - optional
     cpprb = None
+try:
+    import torch  # noqa: E402
+    import tensordict  # noqa: E402
+    from torchrl.data import LazyTensorStorage, TensorDictPrioritizedReplayBuffer  # noqa: E402
+    torch.set_num_threads(1)
+except Exception:  # pragma: no cover - optional
+    TensorDictPrioritizedReplayBuffer = None
 
 ALPHA, BETA, EPS = 0.6, 0.4, 1e-4
 
@@ -75,6 +85,24 @@ class Cpprb:
         return s
 
 
+class TorchRL:
+    name = "torchrl"
+
+    def __init__(self, size):
+        self.buf = TensorDictPrioritizedReplayBuffer(alpha=ALPHA, beta=BETA, eps=EPS, storage=LazyTensorStorage(size),
+                                                     batch_size=SAMPLE_BATCH, priority_key="td_error")
+
+    def add(self, x, y, p):
+        td = tensordict.TensorDict({"x": torch.from_numpy(x), "y": torch.from_numpy(y),
+                                    "td_error": torch.from_numpy(p.astype(np.float32))}, batch_size=[len(x)])
+        self.buf.extend(td)
+
+    def sample_update(self, new_p):
+        s = self.buf.sample()
+        self.buf.update_priority(s["index"], torch.from_numpy(new_p.astype(np.float32)))
+        return s
+
+
 def _prime_memory(nbytes):
     """Touches and frees `nbytes` (NumPy advises huge pages for large arrays): each implementation then starts its
     first fill with the same supply of free (huge) pages, instead of the second one inheriting what the first freed."""
@@ -91,74 +119,97 @@ def bench_one(impl_cls, size, repeats, rng):
     gc.collect()
     _prime_memory(size * 2 * DIM * 4 * 2)
     # 1. construction + first fill (cpprb touches its memory in the constructor, mnemonet on first write).
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     impl = impl_cls(size)
     for b in range(fill_batches):
         impl.add(x, y, prios[b])
     create_fill_s = time.perf_counter() - t0
+    first_fill_ns = create_fill_s / (fill_batches * ADD_BATCH) * 1e9
+    first_fill_cpu_ns = (time.process_time() - c0) / (fill_batches * ADD_BATCH) * 1e9
     # 2. steady-state adds into the full (wrapping) buffer.
-    add_ns = []
+    add_ns, add_cpu_ns = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for b in range(steady_batches):
             impl.add(x, y, prios[fill_batches + b])
         add_ns.append((time.perf_counter() - t0) / (steady_batches * ADD_BATCH) * 1e9)
+        add_cpu_ns.append((time.process_time() - c0) / (steady_batches * ADD_BATCH) * 1e9)
     # 3. sample + update on the full buffer.
     iters = 2000
     new_p = rng.random((iters, SAMPLE_BATCH)) + 0.01
     for i in range(100):  # warm-up
         impl.sample_update(new_p[i])
-    su_us = []
+    su_us, su_cpu_us = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for i in range(iters):
             impl.sample_update(new_p[i])
         su_us.append((time.perf_counter() - t0) / iters * 1e6)
+        su_cpu_us.append((time.process_time() - c0) / iters * 1e6)
     del impl
     gc.collect()
-    return {"create_fill_s": create_fill_s, "add_ns_per_item": statistics.median(add_ns),
+    return {"create_fill_s": create_fill_s, "first_fill_ns_per_item": first_fill_ns,
+            "cpu": {"first_fill_ns_per_item": first_fill_cpu_ns, "add_ns_per_item": statistics.median(add_cpu_ns),
+                    "sample_update_us": statistics.median(su_cpu_us)},
+            "add_ns_per_item": statistics.median(add_ns),
             "sample_update_us": statistics.median(su_us), "add_ns_all": add_ns, "sample_update_us_all": su_us}
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--json", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "replay.json"))
     args = ap.parse_args(argv)
 
-    impls = [Mnemonet] + ([Cpprb] if cpprb is not None else [])
+    impls = ([Mnemonet] + ([Cpprb] if cpprb is not None else [])
+             + ([TorchRL] if TensorDictPrioritizedReplayBuffer is not None else []))
     if cpprb is None:
-        print("cpprb is not installed: measuring mnemonet only (pip install cpprb for the comparison)")
+        print("cpprb is not installed: skipped (pip install cpprb for the comparison)")
+    if TensorDictPrioritizedReplayBuffer is None:
+        print("torchrl is not installed: skipped (pip install torchrl for the comparison)")
     rng = np.random.default_rng(0)
     results = {"config": {"alpha": ALPHA, "beta": BETA, "eps": EPS, "fields": {"x": [DIM], "y": [DIM]},
                           "dtype": "float32", "add_batch": ADD_BATCH, "sample_batch": SAMPLE_BATCH,
                           "repeats": args.repeats},
                "machine": {"python": sys.version.split()[0], "numpy": np.__version__, "platform": platform.platform(),
-                           "cpu_count": os.cpu_count(), "cpprb": _version("cpprb") if cpprb else None},
+                           "cpu_count": os.cpu_count(), "cpprb": _version("cpprb") if cpprb else None,
+                           "torchrl": _version("torchrl") if TensorDictPrioritizedReplayBuffer else None,
+                           "load_average": os.getloadavg()},
                "sizes": {}}
     for size in args.sizes:
         row = {}
         for impl in impls:
             row[impl.name] = bench_one(impl, size, args.repeats, rng)
-        if "cpprb" in row:
-            row["ratio_create_fill"] = row["cpprb"]["create_fill_s"] / row["mnemonet"]["create_fill_s"]
-            row["ratio_add"] = row["cpprb"]["add_ns_per_item"] / row["mnemonet"]["add_ns_per_item"]
-            row["ratio_sample_update"] = row["cpprb"]["sample_update_us"] / row["mnemonet"]["sample_update_us"]
+        for other in ("cpprb", "torchrl"):
+            if other in row:
+                m, o = row["mnemonet"], row[other]
+                row[f"speedup_vs_{other}"] = {
+                    "first_fill": o["first_fill_ns_per_item"] / m["first_fill_ns_per_item"],
+                    "second_pass": o["add_ns_per_item"] / m["add_ns_per_item"],
+                    "sample_update": o["sample_update_us"] / m["sample_update_us"],
+                    "cpu_time": {k: o["cpu"][k] / m["cpu"][k] for k in m["cpu"]}}
         results["sizes"][str(size)] = row
 
-    print(f"\nPrioritized replay, x and y of {DIM} float32, alpha={ALPHA}, beta={BETA}, eps={EPS} (median of runs)")
-    head = f"{'items':>9} | {'impl':>8} | {'create+fill s':>13} | {'add ns/item':>11} | {'sample(256)+update µs':>21}"
+    print(f"\nPrioritized replay, x and y of {DIM} float32, alpha={ALPHA}, beta={BETA}, eps={EPS} (median of runs; "
+          f"load average {results['machine']['load_average'][0]:.2f})")
+    head = (f"{'items':>9} | {'impl':>17} | {'first fill ns/item':>18} | {'second pass ns/item':>19} | "
+            f"{'sample(256)+update µs':>21}")
     print(head)
     print("-" * len(head))
     for size, row in results["sizes"].items():
         for impl in impls:
             r = row[impl.name]
-            print(f"{int(size):>9,} | {impl.name:>8} | {r['create_fill_s']:>13.3f} | {r['add_ns_per_item']:>11.1f} | "
-                  f"{r['sample_update_us']:>21.1f}")
-        if "ratio_add" in row:
-            print(f"{'':>9} | {'speedup':>8} | {row['ratio_create_fill']:>12.1f}x | {row['ratio_add']:>10.1f}x | "
-                  f"{row['ratio_sample_update']:>20.1f}x")
+            print(f"{int(size):>9,} | {impl.name:>17} | {r['first_fill_ns_per_item']:>18.1f} | "
+                  f"{r['add_ns_per_item']:>19.1f} | {r['sample_update_us']:>21.1f}")
+        for other in ("cpprb", "torchrl"):
+            if f"speedup_vs_{other}" in row:
+                q = row[f"speedup_vs_{other}"]
+                print(f"{'':>9} | {'speedup vs ' + other:>17} | {q['first_fill']:>17.1f}x | {q['second_pass']:>18.1f}x | "
+                      f"{q['sample_update']:>20.1f}x")
+                c = q["cpu_time"]
+                print(f"{'':>9} | {'(CPU time)':>17} | {c['first_fill_ns_per_item']:>17.1f}x | "
+                      f"{c['add_ns_per_item']:>18.1f}x | {c['sample_update_us']:>20.1f}x")
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump(results, f, indent=2)

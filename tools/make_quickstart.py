@@ -19,7 +19,7 @@ print(mnemonet.__version__)"""),
     new_markdown_cell("""## 1. The agent, with and without replay
 
 The seed's four regression tasks, learned one after another (5 epochs each here; the demo uses 20). After each task
-the agent is evaluated on every task so far. Without replay, the error on the first task grows as later tasks are
+the agent is evaluated on held-out samples of every task so far. Without replay, the error on the first task grows as later tasks are
 learned (forgetting); replaying stored samples keeps it low."""),
     new_code_cell("""tables = {}
 for use_replay in (True, False):
@@ -31,7 +31,7 @@ for use_replay in (True, False):
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for name, errors in tables.items():
     ax.plot(range(1, len(errors) + 1), [row[0] for row in errors], marker="o", label=name)
-ax.set(xlabel="after learning task", ylabel="test MSE on task 1", yscale="log", title="Forgetting of task 1")
+ax.set(xlabel="after learning task", ylabel="held-out MSE on task 1", yscale="log", title="Forgetting of task 1")
 ax.legend(); plt.show()"""),
     new_markdown_cell("""The trained agent is an ordinary Python object: it pickles and deep-copies through its checkpoint bytes (weights,
 Adam state, memory, replay contents, random state), so a copy continues exactly like the original."""),

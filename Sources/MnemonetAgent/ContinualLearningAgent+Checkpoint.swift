@@ -8,9 +8,10 @@ import MnemonetReplay
 /// Payload (little-endian, inside `CheckpointFile` kind "agent", which adds magic, length and CRC-32):
 /// ```
 /// "ContinualLearningAgent"   tag string
-/// version                    UInt32 (1)
+/// version                    UInt32 (2; version 1 = the seed's replay options, still loads)
 /// I, H, N, W, R, write heads, replay capacity      Int64 × 7
 /// lr                         Float
+/// B, λ, c, α, β              Int64, Float, Float, Double, Double       (version 2)
 /// parameters                 [Float] (ControllerLayout order)
 /// Adam slots                 Int64, then per slot: has state (Bool), step, m [Float], v [Float]
 /// memory M, usage u          [Float], [Float]
@@ -20,7 +21,7 @@ extension ContinualLearningAgent: Checkpointable {
     /// The checkpoint kind.
     public static let checkpointKind = "agent"
     static let payloadTag = "ContinualLearningAgent"
-    static let payloadVersion: UInt32 = 1
+    static let payloadVersion: UInt32 = 2
 
     /// The checkpoint payload (`Checkpointable` provides `save(path:)`, `load(path:)` and the in-memory forms).
     public func writeCheckpoint(to w: inout BinaryWriter) {
@@ -29,6 +30,11 @@ extension ContinualLearningAgent: Checkpointable {
         for v in [inputDim, hiddenDim, config.memorySize, config.memoryDim, config.numReadHeads, config.numWriteHeads,
                   replayCapacity] { w.write(v) }
         w.write(learningRate)
+        w.write(replayBatchSize)
+        w.write(replayWeight)
+        w.write(clipNorm)
+        w.write(replayAlpha)
+        w.write(replayBeta)
         w.write(UnsafeBufferPointer(controller.parameters))
         w.write(optimizer.states.count)
         for s in optimizer.states {
@@ -50,7 +56,7 @@ extension ContinualLearningAgent: Checkpointable {
         let tag = try r.readString("agent tag")
         guard tag == payloadTag else { throw .format("\(source) does not hold a \(payloadTag)") }
         let version = try r.readUInt32("agent version")
-        guard version == payloadVersion else {
+        guard version == 1 || version == payloadVersion else {
             throw .format("\(source) has agent checkpoint version \(version); this mnemonet reads version \(payloadVersion)")
         }
         let i = try r.readInt("input_dim", in: 1...(1 << 16)), h = try r.readInt("hidden_dim", in: 1...(1 << 16))
@@ -58,12 +64,22 @@ extension ContinualLearningAgent: Checkpointable {
         let heads = try r.readInt("num_read_heads", in: 1...1024), writes = try r.readInt("num_write_heads", in: 1...1)
         let capacity = try r.readInt("replay capacity", in: 1...(1 << 26))
         let lr = try r.readFloat("learning rate")
+        var batch = ContinualLearningAgent.replayBatch, weight = ContinualLearningAgent.replayScale
+        var clip = ContinualLearningAgent.maxGradNorm, alpha = 0.6, beta = ContinualLearningAgent.importanceBeta
+        if version >= 2 {
+            batch = try r.readInt("replay batch size", in: 1...4096)
+            weight = try r.readFloat("replay weight")
+            clip = try r.readFloat("clip norm")
+            alpha = try r.readDouble("replay alpha")
+            beta = try r.readDouble("replay beta")
+        }
         let agent: ContinualLearningAgent
         do {
             agent = try ContinualLearningAgent(
                 inputDim: i, hiddenDim: h,
                 config: MemoryConfig(memorySize: n, memoryDim: wd, numReadHeads: heads, numWriteHeads: writes),
-                replayCapacity: capacity, learningRate: lr, seed: 0)
+                replayCapacity: capacity, learningRate: lr, replayBatchSize: batch, replayWeight: weight,
+                clipNorm: clip, replayAlpha: alpha, replayBeta: beta, seed: 0)
         } catch {
             throw .format("\(source) is corrupt (\(error.message))")
         }

@@ -10,11 +10,11 @@ import MnemonetReplay
 ///
 ///     ŷ = controller(x, memory)                   (reads, then writes the memory)
 ///     ℓ₀ = mse(ŷ, y);   replay.push((x, y), priority = ℓ₀ + 1e-6)
-///     L = ℓ₀ + Σ_{j=1..8} 0.3 · w_j · mse(controller(x_j, memory), y_j)     if use_replay and |replay| > 16
-///     g = ∇L (memory detached);   g ← g · min(1, 1 / (‖g‖ + 1e-6));   Adam(lr) step
+///     L = ℓ₀ + Σ_{j=1..B} λ · w_j · mse(controller(x_j, memory), y_j)     if use_replay and |replay| > max(16, B)
+///     g = ∇L (memory detached);   g ← g · min(1, c / (‖g‖ + 1e-6));   Adam(lr) step
 ///
-/// where the 8 replayed samples are drawn without replacement with probability ∝ priority^α (α = 0.6) and weighted
-/// by `w_j = (N P(j))^−0.4 / max`. The replayed forwards run in order (each writes the memory the next reads), but
+/// where the B replayed samples are drawn without replacement with probability ∝ priority^α and weighted by
+/// `w_j = (N P(j))^−β / max`. The seed's values (the defaults): B = 8, λ = 0.3, c = 1, α = 0.6, β = 0.4. The replayed forwards run in order (each writes the memory the next reads), but
 /// their LSTM, heads and output layers are batched into GEMMs, as are all nine pullbacks.
 ///
 /// All buffers are allocated at construction: a step allocates nothing (the replay buffer's `sample` validates the
@@ -22,14 +22,25 @@ import MnemonetReplay
 public final class ContinualLearningAgent {
     /// Number of stored items above which replay starts (`len(buffer) > 16`).
     public static let replayThreshold = 16
-    /// Replayed samples per step.
+    /// The seed's replayed samples per step.
     public static let replayBatch = 8
-    /// Weight of a replayed loss (`0.3 · weight · loss`).
+    /// The seed's weight of a replayed loss (`0.3 · weight · loss`).
     public static let replayScale: Float = 0.3
-    /// β of the importance weights (the seed's `sample(8)` default).
+    /// The seed's β of the importance weights (its `sample(8)` default).
     public static let importanceBeta = 0.4
-    /// Gradient-norm clipping threshold.
+    /// The seed's gradient-norm clipping threshold.
     public static let maxGradNorm: Float = 1.0
+
+    /// B, replayed samples per step.
+    public let replayBatchSize: Int
+    /// λ, the weight of a replayed loss.
+    public let replayWeight: Float
+    /// c, the gradient-norm clipping threshold.
+    public let clipNorm: Float
+    /// α of the replay buffer's priorities.
+    public let replayAlpha: Double
+    /// β of the importance weights.
+    public let replayBeta: Double
 
     /// I, the size of x and y; H, the LSTM width.
     public let inputDim: Int, hiddenDim: Int
@@ -52,21 +63,38 @@ public final class ContinualLearningAgent {
     let trainable: [UnsafeMutableBufferPointer<Float>]
     let trainableGradients: [UnsafeMutableBufferPointer<Float>]
     let clipGradients: [UnsafeMutableBufferPointer<Float>]
-    let replayFields: [UnsafeMutableBufferPointer<Float>]
-    let pushFields: [UnsafeBufferPointer<Float>]
+    let replayFields: [UnsafeMutableRawBufferPointer]
+    let pushFields: [UnsafeRawBufferPointer]
     let biasGradients: [[UnsafeMutableBufferPointer<Float>]]
     let biasSlots = [1, 2, 4, 6]
     let replayIndices: UnsafeMutableBufferPointer<Int64>
     let replayWeights: UnsafeMutableBufferPointer<Float>
     let scales: UnsafeMutablePointer<Float>
 
-    /// A fresh agent (the seed's defaults: I = 64, H = 128, `MemoryConfig()`, replay capacity 5000, lr 1e-3).
-    /// `seed` fixes the initial weights and the replay sampler; `nil` draws them from the system.
+    /// A fresh agent (the seed's defaults: I = 64, H = 128, `MemoryConfig()`, replay capacity 5000, lr 1e-3,
+    /// B = 8, λ = 0.3, c = 1, α = 0.6, β = 0.4). `seed` fixes the initial weights and the replay sampler; `nil`
+    /// draws them from the system.
     public init(inputDim: Int = 64, hiddenDim: Int = 128, config: MemoryConfig = MemoryConfig(),
-                replayCapacity: Int = 5000, learningRate: Float = 1e-3, seed: UInt64? = nil) throws(MnemonetError) {
-        try require(replayCapacity >= Self.replayThreshold + 1 && replayCapacity <= 1 << 26,
-                    "replay_capacity must be in \(Self.replayThreshold + 1)...\(1 << 26), got \(replayCapacity)")
+                replayCapacity: Int = 5000, learningRate: Float = 1e-3, replayBatchSize: Int = 8,
+                replayWeight: Float = 0.3, clipNorm: Float = 1.0, replayAlpha: Double = 0.6, replayBeta: Double = 0.4,
+                seed: UInt64? = nil) throws(MnemonetError) {
+        try require(inputDim >= 1 && inputDim <= 1 << 16, "input_dim must be in 1...65536, got \(inputDim)")
+        try require(hiddenDim >= 1 && hiddenDim <= 1 << 16, "hidden_dim must be in 1...65536, got \(hiddenDim)")
+        try require(replayBatchSize >= 1 && replayBatchSize <= 4096,
+                    "replay_batch_size must be in 1...4096, got \(replayBatchSize)")
+        let threshold = Swift.max(Self.replayThreshold, replayBatchSize)
+        try require(replayCapacity >= threshold + 1 && replayCapacity <= 1 << 26,
+                    "replay_capacity must be in \(threshold + 1)...\(1 << 26), got \(replayCapacity)")
         try require(learningRate.isFinite && learningRate > 0, "lr must be finite and > 0, got \(learningRate)")
+        try require(replayWeight.isFinite && replayWeight >= 0, "replay_weight must be finite and >= 0, got \(replayWeight)")
+        try require(clipNorm.isFinite && clipNorm > 0, "clip_norm must be finite and > 0, got \(clipNorm)")
+        try require(replayAlpha.isFinite && replayAlpha >= 0, "replay_alpha must be finite and >= 0, got \(replayAlpha)")
+        try require(replayBeta.isFinite && replayBeta >= 0, "replay_beta must be finite and >= 0, got \(replayBeta)")
+        self.replayBatchSize = replayBatchSize
+        self.replayWeight = replayWeight
+        self.clipNorm = clipNorm
+        self.replayAlpha = replayAlpha
+        self.replayBeta = replayBeta
         var rng = seed.map { Xoshiro256(seed: $0) } ?? Xoshiro256()
         self.inputDim = inputDim
         self.hiddenDim = hiddenDim
@@ -75,8 +103,8 @@ public final class ContinualLearningAgent {
         self.learningRate = learningRate
         memoryBank = try NeuralMemoryBank(config: config)
         controller = try MemoryController(inputDim: inputDim, hiddenDim: hiddenDim, config: config,
-                                          capacity: Self.replayBatch + 1, rng: &rng)
-        replay = try PrioritizedReplayBuffer(capacity: replayCapacity, fieldWidths: [inputDim, inputDim], alpha: 0.6,
+                                          capacity: replayBatchSize + 1, rng: &rng)
+        replay = try PrioritizedReplayBuffer(capacity: replayCapacity, fieldWidths: [inputDim, inputDim], alpha: replayAlpha,
                                              sampling: .seedWithoutReplacement, seed: rng.next())
         let layout = controller.layout
         optimizer = Adam(parameterCount: layout.trainableRanges.count, lr: learningRate)
@@ -88,13 +116,13 @@ public final class ContinualLearningAgent {
         clipGradients = layout.tensors
             .filter { !$0.name.hasPrefix("write_") && !$0.name.hasPrefix("erase_") && $0.name != "lstm.weight_hh_l0" }
             .map { UnsafeMutableBufferPointer(rebasing: g[$0.offset..<($0.offset + $0.count)]) }
-        let b = Self.replayBatch
-        replayFields = [UnsafeMutableBufferPointer(start: controller.inputs + inputDim, count: b * inputDim),
-                        UnsafeMutableBufferPointer(start: controller.targets + inputDim, count: b * inputDim)]
+        let b = replayBatchSize
+        replayFields = [UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(start: controller.inputs + inputDim, count: b * inputDim)),
+                        UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(start: controller.targets + inputDim, count: b * inputDim))]
         // The bias gradients (b_ih, b_hh, read entries of b_heads, b_out): the trainable slots 1, 2, 4, 6.
         biasGradients = [1, 2, 4, 6].map { [UnsafeMutableBufferPointer(rebasing: g[layout.trainableRanges[$0]])] }
-        pushFields = [UnsafeBufferPointer(start: controller.inputs, count: inputDim),
-                      UnsafeBufferPointer(start: controller.targets, count: inputDim)]
+        pushFields = [UnsafeRawBufferPointer(UnsafeBufferPointer(start: controller.inputs, count: inputDim)),
+                      UnsafeRawBufferPointer(UnsafeBufferPointer(start: controller.targets, count: inputDim))]
         replayIndices = .allocate(capacity: b)
         replayWeights = .allocate(capacity: b)
         scales = .allocate(capacity: b + 1)
@@ -130,12 +158,12 @@ public final class ContinualLearningAgent {
         var total = current
         var rows = 1
         scales[0] = 1
-        if useReplay && replay.count > Self.replayThreshold {
-            let b = Self.replayBatch
+        if useReplay && replay.count > Swift.max(Self.replayThreshold, replayBatchSize) {
+            let b = replayBatchSize
             if let (indices, weights) = draws {
                 try gather(indices: indices, weights: weights)
             } else {
-                try replay.sample(batchSize: b, beta: Self.importanceBeta, indices: replayIndices,
+                try replay.sample(batchSize: b, beta: replayBeta, indices: replayIndices,
                                   weights: replayWeights, fields: replayFields)
             }
             c.encode(rows: 1, count: b)
@@ -143,8 +171,8 @@ public final class ContinualLearningAgent {
             c.decode(rows: 1, count: b)
             for r in 1...b {
                 let w = replayWeights[r - 1]
-                total = total + (Self.replayScale * c.loss(row: r)) * w
-                scales[r] = w * Self.replayScale
+                total = total + (replayWeight * c.loss(row: r)) * w
+                scales[r] = w * replayWeight
             }
             rows = 1 + b
         }
@@ -160,7 +188,7 @@ public final class ContinualLearningAgent {
             let n1 = Double(outerProductNorm(f.headLeft, count: rh, f.headRight, count: h))
             let n2 = Double(outerProductNorm(f.outputLeft, count: i, f.outputRight, count: cc))
             sq += n0 * n0 + n1 * n1 + n2 * n2
-            let coefficient = clipCoefficient(totalNorm: Float(sq.squareRoot()), maxNorm: Self.maxGradNorm)
+            let coefficient = clipCoefficient(totalNorm: Float(sq.squareRoot()), maxNorm: clipNorm)
             optimizer.update(index: 0, parameter: trainable[0], outerLeft: f.inputLeft, rows: 4 * h,
                              outerRight: f.inputRight, columns: i, scale: coefficient)
             optimizer.update(index: 3, parameter: trainable[3], outerLeft: f.headLeft, rows: rh,
@@ -173,7 +201,7 @@ public final class ContinualLearningAgent {
         } else {
             c.pullback(count: rows, scales: scales)
             // clip_grad_norm_(…, 1.0) then Adam, fused: the clip coefficient is applied inside the update.
-            let coefficient = clipCoefficient(totalNorm: gradientNorm(clipGradients), maxNorm: Self.maxGradNorm)
+            let coefficient = clipCoefficient(totalNorm: gradientNorm(clipGradients), maxNorm: clipNorm)
             for k in 0..<trainable.count {
                 optimizer.update(index: k, parameter: trainable[k], gradient: trainableGradients[k], scale: coefficient)
             }
@@ -184,7 +212,7 @@ public final class ContinualLearningAgent {
     /// Copies the items at buffer positions `indices` (0 = oldest) into the replay rows, with `weights`.
     func gather(indices: UnsafePointer<Int64>, weights: UnsafePointer<Float>) throws(MnemonetError) {
         let n = replay.count, cap = replay.capacity, i = inputDim
-        for j in 0..<Self.replayBatch {
+        for j in 0..<replayBatchSize {
             let k = indices[j]
             guard k >= 0 && k < Int64(n) else {
                 throw .indexOutOfRange("replay index \(k) is out of range for a buffer of \(n) item(s)")
@@ -197,19 +225,33 @@ public final class ContinualLearningAgent {
         }
     }
 
-    /// The seed's `evaluate(test_data)`: the mean over `count` samples (x, y [count, I]) of mse(controller(x), y).
-    /// Like the seed, each forward writes the memory.
-    public func evaluate(x: UnsafePointer<Float>, y: UnsafePointer<Float>, count: Int) throws(MnemonetError) -> Double {
+    /// The mean over `count` samples (x, y [count, I]) of mse(controller(x), y). With `writeMemory` (the seed's
+    /// `evaluate(test_data)`) each forward writes the memory, as in training; without, every forward reads the
+    /// memory as it is and nothing in the agent changes (two identical calls give identical results).
+    public func evaluate(x: UnsafePointer<Float>, y: UnsafePointer<Float>, count: Int,
+                         writeMemory: Bool = true) throws(MnemonetError) -> Double {
         try require(count >= 1, "evaluate needs at least one sample, got \(count)")
         let i = inputDim, c = controller
         var total = 0.0
         for s in 0..<count {
             c.inputs.update(from: x + s * i, count: i)
             c.targets.update(from: y + s * i, count: i)
-            c.forward(row: 0, bank: memoryBank, record: false)
+            c.forward(row: 0, bank: memoryBank, record: false, write: writeMemory)
             total += Double(c.loss(row: 0))
         }
         return total / Double(count)
+    }
+
+    /// The controller's outputs ŷ [count, I] for x [count, I], reading the memory without writing it and without
+    /// training: nothing in the agent changes.
+    public func predict(x: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>) throws(MnemonetError) {
+        try require(count >= 0, "predict needs count >= 0, got \(count)")
+        let i = inputDim, c = controller
+        for s in 0..<count {
+            c.inputs.update(from: x + s * i, count: i)
+            c.forward(row: 0, bank: memoryBank, record: false, write: false)
+            (output + s * i).update(from: c.outputs, count: i)
+        }
     }
 
     /// `epochs` passes of `trainStep` over `count` samples in order; `losses` [epochs · count] receives each step's L.

@@ -164,6 +164,21 @@ public struct BinaryReader {
         }
     }
 
+    /// Reads a count-prefixed buffer of `elementCount` elements of `elementSize` bytes straight into `destination`
+    /// (whose byte count must be `elementCount · elementSize`); the prefix must equal `elementCount`.
+    public mutating func readRaw(_ what: String, elementCount: Int, elementSize: Int,
+                                 into destination: UnsafeMutableRawBufferPointer) throws(MnemonetError) {
+        let n = try readInt("length of \(what)", in: 0...(remaining / Swift.max(elementSize, 1)))
+        guard n == elementCount, n * elementSize == destination.count else {
+            throw .format("checkpoint is corrupt (\(what) has \(n) values, expected \(elementCount))")
+        }
+        let s = try take(n * elementSize, what)
+        if n == 0 { return }
+        bytes.withUnsafeBytes { raw in
+            destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[s..<(s + n * elementSize)]))
+        }
+    }
+
     public mutating func readDoubles(_ what: String, expectedCount: Int? = nil) throws(MnemonetError) -> [Double] {
         let n = try readInt("length of \(what)", in: 0...(remaining / 8))
         if let e = expectedCount, e != n {

@@ -108,7 +108,8 @@ public final class NeuralMemoryBank {
     @inlinable
     public func readThenWrite(heads: Int, readWeights: UnsafePointer<Float>, reads: UnsafeMutablePointer<Float>,
                               writeWeights ww: UnsafePointer<Float>, vector: UnsafePointer<Float>,
-                              erase: UnsafePointer<Float>, snapshot: UnsafeMutablePointer<Float>?) {
+                              erase: UnsafePointer<Float>, snapshot: UnsafeMutablePointer<Float>?,
+                              write: Bool = true) {
         let n = config.memorySize, w = config.memoryDim
         let m = memory.baseAddress!
         for h in 0..<heads {
@@ -116,6 +117,7 @@ public final class NeuralMemoryBank {
                         reads + h * w, 1)
         }
         if let snapshot { snapshot.update(from: m, count: n * w) }
+        if !write { return }  // read-only access (predict, evaluate without writes): M and u unchanged
         for i in 0..<n {
             let row = m + i * w
             let wi = ww[i]

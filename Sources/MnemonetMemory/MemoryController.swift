@@ -190,7 +190,7 @@ public final class MemoryController {
 
     /// Row `row`'s memory access, in the seed's order: read with R heads, then write (β = softplus, v = tanh,
     /// e = σ). Fills the reads into `[s ; reads]`; with `record`, stores what `pullback` needs.
-    public func access(row: Int, bank: NeuralMemoryBank, record: Bool) {
+    public func access(row: Int, bank: NeuralMemoryBank, record: Bool, write: Bool = true) {
         let l = layout, cfg = l.config, n = cfg.memorySize, w = cfg.memoryDim, r = cfg.numReadHeads
         let k = r + 1, rw = r * w
         let hd = heads + row * l.headCount
@@ -210,7 +210,7 @@ public final class MemoryController {
                                   memoryDenominators: den, similarity: sim, weights: wts)
         bank.readThenWrite(heads: r, readWeights: wts, reads: combined + row * l.combinedCount + l.hiddenDim,
                            writeWeights: wts + r * n, vector: writeVector, erase: eraseVector,
-                           snapshot: record ? recMemory + row * n * w : nil)
+                           snapshot: record ? recMemory + row * n * w : nil, write: write)
     }
 
     /// Output layer for rows `start..<start+count`: ŷ = W_out [s ; reads] + b_out.
@@ -220,11 +220,12 @@ public final class MemoryController {
         affine(m: count, n: i, k: cc, combined + start * cc, lda: cc, weight: p + l.outW, bias: p + l.outB, o, ldc: i)
     }
 
-    /// The whole seed forward for workspace row `row` (reads `inputs[row]`, writes `outputs[row]`).
+    /// The whole seed forward for workspace row `row` (reads `inputs[row]`, writes `outputs[row]`); `write: false`
+    /// reads the memory without writing it (M and u unchanged).
     @inline(__always)
-    public func forward(row: Int, bank: NeuralMemoryBank, record: Bool) {
+    public func forward(row: Int, bank: NeuralMemoryBank, record: Bool, write: Bool = true) {
         encode(rows: row, count: 1)
-        access(row: row, bank: bank, record: record)
+        access(row: row, bank: bank, record: record, write: write)
         decode(rows: row, count: 1)
     }
 

@@ -5,17 +5,37 @@ import MnemonetMemory
 // Exports of mnemonet.h, section "memory" (agent part): the continual-learning agent. No logic: unpack, call.
 
 /// `int32_t mn_agent_create(int64_t input_dim, int64_t hidden_dim, int64_t memory_size, int64_t memory_dim,
-///  int64_t num_read_heads, int64_t num_write_heads, int64_t replay_capacity, float lr, int32_t has_seed,
+///  int64_t num_read_heads, int64_t num_write_heads, int64_t replay_capacity, float lr, int64_t replay_batch,
+///  float replay_weight, float clip_norm, double replay_alpha, double replay_beta, int32_t has_seed,
 ///  uint64_t seed, mn_agent **out, mn_status *status)`
 @c(mn_agent_create)
 public func mnAgentCreate(_ i: Int64, _ hd: Int64, _ n: Int64, _ w: Int64, _ r: Int64, _ writes: Int64,
-                          _ capacity: Int64, _ lr: Float, _ hasSeed: Int32, _ seed: UInt64,
+                          _ capacity: Int64, _ lr: Float, _ batch: Int64, _ weight: Float, _ clip: Float,
+                          _ alpha: Double, _ beta: Double, _ hasSeed: Int32, _ seed: UInt64,
                           _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
                           _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
         out.pointee = retainHandle(try ContinualLearningAgent(
             inputDim: Int(i), hiddenDim: Int(hd), config: memoryConfig(n, w, r, writes),
-            replayCapacity: Int(capacity), learningRate: lr, seed: hasSeed != 0 ? seed : nil))
+            replayCapacity: Int(capacity), learningRate: lr, replayBatchSize: Int(batch), replayWeight: weight,
+            clipNorm: clip, replayAlpha: alpha, replayBeta: beta, seed: hasSeed != 0 ? seed : nil))
+    }
+}
+
+/// `int32_t mn_agent_options(mn_agent *agent, int64_t *replay_batch, float *replay_weight, float *clip_norm,
+///  double *replay_alpha, double *replay_beta, mn_status *status)`
+@c(mn_agent_options)
+public func mnAgentOptions(_ h: UnsafeMutableRawPointer, _ batch: UnsafeMutablePointer<Int64>?,
+                           _ weight: UnsafeMutablePointer<Float>?, _ clip: UnsafeMutablePointer<Float>?,
+                           _ alpha: UnsafeMutablePointer<Double>?, _ beta: UnsafeMutablePointer<Double>?,
+                           _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) {
+        let a = object(h, as: ContinualLearningAgent.self)
+        batch?.pointee = Int64(a.replayBatchSize)
+        weight?.pointee = a.replayWeight
+        clip?.pointee = a.clipNorm
+        alpha?.pointee = a.replayAlpha
+        beta?.pointee = a.replayBeta
     }
 }
 
@@ -77,14 +97,24 @@ public func mnAgentTrainStepWithDraws(_ h: UnsafeMutableRawPointer, _ x: UnsafeP
     }
 }
 
-/// `int32_t mn_agent_evaluate(mn_agent *agent, const float *x, const float *y, int64_t count, double *error,
-///  mn_status *status)`
+/// `int32_t mn_agent_evaluate(mn_agent *agent, const float *x, const float *y, int64_t count,
+///  int32_t write_memory, double *error, mn_status *status)`
 @c(mn_agent_evaluate)
 public func mnAgentEvaluate(_ h: UnsafeMutableRawPointer, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
-                            _ count: Int64, _ error: UnsafeMutablePointer<Double>,
+                            _ count: Int64, _ writeMemory: Int32, _ error: UnsafeMutablePointer<Double>,
                             _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
-        error.pointee = try object(h, as: ContinualLearningAgent.self).evaluate(x: x, y: y, count: Int(count))
+        error.pointee = try object(h, as: ContinualLearningAgent.self).evaluate(
+            x: x, y: y, count: Int(count), writeMemory: writeMemory != 0)
+    }
+}
+
+/// `int32_t mn_agent_predict(mn_agent *agent, const float *x, int64_t count, float *out, mn_status *status)`
+@c(mn_agent_predict)
+public func mnAgentPredict(_ h: UnsafeMutableRawPointer, _ x: UnsafePointer<Float>, _ count: Int64,
+                           _ out: UnsafeMutablePointer<Float>, _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) { () throws(MnemonetError) in
+        try object(h, as: ContinualLearningAgent.self).predict(x: x, count: Int(count), output: out)
     }
 }
 
@@ -121,8 +151,8 @@ public func mnAgentReplaySample(_ h: UnsafeMutableRawPointer, _ batch: Int64, _ 
         try require(b >= 1, "batch_size must be >= 1, got \(batch)")
         try a.replay.sample(batchSize: b, beta: beta, indices: UnsafeMutableBufferPointer(start: indices, count: b),
                             weights: UnsafeMutableBufferPointer(start: weights, count: b),
-                            fields: [UnsafeMutableBufferPointer(start: x, count: b * i),
-                                     UnsafeMutableBufferPointer(start: y, count: b * i)])
+                            fields: [UnsafeMutableRawBufferPointer(start: x, count: b * i * 4),
+                                     UnsafeMutableRawBufferPointer(start: y, count: b * i * 4)])
     }
 }
 

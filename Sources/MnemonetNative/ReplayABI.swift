@@ -3,36 +3,57 @@ import MnemonetReplay
 
 // Prioritized replay exports (mnemonet.h, section "replay"). Plumbing only: unpack pointers, call MnemonetReplay.
 
-/// The field buffers of a batch as Swift buffer pointers (`sizes[f]` elements each).
+/// The field buffers of a batch as Swift raw buffer pointers (`sizes[f]` bytes each).
 @inlinable
-func fieldBuffers(_ fields: UnsafePointer<UnsafePointer<Float>?>?, _ sizes: UnsafePointer<Int64>?,
-                  _ count: Int64) throws(MnemonetError) -> [UnsafeBufferPointer<Float>] {
+func fieldBuffers(_ fields: UnsafePointer<UnsafeRawPointer?>?, _ sizes: UnsafePointer<Int64>?,
+                  _ count: Int64) throws(MnemonetError) -> [UnsafeRawBufferPointer] {
     try require(count >= 0 && count <= 4096, "field count must be in 0...4096, got \(count)")
     guard count > 0 else { return [] }
     guard let fields, let sizes else { throw .invalidArgument("field buffers are null") }
-    var out: [UnsafeBufferPointer<Float>] = []
+    var out: [UnsafeRawBufferPointer] = []
     out.reserveCapacity(Int(count))
     for f in 0..<Int(count) {
         try require(sizes[f] >= 0, "field \(f) size must be >= 0, got \(sizes[f])")
-        out.append(UnsafeBufferPointer(start: fields[f], count: Int(sizes[f])))
+        out.append(UnsafeRawBufferPointer(start: fields[f], count: Int(sizes[f])))
     }
     return out
 }
 
-/// Mutable field buffers (sample outputs).
+/// Mutable field buffers (sample outputs), `sizes[f]` bytes each.
 @inlinable
-func mutableFieldBuffers(_ fields: UnsafePointer<UnsafeMutablePointer<Float>?>?, _ sizes: UnsafePointer<Int64>?,
-                         _ count: Int64) throws(MnemonetError) -> [UnsafeMutableBufferPointer<Float>] {
+func mutableFieldBuffers(_ fields: UnsafePointer<UnsafeMutableRawPointer?>?, _ sizes: UnsafePointer<Int64>?,
+                         _ count: Int64) throws(MnemonetError) -> [UnsafeMutableRawBufferPointer] {
     try require(count >= 0 && count <= 4096, "field count must be in 0...4096, got \(count)")
     guard count > 0 else { return [] }
     guard let fields, let sizes else { throw .invalidArgument("field buffers are null") }
-    var out: [UnsafeMutableBufferPointer<Float>] = []
+    var out: [UnsafeMutableRawBufferPointer] = []
     out.reserveCapacity(Int(count))
     for f in 0..<Int(count) {
         try require(sizes[f] >= 0, "field \(f) size must be >= 0, got \(sizes[f])")
-        out.append(UnsafeMutableBufferPointer(start: fields[f], count: Int(sizes[f])))
+        out.append(UnsafeMutableRawBufferPointer(start: fields[f], count: Int(sizes[f])))
     }
     return out
+}
+
+/// The element types at `types[0..<count]` (`nil`: every field float32).
+@inlinable
+func typeArray(_ types: UnsafePointer<UInt8>?, _ count: Int64) throws(MnemonetError) -> [ReplayElementType]? {
+    guard let types else { return nil }
+    var out: [ReplayElementType] = []
+    for f in 0..<Int(max(count, 0)) {
+        guard let t = ReplayElementType(rawValue: types[f]) else {
+            throw .invalidArgument("field \(f): unknown element type code \(types[f])")
+        }
+        out.append(t)
+    }
+    return out
+}
+
+/// Copies the element type codes of `types` into `out[0..<count]` (`count` must equal the field count).
+@inlinable
+func copyTypes(_ types: [ReplayElementType], _ out: UnsafeMutablePointer<UInt8>?, _ count: Int64) throws(MnemonetError) {
+    try require(count == Int64(types.count) && out != nil, "expected room for \(types.count) field types, got \(count)")
+    for f in 0..<types.count { out![f] = types[f].rawValue }
 }
 
 /// The field widths at `widths[0..<count]`.
@@ -57,16 +78,18 @@ func copyOut(_ text: String, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity:
 
 /// `mn_replay_create`
 @c(mn_replay_create)
-public func mnReplayCreate(_ capacity: Int64, _ widths: UnsafePointer<Int64>?, _ fieldCount: Int64, _ alpha: Double,
+public func mnReplayCreate(_ capacity: Int64, _ widths: UnsafePointer<Int64>?, _ types: UnsafePointer<UInt8>?,
+                           _ fieldCount: Int64, _ alpha: Double,
                            _ eps: Double, _ sampling: Int32, _ hasSeed: Int32, _ seed: UInt64,
                            _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
                            _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
         guard let mode = SamplingMode(rawValue: sampling) else {
-            throw .invalidArgument("unknown sampling mode \(sampling) (0: proportional, 1: seed)")
+            throw .invalidArgument("unknown sampling mode \(sampling) (0: proportional, 1: seed, 2: rank)")
         }
         let buffer = try PrioritizedReplayBuffer(
-            capacity: Int(capacity), fieldWidths: try widthArray(widths, fieldCount), alpha: alpha, eps: eps,
+            capacity: Int(capacity), fieldWidths: try widthArray(widths, fieldCount),
+            fieldTypes: try typeArray(types, fieldCount), alpha: alpha, eps: eps,
             sampling: mode, seed: hasSeed != 0 ? seed : nil)
         out.pointee = retainHandle(buffer)
     }
@@ -80,7 +103,7 @@ public func mnReplayFree(_ handle: UnsafeMutableRawPointer?) {
 
 /// `mn_replay_add`
 @c(mn_replay_add)
-public func mnReplayAdd(_ handle: UnsafeMutableRawPointer, _ fields: UnsafePointer<UnsafePointer<Float>?>?,
+public func mnReplayAdd(_ handle: UnsafeMutableRawPointer, _ fields: UnsafePointer<UnsafeRawPointer?>?,
                         _ sizes: UnsafePointer<Int64>?, _ fieldCount: Int64, _ items: Int64,
                         _ priorities: UnsafePointer<Double>?, _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
@@ -95,7 +118,7 @@ public func mnReplayAdd(_ handle: UnsafeMutableRawPointer, _ fields: UnsafePoint
 @c(mn_replay_sample)
 public func mnReplaySample(_ handle: UnsafeMutableRawPointer, _ batchSize: Int64, _ beta: Double,
                            _ indices: UnsafeMutablePointer<Int64>?, _ weights: UnsafeMutablePointer<Float>?,
-                           _ fields: UnsafePointer<UnsafeMutablePointer<Float>?>?, _ sizes: UnsafePointer<Int64>?,
+                           _ fields: UnsafePointer<UnsafeMutableRawPointer?>?, _ sizes: UnsafePointer<Int64>?,
                            _ fieldCount: Int64, _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
         let buffer = object(handle, as: PrioritizedReplayBuffer.self)
@@ -169,6 +192,15 @@ public func mnReplayFieldWidths(_ handle: UnsafeMutableRawPointer, _ out: Unsafe
         let w = object(handle, as: PrioritizedReplayBuffer.self).fieldWidths
         try require(count == Int64(w.count) && out != nil, "expected room for \(w.count) field widths, got \(count)")
         for f in 0..<w.count { out![f] = Int64(w[f]) }
+    }
+}
+
+/// `mn_replay_field_types`
+@c(mn_replay_field_types)
+public func mnReplayFieldTypes(_ handle: UnsafeMutableRawPointer, _ out: UnsafeMutablePointer<UInt8>?,
+                               _ count: Int64, _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) { () throws(MnemonetError) in
+        try copyTypes(object(handle, as: PrioritizedReplayBuffer.self).fieldTypes, out, count)
     }
 }
 

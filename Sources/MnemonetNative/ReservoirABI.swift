@@ -5,11 +5,13 @@ import MnemonetReplay
 
 /// `mn_reservoir_create`
 @c(mn_reservoir_create)
-public func mnReservoirCreate(_ capacity: Int64, _ widths: UnsafePointer<Int64>?, _ fieldCount: Int64,
+public func mnReservoirCreate(_ capacity: Int64, _ widths: UnsafePointer<Int64>?, _ types: UnsafePointer<UInt8>?,
+                              _ fieldCount: Int64,
                               _ hasSeed: Int32, _ seed: UInt64, _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
                               _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
         let buffer = try ReservoirReplayBuffer(capacity: Int(capacity), fieldWidths: try widthArray(widths, fieldCount),
+                                               fieldTypes: try typeArray(types, fieldCount),
                                                seed: hasSeed != 0 ? seed : nil)
         out.pointee = retainHandle(buffer)
     }
@@ -23,7 +25,7 @@ public func mnReservoirFree(_ handle: UnsafeMutableRawPointer?) {
 
 /// `mn_reservoir_add`
 @c(mn_reservoir_add)
-public func mnReservoirAdd(_ handle: UnsafeMutableRawPointer, _ fields: UnsafePointer<UnsafePointer<Float>?>?,
+public func mnReservoirAdd(_ handle: UnsafeMutableRawPointer, _ fields: UnsafePointer<UnsafeRawPointer?>?,
                            _ sizes: UnsafePointer<Int64>?, _ fieldCount: Int64, _ items: Int64,
                            _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
@@ -37,7 +39,7 @@ public func mnReservoirAdd(_ handle: UnsafeMutableRawPointer, _ fields: UnsafePo
 @c(mn_reservoir_sample)
 public func mnReservoirSample(_ handle: UnsafeMutableRawPointer, _ batchSize: Int64,
                               _ indices: UnsafeMutablePointer<Int64>?,
-                              _ fields: UnsafePointer<UnsafeMutablePointer<Float>?>?, _ sizes: UnsafePointer<Int64>?,
+                              _ fields: UnsafePointer<UnsafeMutableRawPointer?>?, _ sizes: UnsafePointer<Int64>?,
                               _ fieldCount: Int64, _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
         try require(batchSize >= 1, "sample: batch_size must be >= 1, got \(batchSize)")
@@ -68,6 +70,15 @@ public func mnReservoirFieldWidths(_ handle: UnsafeMutableRawPointer, _ out: Uns
         let w = object(handle, as: ReservoirReplayBuffer.self).fieldWidths
         try require(count == Int64(w.count) && out != nil, "expected room for \(w.count) field widths, got \(count)")
         for f in 0..<w.count { out![f] = Int64(w[f]) }
+    }
+}
+
+/// `mn_reservoir_field_types`
+@c(mn_reservoir_field_types)
+public func mnReservoirFieldTypes(_ handle: UnsafeMutableRawPointer, _ out: UnsafeMutablePointer<UInt8>?,
+                                  _ count: Int64, _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) { () throws(MnemonetError) in
+        try copyTypes(object(handle, as: ReservoirReplayBuffer.self).fieldTypes, out, count)
     }
 }
 

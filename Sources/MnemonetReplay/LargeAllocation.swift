@@ -13,10 +13,11 @@ enum LargeAllocation {
     /// creating + filling a 10k-item buffer took 15 ms with advice instead of 3 ms).
     static let adviseFrom = 16 << 20
 
-    /// `bytes` bytes (uninitialised), or `nil`. Release with `free`.
-    static func allocate(bytes: Int) -> UnsafeMutableRawPointer? {
+    /// `bytes` bytes (uninitialised), or `nil`. Release with `free`. `hugePages: false` never advises (item storage:
+    /// see `ReplayStorage.init`).
+    static func allocate(bytes: Int, hugePages: Bool = true) -> UnsafeMutableRawPointer? {
         let size = Swift.max(bytes, 1)
-        guard size >= adviseFrom else {
+        guard size >= adviseFrom && hugePages else {
             var p: UnsafeMutableRawPointer? = nil
             // 64-byte (cache-line) alignment: a sum-tree's sibling groups never straddle two lines.
             return posix_memalign(&p, 64, size) == 0 ? p : nil

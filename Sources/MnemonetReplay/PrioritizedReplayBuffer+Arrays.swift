@@ -21,6 +21,7 @@ public struct ReplaySample: Equatable, Sendable {
 extension PrioritizedReplayBuffer {
     /// Adds one item given as one array per field (`fields[f].count == fieldWidths[f]`).
     public func add(item fields: [[Float]], priority: Double?) throws(MnemonetError) {
+        try requireFloat32(fieldTypes)
         try withBuffers(fields) { (buffers) throws(MnemonetError) in try add(item: buffers, priority: priority) }
     }
 
@@ -38,11 +39,13 @@ extension PrioritizedReplayBuffer {
         try require(batchSize >= 1, "sample: batch_size must be >= 1, got \(batchSize)")
         let buffers = fieldWidths.map { UnsafeMutableBufferPointer<Float>.allocate(capacity: batchSize * $0) }
         defer { for b in buffers { b.deallocate() } }
+        try requireFloat32(fieldTypes)
         var out = ReplaySample(indices: .init(repeating: 0, count: batchSize),
                                weights: .init(repeating: 0, count: batchSize), fields: [])
         try out.indices.withUnsafeMutableBufferPointer { (i) throws(MnemonetError) in
             try out.weights.withUnsafeMutableBufferPointer { (w) throws(MnemonetError) in
-                try sample(batchSize: batchSize, beta: beta, indices: i, weights: w, fields: buffers)
+                try sample(batchSize: batchSize, beta: beta, indices: i, weights: w,
+                           fields: buffers.map { UnsafeMutableRawBufferPointer($0) })
             }
         }
         out.fields = buffers.map { Array($0) }
@@ -50,16 +53,23 @@ extension PrioritizedReplayBuffer {
     }
 }
 
-/// Calls `body` with buffer pointers over `arrays` (all valid for the duration of the call).
-func withBuffers<R>(_ arrays: [[Float]], _ body: ([UnsafeBufferPointer<Float>]) throws(MnemonetError) -> R)
+/// Throws unless every field is float32 (the `[[Float]]` conveniences).
+func requireFloat32(_ types: [ReplayElementType]) throws(MnemonetError) {
+    for (f, t) in types.enumerated() where t != .float32 {
+        throw .invalidArgument("field \(f) holds \(t): the [[Float]] conveniences need float32 fields")
+    }
+}
+
+/// Calls `body` with raw buffer pointers over `arrays` (all valid for the duration of the call).
+func withBuffers<R>(_ arrays: [[Float]], _ body: ([UnsafeRawBufferPointer]) throws(MnemonetError) -> R)
     throws(MnemonetError) -> R
 {
-    var pointers: [UnsafeBufferPointer<Float>] = []
+    var pointers: [UnsafeRawBufferPointer] = []
     pointers.reserveCapacity(arrays.count)
     func nest(_ k: Int) throws(MnemonetError) -> R {
         if k == arrays.count { return try body(pointers) }
         return try arrays[k].withUnsafeBufferPointer { (p) throws(MnemonetError) -> R in
-            pointers.append(p)
+            pointers.append(UnsafeRawBufferPointer(p))
             return try nest(k + 1)
         }
     }
@@ -70,6 +80,7 @@ func withBuffers<R>(_ arrays: [[Float]], _ body: ([UnsafeBufferPointer<Float>]) 
 extension ReservoirReplayBuffer {
     /// Offers one item given as one array per field (`fields[f].count == fieldWidths[f]`).
     public func add(item fields: [[Float]]) throws(MnemonetError) {
+        try requireFloat32(fieldTypes)
         try withBuffers(fields) { (buffers) throws(MnemonetError) in try add(item: buffers) }
     }
 
@@ -78,11 +89,58 @@ extension ReservoirReplayBuffer {
         try require(batchSize >= 1, "sample: batch_size must be >= 1, got \(batchSize)")
         let buffers = fieldWidths.map { UnsafeMutableBufferPointer<Float>.allocate(capacity: batchSize * $0) }
         defer { for b in buffers { b.deallocate() } }
+        try requireFloat32(fieldTypes)
         var indices = [Int64](repeating: 0, count: batchSize)
         try indices.withUnsafeMutableBufferPointer { (i) throws(MnemonetError) in
-            try sample(batchSize: batchSize, indices: i, fields: buffers)
+            try sample(batchSize: batchSize, indices: i, fields: buffers.map { UnsafeMutableRawBufferPointer($0) })
         }
         return ReplaySample(indices: indices, weights: .init(repeating: 1, count: batchSize),
                             fields: buffers.map { Array($0) })
+    }
+}
+
+/// float32 buffer forms of the raw-buffer API (each call maps its buffer list: use the raw forms on hot paths).
+extension PrioritizedReplayBuffer {
+    /// `add(item:priority:)` over float32 buffers (every field must be float32).
+    public func add(item fields: [UnsafeBufferPointer<Float>], priority: Double?) throws(MnemonetError) {
+        try requireFloat32(fieldTypes)
+        try add(item: fields.map { UnsafeRawBufferPointer($0) }, priority: priority)
+    }
+
+    /// `add(batch:items:priorities:)` over float32 buffers.
+    public func add(batch fields: [UnsafeBufferPointer<Float>], items: Int,
+                    priorities: UnsafeBufferPointer<Double>?) throws(MnemonetError) {
+        try requireFloat32(fieldTypes)
+        try add(batch: fields.map { UnsafeRawBufferPointer($0) }, items: items, priorities: priorities)
+    }
+
+    /// `sample(batchSize:beta:indices:weights:fields:)` into float32 buffers.
+    public func sample(batchSize: Int, beta: Double, indices: UnsafeMutableBufferPointer<Int64>,
+                       weights: UnsafeMutableBufferPointer<Float>,
+                       fields: [UnsafeMutableBufferPointer<Float>]) throws(MnemonetError) {
+        try requireFloat32(fieldTypes)
+        try sample(batchSize: batchSize, beta: beta, indices: indices, weights: weights,
+                   fields: fields.map { UnsafeMutableRawBufferPointer($0) })
+    }
+}
+
+/// float32 buffer forms of the reservoir's raw-buffer API.
+extension ReservoirReplayBuffer {
+    /// `add(batch:items:)` over float32 buffers (every field must be float32).
+    public func add(batch fields: [UnsafeBufferPointer<Float>], items: Int) throws(MnemonetError) {
+        try requireFloat32(fieldTypes)
+        try add(batch: fields.map { UnsafeRawBufferPointer($0) }, items: items)
+    }
+
+    /// `add(item:)` over float32 buffers.
+    public func add(item fields: [UnsafeBufferPointer<Float>]) throws(MnemonetError) {
+        try add(batch: fields, items: 1)
+    }
+
+    /// `sample(batchSize:indices:fields:)` into float32 buffers.
+    public func sample(batchSize: Int, indices: UnsafeMutableBufferPointer<Int64>,
+                       fields: [UnsafeMutableBufferPointer<Float>]) throws(MnemonetError) {
+        try requireFloat32(fieldTypes)
+        try sample(batchSize: batchSize, indices: indices, fields: fields.map { UnsafeMutableRawBufferPointer($0) })
     }
 }

@@ -3,25 +3,23 @@ import MnemonetBase
 /// Checkpoints of a `PrioritizedReplayBuffer`: configuration, contents, priorities, position, maximum priority,
 /// random generator state and metadata — everything needed for a restored buffer to draw the same future samples.
 ///
-/// Payload (little-endian, version 1):
+/// Payload (little-endian, version 2; version 1, every field float32, still loads):
 /// ```
 /// "PrioritizedReplayBuffer"  tag string
 /// version                    UInt32
-/// capacity, field count, field widths…, alpha, eps, sampling mode
+/// capacity, field count, field widths…, element types… (v2), alpha, eps, sampling mode
 /// count, position, maxPriority, rng state, metadata
-/// leaves p_i^α               [Double] × count
-/// field data                 [Float] × (count · width_f), per field
+/// leaves p_i^α (rank: p_i)    [Double] × count
+/// field data                 count · width_f elements of the field's type, per field
 /// ```
 extension PrioritizedReplayBuffer: Checkpointable {
     /// The checkpoint kind written by `save(path:)`.
     public static let checkpointKind = "prioritized-replay"
     static let payloadTag = "PrioritizedReplayBuffer"
-    static let payloadVersion: UInt32 = 1
 
     /// Appends the whole buffer to `writer` (to embed it in another checkpoint, e.g. the agent's).
     public func save(to writer: inout BinaryWriter) {
-        ReplayPayloadHeader(capacity: capacity, fieldWidths: fieldWidths)
-            .write(to: &writer, tag: Self.payloadTag, version: Self.payloadVersion)
+        ReplayPayloadHeader(storage).write(to: &writer, tag: Self.payloadTag)
         writer.write(alpha)
         writer.write(eps)
         writer.write(UInt32(bitPattern: sampling.rawValue))
@@ -36,7 +34,7 @@ extension PrioritizedReplayBuffer: Checkpointable {
 
     /// Reads a buffer written by `save(to:)`. Throws `.format` when the data is truncated or inconsistent.
     public convenience init(from reader: inout BinaryReader) throws(MnemonetError) {
-        let header = try ReplayPayloadHeader(from: &reader, tag: Self.payloadTag, version: Self.payloadVersion)
+        let header = try ReplayPayloadHeader(from: &reader, tag: Self.payloadTag)
         let capacity = header.capacity, widths = header.fieldWidths
         let alpha = try reader.readDouble("alpha"), eps = try reader.readDouble("eps")
         guard let sampling = SamplingMode(rawValue: Int32(bitPattern: try reader.readUInt32("sampling mode"))) else {
@@ -53,11 +51,12 @@ extension PrioritizedReplayBuffer: Checkpointable {
         let leaves = try reader.readDoubles("priorities", expectedCount: count)
         // The item data must be present before anything large is allocated (a corrupt capacity cannot make us
         // allocate more than the checkpoint could describe).
-        guard let needed = ReplayStorage.savedBytes(rows: count, fieldWidths: widths), reader.remaining >= needed else {
+        guard let needed = ReplayStorage.savedBytes(rows: count, rowBytes: header.rowBytes), reader.remaining >= needed else {
             throw .format("checkpoint is truncated or corrupt (item data of \(count) items × widths \(widths) does not fit in the \(reader.remaining) bytes left)")
         }
         do {
-            try self.init(capacity: capacity, fieldWidths: widths, alpha: alpha, eps: eps, sampling: sampling, seed: 0)
+            try self.init(capacity: capacity, fieldWidths: widths, fieldTypes: header.fieldTypes, alpha: alpha, eps: eps,
+                          sampling: sampling, seed: 0)
         } catch {
             throw .format("checkpoint is corrupt (\(error.message))")
         }
@@ -69,6 +68,7 @@ extension PrioritizedReplayBuffer: Checkpointable {
         }
         try storage.load(rows: count, from: &reader)
         leaves.withUnsafeBufferPointer { tree.update(leavesFrom: 0, values: $0) }
+        if let ranks { for (k, v) in leaves.enumerated() { ranks.set(slot: k, priority: v) } }
         self.count = count
         self.position = position
         self.maxPriority = maxPriority

@@ -14,21 +14,29 @@ public enum SamplingMode: Int32, Sendable, CustomStringConvertible {
     /// distribution of `np.random.choice(N, B, p=P, replace=False)`); `w_i = (N·P(i))^−β` normalised by the largest
     /// weight *in the batch*. `B` may not exceed the number of items with a non-zero priority.
     case seedWithoutReplacement = 1
+    /// Schaul et al. 2016, rank-based variant: `P(i) = rank(i)^−α / Σ_{k=1..N} k^−α`, `rank(i)` the 1-based position
+    /// of item `i` in order of decreasing priority (ties: the smaller index first; `RankIndex`). The batch is drawn
+    /// with replacement, one draw in each of `B` equal-mass segments of the rank distribution (the paper's
+    /// stratification, computed exactly); `w_i = (N·P(i))^−β / max_k (N·P(k))^−β = (rank(i)/N)^{αβ}`. Priorities are
+    /// used as given (no ε: only their order matters).
+    case rankBased = 2
 
     /// The case's name.
     public var description: String {
         switch self {
         case .proportionalStratified: return "proportionalStratified"
         case .seedWithoutReplacement: return "seedWithoutReplacement"
+        case .rankBased: return "rankBased"
         }
     }
 }
 
-/// Prioritized experience replay over a ring buffer of float32 items (Schaul, Quan, Antonoglou & Silver 2016).
+/// Prioritized experience replay over a ring buffer of typed items (Schaul, Quan, Antonoglou & Silver 2016).
 ///
-/// Items are `F` fields of fixed widths (`fieldWidths`, e.g. `[64, 64]` for `(x, y)`). Item `i` is sampled with
-/// probability `P(i) = p_i^α / Σ_k p_k^α`; the `p_i^α` live in a `SumTree` (plus a min-tree for the largest
-/// importance weight). When full, a new item overwrites the oldest one.
+/// Items are `F` fields of fixed widths and element types (`fieldWidths`, `fieldTypes`, e.g. `[64, 64]` float32
+/// for `(x, y)`). Item `i` is sampled with probability `P(i) = p_i^α / Σ_k p_k^α` (proportional; the `p_i^α` live in
+/// a `SumTree` with a min-tree for the largest importance weight) or by rank (`.rankBased`; the sum-tree's leaves then
+/// hold the priorities themselves and a `RankIndex` orders them). When full, a new item overwrites the oldest one.
 ///
 /// New items get the largest priority seen so far (`maxPriority`, 1 at the start) unless one is given; in
 /// `.seedWithoutReplacement` mode the default is the seed's `priority=1.0`.
@@ -42,6 +50,8 @@ public final class PrioritizedReplayBuffer {
     public var capacity: Int { storage.capacity }
     /// Values per item of each field.
     public var fieldWidths: [Int] { storage.fieldWidths }
+    /// Element type of each field.
+    public var fieldTypes: [ReplayElementType] { storage.fieldTypes }
     /// `α`: how much prioritisation is used (0 = uniform).
     public let alpha: Double
     /// `ε`: added to every priority in `.proportionalStratified` mode so that no item has probability 0.
@@ -58,26 +68,37 @@ public final class PrioritizedReplayBuffer {
     public var metadata: String = ""
     /// The items.
     public let storage: ReplayStorage
-    /// The leaves `p_i^α`.
+    /// The leaves `p_i^α` (`.rankBased`: `p_i`).
     public let tree: SumTree
+    /// The rank order of the items (`.rankBased` only).
+    public let ranks: RankIndex?
+    /// `S_r = Σ_{k=1..r} k^−α` for `r = 1...` (`rankCDF[r−1]`), extended as the buffer grows (`.rankBased` only).
+    var rankCDF: [Double] = []
     var rng: Xoshiro256
     // Scratch space reused across calls (no allocation on the hot path once warmed up).
     var prefixes: [Double] = []
     var slots: [Int] = []
     var values: [Double] = []
 
-    /// A buffer of `capacity` items whose fields hold `fieldWidths` floats each.
+    /// A buffer of `capacity` items whose fields hold `fieldWidths` elements of `fieldTypes` each (`nil`: float32).
     ///
     /// - Parameters:
     ///   - alpha: `α ≥ 0`, finite.
     ///   - eps: `ε ≥ 0`, finite (ignored by `.seedWithoutReplacement`).
     ///   - seed: seeds the sampler; `nil` draws a seed from the system.
-    public init(capacity: Int, fieldWidths: [Int], alpha: Double = 0.6, eps: Double = 1e-6,
-                sampling: SamplingMode = .proportionalStratified, seed: UInt64? = nil) throws(MnemonetError) {
+    public init(capacity: Int, fieldWidths: [Int], fieldTypes: [ReplayElementType]? = nil, alpha: Double = 0.6,
+                eps: Double = 1e-6, sampling: SamplingMode = .proportionalStratified,
+                seed: UInt64? = nil) throws(MnemonetError) {
         try require(alpha.isFinite && alpha >= 0, "alpha must be finite and >= 0, got \(alpha)")
         try require(eps.isFinite && eps >= 0, "eps must be finite and >= 0, got \(eps)")
-        storage = try ReplayStorage(capacity: capacity, fieldWidths: fieldWidths)
+        storage = try ReplayStorage(capacity: capacity, fieldWidths: fieldWidths, fieldTypes: fieldTypes)
         tree = try SumTree(capacity: capacity)
+        if sampling == .rankBased {
+            try require(capacity <= Int(Int32.max), "a rank-based buffer holds at most 2^31 - 1 items, got capacity \(capacity)")
+            ranks = RankIndex(capacity: capacity)
+        } else {
+            ranks = nil
+        }
         self.alpha = alpha
         self.eps = eps
         self.sampling = sampling
@@ -109,17 +130,26 @@ public final class PrioritizedReplayBuffer {
     @inline(__always)
     func effective(_ p: Double) -> Double { sampling == .proportionalStratified ? p + eps : p }
 
-    /// The leaf value of an effective priority: `p^α`.
+    /// The leaf value of an effective priority: `p^α` (`.rankBased`: `p`).
     @inline(__always)
-    func leaf(_ effectivePriority: Double) -> Double { PriorityExponent.power(effectivePriority, alpha) }
+    func leaf(_ effectivePriority: Double) -> Double {
+        sampling == .rankBased ? effectivePriority : PriorityExponent.power(effectivePriority, alpha)
+    }
 
     /// The leaf value of an item added without a priority.
-    var defaultLeaf: Double { sampling == .proportionalStratified ? leaf(maxPriority) : 1 }
+    var defaultLeaf: Double { sampling == .seedWithoutReplacement ? 1 : leaf(maxPriority) }
+
+    /// Sets leaf `slot` (and its rank in `.rankBased` mode).
+    @inline(__always)
+    func setLeaf(_ slot: Int, _ value: Double) {
+        tree.update(leaf: slot, to: value)
+        ranks?.set(slot: slot, priority: value)
+    }
 
     // MARK: Adding
 
     /// Adds one item (`fields[f].count == fieldWidths[f]`) with `priority` (`nil`: the default, see the type's doc).
-    public func add(item fields: [UnsafeBufferPointer<Float>], priority: Double?) throws(MnemonetError) {
+    public func add(item fields: [UnsafeRawBufferPointer], priority: Double?) throws(MnemonetError) {
         try storage.validate(fields, items: 1, "add")
         let value: Double
         if let p = priority {
@@ -133,7 +163,7 @@ public final class PrioritizedReplayBuffer {
             value = defaultLeaf
         }
         storage.write(item: fields, toSlot: position)
-        tree.update(leaf: position, to: value)
+        setLeaf(position, value)
         advance(by: 1)
         debugCheck()
     }
@@ -141,7 +171,7 @@ public final class PrioritizedReplayBuffer {
     /// Adds `items` items at once (`fields[f].count == items · fieldWidths[f]`, item-major), with one priority each
     /// (`priorities.count == items`) or the default priority (`nil`). Equivalent to adding them one by one; when
     /// `items > capacity` only the last `capacity` are kept. Nothing changes if any argument is invalid.
-    public func add(batch fields: [UnsafeBufferPointer<Float>], items: Int,
+    public func add(batch fields: [UnsafeRawBufferPointer], items: Int,
                     priorities: UnsafeBufferPointer<Double>?) throws(MnemonetError) {
         try require(items >= 0, "add: item count must be >= 0, got \(items)")
         try storage.validate(fields, items: items, "add")
@@ -171,6 +201,9 @@ public final class PrioritizedReplayBuffer {
             } else {
                 tree.update(leavesFrom: position, count: chunk, value: defaultLeaf)
             }
+            if let ranks {
+                for k in 0..<chunk { ranks.set(slot: position + k, priority: tree[leaf: position + k]) }
+            }
             advance(by: chunk)
             done += chunk
         }
@@ -185,6 +218,7 @@ public final class PrioritizedReplayBuffer {
         let shift = sampling == .proportionalStratified ? eps : 0
         let needPositive = sampling == .proportionalStratified
         var newMax = maxPriority
+        let applyAlpha = sampling != .rankBased
         var valid = true
         values.withUnsafeMutableBufferPointer { v in
             for j in 0..<n {
@@ -201,7 +235,7 @@ public final class PrioritizedReplayBuffer {
         }
         var finite = true
         values.withUnsafeMutableBufferPointer { v in
-            PriorityExponent.apply(UnsafeMutableBufferPointer(rebasing: v[0..<n]), alpha: alpha)
+            if applyAlpha { PriorityExponent.apply(UnsafeMutableBufferPointer(rebasing: v[0..<n]), alpha: alpha) }
             for j in 0..<n { finite = finite && v[j] <= .greatestFiniteMagnitude }
         }
         if !finite {
@@ -248,6 +282,7 @@ public final class PrioritizedReplayBuffer {
         slots.withUnsafeBufferPointer { s in
             values.withUnsafeBufferPointer { v in
                 tree.update(leaves: UnsafeBufferPointer(rebasing: s[0..<n]), values: UnsafeBufferPointer(rebasing: v[0..<n]))
+                if let ranks { for j in 0..<n { ranks.set(slot: s[j], priority: v[j]) } }
             }
         }
         debugCheck()
@@ -264,7 +299,7 @@ public final class PrioritizedReplayBuffer {
     /// have a non-zero priority.
     public func sample(batchSize: Int, beta: Double, indices: UnsafeMutableBufferPointer<Int64>,
                        weights: UnsafeMutableBufferPointer<Float>,
-                       fields: [UnsafeMutableBufferPointer<Float>]) throws(MnemonetError) {
+                       fields: [UnsafeMutableRawBufferPointer]) throws(MnemonetError) {
         try require(batchSize >= 1, "sample: batch_size must be >= 1, got \(batchSize)")
         try require(beta.isFinite && beta >= 0, "sample: beta must be finite and >= 0, got \(beta)")
         try require(indices.count == batchSize, "sample: indices buffer must hold \(batchSize) values, got \(indices.count)")
@@ -272,7 +307,7 @@ public final class PrioritizedReplayBuffer {
         try storage.validate(fields, items: batchSize, "sample")
         guard count > 0 else { throw .invalidState("cannot sample from an empty replay buffer (add items first)") }
         let total = tree.total
-        guard total > 0 && total.isFinite else {
+        guard sampling == .rankBased || (total > 0 && total.isFinite) else {
             throw .invalidState("cannot sample: the sum of priorities^alpha is \(total)")
         }
         if slots.count < batchSize { slots = [Int](repeating: 0, count: batchSize) }
@@ -280,6 +315,8 @@ public final class PrioritizedReplayBuffer {
         switch sampling {
         case .proportionalStratified:
             sampleStratified(batchSize, beta, total, weights)
+        case .rankBased:
+            sampleByRank(batchSize, beta, weights)
         case .seedWithoutReplacement:
             try require(batchSize <= count,
                         "sample: batch_size \(batchSize) is larger than the buffer (\(count) item(s)); sampling is without replacement")
@@ -311,6 +348,34 @@ public final class PrioritizedReplayBuffer {
                     let ratio = Float(tree[leaf: k] / minLeaf)
                     weights[j] = beta == 0 ? 1 : powf(ratio, negBeta)
                 }
+            }
+        }
+    }
+
+    /// Stratified draws over ranks: `u_j = (j + U_j) · S_N/B`, rank `r_j` the smallest `r` with `S_r > u_j`
+    /// (`S_r = Σ_{k≤r} k^−α`), item `ranks.slot(atRank: r_j − 1)`; `w_j = (r_j/N)^{αβ}`.
+    func sampleByRank(_ b: Int, _ beta: Double, _ weights: UnsafeMutableBufferPointer<Float>) {
+        let n = count
+        if rankCDF.count < n {
+            var s = rankCDF.last ?? 0
+            rankCDF.reserveCapacity(capacity)
+            for r in (rankCDF.count + 1)...n {
+                s += PriorityExponent.power(Double(r), -alpha)
+                rankCDF.append(s)
+            }
+        }
+        let segment = rankCDF[n - 1] / Double(b)
+        let exponent = alpha * beta
+        rankCDF.withUnsafeBufferPointer { cdf in
+            for j in 0..<b {
+                let u = (Double(j) + rng.nextUnitDouble()) * segment
+                var lo = 0, hi = n - 1  // smallest r (0-based) with cdf[r] > u
+                while lo < hi {
+                    let mid = (lo + hi) >> 1
+                    if cdf[mid] > u { hi = mid } else { lo = mid + 1 }
+                }
+                slots[j] = ranks!.slot(atRank: lo)
+                weights[j] = exponent == 0 ? 1 : Float(pow(Double(lo + 1) / Double(n), exponent))
             }
         }
     }
@@ -364,6 +429,15 @@ public final class PrioritizedReplayBuffer {
             let v = tree[leaf: k]
             if k >= count && v != 0 { return "empty slot \(k) has priority \(v)" }
             if k < count && sampling == .proportionalStratified && !(v > 0) { return "slot \(k) has priority \(v)" }
+        }
+        if let ranks {
+            guard ranks.count == count else { return "rank index holds \(ranks.count) items, buffer \(count)" }
+            let order = ranks.ordered()
+            for j in 1..<Swift.max(order.count, 1) {
+                let a = order[j - 1], b = order[j]
+                let ka = tree[leaf: a], kb = tree[leaf: b]
+                if !(ka > kb || (ka == kb && a < b)) { return "rank order broken at rank \(j)" }
+            }
         }
         return nil
     }

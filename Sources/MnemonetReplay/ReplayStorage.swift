@@ -1,48 +1,61 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CMnemonetKernels
 import MnemonetBase
 
-/// The item storage shared by every replay buffer: `capacity` rows of `F` float32 fields, field `f` holding
-/// `fieldWidths[f]` values per item (a flattened per-item shape such as `(64,)`).
+/// The item storage shared by every replay buffer: `capacity` rows of `F` typed fields, field `f` holding
+/// `fieldWidths[f]` elements of `fieldTypes[f]` per item (a flattened per-item shape such as `(84, 84)` of `uint8`).
 ///
-/// Each field is one flat, contiguous `[capacity, width_f]` block, so writing a batch of consecutive slots is one
-/// `memcpy` per field (two when it wraps) and gathering a sampled batch copies rows straight into the caller's
-/// output buffers. Memory is allocated at creation but only touched when written, so a large, mostly empty buffer
-/// costs address space, not RAM.
+/// Each field is one flat, contiguous `[capacity, width_f]` block of its own element type, so writing a batch of
+/// consecutive slots is one `memcpy` per field (two when it wraps) and gathering a sampled batch copies rows straight
+/// into the caller's output buffers. Memory is allocated at creation but only touched when written, so a large,
+/// mostly empty buffer costs address space, not RAM. The storage moves bytes: buffers cross it as raw pointers whose
+/// byte counts are checked against `items · width_f · size_f`.
 public final class ReplayStorage {
     /// Number of item slots.
     public let capacity: Int
-    /// Values per item of each field.
+    /// Elements per item of each field.
     public let fieldWidths: [Int]
-    @usableFromInline let data: [UnsafeMutablePointer<Float>]
+    /// Element type of each field.
+    public let fieldTypes: [ReplayElementType]
+    /// Bytes per item of each field (`width_f · size_f`).
+    public let rowBytes: [Int]
+    @usableFromInline let data: [UnsafeMutableRawPointer]
     /// Keeps the prefetching loads of `gather` from being optimised away.
-    var touchSink: Float = 0
+    var touchSink: UInt8 = 0
 
-    /// Storage for `capacity` items with the given field widths (each ≥ 1, at least one field).
-    public init(capacity: Int, fieldWidths: [Int]) throws(MnemonetError) {
+    /// Storage for `capacity` items with the given field widths (each ≥ 1, at least one field) and element types
+    /// (`nil`: every field float32).
+    public init(capacity: Int, fieldWidths: [Int], fieldTypes: [ReplayElementType]? = nil) throws(MnemonetError) {
         try require(capacity >= 1, "capacity must be at least 1, got \(capacity)")
         try require(!fieldWidths.isEmpty, "a replay buffer needs at least one field, got none")
+        let types = fieldTypes ?? [ReplayElementType](repeating: .float32, count: fieldWidths.count)
+        try require(types.count == fieldWidths.count,
+                    "expected one element type per field (\(fieldWidths.count)), got \(types.count)")
         for (f, w) in fieldWidths.enumerated() {
-            try require(w >= 1, "field \(f) must hold at least one value per item, got width \(w)")
+            try require(w >= 1 && w <= 1 << 31, "field \(f) must hold 1...2^31 values per item, got width \(w)")
         }
-        let rowBytes = fieldWidths.reduce(0) { $0 &+ $1 } &* 4
-        try ReplayStorage.checkFits(capacity: capacity, bytesPerItem: rowBytes + 96,
+        let rows = zip(fieldWidths, types).map { $0 * $1.byteSize }
+        try ReplayStorage.checkFits(capacity: capacity, bytesPerItem: rows.reduce(0) { $0 &+ $1 } + 96,
                                     what: "a replay buffer with field widths \(fieldWidths)")
-        var blocks: [UnsafeMutablePointer<Float>] = []
-        for w in fieldWidths {
+        var blocks: [UnsafeMutableRawPointer] = []
+        for r in rows {
             // Pages are only touched when written (a mostly empty buffer costs address space, not RAM); unwritten
-            // rows are never read. Large blocks are advised for huge pages: random row gathers at 1M items then
-            // rarely miss the TLB (sample(256) with the gather: 30 → 24 µs, measured). The price: on a host short
-            // of free huge pages, the kernel compacts memory during the first fill.
-            guard let raw = LargeAllocation.allocate(bytes: capacity * w * 4) else {
+            // rows are never read. Not advised for huge pages: on a machine whose free memory was never touched
+            // (a fresh VM) a first fill into huge pages ran at 2,100 ns per 512-byte item against 285 with 4 KiB
+            // pages (the host backs each huge page on first touch), which is what made the first fill 12× slower
+            // than cpprb's.
+            guard let raw = LargeAllocation.allocate(bytes: capacity * r, hugePages: false) else {
                 for b in blocks { free(b) }
-                throw .invalidArgument("cannot allocate \(capacity * w * 4) bytes for a replay buffer of capacity \(capacity)")
+                throw .invalidArgument("cannot allocate \(capacity * r) bytes for a replay buffer of capacity \(capacity)")
             }
-            blocks.append(raw.bindMemory(to: Float.self, capacity: capacity * w))
+            blocks.append(raw)
         }
         self.capacity = capacity
         self.fieldWidths = fieldWidths
+        self.fieldTypes = types
+        rowBytes = rows
         data = blocks
     }
 
@@ -64,19 +77,26 @@ public final class ReplayStorage {
         for p in data { free(p) }
     }
 
-    /// Field `f` of slot `row` (`fieldWidths[f]` values).
+    /// Field `f` of slot `row` as float32 values (`fieldTypes[f]` must be `.float32`).
     public func row(_ row: Int, field f: Int) -> UnsafeBufferPointer<Float> {
-        UnsafeBufferPointer(start: data[f] + row * fieldWidths[f], count: fieldWidths[f])
+        precondition(fieldTypes[f] == .float32, "field \(f) holds \(fieldTypes[f]), not float32")
+        return UnsafeBufferPointer(start: (data[f] + row * rowBytes[f]).assumingMemoryBound(to: Float.self),
+                                   count: fieldWidths[f])
     }
 
-    /// Checks that `fields` holds `items` items of every field (`fields[f].count == items · width_f`).
-    public func validate(_ fields: [UnsafeBufferPointer<Float>], items: Int, _ what: String) throws(MnemonetError) {
+    /// The bytes of field `f` of slot `row` (`rowBytes[f]` bytes).
+    public func rawRow(_ row: Int, field f: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: data[f] + row * rowBytes[f], count: rowBytes[f])
+    }
+
+    /// Checks that `fields` holds `items` items of every field (`fields[f].count == items · rowBytes_f` bytes).
+    public func validate(_ fields: [UnsafeRawBufferPointer], items: Int, _ what: String) throws(MnemonetError) {
         try validate(fieldCount: fields.count, items: items, what, count: { fields[$0].count },
                      isNull: { fields[$0].baseAddress == nil })
     }
 
     /// `validate` for output buffers (no per-call conversion of the array: sampling allocates nothing).
-    public func validate(_ fields: [UnsafeMutableBufferPointer<Float>], items: Int, _ what: String) throws(MnemonetError) {
+    public func validate(_ fields: [UnsafeMutableRawBufferPointer], items: Int, _ what: String) throws(MnemonetError) {
         try validate(fieldCount: fields.count, items: items, what, count: { fields[$0].count },
                      isNull: { fields[$0].baseAddress == nil })
     }
@@ -87,72 +107,83 @@ public final class ReplayStorage {
         try require(fieldCount == fieldWidths.count,
                     "\(what): expected \(fieldWidths.count) field buffer(s), got \(fieldCount)")
         for f in 0..<fieldCount {
-            let (expected, overflow) = items.multipliedReportingOverflow(by: fieldWidths[f])
+            let (expected, overflow) = items.multipliedReportingOverflow(by: rowBytes[f])
             try require(!overflow && items >= 0, "\(what): \(items) items is out of range")
             try require(count(f) == expected,
-                        "\(what): field \(f) must hold \(items) × \(fieldWidths[f]) = \(items * fieldWidths[f]) values, got \(count(f))")
+                        "\(what): field \(f) must hold \(items) × \(fieldWidths[f]) \(fieldTypes[f]) values (\(expected) bytes), got \(count(f)) bytes")
             try require(items == 0 || !isNull(f), "\(what): field \(f) buffer is null")
         }
     }
 
     /// Copies items `sourceStart..<sourceStart + count` of `fields` into slots `slot..<slot + count`
     /// (`slot + count ≤ capacity`; no wrap-around here).
-    public func write(_ fields: [UnsafeBufferPointer<Float>], sourceStart: Int, count: Int, toSlot slot: Int) {
-        for f in 0..<fieldWidths.count {
-            let w = fieldWidths[f]
-            (data[f] + slot * w).update(from: fields[f].baseAddress! + sourceStart * w, count: count * w)
+    public func write(_ fields: [UnsafeRawBufferPointer], sourceStart: Int, count: Int, toSlot slot: Int) {
+        for f in 0..<rowBytes.count {
+            let r = rowBytes[f], bytes = count * r
+            let dst = data[f] + slot * r, src = fields[f].baseAddress! + sourceStart * r
+            // Batches go around a ring far larger than the caches and are not read back soon: streaming stores skip
+            // reading each destination line first (measured, 1M items of 2 × 64 float32 in batches of 1024: a
+            // pass over the full ring 311 → 178 ns per item). Small writes (a single item) stay in the cache.
+            if bytes >= Self.streamingThreshold {
+                mn_stream_copy(dst, src, bytes)
+            } else {
+                dst.copyMemory(from: src, byteCount: bytes)
+            }
         }
     }
 
+    /// Copies of at least this many bytes use streaming stores (`mn_stream_copy`).
+    static let streamingThreshold = 64 << 10
+
     /// Copies the single item `fields` (one item per buffer) into `slot`.
-    public func write(item fields: [UnsafeBufferPointer<Float>], toSlot slot: Int) {
+    public func write(item fields: [UnsafeRawBufferPointer], toSlot slot: Int) {
         write(fields, sourceStart: 0, count: 1, toSlot: slot)
     }
 
-    /// Gathers the rows `slots[j]` into `out[f][j·width_f ..< (j+1)·width_f]`. Slots must be in `0..<capacity`.
-    public func gather(slots: UnsafeBufferPointer<Int>, into out: [UnsafeMutableBufferPointer<Float>]) {
+    /// Gathers the rows `slots[j]` into `out[f][j·rowBytes_f ..< (j+1)·rowBytes_f]`. Slots must be in `0..<capacity`.
+    public func gather(slots: UnsafeBufferPointer<Int>, into out: [UnsafeMutableRawBufferPointer]) {
         // Touch every cache line of every sampled row first: these loads are independent, so the core keeps many
         // misses in flight, whereas the copy loop below would expose each row's latency in turn. (Measured at 1M
         // items, fields 2 × 64 floats: sample(256) 27–29 µs without this pass, 24–25 µs with it.)
-        var sink: Float = 0
-        for f in 0..<fieldWidths.count {
-            let w = fieldWidths[f]
+        var sink: UInt8 = 0
+        for f in 0..<rowBytes.count {
+            let r = rowBytes[f]
             let src = data[f]
             for j in 0..<slots.count {
-                let row = src + slots[j] * w
+                let row = src + slots[j] * r
                 var k = 0
-                while k < w {
-                    sink += row[k]
-                    k += 16
+                while k < r {
+                    sink &+= row.load(fromByteOffset: k, as: UInt8.self)
+                    k += 64
                 }
             }
         }
         touchSink = sink
-        for f in 0..<fieldWidths.count {
-            let w = fieldWidths[f]
+        for f in 0..<rowBytes.count {
+            let r = rowBytes[f]
             let src = data[f]
             let dst = out[f].baseAddress!
             for j in 0..<slots.count {
-                (dst + j * w).update(from: src + slots[j] * w, count: w)
+                (dst + j * r).copyMemory(from: src + slots[j] * r, byteCount: r)
             }
         }
     }
 
-    /// Writes the first `count` rows of every field (checkpoints).
+    /// Writes the first `count` rows of every field (checkpoints): per field, the element count then the bytes.
     public func save(rows count: Int, to writer: inout BinaryWriter) {
-        for f in 0..<fieldWidths.count {
-            writer.write(UnsafeBufferPointer(start: data[f], count: count * fieldWidths[f]))
+        for f in 0..<rowBytes.count {
+            writer.write(count * fieldWidths[f])
+            writer.writeRaw(UnsafeRawBufferPointer(start: data[f], count: count * rowBytes[f]))
         }
     }
 
-    /// Bytes that `save(rows:to:)` writes for `count` rows of `fieldWidths`, or `nil` on overflow.
-    public static func savedBytes(rows count: Int, fieldWidths: [Int]) -> Int? {
+    /// Bytes that `save(rows:to:)` writes for `count` rows, or `nil` on overflow.
+    public static func savedBytes(rows count: Int, rowBytes: [Int]) -> Int? {
         var total = 0
-        for w in fieldWidths {
-            let (a, o1) = count.multipliedReportingOverflow(by: w)
-            let (b, o2) = a.multipliedReportingOverflow(by: 4)
-            let (c, o3) = total.addingReportingOverflow(b &+ 8)
-            if o1 || o2 || o3 || b > Int.max - 8 { return nil }
+        for r in rowBytes {
+            let (b, o1) = count.multipliedReportingOverflow(by: r)
+            let (c, o2) = total.addingReportingOverflow(b &+ 8)
+            if o1 || o2 || b > Int.max - 8 { return nil }
             total = c
         }
         return total
@@ -160,9 +191,9 @@ public final class ReplayStorage {
 
     /// Reads what `save(rows:to:)` wrote into the first `count` rows.
     public func load(rows count: Int, from reader: inout BinaryReader) throws(MnemonetError) {
-        for f in 0..<fieldWidths.count {
-            try reader.readFloats("field \(f) data",
-                                  into: UnsafeMutableBufferPointer(start: data[f], count: count * fieldWidths[f]))
+        for f in 0..<rowBytes.count {
+            try reader.readRaw("field \(f) data", elementCount: count * fieldWidths[f], elementSize: fieldTypes[f].byteSize,
+                               into: UnsafeMutableRawBufferPointer(start: data[f], count: count * rowBytes[f]))
         }
     }
 }

@@ -11,6 +11,8 @@ public final class ReservoirReplayBuffer: Checkpointable {
     public var capacity: Int { storage.capacity }
     /// Values per item of each field.
     public var fieldWidths: [Int] { storage.fieldWidths }
+    /// Element type of each field.
+    public var fieldTypes: [ReplayElementType] { storage.fieldTypes }
     /// Number of items stored, `min(seen, capacity)`.
     public internal(set) var count: Int = 0
     /// Number of items offered to the reservoir so far (`t`).
@@ -22,14 +24,16 @@ public final class ReservoirReplayBuffer: Checkpointable {
     var rng: Xoshiro256
     var slots: [Int] = []
 
-    /// An empty reservoir of `capacity` items with the given field widths; `seed: nil` draws a seed from the system.
-    public init(capacity: Int, fieldWidths: [Int], seed: UInt64? = nil) throws(MnemonetError) {
-        storage = try ReplayStorage(capacity: capacity, fieldWidths: fieldWidths)
+    /// An empty reservoir of `capacity` items with the given field widths and element types (`nil`: float32);
+    /// `seed: nil` draws a seed from the system.
+    public init(capacity: Int, fieldWidths: [Int], fieldTypes: [ReplayElementType]? = nil,
+                seed: UInt64? = nil) throws(MnemonetError) {
+        storage = try ReplayStorage(capacity: capacity, fieldWidths: fieldWidths, fieldTypes: fieldTypes)
         rng = seed.map { Xoshiro256(seed: $0) } ?? Xoshiro256()
     }
 
     /// Offers `items` items (`fields[f].count == items · fieldWidths[f]`, item-major) to the reservoir, in order.
-    public func add(batch fields: [UnsafeBufferPointer<Float>], items: Int) throws(MnemonetError) {
+    public func add(batch fields: [UnsafeRawBufferPointer], items: Int) throws(MnemonetError) {
         try require(items >= 0, "add: item count must be >= 0, got \(items)")
         try storage.validate(fields, items: items, "add")
         for j in 0..<items {
@@ -47,14 +51,14 @@ public final class ReservoirReplayBuffer: Checkpointable {
     }
 
     /// Offers one item (`fields[f].count == fieldWidths[f]`).
-    public func add(item fields: [UnsafeBufferPointer<Float>]) throws(MnemonetError) {
+    public func add(item fields: [UnsafeRawBufferPointer]) throws(MnemonetError) {
         try add(batch: fields, items: 1)
     }
 
     /// Draws `batchSize` items uniformly with replacement into caller buffers: `indices[j]` (slot) and
     /// `fields[f][j·width_f ..< (j+1)·width_f]`. Throws `.invalidState` on an empty reservoir.
     public func sample(batchSize: Int, indices: UnsafeMutableBufferPointer<Int64>,
-                       fields: [UnsafeMutableBufferPointer<Float>]) throws(MnemonetError) {
+                       fields: [UnsafeMutableRawBufferPointer]) throws(MnemonetError) {
         try require(batchSize >= 1, "sample: batch_size must be >= 1, got \(batchSize)")
         try require(indices.count == batchSize, "sample: indices buffer must hold \(batchSize) values, got \(indices.count)")
         try storage.validate(fields, items: batchSize, "sample")
@@ -74,12 +78,10 @@ public final class ReservoirReplayBuffer: Checkpointable {
     /// The checkpoint kind written by `save(path:)`.
     public static let checkpointKind = "reservoir-replay"
     static let payloadTag = "ReservoirReplayBuffer"
-    static let payloadVersion: UInt32 = 1
 
     /// Appends the whole reservoir (configuration, contents, `seen`, random state, metadata) to `writer`.
     public func save(to writer: inout BinaryWriter) {
-        ReplayPayloadHeader(capacity: capacity, fieldWidths: fieldWidths)
-            .write(to: &writer, tag: Self.payloadTag, version: Self.payloadVersion)
+        ReplayPayloadHeader(storage).write(to: &writer, tag: Self.payloadTag)
         writer.write(count)
         writer.write(seen)
         writer.write(rng)
@@ -89,7 +91,7 @@ public final class ReservoirReplayBuffer: Checkpointable {
 
     /// Reads a reservoir written by `save(to:)`; throws `.format` when truncated or inconsistent.
     public convenience init(from reader: inout BinaryReader) throws(MnemonetError) {
-        let header = try ReplayPayloadHeader(from: &reader, tag: Self.payloadTag, version: Self.payloadVersion)
+        let header = try ReplayPayloadHeader(from: &reader, tag: Self.payloadTag)
         let capacity = header.capacity, widths = header.fieldWidths
         let count = try reader.readInt("count", in: 0...capacity)
         let seen = try reader.readInt("seen")
@@ -98,11 +100,11 @@ public final class ReservoirReplayBuffer: Checkpointable {
         }
         let rng = try reader.readRandomGenerator()
         let metadata = try reader.readString("metadata")
-        guard let needed = ReplayStorage.savedBytes(rows: count, fieldWidths: widths), reader.remaining >= needed else {
+        guard let needed = ReplayStorage.savedBytes(rows: count, rowBytes: header.rowBytes), reader.remaining >= needed else {
             throw .format("checkpoint is truncated or corrupt (item data of \(count) items × widths \(widths) does not fit in the \(reader.remaining) bytes left)")
         }
         do {
-            try self.init(capacity: capacity, fieldWidths: widths, seed: 0)
+            try self.init(capacity: capacity, fieldWidths: widths, fieldTypes: header.fieldTypes, seed: 0)
         } catch {
             throw .format("checkpoint is corrupt (\(error.message))")
         }

@@ -1,7 +1,8 @@
 """The seed's ``ContinualLearningAgent``, natively: train_step, evaluate and a whole native ``fit`` loop."""
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple
+import time
+from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -12,8 +13,41 @@ from .memory import MemoryConfig, MemoryController, NeuralMemoryBank, _f32, _int
 __all__ = ["ContinualLearningAgent", "AgentReplayBuffer"]
 
 
+def _real_array(a, name):
+    """``a`` as float32 for the agent: None and complex input are refused with a message naming them."""
+    if a is None:
+        raise _native.ArgumentTypeError(f"{name} is None; expected an array of real numbers")
+    if isinstance(a, np.ndarray) and a.dtype.kind == "c" or isinstance(a, complex):
+        raise _native.ArgumentTypeError(f"{name} must hold real numbers, got dtype {np.asarray(a).dtype}")
+    if not isinstance(a, np.ndarray):
+        probe = np.asarray(a)
+        if probe.dtype.kind not in "biuf":
+            raise _native.ArgumentTypeError(f"{name} must hold real numbers, got dtype {probe.dtype}")
+    return _f32(a, name)
+
+
+def _real(value, name, minimum=None, strictly=False):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise _native.ArgumentTypeError(f"{name} must be a real number, got {type(value).__name__}")
+    v = float(value)
+    if not np.isfinite(v) or (minimum is not None and (v <= minimum if strictly else v < minimum)):
+        raise _native.InvalidArgumentError(
+            f"{name} must be finite and {'>' if strictly else '>='} {minimum}, got {value!r}")
+    return v
+
+
+def _flag(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise _native.ArgumentTypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
 def _pairs_to_arrays(X, Y, what):
     """(X, Y) arrays [n, I], or — the seed's format — a sequence of (x, y) pairs passed as X with Y None."""
+    if X is None:
+        raise _native.ArgumentTypeError(f"{what}: X is None; expected an array [n, input_dim] (or (x, y) pairs)")
+    if Y is None and isinstance(X, np.ndarray):
+        raise _native.ArgumentTypeError(f"{what}: Y is None; pass X and Y arrays [n, input_dim]")
     if Y is None:
         try:
             pairs = list(X)
@@ -22,7 +56,7 @@ def _pairs_to_arrays(X, Y, what):
         except (TypeError, IndexError, ValueError) as e:
             raise _native.ArgumentTypeError(
                 f"{what}: pass X and Y arrays [n, input_dim], or a sequence of (x, y) pairs") from e
-    return _f32(X, "X"), _f32(Y, "Y")
+    return _real_array(X, "X"), _real_array(Y, "Y")
 
 
 class AgentReplayBuffer:
@@ -47,8 +81,8 @@ class AgentReplayBuffer:
 
     @property
     def alpha(self) -> float:
-        """α = 0.6, the seed's priority exponent."""
-        return 0.6
+        """α, the priority exponent (the seed's 0.6 by default)."""
+        return self._agent.replay_alpha
 
     def __len__(self) -> int:
         return self._agent._agent.replay_count()
@@ -68,7 +102,7 @@ class AgentReplayBuffer:
         return [(X[i], Y[i]) for i in range(b)], w
 
     def __repr__(self) -> str:
-        return f"AgentReplayBuffer(len={len(self)}, capacity={self.capacity}, alpha=0.6)"
+        return f"AgentReplayBuffer(len={len(self)}, capacity={self.capacity}, alpha={self.alpha:g})"
 
 
 class ContinualLearningAgent(CheckpointBytes):
@@ -79,20 +113,43 @@ class ContinualLearningAgent(CheckpointBytes):
     (when ``use_replay``), backpropagates (memory detached), clips the gradient norm at 1 and takes an Adam step —
     exactly the seed's arithmetic in float32, far faster.
 
+    Every default is the seed's; change them for your own data.
+
     Parameters
     ----------
-    input_dim : int
-        Size of x and y (64 in the seed).
-    hidden_dim : int
-        LSTM width (128 in the seed).
-    config : MemoryConfig, optional
-        Memory shape (``MemoryConfig()`` by default).
-    replay_capacity : int
-        Replay buffer capacity (5000 in the seed).
-    lr : float
+    input_dim : int, default 64
+        Size of x.
+    hidden_dim : int, default 128
+        LSTM width.
+    output_dim : int, optional (keyword-only, as every parameter after ``seed``)
+        Size of y. The seed's controller maps back to ``input_dim`` (its output layer is ``[input_dim, …]``), which
+        is the only size supported: ``None`` or ``input_dim``; another value raises InvalidArgumentError.
+    config : MemoryConfig or dict, optional
+        (Positional order ``input_dim, hidden_dim, config, replay_capacity, lr, seed`` as in mnemonet 0.1.)
+        Memory shape and initialisation (``MemoryConfig()`` by default; a dict of its fields is accepted).
+    replay_capacity : int, default 5000
+        Replay buffer capacity.
+    lr : float, default 1e-3
         Adam learning rate.
+    replay_batch_size : int, default 8
+        B, replayed samples per step (drawn without replacement once more than ``max(16, B)`` are stored).
+    replay_weight : float, default 0.3
+        λ, the weight of each replayed loss: ``L = ℓ₀ + Σ_j λ w_j ℓ_j``.
+    clip_norm : float, default 1.0
+        Gradient-norm clipping threshold.
+    replay_alpha : float, default 0.6
+        α of the replay priorities.
+    replay_beta : float, default 0.4
+        β of the importance weights.
     seed : int, optional
-        Fixes the initial weights and the replay sampler; random when None.
+        Fixes the initial weights, the replay sampler and a ``MemoryConfig(init="normal")`` memory; random when None.
+
+    Raises
+    ------
+    InvalidArgumentError, ArgumentTypeError
+        At construction, for sizes < 1, non-integer sizes, unsupported ``num_write_heads``/``output_dim``,
+        negative ``replay_beta``/``replay_weight``/``replay_alpha``, non-positive ``lr``/``clip_norm``, or a
+        ``config`` that is neither a MemoryConfig nor a dict.
 
     Attributes
     ----------
@@ -104,18 +161,41 @@ class ContinualLearningAgent(CheckpointBytes):
         The agent's replay buffer (``len``, ``capacity``, ``sample``).
     """
 
-    def __init__(self, input_dim: int = 64, hidden_dim: int = 128, config: Optional[MemoryConfig] = None,
-                 replay_capacity: int = 5000, lr: float = 1e-3, seed: Optional[int] = None):
-        config = config if config is not None else MemoryConfig()
-        native = _native.Agent(_int(input_dim, "input_dim"), _int(hidden_dim, "hidden_dim"), *config._dims(),
-                               _int(replay_capacity, "replay_capacity"), float(lr),
-                               seed=seed)
+    def __init__(self, input_dim: int = 64, hidden_dim: int = 128,
+                 config: Union[MemoryConfig, Mapping[str, Any], None] = None, replay_capacity: int = 5000,
+                 lr: float = 1e-3, seed: Optional[int] = None, *, output_dim: Optional[int] = None,
+                 replay_batch_size: int = 8, replay_weight: float = 0.3, clip_norm: float = 1.0,
+                 replay_alpha: float = 0.6, replay_beta: float = 0.4):
+        config = MemoryConfig._coerce(config)
+        input_dim, hidden_dim = _int(input_dim, "input_dim"), _int(hidden_dim, "hidden_dim")
+        for name, v in (("input_dim", input_dim), ("hidden_dim", hidden_dim)):
+            if v < 1:
+                raise _native.InvalidArgumentError(f"{name} must be >= 1, got {v}")
+        if output_dim is not None and _int(output_dim, "output_dim") != input_dim:
+            raise _native.InvalidArgumentError(
+                f"output_dim must equal input_dim ({input_dim}): the seed's controller maps x back to input_dim "
+                f"values; got output_dim={output_dim}")
+        batch = _int(replay_batch_size, "replay_batch_size")
+        if batch < 1:
+            raise _native.InvalidArgumentError(f"replay_batch_size must be >= 1, got {batch}")
+        native = _native.Agent(input_dim, hidden_dim, *config._dims(), _int(replay_capacity, "replay_capacity"),
+                               _real(lr, "lr", 0, strictly=True), seed=seed, replay_batch_size=batch,
+                               replay_weight=_real(replay_weight, "replay_weight", 0),
+                               clip_norm=_real(clip_norm, "clip_norm", 0, strictly=True),
+                               replay_alpha=_real(replay_alpha, "replay_alpha", 0),
+                               replay_beta=_real(replay_beta, "replay_beta", 0))
         self._adopt(native, config)
+        m0 = config._initial_memory(seed)
+        if m0 is not None:
+            self.memory_bank.memory = m0
 
     def _adopt(self, native, config):
         self._agent = native
         i, h, n, w, r, writes, cap, lr = native.info()
         self.input_dim, self.hidden_dim, self.replay_capacity, self.lr = i, h, cap, lr
+        self.output_dim = i
+        (self.replay_batch_size, self.replay_weight, self.clip_norm, self.replay_alpha,
+         self.replay_beta) = native.options()
         self.config = config
         self.controller = MemoryController._wrap(native.controller(), i, h, config)
         self.memory_bank = NeuralMemoryBank._wrap(native.memory_bank(), config)
@@ -125,20 +205,33 @@ class ContinualLearningAgent(CheckpointBytes):
 
     def train_step(self, x, y, use_replay: bool = True) -> float:
         """One training step on (x, y), each [input_dim]; returns the total loss (current + weighted replay)."""
-        return self._agent.train_step(_f32(x, "x"), _f32(y, "y"), bool(use_replay))
+        return self._agent.train_step(_real_array(x, "x"), _real_array(y, "y"), _flag(use_replay, "use_replay"))
 
     def _train_step_with_draws(self, x, y, indices, weights) -> float:
         """``train_step`` with replay draws given (positions in the buffer, 0 = oldest; 8 weights) — for parity tests."""
         return self._agent.train_step_with_draws(_f32(x, "x"), _f32(y, "y"),
                                                  np.ascontiguousarray(indices, dtype=np.int64), _f32(weights, "weights"))
 
-    def evaluate(self, X, Y=None) -> float:
+    def evaluate(self, X, Y=None, write_memory: bool = False) -> float:
         """Mean MSE over samples (X, Y [n, input_dim], or the seed's list of (x, y) pairs as X).
 
-        As in the seed, every forward writes the memory.
+        Parameters
+        ----------
+        write_memory : bool, default False
+            False: every forward reads the memory as it is and nothing in the agent changes (two identical calls
+            give identical results). True: the seed's ``evaluate`` — each forward also writes the memory, as in
+            training, so evaluating changes what the agent holds (the seed's numbers; the parity tests use it).
         """
         X, Y = _pairs_to_arrays(X, Y, "evaluate")
-        return self._agent.evaluate(X, Y)
+        return self._agent.evaluate(X, Y, _flag(write_memory, "write_memory"))
+
+    def predict(self, x) -> np.ndarray:
+        """The controller's output for ``x`` [input_dim] (returns [input_dim]) or ``X`` [n, input_dim] (returns
+        [n, input_dim]), reading the memory without writing it and without training: the agent is unchanged."""
+        x = _real_array(x, "x")
+        if x.ndim == 1:
+            return self._agent.predict(x.reshape(1, -1))[0]
+        return self._agent.predict(x)
 
     def adapt(self, support_x, support_y=None, num_steps: int = 5, lr: float = 0.01) -> np.ndarray:
         """Meta-adapts the controller in place on a new task's support set before training on it (the seed's
@@ -177,6 +270,7 @@ class ContinualLearningAgent(CheckpointBytes):
         """
         X, Y = _pairs_to_arrays(X, Y, "fit")
         epochs = _int(epochs, "epochs")
+        use_replay = _flag(use_replay, "use_replay")
         if epochs < 0:
             raise _native.InvalidArgumentError(f"epochs must be >= 0, got {epochs}")
         n = X.shape[0] if X.ndim == 2 else 0
@@ -185,9 +279,21 @@ class ContinualLearningAgent(CheckpointBytes):
         if progress and epochs > 0:
             from tqdm.auto import tqdm
             bar = tqdm(total=epochs, desc=desc or "fit", unit="epoch", leave=False)
+        # The native loop runs in chunks of samples sized to take ~0.1 s each, so Ctrl-C (KeyboardInterrupt, raised
+        # between chunks) stops within about that: the agent is then exactly as after the last completed step.
+        chunk = 16
         try:
             for e in range(epochs):
-                self._agent.fit(X, Y, 1, bool(use_replay), losses[e])
+                lo = 0
+                while lo < n or (n == 0 and lo == 0):
+                    hi = min(n, lo + chunk) if n else 0
+                    t0 = time.perf_counter()
+                    self._agent.fit(X[lo:hi] if n else X, Y[lo:hi] if n else Y, 1, use_replay, losses[e, lo:hi])
+                    dt = time.perf_counter() - t0
+                    chunk = max(1, min(1 << 16, int(chunk * 0.1 / dt) if dt > 0 else chunk * 2))
+                    if n == 0:
+                        break
+                    lo = hi
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(loss=f"{losses[e].mean():.4f}")
@@ -216,4 +322,5 @@ class ContinualLearningAgent(CheckpointBytes):
         return (f"ContinualLearningAgent(input_dim={self.input_dim}, hidden_dim={self.hidden_dim}, "
                 f"config=MemoryConfig(memory_size={c.memory_size}, memory_dim={c.memory_dim}, "
                 f"num_read_heads={c.num_read_heads}), replay={len(self.replay_buffer)}/{self.replay_capacity}, "
-                f"lr={self.lr:g})")
+                f"lr={self.lr:g}, replay_batch_size={self.replay_batch_size}, replay_weight={self.replay_weight:g}, "
+                f"clip_norm={self.clip_norm:g}, replay_alpha={self.replay_alpha:g}, replay_beta={self.replay_beta:g})")

@@ -50,17 +50,79 @@ class MemoryConfig:
     num_read_heads : int
         R, the number of read heads.
     num_write_heads : int
-        Number of write heads; the seed's controller has exactly one.
+        Number of write heads; the seed's controller has exactly one (others raise at construction).
+    init : {"zeros", "normal"}, default "zeros"
+        The memory's initial value. ``"zeros"`` is the seed's: the memory starts at 0 and, since every slot is then
+        addressed alike, uniform writes keep all slots identical (effective rank 1, see
+        :meth:`NeuralMemoryBank.effective_rank`). ``"normal"`` breaks that symmetry: ``M ~ N(0, init_scale²)``
+        drawn from the owner's ``seed``.
+    init_scale : float, default 0.1
+        Standard deviation for ``init="normal"``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        A size < 1, more than one write head, an unknown ``init`` or a ``init_scale`` that is not finite and > 0.
+    ArgumentTypeError
+        A size that is not an int.
     """
 
     memory_size: int = 128
     memory_dim: int = 64
     num_read_heads: int = 4
     num_write_heads: int = 1
+    init: str = "zeros"
+    init_scale: float = 0.1
+
+    def __post_init__(self):
+        for name in ("memory_size", "memory_dim", "num_read_heads", "num_write_heads"):
+            v = _int(getattr(self, name), name)
+            if v < 1:
+                raise InvalidArgumentError(f"{name} must be >= 1, got {v}")
+        if self.num_write_heads != 1:
+            raise InvalidArgumentError(
+                f"num_write_heads must be 1 (the seed's controller has one write head), got {self.num_write_heads}")
+        if self.init not in ("zeros", "normal"):
+            raise InvalidArgumentError(f"init must be 'zeros' or 'normal', got {self.init!r}")
+        if isinstance(self.init_scale, bool) or not isinstance(self.init_scale, (int, float, np.integer, np.floating)) \
+                or not (np.isfinite(self.init_scale) and self.init_scale > 0):
+            raise InvalidArgumentError(f"init_scale must be a finite number > 0, got {self.init_scale!r}")
+
+    @classmethod
+    def _coerce(cls, config, what="config"):
+        """``config`` as a MemoryConfig: a MemoryConfig, a dict of its fields, or None (the default)."""
+        if config is None:
+            return cls()
+        if isinstance(config, cls):
+            return config
+        if isinstance(config, Mapping):
+            try:
+                return cls(**config)
+            except TypeError as e:
+                raise _native.ArgumentTypeError(f"{what}: {e}") from None
+        raise _native.ArgumentTypeError(f"{what} must be a MemoryConfig or a dict of its fields, got "
+                                        f"{type(config).__name__}")
+
+    def _initial_memory(self, seed):
+        """The initial M for ``init="normal"`` (None for zeros)."""
+        if self.init == "zeros":
+            return None
+        rng = np.random.default_rng(None if seed is None else [int(seed), 0x6D656D])
+        return (rng.standard_normal((self.memory_size, self.memory_dim)) * self.init_scale).astype(np.float32)
 
     def _dims(self):
         return (_int(self.memory_size, "memory_size"), _int(self.memory_dim, "memory_dim"),
                 _int(self.num_read_heads, "num_read_heads"), _int(self.num_write_heads, "num_write_heads"))
+
+
+def effective_rank(matrix) -> float:
+    """Effective rank ``exp(-Σ p_k log p_k)``, ``p = σ / Σσ`` (Roy & Vetterli 2007) of a 2-D array; 0 if it is zero."""
+    s = np.linalg.svd(np.asarray(matrix, dtype=np.float64), compute_uv=False)
+    total = s.sum()
+    if not total > 0:
+        return 0.0
+    p = s[s > 0] / total
+    return float(np.exp(-(p * np.log(p)).sum()))
 
 
 class NeuralMemoryBank(CheckpointBytes):
@@ -72,13 +134,18 @@ class NeuralMemoryBank(CheckpointBytes):
 
     Parameters
     ----------
-    config : MemoryConfig, optional
-        The shape (default ``MemoryConfig()``: N = 128, W = 64, R = 4).
+    config : MemoryConfig or dict, optional
+        The shape (default ``MemoryConfig()``: N = 128, W = 64, R = 4) and initialisation.
+    seed : int, optional
+        Seeds ``MemoryConfig(init="normal")``'s initial memory.
     """
 
-    def __init__(self, config: Optional[MemoryConfig] = None):
-        self.config = config if config is not None else MemoryConfig()
+    def __init__(self, config: Optional[MemoryConfig] = None, seed: Optional[int] = None):
+        self.config = MemoryConfig._coerce(config)
         self._bank = _native.MemoryBank(*self.config._dims())
+        m0 = self.config._initial_memory(seed)
+        if m0 is not None:
+            self.memory = m0
 
     @classmethod
     def _wrap(cls, native_bank, config):
@@ -135,6 +202,16 @@ class NeuralMemoryBank(CheckpointBytes):
     def reset(self) -> None:
         """Zeroes the memory and the usage."""
         self._bank.reset()
+
+    def effective_rank(self) -> float:
+        """Slot diversity: the effective rank of M (Roy & Vetterli 2007), ``exp(H(σ / Σσ))`` over the singular values
+        σ of M — 1 when every slot holds the same vector (the seed's memory after training), ``min(N, W)`` when the
+        slots span the space evenly; 0 for an all-zero memory."""
+        return effective_rank(self.memory)
+
+    def slot_spread(self) -> float:
+        """The largest standard deviation across slots of any memory coordinate (0: all slots identical)."""
+        return float(self.memory.std(axis=0).max())
 
     def content_addressing(self, key, beta) -> np.ndarray:
         """Content weights ``softmax(β · cos(key, M))``.

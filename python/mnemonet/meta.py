@@ -18,6 +18,7 @@ between PyTorch and mnemonet with ``{k: v.numpy() for k, v in torch_model.state_
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -452,17 +453,20 @@ class MetaLearner(CheckpointBytes):
 
     # -- the sinusoid benchmark -------------------------------------------------------------------------------------
     def meta_train(self, task: str = "sinusoid", iterations: int = 70000, meta_batch_size: int = 25, k_shot: int = 10,
-                   progress: bool = True, chunk: int = 1000) -> np.ndarray:
+                   progress: bool = True, chunk: Optional[int] = None) -> np.ndarray:
         """Meta-trains natively on sinusoid tasks (Finn et al. 2017 §5.1): each meta-iteration samples
         ``meta_batch_size`` tasks with K support and K query points, computes every task's meta-gradient and takes
         one Adam step on their mean — all in Swift. Returns the per-iteration meta-batch mean of the meta-objective
         (the post-adaptation query loss; the support loss for "pretrain" and "reptile").
 
-        ``progress`` shows a tqdm bar (if tqdm is installed); the native loop runs ``chunk`` iterations per call.
+        ``progress`` shows a tqdm bar (if tqdm is installed). The native loop runs ``chunk`` iterations per call
+        (``None``: as many as take ~0.1 s), so Ctrl-C (KeyboardInterrupt, raised between calls) stops within about
+        that, leaving the learner as after its last completed meta-iteration.
         """
         if task != "sinusoid":
             raise InvalidArgumentError(f"only the built-in 'sinusoid' task family is available, got {task!r}")
-        iterations, chunk = int(iterations), max(1, int(chunk))
+        adaptive = chunk is None
+        iterations, chunk = int(iterations), (10 if adaptive else max(1, int(chunk)))
         if iterations < 0:
             raise InvalidArgumentError(f"iterations must be >= 0, got {iterations}")
         bar = None
@@ -478,8 +482,12 @@ class MetaLearner(CheckpointBytes):
         try:
             while done < iterations:
                 n = min(chunk, iterations - done)
+                t0 = time.perf_counter()
                 history[done:done + n] = self._native.train_sinusoid(n, int(meta_batch_size), int(k_shot))
+                dt = time.perf_counter() - t0
                 done += n
+                if adaptive:
+                    chunk = max(1, min(100_000, int(chunk * 0.1 / dt) if dt > 0 else 2 * chunk))
                 if bar is not None:
                     bar.update(n)
                     bar.set_postfix(loss=f"{float(np.mean(history[max(0, done - n):done])):.3f}")

@@ -8,13 +8,35 @@ import numpy as np
 __all__ = ["plot_memory", "plot_task_errors", "plot_results", "plot_accuracy_matrix", "plot_forgetting_curves"]
 
 
+def _as_memory(memory) -> np.ndarray:
+    """M from an array, a NeuralMemoryBank (``.memory``) or an agent (``.memory_bank.memory``)."""
+    if hasattr(memory, "memory_bank"):
+        memory = memory.memory_bank
+    if hasattr(memory, "memory") and not isinstance(memory, np.ndarray):
+        memory = memory.memory
+    m = np.asarray(memory)
+    if m.ndim != 2 or m.dtype.kind not in "biuf":
+        raise ValueError(f"memory must be a real 2-D array [memory_size, memory_dim] (or a bank / agent), "
+                         f"got {m.dtype} array of shape {m.shape}")
+    return m
+
+
+def _curves(errors):
+    """(error on the task just learned after each task, task 1's error after each task or None) from an error
+    table ``errors[t][e]`` or from a flat sequence of errors, one per task."""
+    rows = list(errors)
+    if all(np.ndim(r) == 0 for r in rows):
+        return [float(r) for r in rows], None
+    return [float(np.asarray(r).ravel()[-1]) for r in rows], [float(np.asarray(r).ravel()[0]) for r in rows]
+
+
 def plot_memory(memory, ax=None, title: str = "Neural Memory Bank State"):
     """Heatmap of a memory matrix (the seed's left panel).
 
     Parameters
     ----------
-    memory : array [memory_size, memory_dim]
-        M, e.g. ``agent.memory_bank.memory``.
+    memory : array [memory_size, memory_dim], NeuralMemoryBank or ContinualLearningAgent
+        M, e.g. ``agent.memory_bank`` or ``agent.memory_bank.memory``.
     ax : matplotlib Axes, optional
         Where to draw (the current axes by default).
     title : str
@@ -27,7 +49,7 @@ def plot_memory(memory, ax=None, title: str = "Neural Memory Bank State"):
     import matplotlib.pyplot as plt
 
     ax = ax if ax is not None else plt.gca()
-    im = ax.imshow(np.asarray(memory), aspect="auto", cmap="viridis")
+    im = ax.imshow(_as_memory(memory), aspect="auto", cmap="viridis")
     ax.set_title(title, fontsize=14, fontweight="bold")
     ax.set_xlabel("Memory Dimension")
     ax.set_ylabel("Memory Slots")
@@ -87,10 +109,12 @@ def plot_results(memory, with_replay, without_replay=None, path: Optional[str] =
 
     Parameters
     ----------
-    memory : array [memory_size, memory_dim]
+    memory : array [memory_size, memory_dim], NeuralMemoryBank or ContinualLearningAgent
         The memory to show.
-    with_replay, without_replay : list of lists of float, ragged [tasks][≤ tasks]
-        Error tables ``errors[t][e]``: the error on task e after training task t (``without_replay`` optional).
+    with_replay, without_replay : sequence of float [tasks], or list of lists of float, ragged [tasks][≤ tasks]
+        Either one error per task (``[e1, e2, …]``, drawn as one line) or error tables ``errors[t][e]``: the error
+        on task e after training task t (then task 1's error after each task is drawn dashed as well).
+        ``without_replay`` is optional.
     path : str, optional
         Saves the figure there (dpi 150) when given.
     show : bool
@@ -105,16 +129,20 @@ def plot_results(memory, with_replay, without_replay=None, path: Optional[str] =
     fig, axes = plt.subplots(1, 2, figsize=(14, 5))
     plot_memory(memory, ax=axes[0])
     curves, styles = {}, {}
-    tasks = list(range(1, len(with_replay) + 1))
-    curves["With Memory Replay"] = [row[-1] for row in with_replay]
-    curves["With Memory Replay: Task 1"] = [row[0] for row in with_replay]
-    styles["With Memory Replay: Task 1"] = {"linestyle": "--", "color": "C0", "marker": "s"}
+    last, first = _curves(with_replay)
+    tasks = list(range(1, len(last) + 1))
+    curves["With Memory Replay"] = last
     styles["With Memory Replay"] = {"color": "C0"}
+    if first is not None:
+        curves["With Memory Replay: Task 1"] = first
+        styles["With Memory Replay: Task 1"] = {"linestyle": "--", "color": "C0", "marker": "s"}
     if without_replay is not None:
-        curves["Without Replay"] = [row[-1] for row in without_replay]
-        curves["Without Replay: Task 1"] = [row[0] for row in without_replay]
+        last, first = _curves(without_replay)
+        curves["Without Replay"] = last
         styles["Without Replay"] = {"color": "C3"}
-        styles["Without Replay: Task 1"] = {"linestyle": "--", "color": "C3", "marker": "s"}
+        if first is not None:
+            curves["Without Replay: Task 1"] = first
+            styles["Without Replay: Task 1"] = {"linestyle": "--", "color": "C3", "marker": "s"}
     plot_task_errors(curves, ax=axes[1], tasks=tasks, log=True, styles=styles)
     plt.tight_layout()
     if path:

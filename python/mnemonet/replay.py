@@ -1,7 +1,10 @@
 """Experience replay: prioritized (Schaul et al. 2016), the seed tutorial's ``ExperienceReplay``, and a reservoir.
 
-All three keep float32 items in native (Swift) storage; sampled batches come back as NumPy arrays written directly
-by the native code. Items are named fields with fixed per-item shapes, e.g. ``{"x": (64,), "y": (64,)}``.
+All three keep their items in native (Swift) storage; sampled batches come back as NumPy arrays written directly
+by the native code. Items are named fields with fixed per-item shapes and dtypes: ``{"x": (64,), "y": (64,)}``
+(float32), ``{"obs": ((84, 84), np.uint8), "act": ((), np.int64)}`` or cpprb's
+``{"obs": {"shape": (84, 84), "dtype": np.uint8}}``. float32/float64, int8…int64, uint8…uint64 and bool are stored
+natively at their own size and sampled back in their own dtype.
 
 Examples
 --------
@@ -30,7 +33,12 @@ __all__ = ["PrioritizedReplay", "ExperienceReplay", "ReservoirReplay"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-_SAMPLING = {"proportional": 0, "seed": 1}
+_SAMPLING = {"proportional": 0, "seed": 1, "rank": 2}
+# Element types the native storage holds (MNEMONET_DTYPE_* codes, in that order).
+_DTYPES = tuple(np.dtype(t) for t in ("float32", "float64", "int8", "int16", "int32", "int64",
+                                      "uint8", "uint16", "uint32", "uint64", "bool"))
+_DTYPE_CODES = {d: i for i, d in enumerate(_DTYPES)}
+_FLOAT32 = np.dtype(np.float32)
 _SAMPLING_NAMES = {v: k for k, v in _SAMPLING.items()}
 _RESERVED = ("indices", "weights")
 _METADATA_FORMAT = "mnemonet.replay/1"
@@ -50,6 +58,48 @@ def _as_float32(value: Any, what: str) -> np.ndarray:
     if array.dtype.kind not in "biuf":
         raise ArgumentTypeError(f"{what} must hold real numbers (float32, or convertible to it), got dtype {array.dtype}")
     return np.asarray(array, dtype=np.float32)
+
+
+def _as_dtype(value: Any, dtype: np.dtype, what: str) -> np.ndarray:
+    """``value`` as an array of the field's ``dtype``. Real input converts to float fields; integer fields take
+    integers (or integral floats) within their range; bool fields take bools (or 0/1). Anything else raises."""
+    if dtype == _FLOAT32:
+        return _as_float32(value, what)
+    try:
+        array = np.asarray(value)
+    except Exception as e:
+        raise InvalidArgumentError(f"{what} could not be converted to an array: {e}") from None
+    if array.dtype == dtype:
+        return array
+    kind = array.dtype.kind
+    if kind not in "biuf":
+        raise ArgumentTypeError(f"{what} must hold real numbers ({dtype}, or convertible to it), got dtype {array.dtype}")
+    if dtype.kind == "f":
+        return np.asarray(array, dtype=dtype)
+    if array.size:
+        if dtype.kind == "b":
+            if not np.all((array == 0) | (array == 1)):
+                raise InvalidArgumentError(f"{what} is a bool field; got values other than 0 and 1")
+        else:
+            info = np.iinfo(dtype)
+            if kind == "f" and not np.all(np.isfinite(array) & (array == np.round(array))):
+                raise ArgumentTypeError(f"{what} is an {dtype} field; got non-integral {array.dtype} values")
+            lo, hi = array.min(), array.max()
+            if lo < info.min or hi > info.max:
+                raise InvalidArgumentError(f"{what} is an {dtype} field; got values in [{lo}, {hi}], outside "
+                                           f"[{info.min}, {info.max}]")
+    return np.asarray(array, dtype=dtype)
+
+
+def _parse_dtype(dtype: Any, name: str) -> np.dtype:
+    try:
+        d = np.dtype(dtype)
+    except TypeError:
+        raise ArgumentTypeError(f"field {name!r}: {dtype!r} is not a dtype") from None
+    if d.byteorder == ">" or d not in _DTYPE_CODES:
+        raise ArgumentTypeError(f"field {name!r}: dtype {d} is not supported (supported: "
+                                f"{', '.join(str(t) for t in _DTYPES)})")
+    return np.dtype(d.name)
 
 
 def _as_float64(value: Any, what: str) -> np.ndarray:
@@ -94,18 +144,34 @@ def _check_seed(seed: Any) -> Optional[int]:
     return seed
 
 
-def _parse_fields(fields: Any) -> Tuple[Tuple[str, ...], Tuple[Tuple[int, ...], ...]]:
-    """``{"x": (64,), "y": ()}`` → names and per-item shapes, validated."""
+def _is_shape_dtype_pair(spec: Any) -> bool:
+    """``((84, 84), np.uint8)`` or ``(64, "int64")``: a shape then something that is not an int."""
+    return (isinstance(spec, tuple) and len(spec) == 2 and not isinstance(spec[1], (int, np.integer, bool))
+            and isinstance(spec[0], (tuple, list, int, np.integer)))
+
+
+def _parse_fields(fields: Any) -> Tuple[Tuple[str, ...], Tuple[Tuple[int, ...], ...], Tuple[np.dtype, ...]]:
+    """``{"x": (64,), "obs": ((84, 84), np.uint8), "act": {"shape": (), "dtype": np.int64}}`` → names, per-item
+    shapes and dtypes (float32 unless given), validated."""
     if not isinstance(fields, Mapping):
         raise ArgumentTypeError(f"fields must be a mapping from field name to per-item shape, got {type(fields).__name__}")
     if not fields:
         raise InvalidArgumentError("fields must name at least one field, got {}")
-    names, shapes = [], []
+    names, shapes, dtypes = [], [], []
     for name, shape in fields.items():
         if not isinstance(name, str) or not name.isidentifier():
             raise InvalidArgumentError(f"field names must be identifiers (they become keyword arguments), got {name!r}")
         if name in _RESERVED:
             raise InvalidArgumentError(f"field name {name!r} is reserved (sample() returns it)")
+        dtype = _FLOAT32
+        if isinstance(shape, Mapping):  # cpprb's form: {"shape": ..., "dtype": ...}; shape defaults to 1 as there
+            unknown = set(shape) - {"shape", "dtype"}
+            if unknown:
+                raise InvalidArgumentError(f"field {name!r}: unknown key(s) {sorted(unknown)} (expected 'shape', 'dtype')")
+            dtype = _parse_dtype(shape.get("dtype", np.float32), name)
+            shape = shape.get("shape", 1)
+        elif _is_shape_dtype_pair(shape):
+            shape, dtype = shape[0], _parse_dtype(shape[1], name)
         if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
             shape = (int(shape),)
         try:
@@ -116,11 +182,17 @@ def _parse_fields(fields: Any) -> Tuple[Tuple[str, ...], Tuple[Tuple[int, ...], 
             raise InvalidArgumentError(f"the shape of field {name!r} must have positive dimensions, got {shape}")
         names.append(name)
         shapes.append(shape)
-    return tuple(names), tuple(shapes)
+        dtypes.append(dtype)
+    return tuple(names), tuple(shapes), tuple(dtypes)
 
 
-def _batch(names: Sequence[str], shapes: Sequence[Tuple[int, ...]], arrays: Mapping[str, Any]) -> Tuple[tuple, int, bool]:
-    """Named field data → (tuple of float32 arrays of shape (n, *shape), n, single).
+def _dtype_codes(dtypes: Sequence[np.dtype]) -> Tuple[int, ...]:
+    return tuple(_DTYPE_CODES[d] for d in dtypes)
+
+
+def _batch(names: Sequence[str], shapes: Sequence[Tuple[int, ...]], arrays: Mapping[str, Any],
+           dtypes: Optional[Sequence[np.dtype]] = None) -> Tuple[tuple, int, bool]:
+    """Named field data → (tuple of arrays of the fields' dtypes and shape (n, *shape), n, single).
 
     The native layer re-checks dtype, layout and shapes; this only converts and decides "one item" vs "a batch".
     """
@@ -132,10 +204,13 @@ def _batch(names: Sequence[str], shapes: Sequence[Tuple[int, ...]], arrays: Mapp
         raise InvalidArgumentError(f"missing field {missing[0]!r}; expected all of {', '.join(names)}")
     out = []
     n = single = None
-    for name, shape in zip(names, shapes):
+    for f, (name, shape) in enumerate(zip(names, shapes)):
         a = arrays[name]
-        if type(a) is not np.ndarray or a.dtype != np.float32:
-            a = _as_float32(a, f"field {name!r}")
+        dtype = _FLOAT32 if dtypes is None else dtypes[f]
+        if a is None:
+            raise ArgumentTypeError(f"field {name!r} is None; expected an array of shape {shape} or (n, *{shape})")
+        if type(a) is not np.ndarray or a.dtype != dtype:
+            a = _as_dtype(a, dtype, f"field {name!r}")
         s = a.shape
         if s == shape:
             is_single, a = True, a[None]
@@ -171,11 +246,15 @@ def _priorities(priority: Any, n: int) -> Optional[np.ndarray]:
     return p
 
 
-def _metadata(cls: str, names: Sequence[str], shapes: Sequence[Tuple[int, ...]], **extra: Any) -> str:
-    return json.dumps({"format": _METADATA_FORMAT, "class": cls, "fields": [[n, list(s)] for n, s in zip(names, shapes)], **extra})
+def _metadata(cls: str, names: Sequence[str], shapes: Sequence[Tuple[int, ...]],
+              dtypes: Optional[Sequence[np.dtype]] = None, **extra: Any) -> str:
+    dtypes = dtypes or (_FLOAT32,) * len(names)
+    return json.dumps({"format": _METADATA_FORMAT, "class": cls,
+                       "fields": [[n, list(s), d.name] for n, s, d in zip(names, shapes, dtypes)], **extra})
 
 
 def _read_metadata(native: Any, expected_class: str, path: Any) -> Tuple[Tuple[str, ...], Tuple[Tuple[int, ...], ...], dict]:
+    """Names and shapes from the checkpoint's metadata (the dtypes come from the native checkpoint itself)."""
     text = native.metadata
     widths = native.describe()["field_widths"]
     if not text:  # written by Swift code (e.g. embedded by an agent): generic names, flat shapes
@@ -184,8 +263,8 @@ def _read_metadata(native: Any, expected_class: str, path: Any) -> Tuple[Tuple[s
         meta = json.loads(text)
         if meta.get("format") != _METADATA_FORMAT:
             raise ValueError("unknown metadata format")
-        names = tuple(str(n) for n, _ in meta["fields"])
-        shapes = tuple(tuple(int(d) for d in s) for _, s in meta["fields"])
+        names = tuple(str(f[0]) for f in meta["fields"])
+        shapes = tuple(tuple(int(d) for d in f[1]) for f in meta["fields"])
     except (ValueError, KeyError, TypeError) as e:
         raise CheckpointFormatError(f"{source_name(path)} has unreadable replay metadata ({e})") from None
     if meta.get("class") != expected_class:
@@ -194,7 +273,7 @@ def _read_metadata(native: Any, expected_class: str, path: Any) -> Tuple[Tuple[s
         try:
             if len(set(names)) != len(names):
                 raise InvalidArgumentError(f"duplicate field names {list(names)}")
-            _parse_fields(dict(zip(names, shapes)))
+            _parse_fields(dict(zip(names, shapes)))  # names and shapes (dtypes are the native checkpoint's)
         except (InvalidArgumentError, ArgumentTypeError) as e:
             raise CheckpointFormatError(f"{source_name(path)} has invalid fields ({e})") from None
     try:
@@ -204,15 +283,118 @@ def _read_metadata(native: Any, expected_class: str, path: Any) -> Tuple[Tuple[s
     return names, shapes, meta
 
 
-def _fields_repr(names: Sequence[str], shapes: Sequence[Tuple[int, ...]]) -> str:
-    return "{" + ", ".join(f"{n!r}: {s}" for n, s in zip(names, shapes)) + "}"
+def _fields_repr(names: Sequence[str], shapes: Sequence[Tuple[int, ...]],
+                 dtypes: Optional[Sequence[np.dtype]] = None) -> str:
+    dtypes = dtypes or (_FLOAT32,) * len(names)
+    return "{" + ", ".join(f"{n!r}: {s}" if d == _FLOAT32 else f"{n!r}: ({s}, {d.name})"
+                           for n, s, d in zip(names, shapes, dtypes)) + "}"
+
+
+def _native_dtypes(native: Any) -> Tuple[np.dtype, ...]:
+    return tuple(_DTYPES[c] for c in native.describe()["dtypes"])
 
 
 # ---- PrioritizedReplay ----------------------------------------------------------------------------------------
 
 
+class _NStep:
+    """n-step transitions, as cpprb's ``Nstep={"size", "gamma", "rew", "next"}`` offers them (with a ``done`` field).
+
+    Transition ``t`` is stored once its window is known: ``m = min(n, steps until the first done at or after t)``
+    (the window also ends at ``on_episode_end``), ``rew_t = sum_{k<m} gamma**k * rew_{t+k}`` for every reward
+    field, every "next" field and ``done`` taken from step ``t+m-1``, and, when the buffer has a field named by
+    ``"discount"``, ``gamma**m`` there (what a bootstrapped target multiplies ``(1 - done) * Q(next)`` by).
+    The other fields keep step ``t``'s values. Windows are computed with NumPy over whole batches.
+    """
+
+    def __init__(self, spec: Any, names: Sequence[str], shapes: Sequence[Tuple[int, ...]]) -> None:
+        if not isinstance(spec, Mapping):
+            raise ArgumentTypeError(f"nstep must be a dict like {{'size': 3, 'gamma': 0.99, 'rew': 'rew', "
+                                    f"'next': 'next_obs'}}, got {type(spec).__name__}")
+        unknown = set(spec) - {"size", "gamma", "rew", "next", "discount"}
+        if unknown:
+            raise InvalidArgumentError(f"nstep: unknown key(s) {sorted(unknown)}")
+        self.size = _as_int(spec.get("size", 1), "nstep['size']")
+        if self.size < 1:
+            raise InvalidArgumentError(f"nstep['size'] must be >= 1, got {self.size}")
+        self.gamma = _as_real(spec.get("gamma", 0.99), "nstep['gamma']")
+        if not (np.isfinite(self.gamma) and 0 <= self.gamma <= 1):
+            raise InvalidArgumentError(f"nstep['gamma'] must be in [0, 1], got {self.gamma}")
+
+        def names_of(key: str) -> Tuple[str, ...]:
+            v = spec.get(key, ())
+            v = (v,) if isinstance(v, str) else tuple(v)
+            for n in v:
+                if n not in names:
+                    raise InvalidArgumentError(f"nstep[{key!r}] names {n!r}, which is not a field ({', '.join(names)})")
+            return v
+        self.rew, self.next = names_of("rew"), names_of("next")
+        self.discount = spec.get("discount")
+        if self.discount is not None and self.discount not in names:
+            raise InvalidArgumentError(f"nstep['discount'] names {self.discount!r}, which is not a field")
+        if "done" not in names:
+            raise InvalidArgumentError("nstep needs a 'done' field (where episodes end)")
+        self.names = tuple(names)
+        self.pending: Optional[List[np.ndarray]] = None
+        self.pending_p: Optional[np.ndarray] = None
+
+    def push(self, data: Sequence[np.ndarray], priorities: Optional[np.ndarray], flush: bool = False):
+        """Appends a batch; returns (ready field arrays, their priorities (NaN: default)) or None."""
+        n = data[0].shape[0]
+        p = np.full(n, np.nan) if priorities is None else priorities.astype(np.float64)
+        if self.pending is not None:
+            data = [np.concatenate([a, b]) for a, b in zip(self.pending, data)]
+            p = np.concatenate([self.pending_p, p])
+        length = data[0].shape[0]
+        if length == 0:
+            return None
+        col = {k: data[i] for i, k in enumerate(self.names)}
+        done = col["done"].reshape(length, -1).any(axis=1)
+        t = np.arange(length)
+        end = t.copy()  # last step of each window
+        alive = np.ones(length, dtype=bool)  # no done yet inside the window
+        complete = np.zeros(length, dtype=bool)
+        rews = {k: np.zeros(col[k].shape, dtype=np.float64) for k in self.rew}
+        m = np.zeros(length, dtype=np.int64)
+        for k in range(self.size):
+            idx = t + k
+            inside = idx < length
+            take = alive & inside
+            safe = np.minimum(idx, length - 1)
+            for r in self.rew:
+                w = np.where(take, self.gamma ** k, 0.0).reshape((length,) + (1,) * (col[r].ndim - 1))
+                rews[r] += w * col[r][safe]
+            end = np.where(take, idx, end)
+            m += take
+            alive = alive & ~(take & done[safe])
+            complete |= ~alive  # a done ended the window
+        complete |= m == self.size
+        if flush:
+            complete[:] = True
+        ready = np.flatnonzero(complete)
+        # Ready windows form a prefix unless a done sits in the tail: keep everything after the first unready one.
+        first_unready = np.flatnonzero(~complete)
+        cut = first_unready[0] if first_unready.size else length
+        ready = ready[ready < cut]
+        self.pending = [a[cut:] for a in data] if cut < length else None
+        self.pending_p = p[cut:] if cut < length else None
+        if ready.size == 0:
+            return None
+        out = []
+        for i, k in enumerate(self.names):
+            a = col[k]
+            if k in self.rew:
+                a = rews[k].astype(a.dtype)
+            elif k in self.next or k == "done":
+                a = a[end]
+            elif k == self.discount:
+                a = np.asarray(self.gamma ** m, dtype=a.dtype).reshape((length,) + (1,) * (a.ndim - 1)) * np.ones_like(a)
+            out.append(np.ascontiguousarray(a[:cut]))
+        return out, p[:cut]
+
+
 class PrioritizedReplay(CheckpointBytes):
-    """Prioritized experience replay, proportional variant (Schaul, Quan, Antonoglou & Silver, ICLR 2016).
+    """Prioritized experience replay (Schaul, Quan, Antonoglou & Silver, ICLR 2016): proportional or rank-based.
 
     Item ``i`` is drawn with probability ``P(i) = p_i**alpha / sum_k p_k**alpha`` where ``p_i = priority_i + eps``.
     New items get the largest priority seen so far (1.0 at the start) unless one is given. A batch of ``B`` is drawn
@@ -226,18 +408,30 @@ class PrioritizedReplay(CheckpointBytes):
     ----------
     capacity : int
         Maximum number of items ``N``.
-    fields : Mapping[str, tuple of int]
-        Field name → per-item shape, e.g. ``{"x": (64,), "y": (64,)}``. Storage is float32.
+    fields : Mapping[str, spec]
+        Field name → per-item shape (float32), ``(shape, dtype)`` or cpprb's ``{"shape": ..., "dtype": ...}``,
+        e.g. ``{"obs": ((84, 84), np.uint8), "act": ((), np.int64), "rew": ()}``. Each field is stored natively in
+        its dtype (float32/64, int8…int64, uint8…uint64, bool) and sampled back in it.
     alpha : float, default 0.6
         Prioritisation exponent ``alpha >= 0`` (0 = uniform).
     eps : float, default 1e-6
         Added to every priority so that no item has probability 0.
     seed : int, optional
         Seeds the sampler (same seed, same calls → same samples). ``None`` seeds from the system.
-    sampling : {"proportional", "seed"}, default "proportional"
+    sampling : {"proportional", "rank", "seed"}, default "proportional"
+        ``"rank"``: the paper's rank-based variant, ``P(i) = rank(i)**-alpha / sum_{k=1..N} k**-alpha`` with
+        ``rank(i)`` the 1-based position of item ``i`` by decreasing priority (ties: the lower index first);
+        stratified over the rank distribution (``B`` equal-mass segments, computed exactly, with replacement);
+        weights ``(N * P(i))**-beta / max = (rank(i) / N)**(alpha * beta)``; priorities used as given (no eps).
         ``"seed"`` switches to the seed tutorial's semantics over the same sum-tree: ``priority**alpha`` stored
         as given (no eps), draws *without* replacement, weights normalised by the batch maximum
         (see :class:`ExperienceReplay`).
+    nstep : dict, optional
+        cpprb's n-step returns: ``{"size": n, "gamma": 0.99, "rew": "rew", "next": "next_obs"}`` (needs a
+        ``done`` field; ``"discount": name`` also stores ``gamma**m`` in that field). Transition ``t`` is stored
+        once its window is known, with ``rew = sum_{k<m} gamma**k rew_{t+k}`` (``m = n``, or fewer when an episode
+        ends first) and ``next_obs``/``done`` of step ``t+m-1``; call :meth:`on_episode_end` at the end of an
+        episode that did not end with ``done`` (a time limit) to store its last transitions.
 
     Notes
     -----
@@ -247,15 +441,18 @@ class PrioritizedReplay(CheckpointBytes):
 
     _native: Any
 
-    def __init__(self, capacity: int, fields: Mapping[str, Tuple[int, ...]], alpha: float = 0.6, eps: float = 1e-6,
-                 seed: Optional[int] = None, sampling: str = "proportional") -> None:
+    def __init__(self, capacity: int, fields: Mapping[str, Any], alpha: float = 0.6, eps: float = 1e-6,
+                 seed: Optional[int] = None, sampling: str = "proportional",
+                 nstep: Optional[Mapping[str, Any]] = None) -> None:
         capacity = _check_capacity(capacity)
-        self._names, self._shapes = _parse_fields(fields)
+        self._names, self._shapes, self._dtypes = _parse_fields(fields)
         alpha, eps = _as_real(alpha, "alpha"), _as_real(eps, "eps")
         if sampling not in _SAMPLING:
             raise InvalidArgumentError(f"sampling must be one of {sorted(_SAMPLING)}, got {sampling!r}")
-        self._native = _native.ReplayBuffer(capacity, self._shapes, alpha, eps, _SAMPLING[sampling], _check_seed(seed))
-        self._native.metadata = _metadata(type(self).__name__, self._names, self._shapes)
+        self._nstep = None if nstep is None else _NStep(nstep, self._names, self._shapes)
+        self._native = _native.ReplayBuffer(capacity, self._shapes, alpha, eps, _SAMPLING[sampling], _check_seed(seed),
+                                            _dtype_codes(self._dtypes))
+        self._native.metadata = _metadata(type(self).__name__, self._names, self._shapes, self._dtypes)
         self._capacity = capacity
 
     # -- data ----------------------------------------------------------------------------------------------------
@@ -269,10 +466,33 @@ class PrioritizedReplay(CheckpointBytes):
             Priority of each item (a scalar applies to all). ``None``: the largest priority seen so far.
         **arrays : array_like
             One value per field: shape ``field_shape`` (one item) or ``(n, *field_shape)`` (a batch of ``n``).
-            float32 is used as is; other real dtypes (float64, int, lists) are converted.
+            An array of the field's dtype is used as is; other real input is converted (to an integer field only
+            integral values within its range; to a bool field only 0/1), anything else raises.
         """
-        data, n, _ = _batch(self._names, self._shapes, arrays)
-        self._native.add(data, _priorities(priority, n))
+        data, n, _ = _batch(self._names, self._shapes, arrays, self._dtypes)
+        prio = _priorities(priority, n)
+        if self._nstep is None:
+            self._native.add(data, prio)
+        else:
+            self._store(self._nstep.push(data, prio))
+
+    def on_episode_end(self) -> None:
+        """n-step buffers: stores the transitions still waiting for their window (the episode ended without
+        ``done``, e.g. at a time limit). A no-op without ``nstep``."""
+        if self._nstep is not None and self._nstep.pending is not None:
+            empty = [a[:0] for a in self._nstep.pending]
+            self._store(self._nstep.push(empty, None, flush=True))
+
+    def _store(self, ready: Any) -> None:
+        if ready is None:
+            return
+        data, p = ready
+        default = np.isnan(p)
+        # Runs of items with and without a priority, in order (the ring's slot order is the add order).
+        bounds = np.flatnonzero(np.diff(default.astype(np.int8))) + 1
+        for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(p)]):
+            self._native.add(tuple(np.ascontiguousarray(a[lo:hi]) for a in data),
+                             None if default[lo] else np.ascontiguousarray(p[lo:hi]))
 
     def sample(self, batch_size: int, beta: float = 0.4) -> Dict[str, np.ndarray]:
         """Draws ``batch_size`` items.
@@ -287,7 +507,7 @@ class PrioritizedReplay(CheckpointBytes):
         Returns
         -------
         dict
-            Every field as an array of shape ``(B, *field_shape)`` (float32), ``"indices"`` (int64, shape (B,),
+            Every field as an array of shape ``(B, *field_shape)`` in its dtype, ``"indices"`` (int64, shape (B,),
             for :meth:`update_priorities`) and ``"weights"`` (float32, shape (B,), at most 1).
 
         Raises
@@ -342,6 +562,11 @@ class PrioritizedReplay(CheckpointBytes):
         return dict(zip(self._names, self._shapes))
 
     @property
+    def dtypes(self) -> Dict[str, np.dtype]:
+        """Field name → stored dtype."""
+        return dict(zip(self._names, self._dtypes))
+
+    @property
     def alpha(self) -> float:
         """α, the priority exponent: P(i) ∝ p_i^α."""
         return self._native.describe()["alpha"]
@@ -353,7 +578,8 @@ class PrioritizedReplay(CheckpointBytes):
 
     @property
     def sampling(self) -> str:
-        """``"proportional"`` (stratified, with replacement) or ``"seed"`` (the tutorial's, without replacement)."""
+        """``"proportional"`` (stratified, with replacement), ``"rank"`` (rank-based, stratified) or ``"seed"``
+        (the tutorial's, without replacement)."""
         return _SAMPLING_NAMES[self._native.describe()["sampling"]]
 
     @property
@@ -378,13 +604,15 @@ class PrioritizedReplay(CheckpointBytes):
         names, shapes, _ = _read_metadata(native, cls.__name__, path)
         self = cls.__new__(cls)
         self._native, self._names, self._shapes = native, names, shapes
+        self._dtypes = _native_dtypes(native)
+        self._nstep = None  # pending n-step windows are not checkpointed (call on_episode_end before saving)
         self._capacity = native.describe()["capacity"]
         return self
 
     def __repr__(self) -> str:
         d = self._native.describe()
         return (f"{type(self).__name__}(capacity={d['capacity']}, len={d['count']}, "
-                f"fields={_fields_repr(self._names, self._shapes)}, alpha={d['alpha']:g}, eps={d['eps']:g}, "
+                f"fields={_fields_repr(self._names, self._shapes, self._dtypes)}, alpha={d['alpha']:g}, eps={d['eps']:g}, "
                 f"sampling={_SAMPLING_NAMES[d['sampling']]!r})")
 
 
@@ -498,21 +726,22 @@ class ReservoirReplay(CheckpointBytes):
     Parameters
     ----------
     capacity : int
-    fields : Mapping[str, tuple of int]
-        Field name → per-item shape (float32 storage).
+    fields : Mapping[str, spec]
+        Field name → per-item shape (float32), ``(shape, dtype)`` or ``{"shape": ..., "dtype": ...}``, as for
+        :class:`PrioritizedReplay`.
     seed : int, optional
     """
 
-    def __init__(self, capacity: int, fields: Mapping[str, Tuple[int, ...]], seed: Optional[int] = None) -> None:
+    def __init__(self, capacity: int, fields: Mapping[str, Any], seed: Optional[int] = None) -> None:
         capacity = _check_capacity(capacity)
-        self._names, self._shapes = _parse_fields(fields)
-        self._native = _native.ReservoirBuffer(capacity, self._shapes, _check_seed(seed))
-        self._native.metadata = _metadata(type(self).__name__, self._names, self._shapes)
+        self._names, self._shapes, self._dtypes = _parse_fields(fields)
+        self._native = _native.ReservoirBuffer(capacity, self._shapes, _check_seed(seed), _dtype_codes(self._dtypes))
+        self._native.metadata = _metadata(type(self).__name__, self._names, self._shapes, self._dtypes)
         self._capacity = capacity
 
     def add(self, **arrays: Any) -> None:
         """Offers one item (``field_shape`` arrays) or a batch (``(n, *field_shape)``) to the reservoir, in order."""
-        data, _, _ = _batch(self._names, self._shapes, arrays)
+        data, _, _ = _batch(self._names, self._shapes, arrays, self._dtypes)
         self._native.add(data)
 
     def sample(self, batch_size: int) -> Dict[str, np.ndarray]:
@@ -552,10 +781,11 @@ class ReservoirReplay(CheckpointBytes):
         names, shapes, _ = _read_metadata(native, cls.__name__, path)
         self = cls.__new__(cls)
         self._native, self._names, self._shapes = native, names, shapes
+        self._dtypes = _native_dtypes(native)
         self._capacity = native.describe()["capacity"]
         return self
 
     def __repr__(self) -> str:
         d = self._native.describe()
         return (f"{type(self).__name__}(capacity={d['capacity']}, len={d['count']}, seen={d['seen']}, "
-                f"fields={_fields_repr(self._names, self._shapes)})")
+                f"fields={_fields_repr(self._names, self._shapes, self._dtypes)})")

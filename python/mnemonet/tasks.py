@@ -50,12 +50,25 @@ def torch_randn(seed: int, count: int) -> np.ndarray:
     return out
 
 
-def create_task_data(task_id: int, num_samples: int = 100, input_dim: int = 64) -> Tuple[np.ndarray, np.ndarray]:
+#: The offset of the held-out stream: ``split="test"`` draws like ``torch.manual_seed(TEST_SEED_OFFSET + task_id)``.
+TEST_SEED_OFFSET = 1_000_000
+
+
+def create_task_data(task_id: int, num_samples: int = 100, input_dim: int = 64,
+                     split: str = "train") -> Tuple[np.ndarray, np.ndarray]:
     """The seed's tasks: x ~ N(0, 1) [num_samples, 64] drawn like ``torch.manual_seed(task_id); torch.randn``, and
 
     * task 0: ``y = sin(mean(x))`` broadcast to 64 values,
     * task 1: ``y = 0.5 cos(mean(x))``,
     * task k ≥ 2: ``y = tanh(0.5 x + k)``.
+
+    Parameters
+    ----------
+    split : {"train", "test"}, default "train"
+        ``"train"`` is the seed's stream, exactly: note that the seed's ``create_task_data(t, 20)`` (its "test
+        data") is the first 20 of the 50 training samples, so the seed's test error is a training error.
+        ``"test"`` is a held-out stream of the same task (x drawn like
+        ``torch.manual_seed(1_000_000 + task_id); torch.randn``), disjoint from every training draw.
 
     Returns
     -------
@@ -63,12 +76,15 @@ def create_task_data(task_id: int, num_samples: int = 100, input_dim: int = 64) 
         (The seed returns a list of (x, y) pairs: ``list(zip(X, Y))`` gives that.)
     """
     task_id, num_samples, input_dim = _int(task_id, "task_id"), _int(num_samples, "num_samples"), _int(input_dim, "input_dim")
+    if split not in ("train", "test"):
+        raise InvalidArgumentError(f"split must be 'train' or 'test', got {split!r}")
     if task_id < 0:
         raise InvalidArgumentError(f"task_id must be >= 0, got {task_id}")
     if num_samples < 1 or input_dim < 1 or num_samples * input_dim < 16:
         raise InvalidArgumentError(
             f"num_samples and input_dim must be >= 1 with at least 16 values in all, got {num_samples} x {input_dim}")
-    x = torch_randn(task_id, num_samples * input_dim).reshape(num_samples, input_dim)
+    stream = task_id if split == "train" else TEST_SEED_OFFSET + task_id
+    x = torch_randn(stream, num_samples * input_dim).reshape(num_samples, input_dim)
     if task_id == 0:
         m = x.mean(axis=1, keepdims=True, dtype=np.float32)
         y = np.broadcast_to(np.sin(m), x.shape).astype(np.float32)

@@ -49,7 +49,7 @@ def test_task0_trajectory_matches_pytorch(name):
     np.testing.assert_allclose(agent.memory_bank.memory, f["memory"], rtol=0, atol=1e-4)
     np.testing.assert_allclose(agent.memory_bank.usage, f["usage"], rtol=0, atol=1e-4)
     # evaluate() as the seed computes it (and it writes the memory, like the seed)
-    err = agent.evaluate(f["test_x"], f["test_y"])
+    err = agent.evaluate(f["test_x"], f["test_y"], write_memory=True)
     assert abs(err - float(f["eval_error"])) <= 1e-3 * float(f["eval_error"])
     np.testing.assert_allclose(agent.memory_bank.memory, f["memory_after_eval"], rtol=0, atol=1e-4)
     np.testing.assert_allclose(agent.memory_bank.usage, f["usage_after_eval"], rtol=0, atol=1e-4)
@@ -100,7 +100,7 @@ def run_demo(use_replay, seed=0):
     for task in range(4):
         X, Y = create_task_data(task, 50)
         agent.fit(X, Y, epochs=20, use_replay=use_replay and task > 0, progress=False)
-        errors.append([agent.evaluate(*create_task_data(e, 20)) for e in range(task + 1)])
+        errors.append([agent.evaluate(*create_task_data(e, 20), write_memory=True) for e in range(task + 1)])
     return errors
 
 
@@ -164,7 +164,7 @@ def test_controller_forward_standalone_matches_agent_evaluate():
         out = c(x, bank)
         assert out.shape == (64,) and out.dtype == np.float32
         errs.append(np.mean((out.astype(np.float64) - y) ** 2))
-    assert agent.evaluate(f["test_x"][:5], f["test_y"][:5]) == pytest.approx(np.mean(errs), rel=1e-5)
+    assert agent.evaluate(f["test_x"][:5], f["test_y"][:5], write_memory=True) == pytest.approx(np.mean(errs), rel=1e-5)
     np.testing.assert_allclose(bank.memory, agent.memory_bank.memory, atol=1e-6)
     with pytest.raises(mnemonet.InvalidArgumentError):
         c(f["test_x"][0], NeuralMemoryBank(MemoryConfig(36, 24, 3)))
@@ -313,8 +313,9 @@ def test_demo_prints_table_and_writes_figure(tmp_path):
 
     out = subprocess.run([sys.executable, "-m", "mnemonet.demo", "--epochs", "2", "--no-progress"],
                          capture_output=True, text=True, check=True, cwd=tmp_path, timeout=120).stdout
-    assert "Test error (MSE) with replay" in out and "Test error (MSE) without replay" in out
-    assert "Forgetting (task 1" in out and "Task 4: Error" in out
+    assert "Held-out error (MSE), with replay" in out and "Held-out error (MSE), without replay" in out
+    assert "The seed's protocol" in out and "effective rank" in out
+    assert "Forgetting of task 1" in out and "Task 4: Error" in out
     assert (tmp_path / "neural_memory_results.png").stat().st_size > 10_000
 
 
@@ -330,6 +331,13 @@ def test_plot_helpers_work_alone(tmp_path):
     plot_task_errors({"a": [0.1, 0.01, 0.02]})
     plt.close("all")
     fig = plot_results(np.zeros((8, 4)), [[0.1], [0.2, 0.01]], [[0.1], [0.5, 0.02]], path=str(tmp_path / "r.png"))
+    plt.close("all")
+    agent = ContinualLearningAgent(4, 8, config=MemoryConfig(8, 4, 2), replay_capacity=64, seed=0)
+    plot_memory(agent.memory_bank)              # the natural inputs: a bank, an agent, a flat error list
+    plt.close("all")
+    plot_memory(agent)
+    plt.close("all")
+    plot_results(agent.memory_bank, [0.1, 0.05, 0.02], [0.1, 0.3, 0.5], path=None)
     assert len(fig.axes) >= 2 and (tmp_path / "r.png").exists()
     plt.close("all")
 

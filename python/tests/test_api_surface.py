@@ -78,7 +78,7 @@ def test_public_api_is_documented(name, obj):
 def test_reprs_name_the_configuration():
     cfg = mnemonet.MemoryConfig(8, 4, 2)
     objs = [cfg, mnemonet.NeuralMemoryBank(cfg), mnemonet.MemoryController(4, 8, cfg, seed=0),
-            mnemonet.ContinualLearningAgent(4, 8, cfg, 64, seed=0), mnemonet.PrioritizedReplay(4, {"x": 3}),
+            mnemonet.ContinualLearningAgent(4, 8, config=cfg, replay_capacity=64, seed=0), mnemonet.PrioritizedReplay(4, {"x": 3}),
             mnemonet.ExperienceReplay(4), mnemonet.ReservoirReplay(4, {"x": 3})]
     for o in objs:
         r = repr(o)

@@ -51,9 +51,10 @@ int32_t mn_abi_version(void);
 
 /*
  * Prioritized experience replay (MnemonetReplay.PrioritizedReplayBuffer) and reservoir replay
- * (MnemonetReplay.ReservoirReplayBuffer). Items are `field_count` float32 fields of fixed widths (values per item).
- * Batches of items are item-major: field f of a batch of n items is one buffer of n * field_widths[f] floats, and
- * `field_sizes[f]` is that buffer's element count (re-checked by the core).
+ * (MnemonetReplay.ReservoirReplayBuffer). Items are `field_count` typed fields of fixed widths (elements per item)
+ * and element types (`field_types[f]`, MNEMONET_DTYPE_*; NULL: every field float32). Batches of items are item-major:
+ * field f of a batch of n items is one buffer of n * field_widths[f] elements, and `field_sizes[f]` is that buffer's
+ * size in BYTES (re-checked by the core).
  */
 typedef struct mn_replay mn_replay;
 typedef struct mn_reservoir mn_reservoir;
@@ -62,18 +63,26 @@ enum {
     MNEMONET_SAMPLING_PROPORTIONAL = 0, /* Schaul et al. 2016: p = |priority| + eps, stratified, weights / buffer max */
     MNEMONET_SAMPLING_SEED = 1,         /* the seed's ExperienceReplay: priority as given, without replacement,
                                            weights / batch max */
+    MNEMONET_SAMPLING_RANK = 2,         /* Schaul et al. 2016 rank-based: P ~ rank^-alpha, stratified over ranks */
+};
+
+enum { /* replay field element types (ReplayElementType) */
+    MNEMONET_DTYPE_FLOAT32 = 0, MNEMONET_DTYPE_FLOAT64 = 1,
+    MNEMONET_DTYPE_INT8 = 2, MNEMONET_DTYPE_INT16 = 3, MNEMONET_DTYPE_INT32 = 4, MNEMONET_DTYPE_INT64 = 5,
+    MNEMONET_DTYPE_UINT8 = 6, MNEMONET_DTYPE_UINT16 = 7, MNEMONET_DTYPE_UINT32 = 8, MNEMONET_DTYPE_UINT64 = 9,
+    MNEMONET_DTYPE_BOOL = 10,
 };
 
 /* Creates a buffer; *out receives the handle. has_seed == 0 seeds from the system. */
-int32_t mn_replay_create(int64_t capacity, const int64_t *field_widths, int64_t field_count, double alpha, double eps,
-                         int32_t sampling, int32_t has_seed, uint64_t seed, mn_replay **out, mn_status *status);
+int32_t mn_replay_create(int64_t capacity, const int64_t *field_widths, const uint8_t *field_types,
+                         int64_t field_count, double alpha, double eps, int32_t sampling, int32_t has_seed, uint64_t seed, mn_replay **out, mn_status *status);
 void mn_replay_free(mn_replay *replay);
 /* Adds `items` items; `priorities` holds `items` values, or is NULL for the default priority. */
-int32_t mn_replay_add(mn_replay *replay, const float *const *fields, const int64_t *field_sizes, int64_t field_count,
+int32_t mn_replay_add(mn_replay *replay, const void *const *fields, const int64_t *field_sizes, int64_t field_count,
                       int64_t items, const double *priorities, mn_status *status);
 /* Samples `batch_size` items into indices[batch_size], weights[batch_size] and fields[f][batch_size * width_f]. */
 int32_t mn_replay_sample(mn_replay *replay, int64_t batch_size, double beta, int64_t *indices, float *weights,
-                         float *const *fields, const int64_t *field_sizes, int64_t field_count, mn_status *status);
+                         void *const *fields, const int64_t *field_sizes, int64_t field_count, mn_status *status);
 int32_t mn_replay_update_priorities(mn_replay *replay, const int64_t *indices, const double *priorities, int64_t count,
                                     mn_status *status);
 /* Stored leaves p_i^alpha of the given items, into out[count]. */
@@ -84,6 +93,8 @@ void mn_replay_describe(mn_replay *replay, int64_t *capacity, int64_t *field_cou
                         int32_t *sampling, int64_t *position, double *max_priority);
 /* field_widths[count] (count must equal the field count). */
 int32_t mn_replay_field_widths(mn_replay *replay, int64_t *field_widths, int64_t count, mn_status *status);
+/* field_types[count] (MNEMONET_DTYPE_*). */
+int32_t mn_replay_field_types(mn_replay *replay, uint8_t *field_types, int64_t count, mn_status *status);
 /* Free-form UTF-8 text saved with the buffer. _get writes up to `capacity` bytes (NUL-terminated when it fits)
  * and stores the full length (without NUL) in *length. */
 int32_t mn_replay_set_metadata(mn_replay *replay, const char *utf8, mn_status *status);
@@ -93,17 +104,19 @@ int32_t mn_replay_check_invariants(mn_replay *replay, mn_status *status);
 int32_t mn_replay_save(mn_replay *replay, const char *path, mn_status *status);
 int32_t mn_replay_load(const char *path, mn_replay **out, mn_status *status);
 
-int32_t mn_reservoir_create(int64_t capacity, const int64_t *field_widths, int64_t field_count, int32_t has_seed,
+int32_t mn_reservoir_create(int64_t capacity, const int64_t *field_widths, const uint8_t *field_types,
+                            int64_t field_count, int32_t has_seed,
                             uint64_t seed, mn_reservoir **out, mn_status *status);
 void mn_reservoir_free(mn_reservoir *reservoir);
-int32_t mn_reservoir_add(mn_reservoir *reservoir, const float *const *fields, const int64_t *field_sizes,
+int32_t mn_reservoir_add(mn_reservoir *reservoir, const void *const *fields, const int64_t *field_sizes,
                          int64_t field_count, int64_t items, mn_status *status);
-int32_t mn_reservoir_sample(mn_reservoir *reservoir, int64_t batch_size, int64_t *indices, float *const *fields,
+int32_t mn_reservoir_sample(mn_reservoir *reservoir, int64_t batch_size, int64_t *indices, void *const *fields,
                             const int64_t *field_sizes, int64_t field_count, mn_status *status);
 /* count, capacity, field count, seen; any output pointer may be NULL. */
 void mn_reservoir_describe(mn_reservoir *reservoir, int64_t *count, int64_t *capacity, int64_t *field_count,
                            int64_t *seen);
 int32_t mn_reservoir_field_widths(mn_reservoir *reservoir, int64_t *field_widths, int64_t count, mn_status *status);
+int32_t mn_reservoir_field_types(mn_reservoir *reservoir, uint8_t *field_types, int64_t count, mn_status *status);
 int32_t mn_reservoir_set_metadata(mn_reservoir *reservoir, const char *utf8, mn_status *status);
 int32_t mn_reservoir_get_metadata(mn_reservoir *reservoir, char *buffer, int64_t capacity, int64_t *length,
                                   mn_status *status);
@@ -191,9 +204,14 @@ int32_t mn_controller_meta_gradient(mn_controller *controller, mn_memory_bank *b
                                     int32_t first_order, float *gradient, double *query_loss, mn_status *status);
 
 /* Continual-learning agent. x, y: [I] for a step, [count*I] for evaluate/fit; losses [epochs*count]. */
+/* replay_batch B, replay_weight lambda, clip_norm c, replay_alpha, replay_beta: the seed's 8, 0.3, 1, 0.6, 0.4. */
 int32_t mn_agent_create(int64_t input_dim, int64_t hidden_dim, int64_t memory_size, int64_t memory_dim,
                         int64_t num_read_heads, int64_t num_write_heads, int64_t replay_capacity, float lr,
-                        int32_t has_seed, uint64_t seed, mn_agent **out, mn_status *status);
+                        int64_t replay_batch, float replay_weight, float clip_norm, double replay_alpha,
+                        double replay_beta, int32_t has_seed, uint64_t seed, mn_agent **out, mn_status *status);
+/* The replay and clipping options given to mn_agent_create (any pointer may be NULL). */
+int32_t mn_agent_options(mn_agent *agent, int64_t *replay_batch, float *replay_weight, float *clip_norm,
+                         double *replay_alpha, double *replay_beta, mn_status *status);
 void mn_agent_free(mn_agent *agent);
 /* dims [7]: input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, replay_capacity. */
 int32_t mn_agent_info(mn_agent *agent, int64_t *dims, float *lr, mn_status *status);
@@ -201,11 +219,14 @@ int32_t mn_agent_controller(mn_agent *agent, mn_controller **out, mn_status *sta
 int32_t mn_agent_memory_bank(mn_agent *agent, mn_memory_bank **out, mn_status *status);
 int32_t mn_agent_train_step(mn_agent *agent, const float *x, const float *y, int32_t use_replay, double *loss,
                             mn_status *status);
-/* train_step with the 8 replay draws given: indices [8] (0 = oldest stored item), weights [8]. */
+/* train_step with the B replay draws given: indices [B] (0 = oldest stored item), weights [B]. */
 int32_t mn_agent_train_step_with_draws(mn_agent *agent, const float *x, const float *y, const int64_t *indices,
                                        const float *weights, double *loss, mn_status *status);
-int32_t mn_agent_evaluate(mn_agent *agent, const float *x, const float *y, int64_t count, double *error,
-                          mn_status *status);
+/* write_memory != 0: the seed's evaluate (each forward writes the memory); 0: read-only, the agent is unchanged. */
+int32_t mn_agent_evaluate(mn_agent *agent, const float *x, const float *y, int64_t count, int32_t write_memory,
+                          double *error, mn_status *status);
+/* Outputs out [count*I] for x [count*I], reading the memory without writing it, without training. */
+int32_t mn_agent_predict(mn_agent *agent, const float *x, int64_t count, float *out, mn_status *status);
 int32_t mn_agent_fit(mn_agent *agent, const float *x, const float *y, int64_t count, int64_t epochs,
                      int32_t use_replay, double *losses, mn_status *status);
 /* Adapts the agent's controller in place on a support set x, y [count*I] (mn_controller_adapt from the agent's

@@ -10,6 +10,7 @@ typedef struct {
     MN_HANDLE_HEAD(mn_agent)
     long long dims[7]; /* I, H, N, W, R, write heads, replay capacity */
     float lr;
+    int64_t replay_batch; /* B */
 } MnAgent;
 
 static mn_type MnAgentType;
@@ -19,7 +20,8 @@ static int agent_adopted(PyObject *obj) {
     MnAgent *self = (MnAgent *)obj;
     mn_status st;
     int64_t dims[7];
-    if (mn_agent_info(self->handle, dims, &self->lr, &st) != 0) {
+    if (mn_agent_info(self->handle, dims, &self->lr, &st) != 0 ||
+        mn_agent_options(self->handle, &self->replay_batch, NULL, NULL, NULL, NULL, &st) != 0) {
         mn_raise(&st);
         return -1;
     }
@@ -29,19 +31,22 @@ static int agent_adopted(PyObject *obj) {
 
 static int agent_init(MnAgent *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"input_dim", "hidden_dim", "memory_size", "memory_dim", "num_read_heads",
-                             "num_write_heads", "replay_capacity", "lr", "seed", NULL};
-    long long i, h, n, w, r, writes, cap;
-    float lr;
+                             "num_write_heads", "replay_capacity", "lr", "seed", "replay_batch_size",
+                             "replay_weight", "clip_norm", "replay_alpha", "replay_beta", NULL};
+    long long i, h, n, w, r, writes, cap, batch = 8;
+    float lr, weight = 0.3f, clip = 1.0f;
+    double alpha = 0.6, beta = 0.4;
     PyObject *seed_obj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LLLLLLLf|O", kwlist, &i, &h, &n, &w, &r, &writes, &cap, &lr,
-                                     &seed_obj))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LLLLLLLf|OLffdd", kwlist, &i, &h, &n, &w, &r, &writes, &cap, &lr,
+                                     &seed_obj, &batch, &weight, &clip, &alpha, &beta))
         return -1;
     int32_t has_seed;
     uint64_t seed;
     if (mn_handle_fresh((PyObject *)self) < 0 || mn_parse_seed(seed_obj, &has_seed, &seed) < 0)
         return -1;
     MN_CREATE_AND_RETURN(self, mn_agent,
-                         mn_agent_create(i, h, n, w, r, writes, cap, lr, has_seed, seed, &handle, &status));
+                         mn_agent_create(i, h, n, w, r, writes, cap, lr, batch, weight, clip, alpha, beta, has_seed,
+                                         seed, &handle, &status));
 }
 
 static PyObject *agent_info(MnAgent *self, PyObject *unused) {
@@ -87,7 +92,7 @@ static PyObject *agent_train_step_with_draws(MnAgent *self, PyObject *args) {
     MN_READY(self);
     PyObject *xo, *yo, *io, *wo;
     if (!PyArg_ParseTuple(args, "OOOO", &xo, &yo, &io, &wo)) return NULL;
-    npy_intp d[1] = {self->dims[0]}, b[1] = {8};
+    npy_intp d[1] = {self->dims[0]}, b[1] = {(npy_intp)self->replay_batch};
     PyArrayObject *x = mn_check_array(xo, "x", NPY_FLOAT32, 1, d, 0);
     if (!x) return NULL;
     PyArrayObject *y = mn_check_array(yo, "y", NPY_FLOAT32, 1, d, 0);
@@ -107,15 +112,43 @@ static PyObject *agent_train_step_with_draws(MnAgent *self, PyObject *args) {
 static PyObject *agent_evaluate(MnAgent *self, PyObject *args) {
     MN_READY(self);
     PyObject *xo, *yo;
-    if (!PyArg_ParseTuple(args, "OO", &xo, &yo)) return NULL;
+    int write_memory = 1;
+    if (!PyArg_ParseTuple(args, "OO|p", &xo, &yo, &write_memory)) return NULL;
     PyArrayObject *x, *y;
     npy_intp count;
     if (mn_check_rows(xo, yo, "X", "Y", self->dims[0], self->dims[0], 1, &x, &y, &count) < 0) return NULL;
     mn_status st; int32_t rc; double err = 0;
     const float *xp = PyArray_DATA(x), *yp = PyArray_DATA(y);
-    MN_CALL(self, rc = mn_agent_evaluate(self->handle, xp, yp, count, &err, &st));
+    MN_CALL(self, rc = mn_agent_evaluate(self->handle, xp, yp, count, write_memory, &err, &st));
     if (rc) return mn_raise(&st);
     return PyFloat_FromDouble(err);
+}
+
+/* predict(X [n, I]) -> float32 [n, I]: outputs without training or writing the memory. */
+static PyObject *agent_predict(MnAgent *self, PyObject *xo) {
+    MN_READY(self);
+    PyArrayObject *x, *y;
+    npy_intp count;
+    if (mn_check_rows(xo, xo, "X", "X", self->dims[0], self->dims[0], 0, &x, &y, &count) < 0) return NULL;
+    npy_intp od[2] = {count, (npy_intp)self->dims[0]};
+    PyArrayObject *out = mn_new_array(2, od, NPY_FLOAT32, 0);
+    if (!out) return NULL;
+    mn_status st; int32_t rc;
+    const float *xp = PyArray_DATA(x);
+    float *op = PyArray_DATA(out);
+    MN_CALL(self, rc = mn_agent_predict(self->handle, xp, count, op, &st));
+    if (rc) { Py_DECREF(out); return mn_raise(&st); }
+    return (PyObject *)out;
+}
+
+/* options() -> (replay_batch_size, replay_weight, clip_norm, replay_alpha, replay_beta) */
+static PyObject *agent_options(MnAgent *self, PyObject *unused) {
+    MN_READY(self);
+    mn_status st; int32_t rc;
+    int64_t batch; float weight, clip; double alpha, beta;
+    MN_CALL(self, rc = mn_agent_options(self->handle, &batch, &weight, &clip, &alpha, &beta, &st));
+    if (rc) return mn_raise(&st);
+    return Py_BuildValue("(Ldddd)", (long long)batch, (double)weight, (double)clip, alpha, beta);
 }
 
 /* adapt(X [n, I], Y [n, I], num_steps, lr) -> losses float64 [num_steps + 1] (controller adapted in place) */
@@ -201,7 +234,11 @@ static PyMethodDef agent_methods[] = {
     {"train_step", (PyCFunction)agent_train_step, METH_VARARGS, "train_step(x, y, use_replay=True) -> loss"},
     {"train_step_with_draws", (PyCFunction)agent_train_step_with_draws, METH_VARARGS,
      "train_step_with_draws(x, y, indices int64 [8], weights float32 [8]) -> loss"},
-    {"evaluate", (PyCFunction)agent_evaluate, METH_VARARGS, "evaluate(X, Y) -> mean MSE"},
+    {"evaluate", (PyCFunction)agent_evaluate, METH_VARARGS,
+     "evaluate(X, Y, write_memory=True) -> mean MSE (write_memory: the seed's writes during evaluation)"},
+    {"predict", (PyCFunction)agent_predict, METH_O, "predict(X [n, I]) -> float32 [n, I] (memory read, not written)"},
+    {"options", (PyCFunction)agent_options, METH_NOARGS,
+     "options() -> (replay_batch_size, replay_weight, clip_norm, replay_alpha, replay_beta)"},
     {"fit", (PyCFunction)agent_fit, METH_VARARGS, "fit(X, Y, epochs, use_replay, losses)"},
     {"adapt", (PyCFunction)agent_adapt, METH_VARARGS, "adapt(X, Y, num_steps, lr) -> losses float64 [num_steps + 1]"},
     {"replay_count", (PyCFunction)agent_replay_count, METH_NOARGS, "replay_count() -> int"},

@@ -13,12 +13,45 @@
 
 /* ---- shared helpers ------------------------------------------------------------------------------------------ */
 
-/* The fields of one buffer: per-item shapes (a tuple of tuples) and their widths (products). */
+/* The fields of one buffer: per-item shapes (a tuple of tuples), their widths (products) and element types. */
 typedef struct {
     int64_t count;
     int64_t widths[MN_MAX_FIELDS];
-    PyObject *shapes; /* tuple of tuples of ints */
+    uint8_t types[MN_MAX_FIELDS]; /* MNEMONET_DTYPE_* */
+    PyObject *shapes;             /* tuple of tuples of ints */
 } mn_fields;
+
+/* NumPy type numbers of the MNEMONET_DTYPE_* codes (index = code). */
+static const int npy_of_dtype[] = {NPY_FLOAT32, NPY_FLOAT64, NPY_INT8,   NPY_INT16,  NPY_INT32, NPY_INT64,
+                                   NPY_UINT8,   NPY_UINT16,  NPY_UINT32, NPY_UINT64, NPY_BOOL};
+#define MN_DTYPE_COUNT ((int)(sizeof npy_of_dtype / sizeof npy_of_dtype[0]))
+
+/* `dtypes`: None (every field float32) or a sequence of `fields->count` MNEMONET_DTYPE_* codes. 0 or -1. */
+static int parse_dtypes(PyObject *dtypes, mn_fields *fields) {
+    if (dtypes == Py_None) {
+        memset(fields->types, MNEMONET_DTYPE_FLOAT32, sizeof fields->types);
+        return 0;
+    }
+    PyObject *seq = PySequence_Fast(dtypes, "dtypes must be a sequence of element type codes");
+    if (!seq)
+        return -1;
+    int ok = PySequence_Fast_GET_SIZE(seq) == fields->count;
+    if (!ok)
+        PyErr_Format(MnInvalidArgument, "expected %lld dtype codes (one per field), got %zd",
+                     (long long)fields->count, PySequence_Fast_GET_SIZE(seq));
+    for (int64_t f = 0; ok && f < fields->count; f++) {
+        long v = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, f));
+        ok = !(v == -1 && PyErr_Occurred());
+        if (ok && (v < 0 || v >= MN_DTYPE_COUNT)) {
+            PyErr_Format(MnInvalidArgument, "field %lld: unknown dtype code %ld", (long long)f, v);
+            ok = 0;
+        }
+        if (ok)
+            fields->types[f] = (uint8_t)v;
+    }
+    Py_DECREF(seq);
+    return ok ? 0 : -1;
+}
 
 /* Parses `shapes` (a sequence of sequences of non-negative ints, product >= 1) into `fields`. 0 or -1. */
 static int parse_shapes(PyObject *shapes, mn_fields *fields) {
@@ -106,10 +139,10 @@ static int set_shapes(mn_fields *fields, PyObject *shapes) {
 }
 
 /*
- * Validates `arrays` (a tuple with one float32 C-contiguous array per field, each of shape (n, *field_shape)) and
- * fills `pointers`/`sizes`. *items receives n. 0 or -1 with an exception.
+ * Validates `arrays` (a tuple with one C-contiguous array per field, of the field's dtype and of shape
+ * (n, *field_shape)) and fills `pointers`/`sizes` (bytes). *items receives n. 0 or -1 with an exception.
  */
-static int batch_arrays(const mn_fields *fields, PyObject *arrays, const float **pointers, int64_t *sizes,
+static int batch_arrays(const mn_fields *fields, PyObject *arrays, const void **pointers, int64_t *sizes,
                         int64_t *items) {
     if (!PyTuple_Check(arrays) || PyTuple_GET_SIZE(arrays) != fields->count) {
         PyErr_Format(MnInvalidArgument, "expected a tuple of %lld field arrays, got %.200s",
@@ -130,22 +163,23 @@ static int batch_arrays(const mn_fields *fields, PyObject *arrays, const float *
             dims[d] = (npy_intp)PyLong_AsLongLong(PyTuple_GET_ITEM(shape, d - 1));
         char what[64];
         snprintf(what, sizeof what, "field %lld", (long long)f);
-        PyArrayObject *array = mn_check_array(obj, what, NPY_FLOAT32, nd, dims, 0);
+        PyArrayObject *array = mn_check_array(obj, what, npy_of_dtype[fields->types[f]], nd, dims, 0);
         if (!array)
             return -1;
         *items = PyArray_DIMS(array)[0];
-        pointers[f] = (const float *)PyArray_DATA(array);
-        sizes[f] = (int64_t)PyArray_SIZE(array);
+        pointers[f] = PyArray_DATA(array);
+        sizes[f] = (int64_t)PyArray_NBYTES(array);
     }
     return 0;
 }
 
 /*
  * The tuple a sample returns: (indices int64 [batch], weights float32 [batch] when `weights` is not NULL, then one
- * (batch, *shape_f) float32 array per field), with the data pointers for Swift to write into. NULL on failure.
+ * (batch, *shape_f) array of the field's dtype per field), with the data pointers (and byte sizes) for Swift to
+ * write into. NULL on failure.
  */
 static PyObject *sample_result(const mn_fields *fields, int64_t batch, int64_t **indices, float **weights,
-                               float **pointers, int64_t *sizes) {
+                               void **pointers, int64_t *sizes) {
     Py_ssize_t lead = weights ? 2 : 1;
     PyObject *result = PyTuple_New(lead + fields->count);
     if (!result)
@@ -155,6 +189,7 @@ static PyObject *sample_result(const mn_fields *fields, int64_t batch, int64_t *
     for (Py_ssize_t k = 0; k < lead + fields->count; k++) {
         int nd = 1, typenum = k == 0 ? NPY_INT64 : NPY_FLOAT32;
         if (k >= lead) {
+            typenum = npy_of_dtype[fields->types[k - lead]];
             PyObject *shape = PyTuple_GET_ITEM(fields->shapes, k - lead);
             nd = (int)PyTuple_GET_SIZE(shape) + 1;
             for (int d = 1; d < nd; d++)
@@ -171,8 +206,8 @@ static PyObject *sample_result(const mn_fields *fields, int64_t batch, int64_t *
         else if (k < lead)
             *weights = (float *)PyArray_DATA(array);
         else {
-            pointers[k - lead] = (float *)PyArray_DATA(array);
-            sizes[k - lead] = (int64_t)PyArray_SIZE(array);
+            pointers[k - lead] = PyArray_DATA(array);
+            sizes[k - lead] = (int64_t)PyArray_NBYTES(array);
         }
     }
     return result;
@@ -195,12 +230,13 @@ static int parse_batch_size(PyObject *obj, int64_t *batch) {
     return 0;
 }
 
-static PyObject *widths_tuple(const mn_fields *fields) {
+/* (widths[0], …) or (types[0], …) of the fields as a tuple of ints. */
+static PyObject *fields_tuple(const mn_fields *fields, int types) {
     PyObject *t = PyTuple_New(fields->count);
     if (!t)
         return NULL;
     for (int64_t f = 0; f < fields->count; f++) {
-        PyObject *v = PyLong_FromLongLong(fields->widths[f]);
+        PyObject *v = PyLong_FromLongLong(types ? (long long)fields->types[f] : (long long)fields->widths[f]);
         if (!v) {
             Py_DECREF(t);
             return NULL;
@@ -210,15 +246,20 @@ static PyObject *widths_tuple(const mn_fields *fields) {
     return t;
 }
 
+#define widths_tuple(fields) fields_tuple(fields, 0)
+#define dtypes_tuple(fields) fields_tuple(fields, 1)
+
 typedef int32_t (*get_metadata_fn)(void *, char *, int64_t, int64_t *, mn_status *);
 typedef int32_t (*set_metadata_fn)(void *, const char *, mn_status *);
 typedef int32_t (*field_widths_fn)(void *, int64_t *, int64_t, mn_status *);
+typedef int32_t (*field_types_fn)(void *, uint8_t *, int64_t, mn_status *);
 
 /* What differs between the two buffer types for the shared helpers below (their mn_class `data`). */
 typedef struct {
     get_metadata_fn get_metadata;
     set_metadata_fn set_metadata;
     field_widths_fn field_widths;
+    field_types_fn field_types;
     void (*counts)(void *handle, int64_t *items, int64_t *fields); /* stored items, fields per item */
 } buffer_access;
 
@@ -297,10 +338,16 @@ static int buffer_adopted(PyObject *obj) {
     }
     fields->count = count;
     mn_status st;
-    if (BUFFER_ACCESS(self)->field_widths(self->handle, fields->widths, count, &st)) {
+    if (BUFFER_ACCESS(self)->field_widths(self->handle, fields->widths, count, &st) ||
+        BUFFER_ACCESS(self)->field_types(self->handle, fields->types, count, &st)) {
         mn_raise(&st);
         return -1;
     }
+    for (int64_t f = 0; f < count; f++)
+        if (fields->types[f] >= MN_DTYPE_COUNT) {
+            PyErr_SetString(MnCheckpointFormat, "checkpoint has an unknown field dtype");
+            return -1;
+        }
     return default_shapes(fields);
 }
 
@@ -314,11 +361,13 @@ static Py_ssize_t buffer_len(PyObject *obj) {
     return (Py_ssize_t)items;
 }
 
-/* The start of both __init__s: not yet initialised, the seed, the field shapes. 0 or -1. */
-static int buffer_init_args(PyObject *obj, PyObject *shapes, PyObject *seed_obj, int32_t *has_seed, uint64_t *seed) {
+/* The start of both __init__s: not yet initialised, the seed, the field shapes and dtypes. 0 or -1. */
+static int buffer_init_args(PyObject *obj, PyObject *shapes, PyObject *dtypes, PyObject *seed_obj, int32_t *has_seed,
+                            uint64_t *seed) {
     if (mn_handle_fresh(obj) < 0 || mn_parse_seed(seed_obj, has_seed, seed) < 0)
         return -1;
-    return parse_shapes(shapes, &((BufferObject *)obj)->fields);
+    mn_fields *fields = &((BufferObject *)obj)->fields;
+    return parse_shapes(shapes, fields) < 0 ? -1 : parse_dtypes(dtypes, fields);
 }
 
 /* set_shapes(shapes) of both types. */
@@ -329,7 +378,7 @@ static PyObject *buffer_set_shapes(PyObject *obj, PyObject *shapes) {
 }
 
 /* The start of both add()s: initialised, and `arrays` a valid batch (pointers, sizes, *items). 0 or -1. */
-static int buffer_add_args(PyObject *obj, PyObject *arrays, const float **pointers, int64_t *sizes, int64_t *items) {
+static int buffer_add_args(PyObject *obj, PyObject *arrays, const void **pointers, int64_t *sizes, int64_t *items) {
     if (mn_ready(obj) < 0)
         return -1;
     return batch_arrays(&((BufferObject *)obj)->fields, arrays, pointers, sizes, items);
@@ -337,7 +386,7 @@ static int buffer_add_args(PyObject *obj, PyObject *arrays, const float **pointe
 
 /* The start of both sample()s: initialised, a valid batch size, the result tuple to fill (see sample_result). */
 static PyObject *buffer_sample_args(PyObject *obj, PyObject *batch_obj, int64_t *batch, int64_t **indices,
-                                    float **weights, float **pointers, int64_t *sizes) {
+                                    float **weights, void **pointers, int64_t *sizes) {
     if (mn_ready(obj) < 0 || parse_batch_size(batch_obj, batch) < 0)
         return NULL;
     return sample_result(&((BufferObject *)obj)->fields, *batch, indices, weights, pointers, sizes);
@@ -374,27 +423,27 @@ static void replay_counts(void *handle, int64_t *items, int64_t *fields) {
 }
 
 static int replay_init(ReplayObject *self, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"capacity", "shapes", "alpha", "eps", "sampling", "seed", NULL};
+    static char *kwlist[] = {"capacity", "shapes", "alpha", "eps", "sampling", "seed", "dtypes", NULL};
     long long capacity;
-    PyObject *shapes, *seed_obj = Py_None;
+    PyObject *shapes, *seed_obj = Py_None, *dtypes = Py_None;
     double alpha = 0.6, eps = 1e-6;
     int sampling = MNEMONET_SAMPLING_PROPORTIONAL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LO|ddiO", kwlist, &capacity, &shapes, &alpha, &eps, &sampling,
-                                     &seed_obj))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LO|ddiOO", kwlist, &capacity, &shapes, &alpha, &eps, &sampling,
+                                     &seed_obj, &dtypes))
         return -1;
     int32_t has_seed;
     uint64_t seed;
-    if (buffer_init_args((PyObject *)self, shapes, seed_obj, &has_seed, &seed) < 0)
+    if (buffer_init_args((PyObject *)self, shapes, dtypes, seed_obj, &has_seed, &seed) < 0)
         return -1;
     MN_CREATE_AND_RETURN(self, mn_replay,
-                         mn_replay_create(capacity, self->fields.widths, self->fields.count, alpha, eps, sampling,
-                                          has_seed, seed, &handle, &status));
+                         mn_replay_create(capacity, self->fields.widths, self->fields.types, self->fields.count,
+                                          alpha, eps, sampling, has_seed, seed, &handle, &status));
 }
 
 static PyObject *replay_add(ReplayObject *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"fields", "priorities", NULL};
     PyObject *arrays, *prio_obj = Py_None;
-    const float *pointers[MN_MAX_FIELDS];
+    const void *pointers[MN_MAX_FIELDS];
     int64_t sizes[MN_MAX_FIELDS], items;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O", kwlist, &arrays, &prio_obj) ||
         buffer_add_args((PyObject *)self, arrays, pointers, sizes, &items) < 0)
@@ -422,7 +471,8 @@ static PyObject *replay_sample(ReplayObject *self, PyObject *args, PyObject *kwd
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|d", kwlist, &batch_obj, &beta))
         return NULL;
     int64_t batch, *ip, sizes[MN_MAX_FIELDS];
-    float *wp, *pointers[MN_MAX_FIELDS];
+    float *wp;
+    void *pointers[MN_MAX_FIELDS];
     PyObject *result = buffer_sample_args((PyObject *)self, batch_obj, &batch, &ip, &wp, pointers, sizes);
     if (!result)
         return NULL;
@@ -497,10 +547,11 @@ static PyObject *replay_describe(ReplayObject *self, PyObject *unused) {
                                                &max_priority));
     int64_t count;
     MN_CALL(self, count = mn_replay_count(self->handle));
-    return Py_BuildValue("{s:L,s:L,s:d,s:d,s:i,s:L,s:d,s:N,s:O}", "count", (long long)count, "capacity",
+    return Py_BuildValue("{s:L,s:L,s:d,s:d,s:i,s:L,s:d,s:N,s:O,s:N}", "count", (long long)count, "capacity",
                          (long long)capacity, "alpha", alpha, "eps", eps, "sampling", (int)sampling, "position",
                          (long long)position, "max_priority", max_priority, "field_widths",
-                         widths_tuple(&self->fields), "shapes", self->fields.shapes);
+                         widths_tuple(&self->fields), "shapes", self->fields.shapes, "dtypes",
+                         dtypes_tuple(&self->fields));
 }
 
 static PyMethodDef replay_methods[] = {
@@ -508,7 +559,7 @@ static PyMethodDef replay_methods[] = {
     {"set_shapes", (PyCFunction)buffer_set_shapes, METH_O, "set_shapes(shapes): per-field item shapes"},
     {"__setstate__", (PyCFunction)buffer_set_shapes, METH_O, "Restores the field shapes after unpickling."},
     {"add", (PyCFunction)(void (*)(void))replay_add, METH_VARARGS | METH_KEYWORDS,
-     "add(fields, priorities=None): fields is a tuple of float32 (n, *shape) arrays; priorities float64 (n,)"},
+     "add(fields, priorities=None): fields is a tuple of (n, *shape) arrays in the fields' dtypes; priorities float64 (n,)"},
     {"sample", (PyCFunction)(void (*)(void))replay_sample, METH_VARARGS | METH_KEYWORDS,
      "sample(batch_size, beta=0.4) -> (indices int64, weights float32, field arrays...)"},
     {"update_priorities", (PyCFunction)(void (*)(void))replay_update_priorities, METH_VARARGS | METH_KEYWORDS,
@@ -529,7 +580,8 @@ static mn_type ReplayType = {
             .adopted = buffer_adopted, .clear = clear_fields, .state = buffer_state,
             .data = &(const buffer_access){(get_metadata_fn)(void (*)(void))mn_replay_get_metadata,
                                            (set_metadata_fn)(void (*)(void))mn_replay_set_metadata,
-                                           (field_widths_fn)(void (*)(void))mn_replay_field_widths, replay_counts}},
+                                           (field_widths_fn)(void (*)(void))mn_replay_field_widths,
+                                           (field_types_fn)(void (*)(void))mn_replay_field_types, replay_counts}},
 };
 
 /* ---- ReservoirBuffer ---------------------------------------------------------------------------------------- */
@@ -541,22 +593,22 @@ static void reservoir_counts(void *handle, int64_t *items, int64_t *fields) {
 }
 
 static int reservoir_init(ReservoirObject *self, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"capacity", "shapes", "seed", NULL};
+    static char *kwlist[] = {"capacity", "shapes", "seed", "dtypes", NULL};
     long long capacity;
-    PyObject *shapes, *seed_obj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LO|O", kwlist, &capacity, &shapes, &seed_obj))
+    PyObject *shapes, *seed_obj = Py_None, *dtypes = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LO|OO", kwlist, &capacity, &shapes, &seed_obj, &dtypes))
         return -1;
     int32_t has_seed;
     uint64_t seed;
-    if (buffer_init_args((PyObject *)self, shapes, seed_obj, &has_seed, &seed) < 0)
+    if (buffer_init_args((PyObject *)self, shapes, dtypes, seed_obj, &has_seed, &seed) < 0)
         return -1;
     MN_CREATE_AND_RETURN(self, mn_reservoir,
-                         mn_reservoir_create(capacity, self->fields.widths, self->fields.count, has_seed, seed,
-                                             &handle, &status));
+                         mn_reservoir_create(capacity, self->fields.widths, self->fields.types, self->fields.count,
+                                             has_seed, seed, &handle, &status));
 }
 
 static PyObject *reservoir_add(ReservoirObject *self, PyObject *arrays) {
-    const float *pointers[MN_MAX_FIELDS];
+    const void *pointers[MN_MAX_FIELDS];
     int64_t sizes[MN_MAX_FIELDS], items;
     if (buffer_add_args((PyObject *)self, arrays, pointers, sizes, &items) < 0)
         return NULL;
@@ -570,7 +622,7 @@ static PyObject *reservoir_add(ReservoirObject *self, PyObject *arrays) {
 
 static PyObject *reservoir_sample(ReservoirObject *self, PyObject *batch_obj) {
     int64_t batch, *ip, sizes[MN_MAX_FIELDS];
-    float *pointers[MN_MAX_FIELDS];
+    void *pointers[MN_MAX_FIELDS];
     PyObject *result = buffer_sample_args((PyObject *)self, batch_obj, &batch, &ip, NULL, pointers, sizes);
     if (!result)
         return NULL;
@@ -585,15 +637,16 @@ static PyObject *reservoir_describe(ReservoirObject *self, PyObject *unused) {
         return NULL;
     int64_t count, capacity, fields, seen;
     MN_CALL(self, mn_reservoir_describe(self->handle, &count, &capacity, &fields, &seen));
-    return Py_BuildValue("{s:L,s:L,s:L,s:N,s:O}", "count", (long long)count, "capacity", (long long)capacity, "seen",
-                         (long long)seen, "field_widths", widths_tuple(&self->fields), "shapes", self->fields.shapes);
+    return Py_BuildValue("{s:L,s:L,s:L,s:N,s:O,s:N}", "count", (long long)count, "capacity", (long long)capacity,
+                         "seen", (long long)seen, "field_widths", widths_tuple(&self->fields), "shapes",
+                         self->fields.shapes, "dtypes", dtypes_tuple(&self->fields));
 }
 
 static PyMethodDef reservoir_methods[] = {
     MN_CHECKPOINT_METHODS("ReservoirBuffer"),
     {"set_shapes", (PyCFunction)buffer_set_shapes, METH_O, "set_shapes(shapes): per-field item shapes"},
     {"__setstate__", (PyCFunction)buffer_set_shapes, METH_O, "Restores the field shapes after unpickling."},
-    {"add", (PyCFunction)reservoir_add, METH_O, "add(fields): a tuple of float32 (n, *shape) arrays"},
+    {"add", (PyCFunction)reservoir_add, METH_O, "add(fields): a tuple of (n, *shape) arrays, one per field in its dtype"},
     {"sample", (PyCFunction)reservoir_sample, METH_O, "sample(batch_size) -> (indices int64, field arrays...)"},
     {"describe", (PyCFunction)reservoir_describe, METH_NOARGS, "Configuration and state as a dict."},
     {NULL, NULL, 0, NULL},
@@ -609,6 +662,7 @@ static mn_type ReservoirType = {
             .data = &(const buffer_access){(get_metadata_fn)(void (*)(void))mn_reservoir_get_metadata,
                                            (set_metadata_fn)(void (*)(void))mn_reservoir_set_metadata,
                                            (field_widths_fn)(void (*)(void))mn_reservoir_field_widths,
+                                           (field_types_fn)(void (*)(void))mn_reservoir_field_types,
                                            reservoir_counts}},
 };
 

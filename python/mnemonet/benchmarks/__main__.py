@@ -1,15 +1,35 @@
-"""``python -m mnemonet.benchmarks sinusoid [--iterations N] [--seed S] [--json] [--plot PATH] [--methods a,b]``
+"""``python -m mnemonet.benchmarks sinusoid [--iterations N] [--seed S | --seeds S1 S2 …] [--json] [--plot PATH]
+[--methods a,b]``
 ``python -m mnemonet.benchmarks continual [--benchmark split-digits] [--scenario class] [--strategies a b …]
 [--seeds 0 1 2] [--json] [--plot PATH]``
 
 Reproduces the sinusoid table of Finn et al. (2017) natively and prints it (or, with ``--json``, a machine-readable
-summary: MSE and 95% interval per method, K and step count, divergence counts, training and wall times).
+summary: MSE and 95% interval per method, K and step count, divergence counts, training and wall times). With
+``--seeds`` every method is trained once per seed and each cell is reported as mean ± std over the seeds (the
+results vary with the seed by 10–15%). ``--json`` is strict JSON: a non-finite number is written as ``null`` and
+its object gets ``"diverged": true``.
 """
 import argparse
 import json
+import math
 import sys
 
-from .sinusoid import all_methods, default_methods, format_table, plot_adapted_curves, run_sinusoid
+from .sinusoid import (all_methods, default_methods, format_seed_table, format_table, plot_adapted_curves,
+                       run_sinusoid, summarize_seeds)
+
+
+def strict_json(obj):
+    """``obj`` with every non-finite float replaced by None; a dict that held one gets ``"diverged": True``."""
+    if isinstance(obj, dict):
+        out = {k: strict_json(v) for k, v in obj.items()}
+        if any(isinstance(v, float) and not math.isfinite(v) for v in obj.values()):
+            out["diverged"] = obj.get("diverged") or True  # keep a divergence count, else flag it
+        return out
+    if isinstance(obj, (list, tuple)):
+        return [strict_json(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
 
 
 def main(argv=None) -> int:
@@ -19,6 +39,8 @@ def main(argv=None) -> int:
     s = sub.add_parser("sinusoid", help="MAML / FOMAML / Meta-SGD / pretrained on sinusoid regression")
     s.add_argument("--iterations", type=int, default=70000, help="meta-iterations per method (paper: 70000)")
     s.add_argument("--seed", type=int, default=0, help="initialisation and training-task seed")
+    s.add_argument("--seeds", type=int, nargs="+", default=None,
+                   help="train once per seed and report mean ± std over them (e.g. --seeds 0 1 2 3 4)")
     s.add_argument("--eval-seed", type=int, default=1, help="seed of the 600 evaluation tasks")
     s.add_argument("--eval-tasks", type=int, default=600)
     s.add_argument("--methods", default=None,
@@ -64,6 +86,20 @@ def main(argv=None) -> int:
         if unknown:
             parser.error(f"unknown methods {unknown}")
         methods = [m for m in all_methods() if m.name in wanted]
+    if args.seeds:
+        runs = []
+        for seed in args.seeds:
+            run = run_sinusoid(iterations=args.iterations, seed=seed, methods=methods, eval_tasks=args.eval_tasks,
+                               eval_seed=args.eval_seed, progress=not args.no_progress and not args.json)
+            run.pop("_learners")
+            runs.append(run)
+        summary = summarize_seeds(runs)
+        if args.json:
+            json.dump(strict_json(summary), sys.stdout, indent=1, allow_nan=False)
+            print()
+        else:
+            print(format_seed_table(summary))
+        return 0
     summary = run_sinusoid(iterations=args.iterations, seed=args.seed, methods=methods, eval_tasks=args.eval_tasks,
                            eval_seed=args.eval_seed, progress=not args.no_progress and not args.json)
     learners = summary.pop("_learners")
@@ -72,7 +108,7 @@ def main(argv=None) -> int:
         plot_adapted_curves(shown, args.plot, steps={"maml": (1, 10), "pretrained": (10,), "meta-sgd": (1,)})
         summary["plot"] = args.plot
     if args.json:
-        json.dump(summary, sys.stdout, indent=1, allow_nan=True)
+        json.dump(strict_json(summary), sys.stdout, indent=1, allow_nan=False)
         print()
     else:
         print(format_table(summary))

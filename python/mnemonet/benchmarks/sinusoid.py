@@ -96,6 +96,71 @@ def run_sinusoid(iterations: int = 70000, seed: int = 0, methods: Optional[Seque
     return out
 
 
+def _method_rows(summary: Dict, cell) -> list:
+    """One table row per (method, eval step size, K), cells formatted by ``cell``."""
+    rows = []
+    for name, e in summary["methods"].items():
+        for ev in e["evaluations"]:
+            lr = ev["eval_lr"]
+            lr_s = "learned" if isinstance(lr, str) else f"{lr:g}"
+            rows.append(f"{name:<16}{e['train_inner_lr']:>9g}{lr_s:>14}{ev['k_shot']:>4}"
+                        + "".join(cell(ev["steps"][s]) for s in ("1", "5", "10")))
+    return rows
+
+
+def summarize_seeds(runs: Sequence[Dict]) -> Dict:
+    """Mean ± std over seeds of every (method, eval lr, K, steps) cell of several :func:`run_sinusoid` summaries.
+
+    A cell's ``mse`` is ``{"mean", "std", "per_seed"}`` over the seeds whose result is finite; ``diverged_seeds``
+    counts the others (a seed with a non-finite mean or a diverged task)."""
+    first = runs[0]
+    out: Dict = {"benchmark": "sinusoid", "protocol": dict(first["protocol"], seeds=[r["protocol"]["seed"] for r in runs]),
+                 "paper_maml_5shot": first["paper_maml_5shot"], "methods": {},
+                 "wall_seconds": float(sum(r["wall_seconds"] for r in runs))}
+    out["protocol"].pop("seed", None)
+    for name, entry in first["methods"].items():
+        evs = []
+        for j, ev in enumerate(entry["evaluations"]):
+            cells = {}
+            for s in ("1", "5", "10"):
+                vals = [r["methods"][name]["evaluations"][j]["steps"][s] for r in runs]
+                mses = [v["mse"] for v in vals]
+                ok = [m for m, v in zip(mses, vals) if math.isfinite(m) and not v["diverged"]]
+                cells[s] = {"mean": float(np.mean(ok)) if ok else float("nan"),
+                            "std": float(np.std(ok, ddof=1)) if len(ok) > 1 else float("nan"),
+                            "per_seed": mses, "diverged_seeds": len(mses) - len(ok)}
+            evs.append({"k_shot": ev["k_shot"], "eval_lr": ev["eval_lr"], "steps": cells})
+        out["methods"][name] = {"algorithm": entry["algorithm"], "first_order": entry["first_order"],
+                                "train_inner_lr": entry["train_inner_lr"],
+                                "ms_per_meta_iteration": float(np.mean([r["methods"][name]["ms_per_meta_iteration"]
+                                                                        for r in runs])),
+                                "evaluations": evs}
+    return out
+
+
+def format_seed_table(summary: Dict) -> str:
+    """The seed-averaged results as a text table (mean ± std over seeds; [n div] seeds left out)."""
+    p = summary["protocol"]
+    lines = [f"Sinusoid regression (Finn et al. 2017): K={p['k_train']}, {p['iterations']} meta-iterations, "
+             f"meta-batch {p['meta_batch_size']}; query MSE over {p['eval_tasks']} new tasks; mean ± std over seeds "
+             f"{p['seeds']}",
+             f"{'method':<16}{'train α':>9}{'eval α':>14}{'K':>4}{'1 step':>22}{'5 steps':>22}{'10 steps':>22}"]
+
+    def cell(c):
+        if not math.isfinite(c["mean"]):
+            text = "diverged"
+        elif math.isfinite(c["std"]):
+            text = f"{c['mean']:.3f} ± {c['std']:.3f}"
+        else:
+            text = f"{c['mean']:.3f} (1 seed)"
+        return (text + (f" [{c['diverged_seeds']} div]" if c["diverged_seeds"] else "")).rjust(22)
+    lines += _method_rows(summary, cell)
+    q = summary["paper_maml_5shot"]
+    lines.append(f"paper (MAML, K=5, Appendix C Table 2): {q['1']} / {q['5']} / {q['10']}")
+    lines.append(f"wall time: {summary['wall_seconds']:.1f} s")
+    return "\n".join(lines)
+
+
 def _fmt(cell: Dict) -> str:
     mse, ci = cell["mse"], cell["ci95"]
     if not math.isfinite(mse) or cell["diverged"]:
@@ -113,12 +178,7 @@ def format_table(summary: Dict) -> str:
         f"query MSE over {summary['protocol']['eval_tasks']} new tasks, mean ± 95% CI",
         f"{'method':<16}{'train α':>9}{'eval α':>14}{'K':>4}{'1 step':>22}{'5 steps':>22}{'10 steps':>22}",
     ]
-    for name, e in summary["methods"].items():
-        for ev in e["evaluations"]:
-            lr = ev["eval_lr"]
-            lr_s = "learned" if isinstance(lr, str) else f"{lr:g}"
-            lines.append(f"{name:<16}{e['train_inner_lr']:>9g}{lr_s:>14}{ev['k_shot']:>4}"
-                         + "".join(_fmt(ev["steps"][s]) for s in ("1", "5", "10")))
+    lines += _method_rows(summary, _fmt)
     p = summary["paper_maml_5shot"]
     lines.append(f"paper (MAML, K=5, Appendix C Table 2): {p['1']} / {p['5']} / {p['10']}   "
                  f"['div' = tasks with a non-finite or > 100 loss; max shown when > 25]")
