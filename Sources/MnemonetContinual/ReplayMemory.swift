@@ -87,8 +87,9 @@ extension PrioritizedReplayBuffer {
         }
         let slot = rng.nextInt(below: seen)
         if slot >= capacity { return }
-        try storage.validate(fields, items: 1, "add")
-        storage.write(item: fields, toSlot: slot)
+        let raw = fields.map { UnsafeRawBufferPointer($0) }
+        try storage.validate(raw, items: 1, "add")
+        storage.write(item: raw, toSlot: slot)
         var index = Int64(slot), p = priority
         try withUnsafePointer(to: &index) { (i) throws(MnemonetError) in
             try withUnsafePointer(to: &p) { (q) throws(MnemonetError) in
