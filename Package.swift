@@ -8,6 +8,7 @@
 //     └─ MnemonetAgent ─┬─ MnemonetMemory ─┐
 //                       ├─ MnemonetMeta ───┼─ MnemonetEngine ─ COpenBLAS
 //                       └─ MnemonetReplay ─┴─ MnemonetBase
+//     └─ MnemonetSNAIL ─── MnemonetEngine
 //
 // No target imports Foundation: the extension links the Swift runtime statically and Foundation would add ~60 MB.
 import PackageDescription
@@ -62,9 +63,10 @@ let package = Package(
             name: "MnemonetAgent",
             dependencies: ["MnemonetMemory", "MnemonetMeta", "MnemonetReplay"],
             swiftSettings: releaseFlags),
+        .target(name: "MnemonetSNAIL", dependencies: ["MnemonetEngine"], swiftSettings: releaseFlags),
         .target(
             name: "MnemonetNative",
-            dependencies: ["MnemonetAgent"],
+            dependencies: ["MnemonetAgent", "MnemonetSNAIL"],
             exclude: ["include"],
             swiftSettings: releaseFlags),
         // MARK: Tests
@@ -73,5 +75,6 @@ let package = Package(
         .testTarget(name: "MnemonetEngineTests", dependencies: ["MnemonetEngine"], exclude: ["Fixtures"]),
         .testTarget(name: "MnemonetAgentTests", dependencies: ["MnemonetAgent"]),
         .testTarget(name: "MnemonetMetaTests", dependencies: ["MnemonetMeta"], exclude: ["Fixtures"]),
+        .testTarget(name: "MnemonetSNAILTests", dependencies: ["MnemonetSNAIL"], exclude: ["Fixtures"]),
     ]
 )
