@@ -84,5 +84,6 @@ int mn_register_agent(PyObject *module);  /* agent.c: Agent */
 int mn_register_meta(PyObject *module); /* meta.c */
 int mn_register_engine(PyObject *module); /* engine.c: engine benchmark hooks */
 int mn_register_replay(PyObject *module); /* replay.c: ReplayBuffer, ReservoirBuffer */
+int mn_register_snail(PyObject *module);  /* snail.c: SNAIL */
 
 #endif /* MN_COMMON_H */
