@@ -26,6 +26,9 @@ from . import plots  # noqa: E402,F401  (matplotlib is imported only when a plot
 from .meta import MLP, MetaGradient, MetaLearner, SinusoidEvaluation  # noqa: E402
 from .controller_meta import AdaptedController, ControllerMetaLearner  # noqa: E402
 
+from .snail import SNAIL  # noqa: E402
+from . import bandits, fewshot  # noqa: E402,F401
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -50,4 +53,5 @@ __all__ = [
     "SinusoidEvaluation",
     "ControllerMetaLearner",
     "AdaptedController",
+    "SNAIL",
 ]
