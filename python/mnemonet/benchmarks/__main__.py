@@ -1,4 +1,5 @@
 """``python -m mnemonet.benchmarks sinusoid [--iterations N] [--seed S] [--json] [--plot PATH] [--methods a,b]``
+``python -m mnemonet.benchmarks snail --task digits|sinusoid|bandits [--iterations N] [--seeds S] [--json] [--plot PATH]``
 
 Reproduces the sinusoid table of Finn et al. (2017) natively and prints it (or, with ``--json``, a machine-readable
 summary: MSE and 95% interval per method, K and step count, divergence counts, training and wall times).
@@ -25,7 +26,18 @@ def main(argv=None) -> int:
     s.add_argument("--json", action="store_true", help="print a JSON summary instead of the table")
     s.add_argument("--plot", default=None, metavar="PATH", help="save adapted curves vs the true sinusoid (PNG)")
     s.add_argument("--no-progress", action="store_true")
+    # SNAIL (Mishra et al. 2018): few-shot digits, few-shot sinusoid vs MAML, bandit meta-RL (Table 3).
+    sn = sub.add_parser("snail", help="SNAIL: few-shot digits / sinusoid vs MAML / bandits (Table 3)")
+    sn.add_argument("--task", choices=("digits", "sinusoid", "bandits"), required=True)
+    sn.add_argument("--iterations", type=int, default=None, help="training iterations (bandits: for every (N, K))")
+    sn.add_argument("--seeds", type=int, default=None, help="training seeds (default: 3; bandits 1)")
+    sn.add_argument("--settings", default=None, help="bandits: comma-separated NxK list, e.g. 10x5,100x5")
+    sn.add_argument("--json", action="store_true", help="print strict JSON (bandits: the list of rows)")
+    sn.add_argument("--plot", default=None, metavar="PATH", help="save a bar chart (PNG)")
+    sn.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
+    if args.benchmark == "snail":
+        return _snail(args)
 
     methods = default_methods()
     if args.methods:
@@ -48,6 +60,37 @@ def main(argv=None) -> int:
         print(format_table(summary))
         if args.plot:
             print(f"plot: {args.plot}")
+    return 0
+
+
+def _snail(args) -> int:
+    from . import snail as sn
+
+    progress = not args.no_progress and not args.json
+    kw = {} if args.iterations is None else {"iterations": args.iterations}
+    if args.task == "digits":
+        summary = sn.run_digits(seeds=args.seeds or 3, progress=progress, **kw)
+    elif args.task == "sinusoid":
+        if args.iterations is not None:
+            kw["maml_iterations"] = args.iterations
+        summary = sn.run_sinusoid(seeds=args.seeds or 3, progress=progress, **kw)
+    else:
+        settings = dict(sn.BANDIT_SETTINGS)
+        if args.settings:
+            keys = [tuple(int(v) for v in s.split("x")) for s in args.settings.split(",")]
+            settings = {key: settings.get(key, (2000, sn.BANDIT_SETTINGS[(10, 5)][1])) for key in keys}
+        if args.iterations is not None:
+            settings = {key: (args.iterations, blocks) for key, (_, blocks) in settings.items()}
+        summary = sn.run_bandits(settings, seeds=args.seeds or 1, progress=progress)
+    if args.plot:
+        sn.plot(summary, args.plot)
+    if args.json:
+        json.dump(summary["rows"] if args.task == "bandits" else summary, sys.stdout, indent=1, allow_nan=False)
+        print()
+    elif args.task == "bandits":
+        print(sn.format_bandits(summary))
+    else:
+        print(json.dumps(summary, indent=1, allow_nan=False))
     return 0
 
 
