@@ -109,8 +109,8 @@ class FewShotEpisodes:
 def digits_episodes(ways: int = 5, shots: int = 1, rotations: bool = True):
     """scikit-learn's bundled 8×8 digits (1,797 images, no download) split by class: episodes for training from
     digits 0–4 and for testing from the held-out digits 5–9 (pixels scaled to [0, 1]). With ``rotations`` each
-    training digit rotated by 90°, 180° and 270° is a further class (20 training classes), as the paper does for
-    Omniglot. Returns (train, test) :class:`FewShotEpisodes`."""
+    training digit rotated by 90°, 180° and 270°, and each of those four mirrored, is a further class (40 training
+    classes), as the paper does with rotations for Omniglot. Returns (train, test) :class:`FewShotEpisodes`."""
     from sklearn.datasets import load_digits
 
     data = load_digits()
@@ -120,6 +120,7 @@ def digits_episodes(ways: int = 5, shots: int = 1, rotations: bool = True):
     if rotations:
         tx = np.concatenate([np.rot90(tx, r, axes=(1, 2)) for r in range(4)])
         ty = np.concatenate([ty + 10 * r for r in range(4)])
+        tx, ty = np.concatenate([tx, tx[:, :, ::-1]]), np.concatenate([ty, ty + 100])
     return (FewShotEpisodes(tx, ty, ways, shots), FewShotEpisodes(images[~train_mask], y[~train_mask], ways, shots))
 
 

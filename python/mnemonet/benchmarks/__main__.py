@@ -30,7 +30,7 @@ def main(argv=None) -> int:
     sn = sub.add_parser("snail", help="SNAIL: few-shot digits / sinusoid vs MAML / bandits (Table 3)")
     sn.add_argument("--task", choices=("digits", "sinusoid", "bandits"), required=True)
     sn.add_argument("--iterations", type=int, default=None, help="training iterations (bandits: for every (N, K))")
-    sn.add_argument("--seeds", type=int, default=None, help="training seeds (default: 3; bandits 1)")
+    sn.add_argument("--seeds", type=int, default=None, help="training seeds (default: 2; bandits 1)")
     sn.add_argument("--settings", default=None, help="bandits: comma-separated NxK list, e.g. 10x5,100x5")
     sn.add_argument("--json", action="store_true", help="print strict JSON (bandits: the list of rows)")
     sn.add_argument("--plot", default=None, metavar="PATH", help="save a bar chart (PNG)")
@@ -69,11 +69,11 @@ def _snail(args) -> int:
     progress = not args.no_progress and not args.json
     kw = {} if args.iterations is None else {"iterations": args.iterations}
     if args.task == "digits":
-        summary = sn.run_digits(seeds=args.seeds or 3, progress=progress, **kw)
+        summary = sn.run_digits(seeds=args.seeds or 2, progress=progress, **kw)
     elif args.task == "sinusoid":
         if args.iterations is not None:
             kw["maml_iterations"] = args.iterations
-        summary = sn.run_sinusoid(seeds=args.seeds or 3, progress=progress, **kw)
+        summary = sn.run_sinusoid(seeds=args.seeds or 2, progress=progress, **kw)
     else:
         settings = dict(sn.BANDIT_SETTINGS)
         if args.settings:

@@ -1,7 +1,7 @@
 """SNAIL benchmarks (Mishra et al. 2018), natively: few-shot digits, few-shot sinusoid vs MAML, bandit meta-RL.
 
 ``digits``   5-way 1-shot and 5-shot classification on scikit-learn's 8×8 digits: trained on episodes of digits 0–4
-             (plus their 90°/180°/270° rotations as extra classes), tested on episodes of the held-out digits 5–9;
+             (plus their rotations and mirror images as extra classes: 40), tested on episodes of the held-out digits 5–9;
              1-nearest-neighbour on the raw pixels of the same test episodes as the baseline.
 ``sinusoid`` 5-shot sinusoid regression (Finn et al. 2017's task): SNAIL sees 5 labelled points then 5 query points;
              MAML (mnemonet.MetaLearner, 1→40→40→1 ReLU, one inner step) is trained on 5-shot tasks and adapted to
@@ -31,7 +31,7 @@ def _mean_std(values: Sequence[float]) -> Dict[str, float]:
     return {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if len(v) > 1 else 0.0}
 
 
-def run_digits(shots: Sequence[int] = (1, 5), iterations: int = 2000, seeds: int = 3, batch_size: int = 32,
+def run_digits(shots: Sequence[int] = (1, 5), iterations: int = 2000, seeds: int = 2, batch_size: int = 32,
                eval_episodes: int = 1000, lr: float = 1e-3, progress: bool = True) -> Dict:
     """5-way K-shot digits for each K in ``shots``; returns a JSON-ready summary."""
     out = {"task": "digits", "ways": 5, "iterations": iterations, "batch_size": batch_size, "seeds": seeds,
@@ -53,7 +53,7 @@ def run_digits(shots: Sequence[int] = (1, 5), iterations: int = 2000, seeds: int
     return out
 
 
-def run_sinusoid(shots: int = 5, iterations: int = 5000, maml_iterations: int = 5000, seeds: int = 3,
+def run_sinusoid(shots: int = 5, iterations: int = 4000, maml_iterations: int = 4000, seeds: int = 2,
                  batch_size: int = 32, eval_tasks: int = 600, lr: float = 1e-3, progress: bool = True) -> Dict:
     """5-shot sinusoid: SNAIL vs MAML (inner lr 0.01, one step at training, 1 and 10 steps at test) on the same
     600 test tasks (5 support + 5 query points each)."""
