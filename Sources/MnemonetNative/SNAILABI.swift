@@ -69,6 +69,15 @@ public func mnSnailTensorInfo(
     }
 }
 
+/// Parameter tensor `index`, checked against a caller's buffer of `count` floats.
+private func parameter(_ h: UnsafeMutableRawPointer, _ index: Int64, count: Int64) throws(MnemonetError) -> Tensor {
+    let params = snail(h).model.parameters
+    guard index >= 0, Int(index) < params.count else { throw .indexOutOfRange("tensor \(index) of \(params.count)") }
+    let t = params[Int(index)]
+    try require(Int(count) == t.count, "buffer has \(count) floats, expected \(t.count)")
+    return t
+}
+
 /// `int32_t mn_snail_get_tensor(mn_snail *h, int64_t index, float *out, int64_t count, mn_status *status)`
 @c(mn_snail_get_tensor)
 public func mnSnailGetTensor(
@@ -76,10 +85,7 @@ public func mnSnailGetTensor(
     _ status: UnsafeMutableRawPointer
 ) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
-        let params = snail(h).model.parameters
-        guard index >= 0, Int(index) < params.count else { throw .indexOutOfRange("tensor \(index) of \(params.count)") }
-        let t = params[Int(index)]
-        try require(Int(count) == t.count, "buffer has \(count) floats, expected \(t.count)")
+        let t = try parameter(h, index, count: count)
         out.update(from: t.pointer, count: t.count)
     }
 }
@@ -91,10 +97,7 @@ public func mnSnailSetTensor(
     _ status: UnsafeMutableRawPointer
 ) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
-        let params = snail(h).model.parameters
-        guard index >= 0, Int(index) < params.count else { throw .indexOutOfRange("tensor \(index) of \(params.count)") }
-        let t = params[Int(index)]
-        try require(Int(count) == t.count, "\(count) values, expected \(t.count)")
+        let t = try parameter(h, index, count: count)
         for i in 0..<t.count where !values[i].isFinite { throw .invalidArgument("parameter values must be finite") }
         t.pointer.update(from: values, count: t.count)
     }

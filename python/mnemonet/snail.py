@@ -59,6 +59,17 @@ def _int(v, what: str) -> int:
     return int(v)
 
 
+def _progress_bar(show: bool, total: int, desc: str):
+    """A tqdm bar, or None when not shown or tqdm is missing."""
+    if not show:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover
+        return None
+    return tqdm(total=total, desc=desc, unit="it")
+
+
 class SNAIL:
     """A SNAIL network with its Adam optimiser.
 
@@ -256,13 +267,7 @@ class SNAIL:
             def sample():
                 idx = rng.integers(0, len(x), size=batch_size)
                 return x[idx], targets[idx], weights[idx]
-        bar = None
-        if progress:
-            try:
-                from tqdm.auto import tqdm
-                bar = tqdm(total=iterations, desc="SNAIL fit", unit="it")
-            except ImportError:  # pragma: no cover
-                bar = None
+        bar = _progress_bar(progress, iterations, "SNAIL fit")
         history = np.empty(iterations, dtype=np.float32)
         try:
             for i in range(iterations):
@@ -302,13 +307,7 @@ class SNAIL:
         iterations, chunk = _int(iterations, "iterations"), max(1, _int(chunk, "chunk"))
         config = (float(discount), float(gae_lambda), float(value_coef), float(entropy_coef),
                   1.0 if normalize_advantages else 0.0)
-        bar = None
-        if progress:
-            try:
-                from tqdm.auto import tqdm
-                bar = tqdm(total=iterations, desc=f"SNAIL bandits K={k} N={pulls}", unit="it")
-            except ImportError:  # pragma: no cover
-                bar = None
+        bar = _progress_bar(progress, iterations, f"SNAIL bandits K={k} N={pulls}")
         history = np.empty(iterations, dtype=np.float32)
         done = 0
         try:
