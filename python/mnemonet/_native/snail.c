@@ -5,31 +5,13 @@
 #include "mn_common.h"
 
 typedef struct {
-    PyObject_HEAD
-    mn_snail *handle;
-    mn_guard guard;
+    MN_HANDLE_HEAD(mn_snail)
     npy_intp d_in, d_out, n_params;
 } SNAILObject;
 
-static PyTypeObject SNAILType;
-
-static void snail_dealloc(SNAILObject *self) {
-    if (self->handle)
-        mn_snail_free(self->handle);
-    mn_guard_free(&self->guard);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
-static int snail_ready(SNAILObject *self) {
-    if (!self->handle) {
-        PyErr_SetString(MnInvalidState, "SNAIL is not initialised");
-        return 0;
-    }
-    return 1;
-}
-
-/* Fills the cached sizes from the handle. */
-static int snail_cache(SNAILObject *self) {
+/* Caches the sizes of a newly installed handle. */
+static int snail_adopted(PyObject *obj) {
+    SNAILObject *self = (SNAILObject *)obj;
     int64_t sizes[3], blocks[3 * 64], count = 0;
     float opt[2];
     mn_status st;
@@ -63,10 +45,8 @@ static int snail_init(SNAILObject *self, PyObject *args, PyObject *kwds) {
     unsigned long long seed;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "LLLOffK", kwlist, &in, &out, &len, &blocks_obj, &lr, &clip, &seed))
         return -1;
-    if (self->handle) {
-        PyErr_SetString(MnInvalidState, "SNAIL is already initialised");
+    if (mn_handle_fresh((PyObject *)self) < 0)
         return -1;
-    }
     PyObject *seq = PySequence_Fast(blocks_obj, "blocks must be a sequence of (kind, a, b) integer triples");
     if (!seq)
         return -1;
@@ -91,25 +71,13 @@ static int snail_init(SNAILObject *self, PyObject *args, PyObject *kwds) {
         blocks[3 * i] = a, blocks[3 * i + 1] = b, blocks[3 * i + 2] = c;
     }
     Py_DECREF(seq);
-    if (mn_guard_init(&self->guard) < 0)
-        return -1;
-    mn_status st;
-    int32_t rc;
-    mn_snail *h = NULL;
-    Py_BEGIN_ALLOW_THREADS
-    rc = mn_snail_create(in, out, len, blocks, (int64_t)count, lr, clip, (uint64_t)seed, &h, &st);
-    Py_END_ALLOW_THREADS
-    if (rc != MNEMONET_STATUS_OK) {
-        mn_raise(&st);
-        return -1;
-    }
-    self->handle = h;
-    return snail_cache(self);
+    MN_CREATE_AND_RETURN(self, mn_snail,
+                         mn_snail_create(in, out, len, blocks, (int64_t)count, lr, clip, (uint64_t)seed, &handle,
+                                         &status));
 }
 
 static PyObject *snail_tensor_info(SNAILObject *self, PyObject *arg) {
-    if (!snail_ready(self))
-        return NULL;
+    MN_READY(self);
     long long i = PyLong_AsLongLong(arg);
     if (i == -1 && PyErr_Occurred())
         return NULL;
@@ -117,7 +85,7 @@ static PyObject *snail_tensor_info(SNAILObject *self, PyObject *arg) {
     int64_t shape[4], rank = 0;
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_snail_tensor_info(self->handle, i, name, sizeof name, shape, &rank, &st));
+    MN_CALL(self, rc = mn_snail_tensor_info(self->handle, i, name, sizeof name, shape, &rank, &st));
     if (rc != MNEMONET_STATUS_OK)
         return mn_raise(&st);
     PyObject *dims = PyTuple_New((Py_ssize_t)rank);
@@ -146,7 +114,7 @@ static PyObject *snail_get_tensor(SNAILObject *self, PyObject *arg) {
     long long i = PyLong_AsLongLong(arg);
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_snail_get_tensor(self->handle, i, (float *)PyArray_DATA(out), count, &st));
+    MN_CALL(self, rc = mn_snail_get_tensor(self->handle, i, (float *)PyArray_DATA(out), count, &st));
     if (rc != MNEMONET_STATUS_OK) {
         Py_DECREF(out);
         return mn_raise(&st);
@@ -157,7 +125,7 @@ static PyObject *snail_get_tensor(SNAILObject *self, PyObject *arg) {
 static PyObject *snail_set_tensor(SNAILObject *self, PyObject *args) {
     long long i;
     PyObject *v;
-    if (!snail_ready(self) || !PyArg_ParseTuple(args, "LO", &i, &v))
+    if (mn_ready((PyObject *)self) < 0 || !PyArg_ParseTuple(args, "LO", &i, &v))
         return NULL;
     PyObject *index = PyLong_FromLongLong(i);
     PyObject *info = index ? snail_tensor_info(self, index) : NULL;
@@ -176,7 +144,7 @@ static PyObject *snail_set_tensor(SNAILObject *self, PyObject *args) {
         return NULL;
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_snail_set_tensor(self->handle, i, (const float *)PyArray_DATA(a),
+    MN_CALL(self, rc = mn_snail_set_tensor(self->handle, i, (const float *)PyArray_DATA(a),
                                                      (int64_t)PyArray_SIZE(a), &st));
     if (rc != MNEMONET_STATUS_OK)
         return mn_raise(&st);
@@ -195,8 +163,7 @@ static PyArrayObject *check_x(SNAILObject *self, PyObject *obj) {
 }
 
 static PyObject *snail_forward(SNAILObject *self, PyObject *arg) {
-    if (!snail_ready(self))
-        return NULL;
+    MN_READY(self);
     PyArrayObject *x = check_x(self, arg);
     if (!x)
         return NULL;
@@ -206,7 +173,7 @@ static PyObject *snail_forward(SNAILObject *self, PyObject *arg) {
         return NULL;
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_snail_forward(self->handle, (const float *)PyArray_DATA(x), dims[0], dims[1],
+    MN_CALL(self, rc = mn_snail_forward(self->handle, (const float *)PyArray_DATA(x), dims[0], dims[1],
                                                   (float *)PyArray_DATA(y), &st));
     if (rc != MNEMONET_STATUS_OK) {
         Py_DECREF(y);
@@ -219,7 +186,7 @@ static PyObject *snail_loss(SNAILObject *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"x", "targets", "weights", "loss", "update", "gradients", NULL};
     PyObject *x_o, *t_o, *w_o;
     int loss, update, want;
-    if (!snail_ready(self) ||
+    if (mn_ready((PyObject *)self) < 0 ||
         !PyArg_ParseTupleAndKeywords(args, kwds, "OOOipp", kwlist, &x_o, &t_o, &w_o, &loss, &update, &want))
         return NULL;
     PyArrayObject *x = check_x(self, x_o);
@@ -240,7 +207,7 @@ static PyObject *snail_loss(SNAILObject *self, PyObject *args, PyObject *kwds) {
     float value = 0;
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard,
+    MN_CALL(self,
               rc = mn_snail_loss(self->handle, (const float *)PyArray_DATA(x), (const float *)PyArray_DATA(tg),
                                  (const float *)PyArray_DATA(w), b, t, loss, update, &value,
                                  g ? (float *)PyArray_DATA(g) : NULL, &st));
@@ -255,24 +222,23 @@ static PyObject *snail_loss(SNAILObject *self, PyObject *args, PyObject *kwds) {
 
 static PyObject *snail_set_optimizer(SNAILObject *self, PyObject *args) {
     float lr, clip;
-    if (!snail_ready(self) || !PyArg_ParseTuple(args, "ff", &lr, &clip))
+    if (mn_ready((PyObject *)self) < 0 || !PyArg_ParseTuple(args, "ff", &lr, &clip))
         return NULL;
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_snail_set_optimizer(self->handle, lr, clip, &st));
+    MN_CALL(self, rc = mn_snail_set_optimizer(self->handle, lr, clip, &st));
     if (rc != MNEMONET_STATUS_OK)
         return mn_raise(&st);
     Py_RETURN_NONE;
 }
 
 static PyObject *snail_describe(SNAILObject *self, PyObject *unused) {
-    if (!snail_ready(self))
-        return NULL;
+    MN_READY(self);
     int64_t sizes[3], blocks[3 * 64], count = 0;
     float opt[2];
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_snail_describe(self->handle, sizes, blocks, 64, &count, opt, &st));
+    MN_CALL(self, rc = mn_snail_describe(self->handle, sizes, blocks, 64, &count, opt, &st));
     if (rc != MNEMONET_STATUS_OK)
         return mn_raise(&st);
     PyObject *list = PyList_New((Py_ssize_t)count);
@@ -291,7 +257,7 @@ static PyObject *snail_bandit_train(SNAILObject *self, PyObject *args, PyObject 
     static char *kwlist[] = {"arms", "pulls", "batch", "iterations", "config", NULL};
     long long arms, pulls, batch, iterations;
     float c[5];
-    if (!snail_ready(self) || !PyArg_ParseTupleAndKeywords(args, kwds, "LLLL(fffff)", kwlist, &arms, &pulls, &batch,
+    if (mn_ready((PyObject *)self) < 0 || !PyArg_ParseTupleAndKeywords(args, kwds, "LLLL(fffff)", kwlist, &arms, &pulls, &batch,
                                                            &iterations, &c[0], &c[1], &c[2], &c[3], &c[4]))
         return NULL;
     if (iterations < 0 || iterations > 100000000LL) {
@@ -304,7 +270,7 @@ static PyObject *snail_bandit_train(SNAILObject *self, PyObject *args, PyObject 
         return NULL;
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_snail_bandit_train(self->handle, arms, pulls, batch, iterations, c,
+    MN_CALL(self, rc = mn_snail_bandit_train(self->handle, arms, pulls, batch, iterations, c,
                                                        (float *)PyArray_DATA(out), &st));
     if (rc != MNEMONET_STATUS_OK) {
         Py_DECREF(out);
@@ -317,7 +283,7 @@ static PyObject *snail_bandit_evaluate(SNAILObject *self, PyObject *args, PyObje
     static char *kwlist[] = {"probabilities", "uniforms", "greedy", NULL};
     PyObject *p_o, *u_o;
     int greedy = 0;
-    if (!snail_ready(self) || !PyArg_ParseTupleAndKeywords(args, kwds, "OO|p", kwlist, &p_o, &u_o, &greedy))
+    if (mn_ready((PyObject *)self) < 0 || !PyArg_ParseTupleAndKeywords(args, kwds, "OO|p", kwlist, &p_o, &u_o, &greedy))
         return NULL;
     npy_intp ps[2] = {MN_ANY, self->d_in - 2};
     PyArrayObject *p = mn_check_array(p_o, "probabilities", NPY_FLOAT32, 2, ps, 0);
@@ -336,7 +302,7 @@ static PyObject *snail_bandit_evaluate(SNAILObject *self, PyObject *args, PyObje
     mn_status st;
     int32_t rc = MNEMONET_STATUS_OK;
     if (e > 0)
-        MN_NATIVE(&self->guard, rc = mn_snail_bandit_evaluate(self->handle, k, n, (const float *)PyArray_DATA(p),
+        MN_CALL(self, rc = mn_snail_bandit_evaluate(self->handle, k, n, (const float *)PyArray_DATA(p),
                                                               (const float *)PyArray_DATA(u), e, greedy,
                                                               (float *)PyArray_DATA(out), &st));
     if (rc != MNEMONET_STATUS_OK) {
@@ -346,59 +312,15 @@ static PyObject *snail_bandit_evaluate(SNAILObject *self, PyObject *args, PyObje
     return (PyObject *)out;
 }
 
-static PyObject *snail_save(SNAILObject *self, PyObject *arg) {
-    if (!snail_ready(self))
-        return NULL;
-    PyObject *bytes;
-    if (!PyUnicode_FSConverter(arg, &bytes))
-        return NULL;
-    mn_status st;
-    int32_t rc;
-    const char *path = PyBytes_AS_STRING(bytes);
-    MN_NATIVE(&self->guard, rc = mn_snail_save(self->handle, path, &st));
-    Py_DECREF(bytes);
-    if (rc != MNEMONET_STATUS_OK)
-        return mn_raise(&st);
-    Py_RETURN_NONE;
-}
-
-static PyObject *snail_load(PyObject *cls, PyObject *arg) {
-    PyObject *bytes;
-    if (!PyUnicode_FSConverter(arg, &bytes))
-        return NULL;
-    mn_status st;
-    int32_t rc;
-    mn_snail *h = NULL;
-    const char *path = PyBytes_AS_STRING(bytes);
-    Py_BEGIN_ALLOW_THREADS
-    rc = mn_snail_load(path, &h, &st);
-    Py_END_ALLOW_THREADS
-    Py_DECREF(bytes);
-    if (rc != MNEMONET_STATUS_OK)
-        return mn_raise(&st);
-    SNAILObject *self = (SNAILObject *)SNAILType.tp_alloc(&SNAILType, 0);
-    if (!self) {
-        mn_snail_free(h);
-        return NULL;
-    }
-    self->handle = h;
-    if (mn_guard_init(&self->guard) < 0 || snail_cache(self) < 0) {
-        Py_DECREF(self);
-        return NULL;
-    }
-    return (PyObject *)self;
-}
-
 static PyObject *snail_get_int(SNAILObject *self, void *closure) {
-    if (!snail_ready(self))
-        return NULL;
+    MN_READY(self);
     int64_t v;
     if ((intptr_t)closure == 0) {
-        MN_NATIVE(&self->guard, v = mn_snail_tensor_count(self->handle));
+        MN_CALL(self, v = mn_snail_tensor_count(self->handle));
     } else if ((intptr_t)closure == 1) {
         v = (int64_t)self->n_params;
     } else {
-        MN_NATIVE(&self->guard, v = mn_snail_iteration(self->handle));
+        MN_CALL(self, v = mn_snail_iteration(self->handle));
     }
     return PyLong_FromLongLong((long long)v);
 }
@@ -423,31 +345,15 @@ static PyMethodDef snail_methods[] = {
      "bandit_train(arms, pulls, batch, iterations, config) -> mean reward per iteration"},
     {"bandit_evaluate", (PyCFunction)(void (*)(void))snail_bandit_evaluate, METH_VARARGS | METH_KEYWORDS,
      "bandit_evaluate(probabilities [E, K], uniforms [E, N, K], greedy=False) -> totals [E]"},
-    {"save", (PyCFunction)snail_save, METH_O, "save(path): atomic checkpoint."},
-    {"load", (PyCFunction)snail_load, METH_O | METH_CLASS, "load(path) -> SNAIL"},
+    MN_CHECKPOINT_METHODS("SNAIL"),
     {NULL, NULL, 0, NULL},
 };
 
-static PyTypeObject SNAILType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mnemonet._native.SNAIL",
-    .tp_basicsize = sizeof(SNAILObject),
-    .tp_dealloc = (destructor)snail_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Native SNAIL network (internal; use mnemonet.SNAIL).",
-    .tp_methods = snail_methods,
-    .tp_getset = snail_getset,
-    .tp_init = (initproc)snail_init,
-    .tp_new = PyType_GenericNew,
+static mn_type SNAILType = {
+    .type = {MN_TYPE(SNAILObject, "SNAIL", "Native SNAIL network (internal; use mnemonet.SNAIL)."),
+             .tp_init = (initproc)snail_init, .tp_methods = snail_methods, .tp_getset = snail_getset},
+    .cls = {.name = "SNAIL", .free = MN_FREE(mn_snail_free), .save = MN_SAVE(mn_snail_save),
+            .load = MN_LOAD(mn_snail_load), .adopted = snail_adopted},
 };
 
-int mn_register_snail(PyObject *module) {
-    if (PyType_Ready(&SNAILType) < 0)
-        return -1;
-    Py_INCREF(&SNAILType);
-    if (PyModule_AddObject(module, "SNAIL", (PyObject *)&SNAILType) < 0) {
-        Py_DECREF(&SNAILType);
-        return -1;
-    }
-    return 0;
-}
+int mn_register_snail(PyObject *module) { return mn_add_types(module, (mn_type *const[]){&SNAILType, NULL}); }
