@@ -137,6 +137,7 @@ public enum BanditActorCritic {
     {
         try check(learner.model, task)
         guard batch >= 1 else { throw .invalidArgument("batch \(batch) must be ≥ 1") }
+        try learner.model.checkWorkload(batch: batch, length: task.pulls)
         let (p, u) = task.draw(episodes: batch, rng: &learner.rng)
         let r = rollout(model: learner.model, task: task, probabilities: p, uniforms: u, greedy: false, rng: &learner.rng)
         let params = learner.model.namedParameters.map(\.variable)
@@ -155,6 +156,7 @@ public enum BanditActorCritic {
         guard p.shape == [e, k], u.shape == [e, n, k] else {
             throw .invalidArgument("probabilities \(p.shape) / uniforms \(u.shape), expected [E, \(k)] / [E, \(n), \(k)]")
         }
+        try learner.model.checkWorkload(batch: min(chunk, max(e, 1)), length: n)
         var totals: [Float] = []
         var start = 0
         while start < e {

@@ -36,6 +36,26 @@ public final class SNAIL: Module {
             throw .invalidArgument("SNAIL: sequence_length \(sequenceLength) must be in 1...\(1 << 20)")
         }
         guard specs.count <= 64 else { throw .invalidArgument("SNAIL: \(specs.count) blocks (at most 64)") }
+        // The parameter count, before anything is allocated (a typo in a size must not exhaust memory).
+        var params = 0, width = inputSize
+        for spec in specs {
+            switch spec {
+            case .attention(let k, let v):
+                params += (2 * k + v) * (width + 1)
+                width += v
+            case .tc(let d):
+                for _ in 0..<TCBlock.depth(sequenceLength: sequenceLength) {
+                    params += 2 * d * (2 * width + 1)
+                    width += d
+                }
+            }
+            guard width <= 1 << 20, params <= SNAIL.maxParameters else {
+                throw .invalidArgument("SNAIL: these blocks need more than \(SNAIL.maxParameters) parameters or a feature width above 2^20")
+            }
+        }
+        guard outputSize * (width + 1) + params <= SNAIL.maxParameters else {
+            throw .invalidArgument("SNAIL: more than \(SNAIL.maxParameters) parameters")
+        }
         var rng = Xoshiro256(seed: seed)
         var c = inputSize
         var layers: [any SNAILLayer] = []
@@ -61,6 +81,20 @@ public final class SNAIL: Module {
         self.specs = specs
         self.blocks = layers
         self.output = Linear(inFeatures: c, outFeatures: outputSize, rng: &rng)
+    }
+
+    /// The largest network accepted (2^28 parameters, 1 GiB of Float32).
+    public static let maxParameters = 1 << 28
+
+    /// Throws unless a batch of `batch` sequences of `length` steps fits the workload limits: B·T·C_L feature
+    /// values and B·T² attention scores at most 2^30 each.
+    public func checkWorkload(batch: Int, length: Int) throws(MnemonetError) {
+        let (features, f1) = batch.multipliedReportingOverflow(by: length)
+        let (total, f2) = features.multipliedReportingOverflow(by: featureWidth)
+        let (scores, f3) = features.multipliedReportingOverflow(by: length)
+        guard !f1, !f2, !f3, total <= 1 << 30, scores <= 1 << 30 else {
+            throw .invalidArgument("SNAIL: a batch of \(batch) × \(length) steps is too large for width \(featureWidth)")
+        }
     }
 
     /// C_L, the feature width the read-out sees.

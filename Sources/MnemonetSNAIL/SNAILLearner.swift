@@ -79,6 +79,7 @@ public final class SNAILLearner {
         guard x.rank == 3, x.shape[2] == model.inputSize, x.shape[0] >= 1, x.shape[1] >= 1 else {
             throw .invalidArgument("x has shape \(x.shape), expected [B, T, \(model.inputSize)]")
         }
+        try model.checkWorkload(batch: x.shape[0], length: x.shape[1])
         return GradMode.withoutGrad { model(Variable(x)).value }
     }
 
@@ -87,6 +88,7 @@ public final class SNAILLearner {
             throw .invalidArgument("x has shape \(x.shape), expected [B, T, \(model.inputSize)]")
         }
         let (b, t) = (x.shape[0], x.shape[1])
+        try model.checkWorkload(batch: b, length: t)
         guard targets.shape == [b, t, model.outputSize] else {
             throw .invalidArgument("targets have shape \(targets.shape), expected [\(b), \(t), \(model.outputSize)]")
         }

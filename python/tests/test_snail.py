@@ -137,6 +137,10 @@ def test_bad_input_raises_named_errors():
         mnemonet.SNAIL(3, 2, 4, blocks=[("attention", 0, 3)])
     with pytest.raises(TypeError):
         mnemonet.SNAIL(3, 2, 4, blocks=[("tc", 2.5)])
+    with pytest.raises(ValueError, match="parameters"):
+        mnemonet.SNAIL(3, 2, 1 << 20, blocks=[("tc", 65536)])  # would need terabytes: refused before allocating
+    with pytest.raises(ValueError, match="too large"):
+        mnemonet.SNAIL(3, 2, 4, blocks=[("tc", 2)]).forward(np.zeros((1, 40000, 3), np.float32))
     with pytest.raises(ValueError, match="missing"):
         net.load_state_dict({})
     with pytest.raises(ValueError):
