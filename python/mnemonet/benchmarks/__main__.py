@@ -31,6 +31,7 @@ def main(argv=None) -> int:
     sn.add_argument("--task", choices=("digits", "sinusoid", "bandits"), required=True)
     sn.add_argument("--iterations", type=int, default=None, help="training iterations (bandits: for every (N, K))")
     sn.add_argument("--seeds", type=int, default=None, help="training seeds (default: 2; bandits 1)")
+    sn.add_argument("--shots", default="1,5", help="digits: comma-separated K values (default 1,5)")
     sn.add_argument("--settings", default=None, help="bandits: comma-separated NxK list, e.g. 10x5,100x5")
     sn.add_argument("--json", action="store_true", help="print strict JSON (bandits: the list of rows)")
     sn.add_argument("--plot", default=None, metavar="PATH", help="save a bar chart (PNG)")
@@ -69,7 +70,8 @@ def _snail(args) -> int:
     progress = not args.no_progress and not args.json
     kw = {} if args.iterations is None else {"iterations": args.iterations}
     if args.task == "digits":
-        summary = sn.run_digits(seeds=args.seeds or 2, progress=progress, **kw)
+        summary = sn.run_digits(shots=[int(k) for k in args.shots.split(",")], seeds=args.seeds or 2,
+                                progress=progress, **kw)
     elif args.task == "sinusoid":
         if args.iterations is not None:
             kw["maml_iterations"] = args.iterations
