@@ -172,7 +172,8 @@ def plot(summary: Dict, path: str) -> None:
         ax.bar(range(3), [v["mean"] for v in vals], yerr=[v["std"] for v in vals])
         ax.set_xticks(range(3), ["SNAIL", "MAML 1 step", "MAML 10 steps"])
         ax.set_ylabel("5-shot query MSE")
-    ax.legend() if summary["task"] != "sinusoid" else None
+    if summary["task"] != "sinusoid":
+        ax.legend(ncol=5, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12))
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
