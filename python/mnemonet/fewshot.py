@@ -110,7 +110,8 @@ def digits_episodes(ways: int = 5, shots: int = 1, rotations: bool = True):
     """scikit-learn's bundled 8×8 digits (1,797 images, no download) split by class: episodes for training from
     digits 0–4 and for testing from the held-out digits 5–9 (pixels scaled to [0, 1]). With ``rotations`` each
     training digit rotated by 90°, 180° and 270°, and each of those four mirrored, is a further class (40 training
-    classes), as the paper does with rotations for Omniglot. Returns (train, test) :class:`FewShotEpisodes`."""
+    classes), as the paper does with rotations for Omniglot. Returns (train, test) :class:`FewShotEpisodes`.
+    Needs scikit-learn (``pip install mnemonet[fewshot]``)."""
     from sklearn.datasets import load_digits
 
     data = load_digits()

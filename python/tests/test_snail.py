@@ -62,6 +62,7 @@ def test_whole_model_is_causal():
 
 @pytest.mark.parametrize("ways, shots", [(5, 1), (5, 5), (3, 2)])
 def test_episodes_never_show_the_query_label(ways, shots):
+    pytest.importorskip("sklearn")
     train, test = fewshot.digits_episodes(ways, shots)
     x, targets, weights, (sx, sl, qx, ql) = test.sample(64, np.random.default_rng(1), return_episodes=True)
     d = test.features
