@@ -76,5 +76,6 @@ let package = Package(
         .testTarget(name: "MnemonetAgentTests", dependencies: ["MnemonetAgent"]),
         .testTarget(name: "MnemonetMetaTests", dependencies: ["MnemonetMeta"], exclude: ["Fixtures"]),
         .testTarget(name: "MnemonetSNAILTests", dependencies: ["MnemonetSNAIL"], exclude: ["Fixtures"]),
+        .testTarget(name: "MnemonetDNCTests", dependencies: ["MnemonetMemory"], exclude: ["Fixtures"]),
     ]
 )

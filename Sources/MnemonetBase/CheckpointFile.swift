@@ -19,43 +19,59 @@ public enum CheckpointFile {
     public static let magic: [UInt8] = Array("MNEMONET".utf8)
     public static let formatVersion: UInt32 = 1
 
-    /// Wraps `payload` and writes it atomically to `path`.
-    public static func write(path: String, kind: String, payload: [UInt8]) throws(MnemonetError) {
+    /// The header that precedes `payload` (magic, version, kind, payload length, payload CRC-32).
+    static func header(kind: String, payload: [UInt8]) -> [UInt8] {
         var header = BinaryWriter()
         magic.withUnsafeBytes { header.writeRaw($0) }
         header.write(formatVersion)
         header.write(kind)
         header.write(UInt64(payload.count))
         header.write(CRC32.checksum(payload))
-        try AtomicFile.write(path: path, chunks: [header.bytes, payload])
+        return header.bytes
     }
 
-    /// Reads `path`, checks magic, version, kind, length and checksum, and returns a reader over the payload.
-    public static func read(path: String, kind: String) throws(MnemonetError) -> BinaryReader {
-        let bytes = try AtomicFile.readAll(path: path)
+    /// The complete checkpoint (header + payload) in memory: exactly the bytes `write(path:kind:payload:)` puts in
+    /// a file.
+    public static func encode(kind: String, payload: [UInt8]) -> [UInt8] {
+        header(kind: kind, payload: payload) + payload
+    }
+
+    /// Wraps `payload` and writes it atomically to `path`.
+    public static func write(path: String, kind: String, payload: [UInt8]) throws(MnemonetError) {
+        try AtomicFile.write(path: path, chunks: [header(kind: kind, payload: payload), payload])
+    }
+
+    /// Checks magic, version, kind, length and checksum of a complete checkpoint held in `bytes` and returns a
+    /// reader over its payload. `source` names the bytes in error messages (a quoted path, or "the checkpoint data").
+    public static func decode(_ bytes: [UInt8], kind: String, source: String) throws(MnemonetError) -> BinaryReader {
         guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else {
-            throw .format("'\(path)' is not a mnemonet checkpoint (bad magic bytes)")
+            throw .format("\(source) is not a mnemonet checkpoint (bad magic bytes)")
         }
         var r = BinaryReader(bytes)
         _ = try r.take(magic.count, "magic")
         let version = try r.readUInt32("format version")
         guard version == formatVersion else {
-            throw .format("'\(path)' has checkpoint format version \(version); this mnemonet reads version \(formatVersion)")
+            throw .format("\(source) has checkpoint format version \(version); this mnemonet reads version \(formatVersion)")
         }
         let foundKind = try r.readString("checkpoint kind")
         guard foundKind == kind else {
-            throw .format("'\(path)' holds a '\(foundKind)' checkpoint, expected '\(kind)'")
+            throw .format("\(source) holds a '\(foundKind)' checkpoint, expected '\(kind)'")
         }
         let length = try r.readUInt64("payload length")
         let crc = try r.readUInt32("payload checksum")
         guard UInt64(r.remaining) == length else {
-            throw .format("'\(path)' is truncated or corrupt (payload is \(r.remaining) bytes, header says \(length))")
+            throw .format("\(source) is truncated or corrupt (payload is \(r.remaining) bytes, header says \(length))")
         }
         let payload = Array(bytes[r.offset...])
         guard CRC32.checksum(payload) == crc else {
-            throw .format("'\(path)' is corrupt (checksum mismatch)")
+            throw .format("\(source) is corrupt (checksum mismatch)")
         }
         return BinaryReader(payload)
+    }
+
+    /// Reads `path`, checks magic, version, kind, length and checksum, and returns a reader over the payload.
+    public static func read(path: String, kind: String) throws(MnemonetError) -> BinaryReader {
+        try decode(try AtomicFile.readAll(path: path), kind: kind, source: "'\(path)'")
     }
 }
 

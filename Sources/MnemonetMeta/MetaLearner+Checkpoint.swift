@@ -3,14 +3,13 @@ import MnemonetEngine
 /// Checkpoints of a ``MetaLearner`` (kind `"meta-learner"`, written atomically by `CheckpointFile`): the network
 /// shape, the configuration, θ, α, the outer Adam state, the task stream's generator state and the iteration count,
 /// so that a resumed `trainSinusoid` continues exactly as an uninterrupted run.
-extension MetaLearner {
+extension MetaLearner: Checkpointable {
     /// The checkpoint kind.
     public static let checkpointKind = "meta-learner"
     static let checkpointVersion: UInt32 = 1
 
-    /// Writes the learner to `path` atomically (temporary file, fsync, rename).
-    public func save(path: String) throws(MnemonetError) {
-        var w = BinaryWriter()
+    /// The checkpoint payload (`Checkpointable` provides `save(path:)`, `load(path:)` and the in-memory forms).
+    public func writeCheckpoint(to w: inout BinaryWriter) {
         w.write(MetaLearner.checkpointVersion)
         w.write(mlp.layerSizes.map { Int64($0) })
         w.write(UInt32(bitPattern: mlp.activation.code))
@@ -36,21 +35,18 @@ extension MetaLearner {
         }
         w.write(sampler.rng)
         w.write(iteration)
-        try CheckpointFile.write(path: path, kind: MetaLearner.checkpointKind, payload: w.bytes)
     }
 
-    /// Reads a learner written by ``save(path:)``. Throws `.format` for a truncated, corrupt or foreign file and
-    /// `.io` when the file cannot be read.
-    public static func load(path: String) throws(MnemonetError) -> MetaLearner {
-        var r = try CheckpointFile.read(path: path, kind: checkpointKind)
+    /// Reads a payload written by ``writeCheckpoint(to:)``; throws `.format` for truncated, corrupt or foreign data.
+    public static func readCheckpoint(from r: inout BinaryReader, source: String) throws(MnemonetError) -> MetaLearner {
         let version = try r.readUInt32("checkpoint version")
         guard version == checkpointVersion else { throw .format("unsupported meta-learner checkpoint version \(version)") }
         let sizes = try r.readInt64s("layer sizes")
         guard let act = Activation(code: Int32(bitPattern: try r.readUInt32("activation"))) else {
-            throw .format("unknown activation in '\(path)'")
+            throw .format("unknown activation in \(source)")
         }
         guard let algo = MetaAlgorithm(rawValue: Int32(bitPattern: try r.readUInt32("algorithm"))) else {
-            throw .format("unknown algorithm in '\(path)'")
+            throw .format("unknown algorithm in \(source)")
         }
         var c = MetaLearnerConfig()
         c.algorithm = algo
@@ -59,20 +55,20 @@ extension MetaLearner {
         c.firstOrder = try r.readBool("first-order flag")
         c.metaLearningRate = try r.readFloat("meta learning rate")
         guard let backend = MetaBackend(rawValue: Int32(bitPattern: try r.readUInt32("backend"))) else {
-            throw .format("unknown backend in '\(path)'")
+            throw .format("unknown backend in \(source)")
         }
         c.backend = backend
         let lo = try r.readFloat("alpha init low"), hi = try r.readFloat("alpha init high")
-        guard lo.isFinite, hi.isFinite, lo <= hi else { throw .format("bad alpha init range in '\(path)'") }
+        guard lo.isFinite, hi.isFinite, lo <= hi else { throw .format("bad alpha init range in \(source)") }
         c.alphaInitRange = lo...hi
         let mlp: MLP
         do {
             mlp = try MLP(layerSizes: sizes.map { Int(clamping: $0) }, activation: act)
             try c.validate()
-        } catch { throw .format("invalid meta-learner in '\(path)': \(error.message)") }
+        } catch { throw .format("invalid meta-learner in \(source): \(error.message)") }
         let learner: MetaLearner
         do { learner = try MetaLearner(mlp: mlp, config: c, seed: 0) } catch {
-            throw .format("invalid meta-learner in '\(path)': \(error.message)")
+            throw .format("invalid meta-learner in \(source): \(error.message)")
         }
         learner.parameters = try r.readFloats("parameters", expectedCount: mlp.parameterCount)
         learner.alphas = try r.readFloats("alphas", expectedCount: algo == .metaSGD ? mlp.parameterCount : 0)
@@ -82,13 +78,12 @@ extension MetaLearner {
             let step = try r.readInt("optimizer step", in: 1...Int(Int32.max))
             let m = try r.readFloats("optimizer first moments", expectedCount: n)
             let v = try r.readFloats("optimizer second moments", expectedCount: n)
-            guard n > 0 else { throw .format("optimizer state for an empty slot in '\(path)'") }
+            guard n > 0 else { throw .format("optimizer state for an empty slot in \(source)") }
             learner.optimizer.states[slot] = AdamState(
                 step: step, expAvg: Tensor(shape: [n], values: m), expAvgSq: Tensor(shape: [n], values: v))
         }
         learner.sampler.rng = try r.readRandomGenerator()
         learner.iteration = try r.readInt("iteration")
-        try r.expectEnd("meta-learner checkpoint")
         return learner
     }
 }

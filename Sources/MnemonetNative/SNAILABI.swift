@@ -238,3 +238,18 @@ public func mnSnailLoad(
 ) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in out.pointee = retainHandle(try SNAILLearner.load(path: string(path))) }
 }
+
+/// `int32_t mn_snail_to_bytes(mn_snail *h, void **data, int64_t *length, mn_status *status)`
+@c(mn_snail_to_bytes)
+public func mnSnailToBytes(_ h: UnsafeMutableRawPointer, _ data: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
+                           _ length: UnsafeMutablePointer<Int64>, _ status: UnsafeMutableRawPointer) -> Int32 {
+    exportCheckpoint(h, as: SNAILLearner.self, data, length, status)
+}
+
+/// `int32_t mn_snail_from_bytes(const void *data, int64_t length, mn_snail **out, mn_status *status)`
+@c(mn_snail_from_bytes)
+public func mnSnailFromBytes(_ data: UnsafeRawPointer?, _ length: Int64,
+                             _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
+                             _ status: UnsafeMutableRawPointer) -> Int32 {
+    importCheckpoint(data, length, as: SNAILLearner.self, out, status)
+}

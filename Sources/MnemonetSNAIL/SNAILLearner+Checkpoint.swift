@@ -4,14 +4,13 @@ import MnemonetEngine
 /// Checkpoints of a ``SNAILLearner`` (kind `"snail"`, written atomically by `CheckpointFile`): the architecture,
 /// the optimiser settings, every parameter (named-parameter order), the Adam state, the generator and the
 /// iteration count, so that resumed training continues exactly as an uninterrupted run.
-extension SNAILLearner {
+extension SNAILLearner: Checkpointable {
     /// The checkpoint kind.
     public static let checkpointKind = "snail"
     static let checkpointVersion: UInt32 = 1
 
-    /// The checkpoint payload.
-    public func checkpointPayload() -> [UInt8] {
-        var w = BinaryWriter()
+    /// Appends the checkpoint payload (`Checkpointable` provides `save(path:)`, `load(path:)` and the bytes forms).
+    public func writeCheckpoint(to w: inout BinaryWriter) {
         w.write(SNAILLearner.checkpointVersion)
         w.write(model.inputSize)
         w.write(model.outputSize)
@@ -38,22 +37,10 @@ extension SNAILLearner {
         }
         w.write(rng)
         w.write(iteration)
-        return w.bytes
     }
 
-    /// Writes the learner to `path` atomically (temporary file, fsync, rename).
-    public func save(path: String) throws(MnemonetError) {
-        try CheckpointFile.write(path: path, kind: SNAILLearner.checkpointKind, payload: checkpointPayload())
-    }
-
-    /// Reads a learner written by ``save(path:)``; `.format` for a truncated, corrupt or foreign file.
-    public static func load(path: String) throws(MnemonetError) -> SNAILLearner {
-        var r = try CheckpointFile.read(path: path, kind: checkpointKind)
-        return try load(reader: &r, origin: "'\(path)'")
-    }
-
-    /// Reads a learner from a checkpoint payload (`checkpointPayload()`).
-    public static func load(reader r: inout BinaryReader, origin: String) throws(MnemonetError) -> SNAILLearner {
+    /// Reads a payload written by ``writeCheckpoint(to:)``; `.format` for a truncated, corrupt or foreign one.
+    public static func readCheckpoint(from r: inout BinaryReader, source origin: String) throws(MnemonetError) -> SNAILLearner {
         let version = try r.readUInt32("checkpoint version")
         guard version == checkpointVersion else { throw .format("unsupported SNAIL checkpoint version \(version)") }
         let i = try r.readInt("input size", in: 1...(1 << 20)), o = try r.readInt("output size", in: 1...(1 << 20))
@@ -88,7 +75,6 @@ extension SNAILLearner {
         }
         learner.rng = try r.readRandomGenerator()
         learner.iteration = try r.readInt("iteration")
-        try r.expectEnd("SNAIL checkpoint")
         return learner
     }
 }

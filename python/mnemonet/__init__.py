@@ -28,6 +28,8 @@ from .controller_meta import AdaptedController, ControllerMetaLearner  # noqa: E
 
 from .snail import SNAIL  # noqa: E402
 from . import bandits, fewshot  # noqa: E402,F401
+from .dnc import DNC, DNCOutput, DNCState  # noqa: E402
+from . import dnc_tasks  # noqa: E402,F401
 
 __version__ = "0.1.0"
 
@@ -54,4 +56,7 @@ __all__ = [
     "ControllerMetaLearner",
     "AdaptedController",
     "SNAIL",
+    "DNC",
+    "DNCState",
+    "DNCOutput",
 ]

@@ -16,7 +16,6 @@ Parameter names follow PyTorch (``blocks.0.query.weight``, ``blocks.1.dense.2.fi
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from collections import OrderedDict
 from typing import Mapping, Optional, Sequence, Tuple
@@ -344,21 +343,14 @@ class SNAIL:
         file, CheckpointIOError when it cannot be read)."""
         return cls._wrap(_native.SNAIL.load(os.fspath(path)))
 
-    def __getstate__(self):
-        with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "snail.ckpt")
-            self.save(path)
-            with open(path, "rb") as f:
-                return {"checkpoint": f.read(), "seed": self.seed}
+    def to_bytes(self) -> bytes:
+        """The checkpoint as bytes (what :meth:`save` writes); pickling and ``copy.deepcopy`` go through it."""
+        return self._native.to_bytes()
 
-    def __setstate__(self, state):
-        with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "snail.ckpt")
-            with open(path, "wb") as f:
-                f.write(state["checkpoint"])
-            other = SNAIL.load(path)
-        self.__dict__.update(other.__dict__)
-        self.seed = state["seed"]
+    @classmethod
+    def from_bytes(cls, data) -> "SNAIL":
+        """A network from :meth:`to_bytes` output (CheckpointFormatError when they are not a SNAIL checkpoint)."""
+        return cls._wrap(_native.SNAIL.from_bytes(data))
 
     def __repr__(self) -> str:
         return (f"SNAIL(input_size={self.input_size}, output_size={self.output_size}, "

@@ -352,8 +352,8 @@ static PyMethodDef snail_methods[] = {
 static mn_type SNAILType = {
     .type = {MN_TYPE(SNAILObject, "SNAIL", "Native SNAIL network (internal; use mnemonet.SNAIL)."),
              .tp_init = (initproc)snail_init, .tp_methods = snail_methods, .tp_getset = snail_getset},
-    .cls = {.name = "SNAIL", .free = MN_FREE(mn_snail_free), .save = MN_SAVE(mn_snail_save),
-            .load = MN_LOAD(mn_snail_load), .adopted = snail_adopted},
+    .cls = {.name = "SNAIL", .free = MN_FREE(mn_snail_free), MN_CHECKPOINT_HOOKS(mn_snail),
+            .adopted = snail_adopted},
 };
 
 int mn_register_snail(PyObject *module) { return mn_add_types(module, (mn_type *const[]){&SNAILType, NULL}); }
