@@ -9,6 +9,7 @@
 //     └─ MnemonetAgent ─┬─ MnemonetMemory ─┐
 //                       ├─ MnemonetMeta ───┼─ MnemonetEngine ─ COpenBLAS
 //                       └─ MnemonetReplay ─┴─ MnemonetBase
+//     └─ MnemonetSNAIL ─── MnemonetEngine
 //
 // No target imports Foundation: the extension links the Swift runtime statically and Foundation would add ~60 MB.
 import PackageDescription
@@ -64,13 +65,14 @@ let package = Package(
             name: "MnemonetAgent",
             dependencies: ["MnemonetMemory", "MnemonetMeta", "MnemonetReplay"],
             swiftSettings: releaseFlags),
+        .target(name: "MnemonetSNAIL", dependencies: ["MnemonetEngine"], swiftSettings: releaseFlags),
         .target(
             name: "MnemonetContinual",
             dependencies: ["MnemonetAgent", "MnemonetMeta", "MnemonetReplay"],
             swiftSettings: releaseFlags),
         .target(
             name: "MnemonetNative",
-            dependencies: ["MnemonetAgent", "MnemonetContinual"],
+            dependencies: ["MnemonetAgent", "MnemonetContinual", "MnemonetSNAIL"],
             exclude: ["include"],
             swiftSettings: releaseFlags),
         // MARK: Tests
@@ -79,6 +81,7 @@ let package = Package(
         .testTarget(name: "MnemonetEngineTests", dependencies: ["MnemonetEngine"], exclude: ["Fixtures"]),
         .testTarget(name: "MnemonetAgentTests", dependencies: ["MnemonetAgent"]),
         .testTarget(name: "MnemonetMetaTests", dependencies: ["MnemonetMeta"], exclude: ["Fixtures"]),
+        .testTarget(name: "MnemonetSNAILTests", dependencies: ["MnemonetSNAIL"], exclude: ["Fixtures"]),
         .testTarget(name: "MnemonetDNCTests", dependencies: ["MnemonetMemory"], exclude: ["Fixtures"]),
         .testTarget(name: "MnemonetContinualTests", dependencies: ["MnemonetContinual"], exclude: ["Fixtures"]),
     ]

@@ -27,6 +27,8 @@ from .meta import MLP, MetaGradient, MetaLearner, SinusoidEvaluation  # noqa: E4
 from .controller_meta import AdaptedController, ControllerMetaLearner  # noqa: E402
 from . import continual  # noqa: E402,F401  (mnemonet.continual: streams, metrics, strategies)
 
+from .snail import SNAIL  # noqa: E402
+from . import bandits, fewshot  # noqa: E402,F401
 from .dnc import DNC, DNCOutput, DNCState  # noqa: E402
 from . import dnc_tasks  # noqa: E402,F401
 
@@ -54,6 +56,7 @@ __all__ = [
     "SinusoidEvaluation",
     "ControllerMetaLearner",
     "AdaptedController",
+    "SNAIL",
     "DNC",
     "DNCState",
     "DNCOutput",

@@ -299,6 +299,51 @@ int32_t mn_meta_evaluate_sinusoid(mn_meta_learner *h, int64_t num_tasks, int32_t
 
 /* ---- end of meta-learning section ---- */
 
+/* ---- SNAIL (Sources/MnemonetSNAIL) ------------------------------------------------------------------------- */
+
+/*
+ * A SNAIL network (Mishra et al. 2018) with its Adam optimiser: x [B, T, I] → y [B, T, O]. Parameters are tensors in
+ * PyTorch named_parameters() order (names from mn_snail_tensor_info). blocks: 3 integers per block, (0, key, value)
+ * for attention, (1, filters, 0) for a TC block.
+ */
+typedef struct mn_snail mn_snail;
+
+int32_t mn_snail_create(int64_t input_size, int64_t output_size, int64_t sequence_length, const int64_t *blocks,
+                        int64_t block_count, float lr, float clip_norm, uint64_t seed, mn_snail **out,
+                        mn_status *status);
+void mn_snail_free(mn_snail *h);
+int64_t mn_snail_tensor_count(mn_snail *h);
+int64_t mn_snail_iteration(mn_snail *h);
+/* name NUL-terminated into capacity bytes; shape receives up to 4 dims, rank their number. */
+int32_t mn_snail_tensor_info(mn_snail *h, int64_t index, char *name, int64_t capacity, int64_t *shape, int64_t *rank,
+                             mn_status *status);
+int32_t mn_snail_get_tensor(mn_snail *h, int64_t index, float *out, int64_t count, mn_status *status);
+int32_t mn_snail_set_tensor(mn_snail *h, int64_t index, const float *values, int64_t count, mn_status *status);
+int32_t mn_snail_forward(mn_snail *h, const float *x, int64_t batch, int64_t length, float *y, mn_status *status);
+/* L = sum w*l / sum w over targets [B, T, O], weights [B, T]; loss 0 mse, 1 cross-entropy; gradients (NULL, or all
+ * parameters concatenated in tensor order) before the step; update != 0: one clipped Adam step. */
+int32_t mn_snail_loss(mn_snail *h, const float *x, const float *targets, const float *weights, int64_t batch,
+                      int64_t length, int32_t loss, int32_t update, float *value, float *gradients, mn_status *status);
+int32_t mn_snail_set_optimizer(mn_snail *h, float lr, float clip_norm, mn_status *status);
+/* sizes [3] = (I, O, T); blocks [3 * capacity]; optimizer [2] = (lr, clip_norm). */
+int32_t mn_snail_describe(mn_snail *h, int64_t *sizes, int64_t *blocks, int64_t capacity, int64_t *block_count,
+                          float *optimizer, mn_status *status);
+/* Bandit meta-RL (K arms, N pulls; input K + 2, output K + 1): `iterations` A2C updates on `batch` fresh episodes;
+ * config [5] = (discount, gae_lambda, value_coef, entropy_coef, normalize_advantages); mean_rewards [iterations] or
+ * NULL. */
+int32_t mn_snail_bandit_train(mn_snail *h, int64_t arms, int64_t pulls, int64_t batch, int64_t iterations,
+                              const float *config, float *mean_rewards, mn_status *status);
+/* totals [E] of episodes with p [E, K], u [E, N, K] (reward of arm a at step t: u[e, t, a] < p[e, a]). */
+int32_t mn_snail_bandit_evaluate(mn_snail *h, int64_t arms, int64_t pulls, const float *probabilities,
+                                 const float *uniforms, int64_t episodes, int32_t greedy, float *totals,
+                                 mn_status *status);
+int32_t mn_snail_save(mn_snail *h, const char *path, mn_status *status);
+int32_t mn_snail_load(const char *path, mn_snail **out, mn_status *status);
+/* The checkpoint as bytes (release with mn_bytes_free) and back (see "checkpoints in memory"). */
+int32_t mn_snail_to_bytes(mn_snail *h, void **data, int64_t *length, mn_status *status);
+int32_t mn_snail_from_bytes(const void *data, int64_t length, mn_snail **out, mn_status *status);
+
+/* ---- end of SNAIL section ---- */
 /* ---- checkpoints in memory (Sources/MnemonetBase/Checkpointable.swift, Sources/MnemonetNative/CheckpointABI.swift) */
 
 /*

@@ -310,6 +310,7 @@ int mn_register_agent(PyObject *module);  /* agent.c: Agent */
 int mn_register_meta(PyObject *module); /* meta.c */
 int mn_register_engine(PyObject *module); /* engine.c: engine benchmark hooks */
 int mn_register_replay(PyObject *module); /* replay.c: ReplayBuffer, ReservoirBuffer */
+int mn_register_snail(PyObject *module);  /* snail.c: SNAIL */
 int mn_register_dnc(PyObject *module);    /* dnc.c: DNC */
 int mn_register_continual(PyObject *module); /* continual.c: continual_run */
 

@@ -2,6 +2,7 @@
 [--methods a,b]``
 ``python -m mnemonet.benchmarks continual [--benchmark split-digits] [--scenario class] [--strategies a b …]
 [--seeds 0 1 2] [--json] [--plot PATH]``
+``python -m mnemonet.benchmarks snail --task digits|sinusoid|bandits [--iterations N] [--seeds S] [--json] [--plot PATH]``
 
 Reproduces the sinusoid table of Finn et al. (2017) natively and prints it (or, with ``--json``, a machine-readable
 summary: MSE and 95% interval per method, K and step count, divergence counts, training and wall times). With
@@ -49,6 +50,17 @@ def main(argv=None) -> int:
     s.add_argument("--json", action="store_true", help="print a JSON summary instead of the table")
     s.add_argument("--plot", default=None, metavar="PATH", help="save adapted curves vs the true sinusoid (PNG)")
     s.add_argument("--no-progress", action="store_true")
+    # SNAIL (Mishra et al. 2018): few-shot digits, few-shot sinusoid vs MAML, bandit meta-RL (Table 3).
+    sn = sub.add_parser("snail", help="SNAIL: few-shot digits / sinusoid vs MAML / bandits (Table 3)")
+    sn.add_argument("--task", choices=("digits", "sinusoid", "bandits"), required=True)
+    sn.add_argument("--iterations", type=int, default=None, help="training iterations (bandits: for every (N, K))")
+    sn.add_argument("--seeds", type=int, default=None, help="training seeds (default: 2; bandits 1)")
+    sn.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate of SNAIL (default 1e-3)")
+    sn.add_argument("--shots", default="1,5", help="digits: comma-separated K values (default 1,5)")
+    sn.add_argument("--settings", default=None, help="bandits: comma-separated NxK list, e.g. 10x5,100x5")
+    sn.add_argument("--json", action="store_true", help="print strict JSON (bandits: the list of rows)")
+    sn.add_argument("--plot", default=None, metavar="PATH", help="save a bar chart (PNG)")
+    sn.add_argument("--no-progress", action="store_true")
     d = sub.add_parser("dnc", help="DNC on copy / repeat-copy / associative-recall (bits per sequence)")
     d.add_argument("--task", choices=["copy", "repeat-copy", "associative-recall"], default="copy")
     d.add_argument("--steps", type=int, default=None, help="training steps (default per task)")
@@ -74,6 +86,8 @@ def main(argv=None) -> int:
     c.add_argument("--plot", default=None, metavar="PATH", help="save accuracy matrices and curves (PNG)")
     c.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
+    if args.benchmark == "snail":
+        return _snail(args)
     if args.benchmark == "dnc":
         return _dnc(args)
     if args.benchmark == "continual":
@@ -117,6 +131,35 @@ def main(argv=None) -> int:
     return 0
 
 
+def _snail(args) -> int:
+    from . import snail as sn
+
+    progress = not args.no_progress and not args.json
+    kw = {"lr": args.lr} if args.iterations is None else {"iterations": args.iterations, "lr": args.lr}
+    if args.task == "digits":
+        summary = sn.run_digits(shots=[int(k) for k in args.shots.split(",")], seeds=args.seeds or 2,
+                                progress=progress, **kw)
+    elif args.task == "sinusoid":
+        if args.iterations is not None:
+            kw["maml_iterations"] = args.iterations
+        summary = sn.run_sinusoid(seeds=args.seeds or 2, progress=progress, **kw)
+    else:
+        settings = dict(sn.BANDIT_SETTINGS)
+        if args.settings:
+            keys = [tuple(int(v) for v in s.split("x")) for s in args.settings.split(",")]
+            settings = {key: settings.get(key, (2000, sn.BANDIT_SETTINGS[(10, 5)][1])) for key in keys}
+        if args.iterations is not None:
+            settings = {key: (args.iterations, blocks) for key, (_, blocks) in settings.items()}
+        summary = sn.run_bandits(settings, seeds=args.seeds or 1, lr=args.lr, progress=progress)
+    if args.plot:
+        sn.plot(summary, args.plot)
+    if args.json:
+        json.dump(summary["rows"] if args.task == "bandits" else summary, sys.stdout, indent=1, allow_nan=False)
+        print()
+    elif args.task == "bandits":
+        print(sn.format_bandits(summary))
+    else:
+        print(json.dumps(summary, indent=1, allow_nan=False))
 def _dnc(args) -> int:
     from .dnc import plot_dnc, run_dnc
     summary = run_dnc(args.task, steps=args.steps, seed=args.seed, lr=args.lr, batch_size=args.batch_size,

@@ -1,0 +1,167 @@
+"""mnemonet.SNAIL through the Python API: PyTorch parity on committed fixtures (names, layouts, outputs, gradients),
+causality, few-shot episode construction (the query's label is never an input), checkpoints, bad input."""
+import json
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+import mnemonet
+from mnemonet import bandits, fewshot
+
+FIXTURES = json.load(open(os.path.join(os.path.dirname(__file__), "fixtures", "snail_fixtures.json")))["tensors"]
+
+
+def fx(name):
+    t = FIXTURES[name]
+    return np.asarray(t["values"], dtype=np.float32).reshape(t["shape"])
+
+
+def rel(a, b):
+    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-30))
+
+
+CASES = {
+    "model_ce": ([("attention", 4, 3), ("tc", 3), ("attention", 5, 4)], "cross_entropy"),
+    "model_mse": ([("tc", 2), ("attention", 3, 2)], "mse"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_pytorch_parity(case):
+    blocks, loss = CASES[case]
+    x = fx(f"{case}/x")
+    net = mnemonet.SNAIL(x.shape[2], 3, x.shape[1], blocks=blocks, seed=0)
+    prefix = f"{case}/param/"
+    sd = {k[len(prefix):]: fx(k) for k in FIXTURES if k.startswith(prefix)}
+    assert list(net.state_dict()) == [k[len(prefix):] for k in FIXTURES if k.startswith(prefix)]
+    net.load_state_dict(sd)
+    assert rel(net.forward(x), fx(f"{case}/y")) <= 1e-4
+    targets, weights = fx(f"{case}/targets"), fx(f"{case}/weights")
+    assert abs(net.loss(x, targets, weights, loss=loss) - float(fx(f"{case}/loss"))) <= 1e-5
+    for name, g in net.gradients(x, targets, weights, loss=loss).items():
+        ref = fx(f"{case}/grad/{name}")
+        if np.all(np.abs(ref) < 1e-12):  # key bias: identically zero by softmax shift-invariance
+            assert name.endswith("key.bias") and np.all(np.abs(g) <= 1e-6)
+        else:
+            assert rel(g, ref) <= 1e-4, name
+
+
+def test_whole_model_is_causal():
+    net = mnemonet.SNAIL(4, 3, 9, blocks=[("tc", 4), ("attention", 4, 4), ("tc", 2)], seed=1)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 9, 4)).astype(np.float32)
+    y = net.forward(x)
+    for t in range(8):
+        x2 = x.copy()
+        x2[:, t + 1:] = rng.standard_normal(x2[:, t + 1:].shape) * 5
+        np.testing.assert_allclose(net.forward(x2)[:, :t + 1], y[:, :t + 1], atol=1e-6)
+        assert not np.allclose(net.forward(x2)[:, t + 1:], y[:, t + 1:])
+
+
+@pytest.mark.parametrize("ways, shots", [(5, 1), (5, 5), (3, 2)])
+def test_episodes_never_show_the_query_label(ways, shots):
+    pytest.importorskip("sklearn")
+    train, test = fewshot.digits_episodes(ways, shots)
+    x, targets, weights, (sx, sl, qx, ql) = test.sample(64, np.random.default_rng(1), return_episodes=True)
+    d = test.features
+    assert x.shape == (64, ways * shots + 1, d + ways) and targets.shape == (64, ways * shots + 1, ways)
+    assert np.all(x[:, -1, d:] == 0), "the query step carries no label"
+    assert np.all(weights[:, -1] == 1) and np.all(weights[:, :-1] == 0), "only the query is scored"
+    assert np.array_equal(np.argmax(targets[:, -1], axis=1), ql)
+    for b in range(64):
+        assert np.bincount(sl[b], minlength=ways).tolist() == [shots] * ways
+        assert np.array_equal(np.argmax(x[b, :-1, d:], axis=1), sl[b])
+        np.testing.assert_array_equal(x[b, -1, :d], qx[b])
+    # held-out classes: test episodes come only from digits 5-9, training episodes never from them
+    assert set(test.classes.tolist()) == {5, 6, 7, 8, 9} and not set(train.classes.tolist()) & {5, 6, 7, 8, 9}
+
+
+def test_user_array_episodes_and_nearest_neighbour():
+    rng = np.random.default_rng(0)
+    centers = rng.standard_normal((6, 10)) * 5
+    y = np.repeat(np.arange(6), 20)
+    x = centers[y] + rng.standard_normal((120, 10)) * 0.1
+    ep = fewshot.FewShotEpisodes(x, y, ways=4, shots=1)
+    _, _, _, episodes = ep.sample(50, rng, return_episodes=True)
+    assert fewshot.nearest_neighbour_accuracy(episodes).mean() == 1.0  # well-separated clusters
+
+
+def test_fit_learns_a_small_few_shot_task():
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(8), 30)
+    x = np.eye(8)[y] * 2 + rng.standard_normal((240, 8)) * 0.3
+    ep = fewshot.FewShotEpisodes(x, y, ways=3, shots=1)
+    net = mnemonet.SNAIL(ep.input_size, 3, ep.sequence_length, blocks=[("attention", 16, 16), ("tc", 8)], lr=3e-3,
+                         seed=0)
+    hist = net.fit(ep, iterations=300, batch_size=32, progress=False, seed=0)
+    assert hist[-20:].mean() < 0.3 * hist[:20].mean()
+    assert net.iteration == 300
+
+
+def test_checkpoint_and_pickle_round_trip(tmp_path):
+    net = mnemonet.SNAIL(5, 2, 6, blocks=[("tc", 3), ("attention", 2, 2)], seed=3)
+    x = np.random.default_rng(0).standard_normal((2, 6, 5)).astype(np.float32)
+    t = np.zeros((2, 6, 2), np.float32)
+    t[..., 0] = 1
+    net.train_step(x, t)
+    path = tmp_path / "snail.ckpt"
+    net.save(path)
+    back = mnemonet.SNAIL.load(path)
+    assert back.iteration == 1 and back.blocks == net.blocks
+    np.testing.assert_array_equal(back.forward(x), net.forward(x))
+    # identical continuation (Adam state restored)
+    net.train_step(x, t)
+    back.train_step(x, t)
+    np.testing.assert_array_equal(back.forward(x), net.forward(x))
+    clone = pickle.loads(pickle.dumps(net))
+    np.testing.assert_array_equal(clone.forward(x), net.forward(x))
+    (tmp_path / "bad").write_bytes(b"not a checkpoint")
+    with pytest.raises(mnemonet.CheckpointFormatError):
+        mnemonet.SNAIL.load(tmp_path / "bad")
+
+
+def test_bad_input_raises_named_errors():
+    net = mnemonet.SNAIL(3, 2, 4, blocks=[("tc", 2)], seed=0)
+    with pytest.raises(ValueError, match=r"\(B, T, 3\)"):
+        net.forward(np.zeros((2, 4, 5), np.float32))
+    with pytest.raises(TypeError):
+        net._native.forward(np.zeros((2, 4, 3), np.float64))
+    with pytest.raises(ValueError):
+        net._native.forward(np.zeros((2, 4, 3), np.float32)[:, ::2])
+    with pytest.raises(ValueError, match="weights are all zero"):
+        net.loss(np.zeros((1, 4, 3)), np.zeros((1, 4, 2)), np.zeros((1, 4)))
+    with pytest.raises(ValueError):
+        mnemonet.SNAIL(3, 2, 4, blocks=[("conv", 3)])
+    with pytest.raises(ValueError):
+        mnemonet.SNAIL(3, 2, 4, blocks=[("attention", 0, 3)])
+    with pytest.raises(TypeError):
+        mnemonet.SNAIL(3, 2, 4, blocks=[("tc", 2.5)])
+    with pytest.raises(ValueError, match="parameters"):
+        mnemonet.SNAIL(3, 2, 1 << 20, blocks=[("tc", 65536)])  # would need terabytes: refused before allocating
+    with pytest.raises(ValueError, match="too large"):
+        mnemonet.SNAIL(3, 2, 4, blocks=[("tc", 2)]).forward(np.zeros((1, 40000, 3), np.float32))
+    with pytest.raises(ValueError, match="missing"):
+        net.load_state_dict({})
+    with pytest.raises(ValueError):
+        net.fit_bandits(10, iterations=1)  # not a bandit-shaped model
+    assert "SNAIL(input_size=3" in repr(net)
+
+
+def test_bandit_baselines_and_common_random_numbers():
+    p, u = bandits.draw(400, 5, 10, seed=0)
+    res = {m: bandits.run_baseline(m, p, u, seed=1).mean() for m in bandits.BASELINES}
+    assert abs(res["random"] - 5.0) < 0.4
+    assert res["thompson"] > res["random"] + 0.4 and res["ucb1"] > res["random"] + 0.3
+    net = mnemonet.SNAIL.for_bandits(5, 10, blocks=[("tc", 4), ("attention", 4, 4)], seed=0)
+    hist = net.fit_bandits(10, iterations=3, batch_size=4, progress=False)
+    assert hist.shape == (3,) and np.all((hist >= 0) & (hist <= 10))
+    totals = net.evaluate_bandits(p[:50], u[:50], greedy=True)
+    assert totals.shape == (50,)
+    np.testing.assert_array_equal(totals, net.evaluate_bandits(p[:50], u[:50], greedy=True))  # greedy is deterministic
+    # arm 2 always pays, the others never: UCB1's trace by hand is arms 0-4, then 2, 2, 2 (4 wins), then 0 and 1
+    # (their bonus √(2 ln t) overtakes arm 2's 1 + √(2 ln t / 4)): 4 in total
+    p1 = np.zeros((3, 5), np.float32)
+    p1[:, 2] = 1
+    assert bandits.run_baseline("ucb1", p1, u[:3]).tolist() == [4.0, 4.0, 4.0]
