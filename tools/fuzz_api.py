@@ -28,6 +28,9 @@ import numpy as np
 import mnemonet as mn
 from mnemonet import _native
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ckpt  # noqa: E402  (tools/ckpt.py: checkpoint container helpers)
+
 # Values a notebook user might pass where a number or an array is expected.
 INTS = [0, 1, -1, 2, 3, 8, 17, 2**31, 2**40, 2**62, 2**63 - 1, -(2**63), 2**64, 2**70, 1.5, float("nan"), None,
         "3", True, np.int64(4), np.uint64(2**64 - 1)]
@@ -71,12 +74,10 @@ def resealed(data, rng, count):
     """Mutations of a checkpoint's payload with the header's length and CRC-32 recomputed, so that the parser itself
     (not the checksum) sees the corrupt values: a trap there would be reachable with a crafted file."""
     import struct
-    import zlib
-    if data[:8] != b"MNEMONET":
+    try:
+        payload = ckpt.split(data)[2]
+    except ValueError:
         return []
-    kind_len = struct.unpack_from("<Q", data, 12)[0] if len(data) > 20 else 0
-    head = 12 + 8 + kind_len  # magic, version, kind (UInt64 length + bytes)
-    payload = data[head + 12:]
     out = []
     for _ in range(count):
         b = bytearray(payload)
@@ -92,8 +93,7 @@ def resealed(data, rng, count):
         else:  # a NaN / inf float somewhere
             k = rng.randrange(0, max(1, len(b) - 4))
             b[k:k + 4] = struct.pack("<f", rng.choice([float("nan"), float("inf"), -float("inf"), 1e38]))
-        b = bytes(b)
-        out.append(data[:head] + struct.pack("<QI", len(b), zlib.crc32(b)) + b)
+        out.append(ckpt.reseal(data, bytes(b)))
     return out
 
 

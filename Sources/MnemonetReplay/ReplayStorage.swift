@@ -36,7 +36,7 @@ public final class ReplayStorage {
             // rarely miss the TLB (sample(256) with the gather: 30 → 24 µs, measured). The price: on a host short
             // of free huge pages, the kernel compacts memory during the first fill.
             guard let raw = LargeAllocation.allocate(bytes: capacity * w * 4) else {
-                for b in blocks { free(b) }
+                for (b, w) in zip(blocks, fieldWidths) { LargeAllocation.release(b, bytes: capacity * w * 4) }
                 throw .invalidArgument("cannot allocate \(capacity * w * 4) bytes for a replay buffer of capacity \(capacity)")
             }
             blocks.append(raw.bindMemory(to: Float.self, capacity: capacity * w))
@@ -61,7 +61,7 @@ public final class ReplayStorage {
     }
 
     deinit {
-        for p in data { free(p) }
+        for (p, w) in zip(data, fieldWidths) { LargeAllocation.release(p, bytes: capacity * w * 4) }
     }
 
     /// Field `f` of slot `row` (`fieldWidths[f]` values).

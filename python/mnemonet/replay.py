@@ -174,18 +174,49 @@ def _metadata(cls: str, names: Sequence[str], shapes: Sequence[Tuple[int, ...]],
     return json.dumps({"format": _METADATA_FORMAT, "class": cls, "fields": [[n, list(s)] for n, s in zip(names, shapes)], **extra})
 
 
+# What the metadata mnemonet writes can be: a few fields, each a name and a short shape (depth 3).
+_METADATA_MAX_DEPTH = 16
+_METADATA_MAX_CHARS = 1 << 20
+
+
+def _nesting_depth(text: str) -> int:
+    """Deepest bracket nesting of a JSON text, counted without parsing (so a crafted 200k-deep list costs one scan,
+    never a recursion)."""
+    depth = best = 0
+    in_string = escaped = False
+    for c in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+            best = max(best, depth)
+        elif c in "]}":
+            depth -= 1
+    return best
+
+
 def _read_metadata(native: Any, expected_class: str, path: Any) -> Tuple[Tuple[str, ...], Tuple[Tuple[int, ...], ...], dict]:
     text = native.metadata
     widths = native.describe()["field_widths"]
     if not text:  # written by Swift code (e.g. embedded by an agent): generic names, flat shapes
         return tuple(f"field{i}" for i in range(len(widths))), tuple((w,) for w in widths), {}
     try:
+        if len(text) > _METADATA_MAX_CHARS or _nesting_depth(text) > _METADATA_MAX_DEPTH:
+            raise ValueError(f"metadata longer than {_METADATA_MAX_CHARS} characters or nested deeper than "
+                             f"{_METADATA_MAX_DEPTH} levels")
         meta = json.loads(text)
-        if meta.get("format") != _METADATA_FORMAT:
+        if not isinstance(meta, dict) or meta.get("format") != _METADATA_FORMAT:
             raise ValueError("unknown metadata format")
         names = tuple(str(n) for n, _ in meta["fields"])
         shapes = tuple(tuple(int(d) for d in s) for _, s in meta["fields"])
-    except (ValueError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError, MemoryError) as e:
         raise CheckpointFormatError(f"{os.fspath(path)!r} has unreadable replay metadata ({e})") from None
     if meta.get("class") != expected_class:
         raise CheckpointFormatError(f"{os.fspath(path)!r} holds a {meta.get('class')}, expected a {expected_class}")
@@ -198,7 +229,7 @@ def _read_metadata(native: Any, expected_class: str, path: Any) -> Tuple[Tuple[s
             raise CheckpointFormatError(f"{os.fspath(path)!r} has invalid fields ({e})") from None
     try:
         native.set_shapes(shapes)
-    except InvalidArgumentError as e:
+    except (InvalidArgumentError, OverflowError, TypeError) as e:
         raise CheckpointFormatError(f"{os.fspath(path)!r} is corrupt ({e})") from None
     return names, shapes, meta
 
