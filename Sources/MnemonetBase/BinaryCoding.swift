@@ -261,27 +261,9 @@ public struct BinaryReader {
 
     /// Throws `.format` naming `what` and the first index when `values` holds a NaN or an infinity.
     public static func requireFinite(_ values: UnsafeBufferPointer<Float>, _ what: String) throws(MnemonetError) {
-        if let k = firstNonFinite(values) {
+        if let k = MnemonetBase.firstNonFinite(values) {
             throw .format("checkpoint is corrupt (\(what)[\(k)] is \(values[k]); saved states are always finite)")
         }
-    }
-
-    /// The index of the first NaN or infinity in `values`, or `nil` (8 lanes at a time: an exponent of all ones).
-    public static func firstNonFinite(_ values: UnsafeBufferPointer<Float>) -> Int? {
-        guard let base = values.baseAddress else { return nil }
-        let n = values.count
-        var k = 0
-        let raw = UnsafeRawPointer(base)
-        while k + 8 <= n {
-            let v = raw.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<UInt32>.self)
-            if any((v & 0x7F80_0000) .== 0x7F80_0000) { break }
-            k += 8
-        }
-        while k < n {
-            if !values[k].isFinite { return k }
-            k += 1
-        }
-        return nil
     }
 
     /// A count prefix for `elementSize`-byte elements: at most what the bytes left can hold, and `expectedCount` when

@@ -91,6 +91,19 @@ public final class SumTree {
         }
     }
 
+    /// Makes leaf `k` empty again (sum 0, min +∞) and recomputes its ancestors: undoes the first `update` of a leaf
+    /// bit for bit. O(log L).
+    public func clear(leaf k: Int) {
+        update(leaf: k, to: 0)
+        var node = leafCount + k
+        mins[node] = 0
+        node >>= 1
+        while node >= 1 {
+            mins[node] = Swift.max(mins[2 * node], mins[2 * node + 1])
+            node >>= 1
+        }
+    }
+
     /// Sets leaf `leaves[j]` to `values[j]` for every `j` (later entries win for repeated leaves), then recomputes
     /// the ancestors level by level: all leaves are at the same depth, so one pass per level covers the batch and the
     /// loads of different paths overlap in memory. O(n log L).

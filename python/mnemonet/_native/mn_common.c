@@ -1,10 +1,12 @@
 #include "mn_common.h"
 
 #include <stdio.h>
+#include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 PyObject *MnError, *MnInvalidArgument, *MnArgumentType, *MnIndexOutOfRange, *MnInvalidState, *MnCheckpointIO,
-    *MnCheckpointFormat;
+    *MnCheckpointFormat, *MnNonFinite, *MnArgumentOverflow, *MnOutOfMemory;
 
 /* The ONE place where native status codes become Python exceptions. */
 PyObject *mn_raise(const mn_status *status) {
@@ -14,6 +16,7 @@ PyObject *mn_raise(const mn_status *status) {
     case MNEMONET_STATUS_INDEX_OUT_OF_RANGE: PyErr_SetString(MnIndexOutOfRange, message); break;
     case MNEMONET_STATUS_INVALID_STATE: PyErr_SetString(MnInvalidState, message); break;
     case MNEMONET_STATUS_FORMAT: PyErr_SetString(MnCheckpointFormat, message); break;
+    case MNEMONET_STATUS_NON_FINITE: PyErr_SetString(MnNonFinite, message); break;
     case MNEMONET_STATUS_IO: {
         /* OSError(errno, message): sets .errno and .strerror like the built-in file errors. */
         PyObject *args = Py_BuildValue("(is)", (int)status->os_errno, message);
@@ -96,7 +99,74 @@ PyArrayObject *mn_check_array(PyObject *obj, const char *what, int typenum, int 
         PyErr_Format(MnInvalidArgument, "%s must have shape %s, got %s", what, expected, got);
         return NULL;
     }
+    if (!writable && (typenum == NPY_FLOAT32 || typenum == NPY_FLOAT64) && mn_check_finite(array, what) < 0)
+        return NULL;
     return array;
+}
+
+/* Index of the first NaN/inf among `n` floats (exponent bits all ones), or -1. Integer tests, so the compiler
+ * vectorises the scan; the early exit is per block of 64. */
+static npy_intp first_non_finite_f32(const uint32_t *v, npy_intp n) {
+    for (npy_intp start = 0; start < n; start += 64) {
+        npy_intp end = start + 64 < n ? start + 64 : n;
+        uint32_t bad = 0;
+        for (npy_intp k = start; k < end; k++)
+            bad |= (uint32_t)((v[k] & 0x7F800000u) == 0x7F800000u);
+        if (bad)
+            for (npy_intp k = start; k < end; k++)
+                if ((v[k] & 0x7F800000u) == 0x7F800000u)
+                    return k;
+    }
+    return -1;
+}
+
+static npy_intp first_non_finite_f64(const uint64_t *v, npy_intp n) {
+    const uint64_t e = 0x7FF0000000000000ull;
+    for (npy_intp start = 0; start < n; start += 64) {
+        npy_intp end = start + 64 < n ? start + 64 : n;
+        uint64_t bad = 0;
+        for (npy_intp k = start; k < end; k++)
+            bad |= (uint64_t)((v[k] & e) == e);
+        if (bad)
+            for (npy_intp k = start; k < end; k++)
+                if ((v[k] & e) == e)
+                    return k;
+    }
+    return -1;
+}
+
+int mn_check_finite(PyArrayObject *array, const char *what) {
+    npy_intp n = PyArray_SIZE(array), k;
+    double value;
+    if (PyArray_TYPE(array) == NPY_FLOAT32) {
+        k = first_non_finite_f32((const uint32_t *)PyArray_DATA(array), n);
+        value = k >= 0 ? (double)((const float *)PyArray_DATA(array))[k] : 0;
+    } else if (PyArray_TYPE(array) == NPY_FLOAT64) {
+        k = first_non_finite_f64((const uint64_t *)PyArray_DATA(array), n);
+        value = k >= 0 ? ((const double *)PyArray_DATA(array))[k] : 0;
+    } else {
+        return 0;
+    }
+    if (k < 0)
+        return 0;
+    /* The index in the array's own shape: x[3], X[2, 5]. */
+    char at[160];
+    size_t used = 0;
+    int nd = PyArray_NDIM(array);
+    npy_intp rest = k, idx[NPY_MAXDIMS];
+    for (int d = nd - 1; d >= 0; d--) {
+        npy_intp dim = PyArray_DIM(array, d);
+        idx[d] = dim > 0 ? rest % dim : 0;
+        rest = dim > 0 ? rest / dim : 0;
+    }
+    used += (size_t)snprintf(at, sizeof at, "[");
+    for (int d = 0; d < nd && used < sizeof at; d++)
+        used += (size_t)snprintf(at + used, sizeof at - used, d ? ", %ld" : "%ld", (long)idx[d]);
+    if (used < sizeof at)
+        snprintf(at + used, sizeof at - used, "]");
+    const char *name = isnan(value) ? "nan" : value > 0 ? "inf" : "-inf";
+    PyErr_Format(MnInvalidArgument, "%s must be finite, got %s at %s%s", what, name, what, nd ? at : "");
+    return -1;
 }
 
 int mn_guard_init(mn_guard *guard) {

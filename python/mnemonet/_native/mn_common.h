@@ -27,6 +27,9 @@ extern PyObject *MnIndexOutOfRange;    /* mnemonet.IndexOutOfRangeError(Mnemonet
 extern PyObject *MnInvalidState;       /* mnemonet.InvalidStateError(MnemonetError, RuntimeError)   */
 extern PyObject *MnCheckpointIO;       /* mnemonet.CheckpointIOError(MnemonetError, OSError)        */
 extern PyObject *MnCheckpointFormat;   /* mnemonet.CheckpointFormatError(MnemonetError, ValueError) */
+extern PyObject *MnNonFinite;          /* mnemonet.NonFiniteError(MnemonetError, FloatingPointError) */
+extern PyObject *MnArgumentOverflow;   /* mnemonet.ArgumentOverflowError(InvalidArgumentError, OverflowError) */
+extern PyObject *MnOutOfMemory;        /* mnemonet.OutOfMemoryError(MnemonetError, MemoryError)      */
 
 /* Raises the Python exception for a failed native call; always returns NULL (for `return mn_raise(&st);`). */
 PyObject *mn_raise(const mn_status *status);
@@ -38,12 +41,20 @@ PyObject *mn_raise(const mn_status *status);
 /*
  * Checks that `obj` is a NumPy array of dtype `typenum` (NPY_FLOAT32, NPY_INT64, …) in native byte order,
  * C-contiguous and aligned (and writeable when `writable`), with `ndim` dimensions whose sizes equal `shape`
- * (entries MN_ANY match any size; `shape` may be NULL to accept any sizes). `what` names the argument in errors,
+ * (entries MN_ANY match any size; `shape` may be NULL to accept any sizes); read-only float inputs must be finite
+ * (mn_check_finite). `what` names the argument in errors,
  * which say what was expected and what came. Returns `obj` as an array (borrowed) or NULL with an exception set:
  * ArgumentTypeError for a wrong Python type or dtype, InvalidArgumentError for byte order, layout or shape.
  */
 PyArrayObject *mn_check_array(PyObject *obj, const char *what, int typenum, int ndim, const npy_intp *shape,
                               int writable);
+
+/*
+ * Float inputs (float32/float64 arrays checked with writable == 0) must be finite: mn_check_array calls this, so
+ * every native entry point refuses NaN/inf before Swift sees it. InvalidArgumentError naming `what` and the first
+ * bad index ("x must be finite, got nan at x[3]"); 0 when finite, -1 with the exception set.
+ */
+int mn_check_finite(PyArrayObject *array, const char *what);
 
 /*
  * Parses a `seed=` argument: None (has_seed = 0) or an int in [0, 2^64). 0, or -1 with ArgumentTypeError (not an

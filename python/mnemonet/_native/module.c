@@ -60,6 +60,17 @@ static int add_sub_exception(PyObject *module, PyObject **slot, const char *name
     return rc;
 }
 
+/* ArgumentOverflowError(InvalidArgumentError, OverflowError): an integer too large for its parameter. */
+static int add_overflow_exception(PyObject *module) {
+    PyObject *bases = PyTuple_Pack(2, MnInvalidArgument, PyExc_OverflowError);
+    if (!bases)
+        return -1;
+    int rc = add_exception(module, &MnArgumentOverflow, "ArgumentOverflowError", bases,
+                           "An integer argument is too large (or too small) for its parameter.");
+    Py_DECREF(bases);
+    return rc;
+}
+
 PyMODINIT_FUNC PyInit__native(void) {
     import_array();
     if (mn_abi_version() != MNEMONET_ABI_VERSION) {
@@ -84,7 +95,13 @@ PyMODINIT_FUNC PyInit__native(void) {
                           "The operating system refused to read or write a checkpoint file.") < 0 ||
         add_sub_exception(module, &MnCheckpointFormat, "CheckpointFormatError", PyExc_ValueError,
                           "A file is not a valid mnemonet checkpoint of the expected kind (truncated, corrupt or "
-                          "foreign).") < 0) {
+                          "foreign).") < 0 ||
+        add_sub_exception(module, &MnNonFinite, "NonFiniteError", PyExc_FloatingPointError,
+                          "A computation (a training step's loss or gradient) became NaN or infinite; the object was "
+                          "left exactly as it was before the call.") < 0 ||
+        add_overflow_exception(module) < 0 ||
+        add_sub_exception(module, &MnOutOfMemory, "OutOfMemoryError", PyExc_MemoryError,
+                          "The memory an object needs could not be allocated.") < 0) {
         Py_DECREF(module);
         return NULL;
     }
