@@ -30,6 +30,7 @@ import numpy as np
 from . import _native
 from ._native import ArgumentTypeError, InvalidArgumentError
 from .memory import MemoryController, NeuralMemoryBank
+from .meta_gradient import MetaGradient
 
 __all__ = ["ControllerMetaLearner", "AdaptedController"]
 
@@ -196,7 +197,6 @@ class ControllerMetaLearner:
             ``gradient`` [num_parameters] in ``state_dict`` order (``.state_dict()`` splits it by name),
             ``support_loss`` L_S(θ), ``query_loss`` L_Q(θ_K).
         """
-        from .meta import MetaGradient
         i = self.model.input_dim
         sx, sy = _pair(support_x, support_y, i, "support_x", "support_y")
         qx, qy = _pair(query_x, query_y, i, "query_x", "query_y")

@@ -7,32 +7,23 @@
 #include "mn_memory.h"
 
 typedef struct {
-    PyObject_HEAD
-    mn_agent *handle;
-    mn_guard guard;
+    MN_HANDLE_HEAD(mn_agent)
     long long dims[7]; /* I, H, N, W, R, write heads, replay capacity */
     float lr;
 } MnAgent;
 
-static PyTypeObject MnAgentType;
+static mn_type MnAgentType;
 
-static void agent_dealloc(MnAgent *self) {
-    if (self->handle)
-        mn_agent_free(self->handle);
-    mn_guard_free(&self->guard);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
-static int agent_adopt(MnAgent *self, mn_agent *h) {
+/* Caches the shapes of a newly installed handle. */
+static int agent_adopted(PyObject *obj) {
+    MnAgent *self = (MnAgent *)obj;
     mn_status st;
     int64_t dims[7];
-    if (mn_agent_info(h, dims, &self->lr, &st) != 0) {
-        mn_agent_free(h);
+    if (mn_agent_info(self->handle, dims, &self->lr, &st) != 0) {
         mn_raise(&st);
         return -1;
     }
     for (int k = 0; k < 7; k++) self->dims[k] = dims[k];
-    self->handle = h;
     return 0;
 }
 
@@ -45,93 +36,38 @@ static int agent_init(MnAgent *self, PyObject *args, PyObject *kwds) {
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "LLLLLLLf|O", kwlist, &i, &h, &n, &w, &r, &writes, &cap, &lr,
                                      &seed_obj))
         return -1;
-    if (self->handle) {
-        PyErr_SetString(MnInvalidState, "Agent is already initialised");
-        return -1;
-    }
     int32_t has_seed;
     uint64_t seed;
-    if (mn_parse_seed(seed_obj, &has_seed, &seed) < 0)
+    if (mn_handle_fresh((PyObject *)self) < 0 || mn_parse_seed(seed_obj, &has_seed, &seed) < 0)
         return -1;
-    if (!self->guard.lock && mn_guard_init(&self->guard) < 0)
-        return -1;
-    mn_status st;
-    mn_agent *hd = NULL;
-    int32_t rc;
-    Py_BEGIN_ALLOW_THREADS
-    rc = mn_agent_create(i, h, n, w, r, writes, cap, lr, has_seed, seed, &hd, &st);
-    Py_END_ALLOW_THREADS
-    if (rc != 0) {
-        mn_raise(&st);
-        return -1;
-    }
-    return agent_adopt(self, hd);
-}
-
-#define AGENT_READY(self)                                                                    \
-    if (!(self)->handle) {                                                                   \
-        PyErr_SetString(MnInvalidState, "Agent is not initialised");                        \
-        return NULL;                                                                         \
-    }
-
-static PyObject *agent_load(PyObject *cls, PyObject *args) {
-    PyObject *path_obj;
-    if (!PyArg_ParseTuple(args, "O&", PyUnicode_FSConverter, &path_obj)) return NULL;
-    mn_status st;
-    mn_agent *h = NULL;
-    int32_t rc;
-    const char *path = PyBytes_AS_STRING(path_obj);
-    Py_BEGIN_ALLOW_THREADS
-    rc = mn_agent_load(path, &h, &st);
-    Py_END_ALLOW_THREADS
-    Py_DECREF(path_obj);
-    if (rc != 0) return mn_raise(&st);
-    MnAgent *self = (MnAgent *)MnAgentType.tp_alloc(&MnAgentType, 0);
-    if (!self) { mn_agent_free(h); return NULL; }
-    if (mn_guard_init(&self->guard) < 0 || agent_adopt(self, h) < 0) {
-        Py_DECREF(self);
-        return NULL;
-    }
-    return (PyObject *)self;
-}
-
-static PyObject *agent_save(MnAgent *self, PyObject *args) {
-    AGENT_READY(self);
-    PyObject *path_obj;
-    if (!PyArg_ParseTuple(args, "O&", PyUnicode_FSConverter, &path_obj)) return NULL;
-    mn_status st; int32_t rc;
-    const char *path = PyBytes_AS_STRING(path_obj);
-    MN_NATIVE(&self->guard, rc = mn_agent_save(self->handle, path, &st));
-    Py_DECREF(path_obj);
-    if (rc) return mn_raise(&st);
-    Py_RETURN_NONE;
+    MN_CREATE_AND_RETURN(self, mn_agent,
+                         mn_agent_create(i, h, n, w, r, writes, cap, lr, has_seed, seed, &handle, &status));
 }
 
 static PyObject *agent_info(MnAgent *self, PyObject *unused) {
-    AGENT_READY(self);
+    MN_READY(self);
     return Py_BuildValue("(LLLLLLLd)", self->dims[0], self->dims[1], self->dims[2], self->dims[3], self->dims[4],
                          self->dims[5], self->dims[6], (double)self->lr);
 }
 
 static PyObject *agent_controller(MnAgent *self, PyObject *unused) {
-    AGENT_READY(self);
+    MN_READY(self);
     mn_status st;
     mn_controller *h = NULL;
     if (mn_agent_controller(self->handle, &h, &st) != 0) return mn_raise(&st);
-    return mn_controller_wrap(h, (PyObject *)self, &self->guard, self->dims[0], self->dims[2], self->dims[3],
-                              self->dims[4]);
+    return mn_controller_wrap(h, (PyObject *)self, self->dims[0], self->dims[2], self->dims[3], self->dims[4]);
 }
 
 static PyObject *agent_memory_bank(MnAgent *self, PyObject *unused) {
-    AGENT_READY(self);
+    MN_READY(self);
     mn_status st;
     mn_memory_bank *h = NULL;
     if (mn_agent_memory_bank(self->handle, &h, &st) != 0) return mn_raise(&st);
-    return mn_memory_bank_wrap(h, (PyObject *)self, &self->guard, self->dims[2], self->dims[3], self->dims[4]);
+    return mn_memory_bank_wrap(h, (PyObject *)self, self->dims[2], self->dims[3], self->dims[4]);
 }
 
 static PyObject *agent_train_step(MnAgent *self, PyObject *args) {
-    AGENT_READY(self);
+    MN_READY(self);
     PyObject *xo, *yo;
     int use_replay = 1;
     if (!PyArg_ParseTuple(args, "OO|p", &xo, &yo, &use_replay)) return NULL;
@@ -142,13 +78,13 @@ static PyObject *agent_train_step(MnAgent *self, PyObject *args) {
     if (!y) return NULL;
     mn_status st; int32_t rc; double loss = 0;
     const float *xp = PyArray_DATA(x), *yp = PyArray_DATA(y);
-    MN_NATIVE(&self->guard, rc = mn_agent_train_step(self->handle, xp, yp, use_replay, &loss, &st));
+    MN_CALL(self, rc = mn_agent_train_step(self->handle, xp, yp, use_replay, &loss, &st));
     if (rc) return mn_raise(&st);
     return PyFloat_FromDouble(loss);
 }
 
 static PyObject *agent_train_step_with_draws(MnAgent *self, PyObject *args) {
-    AGENT_READY(self);
+    MN_READY(self);
     PyObject *xo, *yo, *io, *wo;
     if (!PyArg_ParseTuple(args, "OOOO", &xo, &yo, &io, &wo)) return NULL;
     npy_intp d[1] = {self->dims[0]}, b[1] = {8};
@@ -163,97 +99,80 @@ static PyObject *agent_train_step_with_draws(MnAgent *self, PyObject *args) {
     mn_status st; int32_t rc; double loss = 0;
     const float *xp = PyArray_DATA(x), *yp = PyArray_DATA(y), *wp = PyArray_DATA(w);
     const int64_t *ip = PyArray_DATA(ix);
-    MN_NATIVE(&self->guard, rc = mn_agent_train_step_with_draws(self->handle, xp, yp, ip, wp, &loss, &st));
+    MN_CALL(self, rc = mn_agent_train_step_with_draws(self->handle, xp, yp, ip, wp, &loss, &st));
     if (rc) return mn_raise(&st);
     return PyFloat_FromDouble(loss);
 }
 
 static PyObject *agent_evaluate(MnAgent *self, PyObject *args) {
-    AGENT_READY(self);
+    MN_READY(self);
     PyObject *xo, *yo;
     if (!PyArg_ParseTuple(args, "OO", &xo, &yo)) return NULL;
-    npy_intp d[2] = {MN_ANY, self->dims[0]};
-    PyArrayObject *x = mn_check_array(xo, "X", NPY_FLOAT32, 2, d, 0);
-    if (!x) return NULL;
-    d[0] = PyArray_DIM(x, 0);
-    PyArrayObject *y = mn_check_array(yo, "Y", NPY_FLOAT32, 2, d, 0);
-    if (!y) return NULL;
-    if (d[0] < 1) { PyErr_SetString(MnInvalidArgument, "evaluate needs at least one sample, got 0"); return NULL; }
+    PyArrayObject *x, *y;
+    npy_intp count;
+    if (mn_check_rows(xo, yo, "X", "Y", self->dims[0], self->dims[0], 1, &x, &y, &count) < 0) return NULL;
     mn_status st; int32_t rc; double err = 0;
     const float *xp = PyArray_DATA(x), *yp = PyArray_DATA(y);
-    npy_intp count = d[0];
-    MN_NATIVE(&self->guard, rc = mn_agent_evaluate(self->handle, xp, yp, count, &err, &st));
+    MN_CALL(self, rc = mn_agent_evaluate(self->handle, xp, yp, count, &err, &st));
     if (rc) return mn_raise(&st);
     return PyFloat_FromDouble(err);
 }
 
 /* adapt(X [n, I], Y [n, I], num_steps, lr) -> losses float64 [num_steps + 1] (controller adapted in place) */
 static PyObject *agent_adapt(MnAgent *self, PyObject *args) {
-    AGENT_READY(self);
+    MN_READY(self);
     PyObject *xo, *yo;
     long long steps;
     float lr;
     if (!PyArg_ParseTuple(args, "OOLf", &xo, &yo, &steps, &lr)) return NULL;
-    npy_intp d[2] = {MN_ANY, self->dims[0]};
-    PyArrayObject *x = mn_check_array(xo, "support_x", NPY_FLOAT32, 2, d, 0);
-    if (!x) return NULL;
-    d[0] = PyArray_DIM(x, 0);
-    PyArrayObject *y = mn_check_array(yo, "support_y", NPY_FLOAT32, 2, d, 0);
-    if (!y) return NULL;
-    if (d[0] < 1) { PyErr_SetString(MnInvalidArgument, "adapt needs at least one support sample, got 0"); return NULL; }
-    if (steps < 0 || steps > 100000) {
-        PyErr_Format(MnInvalidArgument, "num_steps must be in 0...100000, got %lld", steps);
+    PyArrayObject *x, *y;
+    npy_intp count;
+    if (mn_check_rows(xo, yo, "support_x", "support_y", self->dims[0], self->dims[0], 1, &x, &y, &count) < 0 ||
+        mn_check_range("num_steps", steps, 0, 100000) < 0)
         return NULL;
-    }
     npy_intp ld[1] = {(npy_intp)(steps + 1)};
-    PyObject *losses = PyArray_ZEROS(1, ld, NPY_FLOAT64, 0);
+    PyArrayObject *losses = mn_new_array(1, ld, NPY_FLOAT64, 1);
     if (!losses) return NULL;
     mn_status st; int32_t rc;
     const float *xp = PyArray_DATA(x), *yp = PyArray_DATA(y);
-    double *lp = PyArray_DATA((PyArrayObject *)losses);
-    npy_intp count = d[0];
-    MN_NATIVE(&self->guard, rc = mn_agent_adapt(self->handle, xp, yp, count, steps, lr, lp, &st));
+    double *lp = PyArray_DATA(losses);
+    MN_CALL(self, rc = mn_agent_adapt(self->handle, xp, yp, count, steps, lr, lp, &st));
     if (rc) { Py_DECREF(losses); return mn_raise(&st); }
-    return losses;
+    return (PyObject *)losses;
 }
 
 /* fit(X [n, I], Y [n, I], epochs, use_replay, losses float64 [epochs*n]) */
 static PyObject *agent_fit(MnAgent *self, PyObject *args) {
-    AGENT_READY(self);
+    MN_READY(self);
     PyObject *xo, *yo, *lo;
     long long epochs;
     int use_replay;
     if (!PyArg_ParseTuple(args, "OOLpO", &xo, &yo, &epochs, &use_replay, &lo)) return NULL;
-    npy_intp d[2] = {MN_ANY, self->dims[0]};
-    PyArrayObject *x = mn_check_array(xo, "X", NPY_FLOAT32, 2, d, 0);
-    if (!x) return NULL;
-    d[0] = PyArray_DIM(x, 0);
-    PyArrayObject *y = mn_check_array(yo, "Y", NPY_FLOAT32, 2, d, 0);
-    if (!y) return NULL;
-    if (d[0] < 1) { PyErr_SetString(MnInvalidArgument, "fit needs at least one sample, got 0"); return NULL; }
+    PyArrayObject *x, *y;
+    npy_intp count;
+    if (mn_check_rows(xo, yo, "X", "Y", self->dims[0], self->dims[0], 1, &x, &y, &count) < 0) return NULL;
     if (epochs < 0) { PyErr_Format(MnInvalidArgument, "epochs must be >= 0, got %lld", epochs); return NULL; }
-    npy_intp ld[1] = {(npy_intp)(epochs * d[0])};
+    npy_intp ld[1] = {(npy_intp)(epochs * count)};
     PyArrayObject *l = mn_check_array(lo, "losses", NPY_FLOAT64, 1, ld, 1);
     if (!l) return NULL;
     mn_status st; int32_t rc;
     const float *xp = PyArray_DATA(x), *yp = PyArray_DATA(y);
     double *lp = PyArray_DATA(l);
-    npy_intp count = d[0];
-    MN_NATIVE(&self->guard, rc = mn_agent_fit(self->handle, xp, yp, count, epochs, use_replay, lp, &st));
+    MN_CALL(self, rc = mn_agent_fit(self->handle, xp, yp, count, epochs, use_replay, lp, &st));
     if (rc) return mn_raise(&st);
     Py_RETURN_NONE;
 }
 
 static PyObject *agent_replay_count(MnAgent *self, PyObject *unused) {
-    AGENT_READY(self);
+    MN_READY(self);
     mn_status st; int32_t rc; int64_t count = 0;
-    MN_NATIVE(&self->guard, rc = mn_agent_replay_count(self->handle, &count, &st));
+    MN_CALL(self, rc = mn_agent_replay_count(self->handle, &count, &st));
     if (rc) return mn_raise(&st);
     return PyLong_FromLongLong(count);
 }
 
 static PyObject *agent_replay_sample(MnAgent *self, PyObject *args) {
-    AGENT_READY(self);
+    MN_READY(self);
     long long batch;
     double beta = 0.4;
     if (!PyArg_ParseTuple(args, "L|d", &batch, &beta)) return NULL;
@@ -266,7 +185,7 @@ static PyObject *agent_replay_sample(MnAgent *self, PyObject *args) {
     int64_t *ip = PyArray_DATA((PyArrayObject *)ix);
     float *wp = PyArray_DATA((PyArrayObject *)w), *xp = PyArray_DATA((PyArrayObject *)x),
           *yp = PyArray_DATA((PyArrayObject *)y);
-    MN_NATIVE(&self->guard, rc = mn_agent_replay_sample(self->handle, batch, beta, ip, wp, xp, yp, &st));
+    MN_CALL(self, rc = mn_agent_replay_sample(self->handle, batch, beta, ip, wp, xp, yp, &st));
     if (rc) { mn_raise(&st); goto fail; }
     return Py_BuildValue("(NNNN)", ix, w, x, y);
 fail:
@@ -275,8 +194,7 @@ fail:
 }
 
 static PyMethodDef agent_methods[] = {
-    {"load", (PyCFunction)agent_load, METH_VARARGS | METH_CLASS, "load(path) -> Agent"},
-    {"save", (PyCFunction)agent_save, METH_VARARGS, "save(path)"},
+    MN_CHECKPOINT_METHODS("Agent"),
     {"info", (PyCFunction)agent_info, METH_NOARGS, "info() -> (I, H, N, W, R, write heads, replay capacity, lr)"},
     {"controller", (PyCFunction)agent_controller, METH_NOARGS, "controller() -> Controller (shares the agent)"},
     {"memory_bank", (PyCFunction)agent_memory_bank, METH_NOARGS, "memory_bank() -> MemoryBank (shares the agent)"},
@@ -292,26 +210,13 @@ static PyMethodDef agent_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static PyTypeObject MnAgentType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mnemonet._native.Agent",
-    .tp_basicsize = sizeof(MnAgent),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Agent(input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, "
-              "replay_capacity, lr, seed=None): native continual-learning agent.",
-    .tp_new = PyType_GenericNew,
-    .tp_init = (initproc)agent_init,
-    .tp_dealloc = (destructor)agent_dealloc,
-    .tp_methods = agent_methods,
+static mn_type MnAgentType = {
+    .type = {MN_TYPE(MnAgent, "Agent",
+                     "Agent(input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, "
+                     "replay_capacity, lr, seed=None): native continual-learning agent."),
+             .tp_init = (initproc)agent_init, .tp_methods = agent_methods},
+    .cls = {.name = "Agent", .free = MN_FREE(mn_agent_free), .save = MN_SAVE(mn_agent_save),
+            .load = MN_LOAD(mn_agent_load), .adopted = agent_adopted},
 };
 
-int mn_register_agent(PyObject *module) {
-    if (PyType_Ready(&MnAgentType) < 0)
-        return -1;
-    Py_INCREF(&MnAgentType);
-    if (PyModule_AddObject(module, "Agent", (PyObject *)&MnAgentType) < 0) {
-        Py_DECREF(&MnAgentType);
-        return -1;
-    }
-    return 0;
-}
+int mn_register_agent(PyObject *module) { return mn_add_types(module, (mn_type *const[]){&MnAgentType, NULL}); }

@@ -4,6 +4,19 @@
  */
 #include "mn_common.h"
 
+/* Runs the benchmark call `call` (which writes its result to `&ns` and status to `&st`) with the GIL released and
+ * returns the median ns per operation as a float (or NULL with the error raised). */
+#define BENCH_RETURN(call)                                                                                    \
+    do {                                                                                                      \
+        mn_status st;                                                                                         \
+        double ns = 0;                                                                                        \
+        int32_t rc;                                                                                           \
+        Py_BEGIN_ALLOW_THREADS                                                                                \
+        rc = (call);                                                                                          \
+        Py_END_ALLOW_THREADS                                                                                  \
+        return rc != MNEMONET_STATUS_OK ? mn_raise(&st) : PyFloat_FromDouble(ns);                             \
+    } while (0)
+
 static int positive(const char *what, long long v) {
     if (v < 1) {
         PyErr_Format(MnInvalidArgument, "%s must be >= 1, got %lld", what, v);
@@ -22,12 +35,7 @@ static PyObject *bench_lstm(PyObject *self, PyObject *args, PyObject *kw) {
     if (!positive("batch", batch) || !positive("input_size", input) || !positive("hidden_size", hidden) ||
         !positive("iterations", iterations) || !positive("repeats", repeats))
         return NULL;
-    mn_status st;
-    double ns = 0;
-    int32_t rc;
-    Py_BEGIN_ALLOW_THREADS rc = mn_engine_bench_lstm(batch, input, hidden, backward, iterations, repeats, &ns, &st);
-    Py_END_ALLOW_THREADS if (rc != MNEMONET_STATUS_OK) return mn_raise(&st);
-    return PyFloat_FromDouble(ns);
+    BENCH_RETURN(mn_engine_bench_lstm(batch, input, hidden, backward, iterations, repeats, &ns, &st));
 }
 
 static PyObject *bench_op_overhead(PyObject *self, PyObject *args, PyObject *kw) {
@@ -45,12 +53,7 @@ static PyObject *bench_op_overhead(PyObject *self, PyObject *args, PyObject *kw)
                      mode);
         return NULL;
     }
-    mn_status st;
-    double ns = 0;
-    int32_t rc;
-    Py_BEGIN_ALLOW_THREADS rc = mn_engine_bench_op_overhead(size, length, mode, iterations, repeats, &ns, &st);
-    Py_END_ALLOW_THREADS if (rc != MNEMONET_STATUS_OK) return mn_raise(&st);
-    return PyFloat_FromDouble(ns);
+    BENCH_RETURN(mn_engine_bench_op_overhead(size, length, mode, iterations, repeats, &ns, &st));
 }
 
 static PyObject *bench_maml(PyObject *self, PyObject *args, PyObject *kw) {
@@ -63,12 +66,7 @@ static PyObject *bench_maml(PyObject *self, PyObject *args, PyObject *kw) {
     if (!positive("meta_batch", meta_batch) || !positive("k", k) || !positive("iterations", iterations) ||
         !positive("repeats", repeats))
         return NULL;
-    mn_status st;
-    double ns = 0;
-    int32_t rc;
-    Py_BEGIN_ALLOW_THREADS rc = mn_engine_bench_maml(meta_batch, k, second_order, iterations, repeats, &ns, &st);
-    Py_END_ALLOW_THREADS if (rc != MNEMONET_STATUS_OK) return mn_raise(&st);
-    return PyFloat_FromDouble(ns);
+    BENCH_RETURN(mn_engine_bench_maml(meta_batch, k, second_order, iterations, repeats, &ns, &st));
 }
 
 static PyMethodDef engine_methods[] = {

@@ -10,92 +10,42 @@
 
 #include <string.h>
 
-/* Runs `stmt` with the GIL released holding one guard, or two distinct guards in address order. */
-#define MN_NATIVE2(g1, g2, stmt)                                                   \
-    do {                                                                           \
-        mn_guard *first_ = (g1), *second_ = (g2);                                  \
-        if (second_ == first_) second_ = NULL;                                     \
-        if (second_ && second_ < first_) { mn_guard *t_ = first_; first_ = second_; second_ = t_; } \
-        Py_BEGIN_ALLOW_THREADS                                                     \
-        PyThread_acquire_lock(first_->lock, WAIT_LOCK);                            \
-        if (second_) PyThread_acquire_lock(second_->lock, WAIT_LOCK);              \
-        stmt;                                                                      \
-        if (second_) PyThread_release_lock(second_->lock);                         \
-        PyThread_release_lock(first_->lock);                                       \
-        Py_END_ALLOW_THREADS                                                       \
-    } while (0)
-
 /* ---- MemoryBank ------------------------------------------------------------------------------------------- */
-
-static void bank_dealloc(MnMemoryBank *self) {
-    if (self->handle)
-        mn_memory_bank_free(self->handle);
-    if (!self->owner)
-        mn_guard_free(&self->own_guard);
-    Py_XDECREF(self->owner);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
 
 static int bank_init(MnMemoryBank *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"memory_size", "memory_dim", "num_read_heads", "num_write_heads", NULL};
     long long n = 128, w = 64, r = 4, writes = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|LLLL", kwlist, &n, &w, &r, &writes))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|LLLL", kwlist, &n, &w, &r, &writes) ||
+        mn_handle_fresh((PyObject *)self) < 0)
         return -1;
-    if (self->handle) {
-        PyErr_SetString(MnInvalidState, "MemoryBank is already initialised");
-        return -1;
-    }
-    if (mn_guard_init(&self->own_guard) < 0)
-        return -1;
-    self->guard = &self->own_guard;
-    mn_status st;
-    mn_memory_bank *h = NULL;
-    if (mn_memory_bank_create(n, w, r, writes, &h, &st) != 0) {
-        mn_raise(&st);
-        return -1;
-    }
-    self->handle = h;
     self->n = n; self->w = w; self->r = r;
-    return 0;
+    MN_CREATE_AND_RETURN(self, mn_memory_bank, mn_memory_bank_create(n, w, r, writes, &handle, &status));
 }
 
-PyObject *mn_memory_bank_wrap(mn_memory_bank *h, PyObject *owner, mn_guard *guard, long long n, long long w,
-                              long long r) {
-    MnMemoryBank *self = (MnMemoryBank *)MnMemoryBankType.tp_alloc(&MnMemoryBankType, 0);
-    if (!self) {
-        mn_memory_bank_free(h);
-        return NULL;
+PyObject *mn_memory_bank_wrap(mn_memory_bank *h, PyObject *owner, long long n, long long w, long long r) {
+    MnMemoryBank *self = (MnMemoryBank *)mn_handle_view(&MnMemoryBankType.type, h, owner);
+    if (self) {
+        self->n = n; self->w = w; self->r = r;
     }
-    self->handle = h;
-    Py_INCREF(owner);
-    self->owner = owner;
-    self->guard = guard;
-    self->n = n; self->w = w; self->r = r;
     return (PyObject *)self;
 }
 
-#define BANK_READY(self)                                                                     \
-    if (!(self)->handle) {                                                                   \
-        PyErr_SetString(MnInvalidState, "MemoryBank is not initialised");                   \
-        return NULL;                                                                         \
-    }
-
-static PyObject *new_f32(int ndim, npy_intp *dims) { return PyArray_ZEROS(ndim, dims, NPY_FLOAT32, 0); }
+static PyObject *new_f32(int ndim, npy_intp *dims) { return (PyObject *)mn_new_array(ndim, dims, NPY_FLOAT32, 1); }
 
 static PyObject *bank_get(MnMemoryBank *self, PyObject *unused) {
-    BANK_READY(self);
+    MN_READY(self);
     npy_intp md[2] = {self->n, self->w}, ud[1] = {self->n};
     PyObject *m = new_f32(2, md), *u = new_f32(1, ud);
     if (!m || !u) { Py_XDECREF(m); Py_XDECREF(u); return NULL; }
     mn_status st; int32_t rc;
     float *mp = PyArray_DATA((PyArrayObject *)m), *up = PyArray_DATA((PyArrayObject *)u);
-    MN_NATIVE(self->guard, rc = mn_memory_bank_get(self->handle, mp, up, &st));
+    MN_CALL(self, rc = mn_memory_bank_get(self->handle, mp, up, &st));
     if (rc) { Py_DECREF(m); Py_DECREF(u); return mn_raise(&st); }
     return Py_BuildValue("(NN)", m, u);
 }
 
 static PyObject *bank_set(MnMemoryBank *self, PyObject *args) {
-    BANK_READY(self);
+    MN_READY(self);
     PyObject *mo, *uo;
     if (!PyArg_ParseTuple(args, "OO", &mo, &uo)) return NULL;
     npy_intp md[2] = {self->n, self->w}, ud[1] = {self->n};
@@ -105,21 +55,21 @@ static PyObject *bank_set(MnMemoryBank *self, PyObject *args) {
     if (!u) return NULL;
     mn_status st; int32_t rc;
     const float *mp = PyArray_DATA(m), *up = PyArray_DATA(u);
-    MN_NATIVE(self->guard, rc = mn_memory_bank_set(self->handle, mp, up, &st));
+    MN_CALL(self, rc = mn_memory_bank_set(self->handle, mp, up, &st));
     if (rc) return mn_raise(&st);
     Py_RETURN_NONE;
 }
 
 static PyObject *bank_reset(MnMemoryBank *self, PyObject *unused) {
-    BANK_READY(self);
+    MN_READY(self);
     mn_status st; int32_t rc;
-    MN_NATIVE(self->guard, rc = mn_memory_bank_reset(self->handle, &st));
+    MN_CALL(self, rc = mn_memory_bank_reset(self->handle, &st));
     if (rc) return mn_raise(&st);
     Py_RETURN_NONE;
 }
 
 static PyObject *bank_content_addressing(MnMemoryBank *self, PyObject *args) {
-    BANK_READY(self);
+    MN_READY(self);
     PyObject *ko, *bo;
     if (!PyArg_ParseTuple(args, "OO", &ko, &bo)) return NULL;
     npy_intp kd[2] = {MN_ANY, self->w};
@@ -135,13 +85,13 @@ static PyObject *bank_content_addressing(MnMemoryBank *self, PyObject *args) {
     mn_status st; int32_t rc;
     const float *kp = PyArray_DATA(k), *bp = PyArray_DATA(b);
     float *op = PyArray_DATA((PyArrayObject *)out);
-    MN_NATIVE(self->guard, rc = mn_memory_bank_content_addressing(self->handle, kp, bp, count, op, &st));
+    MN_CALL(self, rc = mn_memory_bank_content_addressing(self->handle, kp, bp, count, op, &st));
     if (rc) { Py_DECREF(out); return mn_raise(&st); }
     return out;
 }
 
 static PyObject *bank_read(MnMemoryBank *self, PyObject *args) {
-    BANK_READY(self);
+    MN_READY(self);
     PyObject *ko, *so;
     if (!PyArg_ParseTuple(args, "OO", &ko, &so)) return NULL;
     npy_intp kd[2] = {self->r, self->w}, sd[1] = {self->r};
@@ -155,13 +105,13 @@ static PyObject *bank_read(MnMemoryBank *self, PyObject *args) {
     mn_status st; int32_t rc;
     const float *kp = PyArray_DATA(k), *sp = PyArray_DATA(s);
     float *op = PyArray_DATA((PyArrayObject *)out);
-    MN_NATIVE(self->guard, rc = mn_memory_bank_read(self->handle, kp, sp, op, &st));
+    MN_CALL(self, rc = mn_memory_bank_read(self->handle, kp, sp, op, &st));
     if (rc) { Py_DECREF(out); return mn_raise(&st); }
     return out;
 }
 
 static PyObject *bank_write(MnMemoryBank *self, PyObject *args) {
-    BANK_READY(self);
+    MN_READY(self);
     PyObject *ko, *vo, *eo;
     float strength;
     if (!PyArg_ParseTuple(args, "OOOf", &ko, &vo, &eo, &strength)) return NULL;
@@ -174,7 +124,7 @@ static PyObject *bank_write(MnMemoryBank *self, PyObject *args) {
     if (!e) return NULL;
     mn_status st; int32_t rc;
     const float *kp = PyArray_DATA(k), *vp = PyArray_DATA(v), *ep = PyArray_DATA(e);
-    MN_NATIVE(self->guard, rc = mn_memory_bank_write(self->handle, kp, vp, ep, strength, &st));
+    MN_CALL(self, rc = mn_memory_bank_write(self->handle, kp, vp, ep, strength, &st));
     if (rc) return mn_raise(&st);
     Py_RETURN_NONE;
 }
@@ -195,28 +145,15 @@ static PyMethodDef bank_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-PyTypeObject MnMemoryBankType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mnemonet._native.MemoryBank",
-    .tp_basicsize = sizeof(MnMemoryBank),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "MemoryBank(memory_size=128, memory_dim=64, num_read_heads=4, num_write_heads=1): native memory bank.",
-    .tp_new = PyType_GenericNew,
-    .tp_init = (initproc)bank_init,
-    .tp_dealloc = (destructor)bank_dealloc,
-    .tp_methods = bank_methods,
+mn_type MnMemoryBankType = {
+    .type = {MN_TYPE(MnMemoryBank, "MemoryBank",
+                     "MemoryBank(memory_size=128, memory_dim=64, num_read_heads=4, num_write_heads=1): native "
+                     "memory bank."),
+             .tp_init = (initproc)bank_init, .tp_methods = bank_methods},
+    .cls = {.name = "MemoryBank", .free = MN_FREE(mn_memory_bank_free)},
 };
 
 /* ---- Controller ------------------------------------------------------------------------------------------- */
-
-static void controller_dealloc(MnController *self) {
-    if (self->handle)
-        mn_controller_free(self->handle);
-    if (!self->owner)
-        mn_guard_free(&self->own_guard);
-    Py_XDECREF(self->owner);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
 
 static int controller_init(MnController *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"input_dim", "hidden_dim", "memory_size", "memory_dim", "num_read_heads",
@@ -225,52 +162,30 @@ static int controller_init(MnController *self, PyObject *args, PyObject *kwds) {
     PyObject *seed_obj = Py_None;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "LLLLLL|O", kwlist, &i, &h, &n, &w, &r, &writes, &seed_obj))
         return -1;
-    if (self->handle) {
-        PyErr_SetString(MnInvalidState, "Controller is already initialised");
-        return -1;
-    }
     int32_t has_seed;
     uint64_t seed;
-    if (mn_parse_seed(seed_obj, &has_seed, &seed) < 0)
+    if (mn_handle_fresh((PyObject *)self) < 0 || mn_parse_seed(seed_obj, &has_seed, &seed) < 0)
         return -1;
-    if (mn_guard_init(&self->own_guard) < 0)
-        return -1;
-    self->guard = &self->own_guard;
-    mn_status st;
-    mn_controller *hd = NULL;
-    if (mn_controller_create(i, h, n, w, r, writes, has_seed, seed, &hd, &st) != 0) {
-        mn_raise(&st);
-        return -1;
-    }
-    self->handle = hd;
     self->input_dim = i; self->n = n; self->w = w; self->r = r;
-    return 0;
+    MN_CREATE_AND_RETURN(self, mn_controller,
+                         mn_controller_create(i, h, n, w, r, writes, has_seed, seed, &handle, &status));
 }
 
-PyObject *mn_controller_wrap(mn_controller *h, PyObject *owner, mn_guard *guard, long long input_dim, long long n,
-                             long long w, long long r) {
-    MnController *self = (MnController *)MnControllerType.tp_alloc(&MnControllerType, 0);
-    if (!self) {
-        mn_controller_free(h);
-        return NULL;
+/* A controller object owning `h` (freed on failure): a view sharing `owner`'s lock, or standalone (owner NULL). */
+PyObject *mn_controller_wrap(mn_controller *h, PyObject *owner, long long input_dim, long long n, long long w,
+                             long long r) {
+    MnController *self = (MnController *)(owner ? mn_handle_view(&MnControllerType.type, h, owner)
+                                                : mn_handle_wrap(&MnControllerType.type, h));
+    if (self) {
+        self->input_dim = input_dim; self->n = n; self->w = w; self->r = r;
     }
-    self->handle = h;
-    Py_INCREF(owner);
-    self->owner = owner;
-    self->guard = guard;
-    self->input_dim = input_dim; self->n = n; self->w = w; self->r = r;
     return (PyObject *)self;
 }
 
-#define CONTROLLER_READY(self)                                                               \
-    if (!(self)->handle) {                                                                   \
-        PyErr_SetString(MnInvalidState, "Controller is not initialised");                   \
-        return NULL;                                                                         \
-    }
 
 /* tensor_info() -> [(name, shape), ...] in the seed's state_dict order */
 static PyObject *controller_tensor_info(MnController *self, PyObject *unused) {
-    CONTROLLER_READY(self);
+    MN_READY(self);
     int64_t count = mn_controller_tensor_count(self->handle);
     PyObject *list = PyList_New(0);
     if (!list) return NULL;
@@ -298,7 +213,7 @@ static PyObject *controller_tensor_info(MnController *self, PyObject *unused) {
 
 /* get_tensor(index, out): fills the float32 array `out` (shape checked by the caller, count checked natively) */
 static PyObject *controller_get_tensor(MnController *self, PyObject *args) {
-    CONTROLLER_READY(self);
+    MN_READY(self);
     long long index;
     PyObject *oo;
     if (!PyArg_ParseTuple(args, "LO", &index, &oo)) return NULL;
@@ -308,13 +223,13 @@ static PyObject *controller_get_tensor(MnController *self, PyObject *args) {
     mn_status st; int32_t rc;
     float *op = PyArray_DATA(o);
     npy_intp count = PyArray_SIZE(o);
-    MN_NATIVE(self->guard, rc = mn_controller_get_tensor(self->handle, index, op, count, &st));
+    MN_CALL(self, rc = mn_controller_get_tensor(self->handle, index, op, count, &st));
     if (rc) return mn_raise(&st);
     Py_RETURN_NONE;
 }
 
 static PyObject *controller_set_tensor(MnController *self, PyObject *args) {
-    CONTROLLER_READY(self);
+    MN_READY(self);
     long long index;
     PyObject *vo;
     if (!PyArg_ParseTuple(args, "LO", &index, &vo)) return NULL;
@@ -324,21 +239,26 @@ static PyObject *controller_set_tensor(MnController *self, PyObject *args) {
     mn_status st; int32_t rc;
     const float *vp = PyArray_DATA(v);
     npy_intp count = PyArray_SIZE(v);
-    MN_NATIVE(self->guard, rc = mn_controller_set_tensor(self->handle, index, vp, count, &st));
+    MN_CALL(self, rc = mn_controller_set_tensor(self->handle, index, vp, count, &st));
     if (rc) return mn_raise(&st);
     Py_RETURN_NONE;
 }
 
-static PyObject *controller_forward(MnController *self, PyObject *args) {
-    CONTROLLER_READY(self);
-    PyObject *xo, *bo;
-    if (!PyArg_ParseTuple(args, "OO", &xo, &bo)) return NULL;
-    if (!PyObject_TypeCheck(bo, &MnMemoryBankType)) {
+/* The bank argument: an initialised MemoryBank. */
+static MnMemoryBank *controller_bank_arg(PyObject *bo) {
+    if (!PyObject_TypeCheck(bo, &MnMemoryBankType.type)) {
         PyErr_Format(MnArgumentType, "memory_bank must be a mnemonet NeuralMemoryBank, got %.200s", Py_TYPE(bo)->tp_name);
         return NULL;
     }
-    MnMemoryBank *bank = (MnMemoryBank *)bo;
-    if (!bank->handle) { PyErr_SetString(MnInvalidState, "MemoryBank is not initialised"); return NULL; }
+    return mn_ready(bo) < 0 ? NULL : (MnMemoryBank *)bo;
+}
+
+static PyObject *controller_forward(MnController *self, PyObject *args) {
+    MN_READY(self);
+    PyObject *xo, *bo;
+    if (!PyArg_ParseTuple(args, "OO", &xo, &bo)) return NULL;
+    MnMemoryBank *bank = controller_bank_arg(bo);
+    if (!bank) return NULL;
     npy_intp xd[1] = {self->input_dim};
     PyArrayObject *x = mn_check_array(xo, "x", NPY_FLOAT32, 1, xd, 0);
     if (!x) return NULL;
@@ -356,47 +276,15 @@ static PyObject *controller_forward(MnController *self, PyObject *args) {
 
 #define MN_MAX_ADAPT_STEPS 100000
 
-/* A standalone Controller object (its own lock) owning the new handle `h` (freed on failure). */
-static PyObject *controller_new_standalone(mn_controller *h, long long input_dim, long long n, long long w,
-                                           long long r) {
-    MnController *c = (MnController *)MnControllerType.tp_alloc(&MnControllerType, 0);
-    if (!c) { mn_controller_free(h); return NULL; }
-    if (mn_guard_init(&c->own_guard) < 0) { mn_controller_free(h); Py_DECREF(c); return NULL; }
-    c->handle = h;
-    c->guard = &c->own_guard;
-    c->owner = NULL;
-    c->input_dim = input_dim; c->n = n; c->w = w; c->r = r;
-    return (PyObject *)c;
-}
-
-/* The bank argument: an initialised MemoryBank. */
-static MnMemoryBank *controller_bank_arg(PyObject *bo) {
-    if (!PyObject_TypeCheck(bo, &MnMemoryBankType)) {
-        PyErr_Format(MnArgumentType, "memory_bank must be a mnemonet NeuralMemoryBank, got %.200s", Py_TYPE(bo)->tp_name);
-        return NULL;
-    }
-    MnMemoryBank *bank = (MnMemoryBank *)bo;
-    if (!bank->handle) { PyErr_SetString(MnInvalidState, "MemoryBank is not initialised"); return NULL; }
-    return bank;
-}
-
 /* A pair X, Y of float32 [n, I] with n >= 1 (n in *count). */
 static int controller_xy_args(MnController *self, PyObject *xo, PyObject *yo, const char *xn, const char *yn,
                               PyArrayObject **x, PyArrayObject **y, npy_intp *count) {
-    npy_intp d[2] = {MN_ANY, self->input_dim};
-    *x = mn_check_array(xo, xn, NPY_FLOAT32, 2, d, 0);
-    if (!*x) return -1;
-    d[0] = PyArray_DIM(*x, 0);
-    *y = mn_check_array(yo, yn, NPY_FLOAT32, 2, d, 0);
-    if (!*y) return -1;
-    if (d[0] < 1) { PyErr_Format(MnInvalidArgument, "%s needs at least one sample, got 0", xn); return -1; }
-    *count = d[0];
-    return 0;
+    return mn_check_rows(xo, yo, xn, yn, self->input_dim, self->input_dim, 1, x, y, count);
 }
 
 /* adapt(bank, X [n, I], Y [n, I], num_steps, lr) -> (Controller, losses float64 [num_steps + 1]) */
 static PyObject *controller_adapt(MnController *self, PyObject *args) {
-    CONTROLLER_READY(self);
+    MN_READY(self);
     PyObject *bo, *xo, *yo;
     long long steps;
     float lr;
@@ -406,10 +294,7 @@ static PyObject *controller_adapt(MnController *self, PyObject *args) {
     PyArrayObject *x, *y;
     npy_intp count;
     if (controller_xy_args(self, xo, yo, "support_x", "support_y", &x, &y, &count) < 0) return NULL;
-    if (steps < 0 || steps > MN_MAX_ADAPT_STEPS) {
-        PyErr_Format(MnInvalidArgument, "num_steps must be in 0...%d, got %lld", MN_MAX_ADAPT_STEPS, steps);
-        return NULL;
-    }
+    if (mn_check_range("num_steps", steps, 0, MN_MAX_ADAPT_STEPS) < 0) return NULL;
     npy_intp ld[1] = {(npy_intp)(steps + 1)};
     PyObject *losses = PyArray_ZEROS(1, ld, NPY_FLOAT64, 0);
     if (!losses) return NULL;
@@ -420,14 +305,14 @@ static PyObject *controller_adapt(MnController *self, PyObject *args) {
     MN_NATIVE2(self->guard, bank->guard,
                rc = mn_controller_adapt(self->handle, bank->handle, xp, yp, count, steps, lr, &adapted, lp, &st));
     if (rc) { Py_DECREF(losses); return mn_raise(&st); }
-    PyObject *c = controller_new_standalone(adapted, self->input_dim, self->n, self->w, self->r);
+    PyObject *c = mn_controller_wrap(adapted, NULL, self->input_dim, self->n, self->w, self->r);
     if (!c) { Py_DECREF(losses); return NULL; }
     return Py_BuildValue("(NN)", c, losses);
 }
 
 /* mean_loss(bank, X [n, I], Y [n, I]) -> float (from a copy of the bank) */
 static PyObject *controller_mean_loss(MnController *self, PyObject *args) {
-    CONTROLLER_READY(self);
+    MN_READY(self);
     PyObject *bo, *xo, *yo;
     if (!PyArg_ParseTuple(args, "OOO", &bo, &xo, &yo)) return NULL;
     MnMemoryBank *bank = controller_bank_arg(bo);
@@ -445,7 +330,7 @@ static PyObject *controller_mean_loss(MnController *self, PyObject *args) {
 
 /* meta_gradient(bank, SX, SY, QX, QY, num_steps, lr, first_order, out float32 [P]) -> query loss */
 static PyObject *controller_meta_gradient(MnController *self, PyObject *args) {
-    CONTROLLER_READY(self);
+    MN_READY(self);
     PyObject *bo, *sxo, *syo, *qxo, *qyo, *go;
     long long steps;
     float lr;
@@ -492,30 +377,14 @@ static PyMethodDef controller_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-PyTypeObject MnControllerType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mnemonet._native.Controller",
-    .tp_basicsize = sizeof(MnController),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Controller(input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, seed=None)",
-    .tp_new = PyType_GenericNew,
-    .tp_init = (initproc)controller_init,
-    .tp_dealloc = (destructor)controller_dealloc,
-    .tp_methods = controller_methods,
+mn_type MnControllerType = {
+    .type = {MN_TYPE(MnController, "Controller",
+                     "Controller(input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, "
+                     "seed=None)"),
+             .tp_init = (initproc)controller_init, .tp_methods = controller_methods},
+    .cls = {.name = "Controller", .free = MN_FREE(mn_controller_free)},
 };
 
 int mn_register_memory(PyObject *module) {
-    if (PyType_Ready(&MnMemoryBankType) < 0 || PyType_Ready(&MnControllerType) < 0)
-        return -1;
-    Py_INCREF(&MnMemoryBankType);
-    if (PyModule_AddObject(module, "MemoryBank", (PyObject *)&MnMemoryBankType) < 0) {
-        Py_DECREF(&MnMemoryBankType);
-        return -1;
-    }
-    Py_INCREF(&MnControllerType);
-    if (PyModule_AddObject(module, "Controller", (PyObject *)&MnControllerType) < 0) {
-        Py_DECREF(&MnControllerType);
-        return -1;
-    }
-    return 0;
+    return mn_add_types(module, (mn_type *const[]){&MnMemoryBankType, &MnControllerType, NULL});
 }

@@ -5,17 +5,27 @@
 #include "mn_common.h"
 
 typedef struct {
-    PyObject_HEAD
-    mn_meta_learner *handle;
-    mn_guard guard;
+    MN_HANDLE_HEAD(mn_meta_learner)
     npy_intp d_in, d_out, n_params, n_alphas;
 } MetaLearnerObject;
 
-static void meta_dealloc(MetaLearnerObject *self) {
-    if (self->handle)
-        mn_meta_free(self->handle);
-    mn_guard_free(&self->guard);
-    Py_TYPE(self)->tp_free((PyObject *)self);
+/* Caches the shapes of a newly installed handle. */
+static int meta_adopted(PyObject *obj) {
+    MetaLearnerObject *self = (MetaLearnerObject *)obj;
+    int64_t sizes[64], count = 0;
+    int32_t act, algo, steps, fo, backend;
+    float ilr, mlr;
+    mn_status st;
+    if (mn_meta_describe(self->handle, sizes, 64, &count, &act, &algo, &ilr, &steps, &fo, &mlr, &backend, &st) !=
+        MNEMONET_STATUS_OK) {
+        mn_raise(&st);
+        return -1;
+    }
+    self->d_in = (npy_intp)sizes[0];
+    self->d_out = (npy_intp)sizes[count - 1];
+    self->n_params = (npy_intp)mn_meta_parameter_count(self->handle);
+    self->n_alphas = (npy_intp)mn_meta_alpha_count(self->handle);
+    return 0;
 }
 
 static int meta_init(MetaLearnerObject *self, PyObject *args, PyObject *kwds) {
@@ -28,10 +38,8 @@ static int meta_init(MetaLearnerObject *self, PyObject *args, PyObject *kwds) {
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "OiifipfK|i", kwlist, &sizes_obj, &activation, &algorithm,
                                      &inner_lr, &inner_steps, &first_order, &meta_lr, &seed, &backend))
         return -1;
-    if (self->handle) {
-        PyErr_SetString(MnInvalidState, "MetaLearner is already initialised");
+    if (mn_handle_fresh((PyObject *)self) < 0)
         return -1;
-    }
     PyObject *seq = PySequence_Fast(sizes_obj, "layer_sizes must be a sequence of ints");
     if (!seq)
         return -1;
@@ -57,38 +65,14 @@ static int meta_init(MetaLearnerObject *self, PyObject *args, PyObject *kwds) {
         sizes[i] = (int64_t)v;
     }
     Py_DECREF(seq);
-    if (mn_guard_init(&self->guard) < 0)
-        return -1;
-    mn_status st;
-    int32_t rc;
-    mn_meta_learner *h = NULL;
-    Py_BEGIN_ALLOW_THREADS
-    rc = mn_meta_create(sizes, (int64_t)count, activation, algorithm, inner_lr, inner_steps, first_order, meta_lr,
-                        backend, (uint64_t)seed, &h, &st);
-    Py_END_ALLOW_THREADS
-    if (rc != MNEMONET_STATUS_OK) {
-        mn_raise(&st);
-        return -1;
-    }
-    self->handle = h;
-    self->d_in = (npy_intp)sizes[0];
-    self->d_out = (npy_intp)sizes[count - 1];
-    self->n_params = (npy_intp)mn_meta_parameter_count(h);
-    self->n_alphas = (npy_intp)mn_meta_alpha_count(h);
-    return 0;
-}
-
-static int meta_ready(MetaLearnerObject *self) {
-    if (!self->handle) {
-        PyErr_SetString(MnInvalidState, "MetaLearner is not initialised");
-        return 0;
-    }
-    return 1;
+    MN_CREATE_AND_RETURN(self, mn_meta_learner,
+                         mn_meta_create(sizes, (int64_t)count, activation, algorithm, inner_lr, inner_steps,
+                                        first_order, meta_lr, backend, (uint64_t)seed, &handle, &status));
 }
 
 /* A new float32 array of the given shape, or NULL. */
 static PyArrayObject *new_floats(int ndim, npy_intp *dims) {
-    return (PyArrayObject *)PyArray_SimpleNew(ndim, dims, NPY_FLOAT32);
+    return mn_new_array(ndim, dims, NPY_FLOAT32, 0);
 }
 
 /* Optional parameter vector: None → NULL pointer; else a (n_params,) float32 array. Returns 0 / -1. */
@@ -107,22 +91,11 @@ static int optional_params(MetaLearnerObject *self, PyObject *obj, const float *
 /* Checks x [n, d_in] and (if y_obj) y [n, d_out]; *n receives the row count. */
 static int xy(MetaLearnerObject *self, PyObject *x_obj, PyObject *y_obj, const char *xn, const char *yn,
               PyArrayObject **x, PyArrayObject **y, npy_intp *n) {
-    npy_intp xs[2] = {MN_ANY, self->d_in};
-    *x = mn_check_array(x_obj, xn, NPY_FLOAT32, 2, xs, 0);
-    if (!*x)
-        return -1;
-    *n = PyArray_DIM(*x, 0);
-    if (y_obj) {
-        npy_intp ys[2] = {*n, self->d_out};
-        *y = mn_check_array(y_obj, yn, NPY_FLOAT32, 2, ys, 0);
-        if (!*y)
-            return -1;
-    }
-    return 0;
+    return mn_check_rows(x_obj, y_obj, xn, yn, self->d_in, self->d_out, 0, x, y, n);
 }
 
 static PyObject *meta_get(MetaLearnerObject *self, int which) {
-    if (!meta_ready(self))
+    if (mn_ready((PyObject *)self) < 0)
         return NULL;
     npy_intp dims[1] = {which == 0 ? self->n_params : self->n_alphas};
     PyArrayObject *out = new_floats(1, dims);
@@ -130,7 +103,7 @@ static PyObject *meta_get(MetaLearnerObject *self, int which) {
         return NULL;
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_meta_get_parameters(self->handle, which, (float *)PyArray_DATA(out), dims[0], &st));
+    MN_CALL(self, rc = mn_meta_get_parameters(self->handle, which, (float *)PyArray_DATA(out), dims[0], &st));
     if (rc != MNEMONET_STATUS_OK) {
         Py_DECREF(out);
         return mn_raise(&st);
@@ -139,7 +112,7 @@ static PyObject *meta_get(MetaLearnerObject *self, int which) {
 }
 
 static PyObject *meta_set(MetaLearnerObject *self, PyObject *arg, int which) {
-    if (!meta_ready(self))
+    if (mn_ready((PyObject *)self) < 0)
         return NULL;
     npy_intp shape[1] = {which == 0 ? self->n_params : self->n_alphas};
     PyArrayObject *a = mn_check_array(arg, which == 0 ? "parameters" : "alphas", NPY_FLOAT32, 1, shape, 0);
@@ -147,7 +120,7 @@ static PyObject *meta_set(MetaLearnerObject *self, PyObject *arg, int which) {
         return NULL;
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_meta_set_parameters(self->handle, which, (const float *)PyArray_DATA(a),
+    MN_CALL(self, rc = mn_meta_set_parameters(self->handle, which, (const float *)PyArray_DATA(a),
                                                         shape[0], &st));
     if (rc != MNEMONET_STATUS_OK)
         return mn_raise(&st);
@@ -162,7 +135,7 @@ static PyObject *meta_set_alphas(MetaLearnerObject *self, PyObject *arg) { retur
 static PyObject *meta_predict(MetaLearnerObject *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"x", "params", NULL};
     PyObject *x_obj, *p_obj = Py_None;
-    if (!meta_ready(self) || !PyArg_ParseTupleAndKeywords(args, kwds, "O|O", kwlist, &x_obj, &p_obj))
+    if (mn_ready((PyObject *)self) < 0 || !PyArg_ParseTupleAndKeywords(args, kwds, "O|O", kwlist, &x_obj, &p_obj))
         return NULL;
     PyArrayObject *x;
     npy_intp n;
@@ -176,7 +149,7 @@ static PyObject *meta_predict(MetaLearnerObject *self, PyObject *args, PyObject 
     mn_status st;
     int32_t rc = MNEMONET_STATUS_OK;
     if (n > 0)
-        MN_NATIVE(&self->guard, rc = mn_meta_predict(self->handle, params, (const float *)PyArray_DATA(x), n,
+        MN_CALL(self, rc = mn_meta_predict(self->handle, params, (const float *)PyArray_DATA(x), n,
                                                      (float *)PyArray_DATA(out), &st));
     if (rc != MNEMONET_STATUS_OK) {
         Py_DECREF(out);
@@ -190,7 +163,7 @@ static PyObject *meta_adapt(MetaLearnerObject *self, PyObject *args, PyObject *k
     PyObject *x_obj, *y_obj, *p_obj = Py_None;
     int steps;
     float lr;
-    if (!meta_ready(self) ||
+    if (mn_ready((PyObject *)self) < 0 ||
         !PyArg_ParseTupleAndKeywords(args, kwds, "OOif|O", kwlist, &x_obj, &y_obj, &steps, &lr, &p_obj))
         return NULL;
     PyArrayObject *x, *y;
@@ -204,7 +177,7 @@ static PyObject *meta_adapt(MetaLearnerObject *self, PyObject *args, PyObject *k
         return NULL;
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_meta_adapt(self->handle, params, (const float *)PyArray_DATA(x),
+    MN_CALL(self, rc = mn_meta_adapt(self->handle, params, (const float *)PyArray_DATA(x),
                                                (const float *)PyArray_DATA(y), n, steps, lr,
                                                (float *)PyArray_DATA(out), &st));
     if (rc != MNEMONET_STATUS_OK) {
@@ -219,7 +192,7 @@ static PyObject *meta_meta_gradient(MetaLearnerObject *self, PyObject *args, PyO
     PyObject *sx_o, *sy_o, *qx_o, *qy_o;
     int steps, first_order;
     float lr;
-    if (!meta_ready(self) || !PyArg_ParseTupleAndKeywords(args, kwds, "OOOOifi", kwlist, &sx_o, &sy_o, &qx_o, &qy_o,
+    if (mn_ready((PyObject *)self) < 0 || !PyArg_ParseTupleAndKeywords(args, kwds, "OOOOifi", kwlist, &sx_o, &sy_o, &qx_o, &qy_o,
                                                           &steps, &lr, &first_order))
         return NULL;
     PyArrayObject *sx, *sy, *qx, *qy;
@@ -237,7 +210,7 @@ static PyObject *meta_meta_gradient(MetaLearnerObject *self, PyObject *args, PyO
     float losses[2] = {0, 0};
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard,
+    MN_CALL(self,
               rc = mn_meta_meta_gradient(self->handle, (const float *)PyArray_DATA(sx), (const float *)PyArray_DATA(sy),
                                          ns, (const float *)PyArray_DATA(qx), (const float *)PyArray_DATA(qy), nq, steps,
                                          lr, first_order, (float *)PyArray_DATA(g),
@@ -251,7 +224,7 @@ static PyObject *meta_meta_gradient(MetaLearnerObject *self, PyObject *args, PyO
 }
 
 static PyObject *meta_apply_meta_gradient(MetaLearnerObject *self, PyObject *arg) {
-    if (!meta_ready(self))
+    if (mn_ready((PyObject *)self) < 0)
         return NULL;
     npy_intp shape[1] = {self->n_params + self->n_alphas};
     PyArrayObject *g = mn_check_array(arg, "gradient", NPY_FLOAT32, 1, shape, 0);
@@ -259,7 +232,7 @@ static PyObject *meta_apply_meta_gradient(MetaLearnerObject *self, PyObject *arg
         return NULL;
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_meta_apply_meta_gradient(self->handle, (const float *)PyArray_DATA(g), shape[0], &st));
+    MN_CALL(self, rc = mn_meta_apply_meta_gradient(self->handle, (const float *)PyArray_DATA(g), shape[0], &st));
     if (rc != MNEMONET_STATUS_OK)
         return mn_raise(&st);
     Py_RETURN_NONE;
@@ -282,7 +255,7 @@ static int batched(MetaLearnerObject *self, PyObject *x_obj, PyObject *y_obj, co
 static PyObject *meta_step(MetaLearnerObject *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"support_x", "support_y", "query_x", "query_y", NULL};
     PyObject *sx_o, *sy_o, *qx_o, *qy_o;
-    if (!meta_ready(self) || !PyArg_ParseTupleAndKeywords(args, kwds, "OOOO", kwlist, &sx_o, &sy_o, &qx_o, &qy_o))
+    if (mn_ready((PyObject *)self) < 0 || !PyArg_ParseTupleAndKeywords(args, kwds, "OOOO", kwlist, &sx_o, &sy_o, &qx_o, &qy_o))
         return NULL;
     PyArrayObject *sx, *sy, *qx, *qy;
     npy_intp batch = -1, ns, nq;
@@ -296,7 +269,7 @@ static PyObject *meta_step(MetaLearnerObject *self, PyObject *args, PyObject *kw
     float losses[2] = {0, 0};
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard,
+    MN_CALL(self,
               rc = mn_meta_step(self->handle, (const float *)PyArray_DATA(sx), (const float *)PyArray_DATA(sy), ns,
                                 (const float *)PyArray_DATA(qx), (const float *)PyArray_DATA(qy), nq, batch, losses,
                                 &st));
@@ -309,7 +282,7 @@ static PyObject *meta_train_sinusoid(MetaLearnerObject *self, PyObject *args, Py
     static char *kwlist[] = {"iterations", "meta_batch_size", "k_shot", NULL};
     long long iterations;
     int meta_batch, k_shot;
-    if (!meta_ready(self) ||
+    if (mn_ready((PyObject *)self) < 0 ||
         !PyArg_ParseTupleAndKeywords(args, kwds, "Lii", kwlist, &iterations, &meta_batch, &k_shot))
         return NULL;
     if (iterations < 0 || iterations > 100000000LL) {
@@ -322,7 +295,7 @@ static PyObject *meta_train_sinusoid(MetaLearnerObject *self, PyObject *args, Py
         return NULL;
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_meta_train_sinusoid(self->handle, (int64_t)iterations, meta_batch, k_shot,
+    MN_CALL(self, rc = mn_meta_train_sinusoid(self->handle, (int64_t)iterations, meta_batch, k_shot,
                                                         (float *)PyArray_DATA(hist), &st));
     if (rc != MNEMONET_STATUS_OK) {
         Py_DECREF(hist);
@@ -337,7 +310,7 @@ static PyObject *meta_evaluate_sinusoid(MetaLearnerObject *self, PyObject *args,
     int k_shot, max_steps;
     float lr;
     unsigned long long seed;
-    if (!meta_ready(self) ||
+    if (mn_ready((PyObject *)self) < 0 ||
         !PyArg_ParseTupleAndKeywords(args, kwds, "LiifK", kwlist, &tasks, &k_shot, &max_steps, &lr, &seed))
         return NULL;
     if (tasks < 1 || tasks > 1000000 || max_steps < 0 || max_steps > 10000 ||
@@ -354,7 +327,7 @@ static PyObject *meta_evaluate_sinusoid(MetaLearnerObject *self, PyObject *args,
         return NULL;
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_meta_evaluate_sinusoid(self->handle, (int64_t)tasks, k_shot, max_steps, lr,
+    MN_CALL(self, rc = mn_meta_evaluate_sinusoid(self->handle, (int64_t)tasks, k_shot, max_steps, lr,
                                                            (uint64_t)seed, (float *)PyArray_DATA(out), &st));
     if (rc != MNEMONET_STATUS_OK) {
         Py_DECREF(out);
@@ -363,78 +336,15 @@ static PyObject *meta_evaluate_sinusoid(MetaLearnerObject *self, PyObject *args,
     return (PyObject *)out;
 }
 
-static PyObject *meta_save(MetaLearnerObject *self, PyObject *arg) {
-    if (!meta_ready(self))
-        return NULL;
-    PyObject *bytes;
-    if (!PyUnicode_FSConverter(arg, &bytes))
-        return NULL;
-    mn_status st;
-    int32_t rc;
-    const char *path = PyBytes_AS_STRING(bytes);
-    MN_NATIVE(&self->guard, rc = mn_meta_save(self->handle, path, &st));
-    Py_DECREF(bytes);
-    if (rc != MNEMONET_STATUS_OK)
-        return mn_raise(&st);
-    Py_RETURN_NONE;
-}
-
-static PyTypeObject MetaLearnerType;
-
-/* Fills the cached shape fields from the handle. */
-static int meta_cache_shape(MetaLearnerObject *self) {
-    int64_t sizes[64], count = 0;
-    int32_t act, algo, steps, fo, backend;
-    float ilr, mlr;
-    mn_status st;
-    if (mn_meta_describe(self->handle, sizes, 64, &count, &act, &algo, &ilr, &steps, &fo, &mlr, &backend, &st) !=
-        MNEMONET_STATUS_OK) {
-        mn_raise(&st);
-        return -1;
-    }
-    self->d_in = (npy_intp)sizes[0];
-    self->d_out = (npy_intp)sizes[count - 1];
-    self->n_params = (npy_intp)mn_meta_parameter_count(self->handle);
-    self->n_alphas = (npy_intp)mn_meta_alpha_count(self->handle);
-    return 0;
-}
-
-static PyObject *meta_load(PyObject *cls, PyObject *arg) {
-    PyObject *bytes;
-    if (!PyUnicode_FSConverter(arg, &bytes))
-        return NULL;
-    mn_status st;
-    int32_t rc;
-    mn_meta_learner *h = NULL;
-    const char *path = PyBytes_AS_STRING(bytes);
-    Py_BEGIN_ALLOW_THREADS
-    rc = mn_meta_load(path, &h, &st);
-    Py_END_ALLOW_THREADS
-    Py_DECREF(bytes);
-    if (rc != MNEMONET_STATUS_OK)
-        return mn_raise(&st);
-    MetaLearnerObject *self = (MetaLearnerObject *)MetaLearnerType.tp_alloc(&MetaLearnerType, 0);
-    if (!self) {
-        mn_meta_free(h);
-        return NULL;
-    }
-    self->handle = h;
-    if (mn_guard_init(&self->guard) < 0 || meta_cache_shape(self) < 0) {
-        Py_DECREF(self);
-        return NULL;
-    }
-    return (PyObject *)self;
-}
-
 static PyObject *meta_describe(MetaLearnerObject *self, PyObject *unused) {
-    if (!meta_ready(self))
+    if (mn_ready((PyObject *)self) < 0)
         return NULL;
     int64_t sizes[64], count = 0;
     int32_t act, algo, steps, fo, backend;
     float ilr, mlr;
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_meta_describe(self->handle, sizes, 64, &count, &act, &algo, &ilr, &steps, &fo,
+    MN_CALL(self, rc = mn_meta_describe(self->handle, sizes, 64, &count, &act, &algo, &ilr, &steps, &fo,
                                                   &mlr, &backend, &st));
     if (rc != MNEMONET_STATUS_OK)
         return mn_raise(&st);
@@ -449,14 +359,14 @@ static PyObject *meta_describe(MetaLearnerObject *self, PyObject *unused) {
 }
 
 static PyObject *meta_get_int(MetaLearnerObject *self, void *closure) {
-    if (!meta_ready(self))
+    if (mn_ready((PyObject *)self) < 0)
         return NULL;
     switch ((int)(intptr_t)closure) {
     case 0: return PyLong_FromSsize_t(self->n_params);
     case 1: return PyLong_FromSsize_t(self->n_alphas);
     default: {
         int64_t it;
-        MN_NATIVE(&self->guard, it = mn_meta_iteration(self->handle));
+        MN_CALL(self, it = mn_meta_iteration(self->handle));
         return PyLong_FromLongLong((long long)it);
     }
     }
@@ -478,8 +388,7 @@ static PyMethodDef meta_methods[] = {
     {"adapt", (PyCFunction)(void (*)(void))meta_adapt, METH_VARARGS | METH_KEYWORDS, "adapt(x, y, steps, lr, params=None)"},
     {"meta_gradient", (PyCFunction)(void (*)(void))meta_meta_gradient, METH_VARARGS | METH_KEYWORDS,
      "meta_gradient(support_x, support_y, query_x, query_y, steps, lr, first_order)"},
-    {"save", (PyCFunction)meta_save, METH_O, "save(path): atomic checkpoint."},
-    {"load", (PyCFunction)meta_load, METH_O | METH_CLASS, "load(path) -> MetaLearner"},
+    MN_CHECKPOINT_METHODS("MetaLearner"),
     {"describe", (PyCFunction)meta_describe, METH_NOARGS, "Shape and configuration as a dict."},
     {"meta_step", (PyCFunction)(void (*)(void))meta_step, METH_VARARGS | METH_KEYWORDS,
      "meta_step(support_x, support_y, query_x, query_y) -> (support loss, query loss)"},
@@ -491,26 +400,11 @@ static PyMethodDef meta_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static PyTypeObject MetaLearnerType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mnemonet._native.MetaLearner",
-    .tp_basicsize = sizeof(MetaLearnerObject),
-    .tp_dealloc = (destructor)meta_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Native meta-learner (internal; use mnemonet.MetaLearner).",
-    .tp_methods = meta_methods,
-    .tp_getset = meta_getset,
-    .tp_init = (initproc)meta_init,
-    .tp_new = PyType_GenericNew,
+static mn_type MetaLearnerType = {
+    .type = {MN_TYPE(MetaLearnerObject, "MetaLearner", "Native meta-learner (internal; use mnemonet.MetaLearner)."),
+             .tp_init = (initproc)meta_init, .tp_methods = meta_methods, .tp_getset = meta_getset},
+    .cls = {.name = "MetaLearner", .free = MN_FREE(mn_meta_free), .save = MN_SAVE(mn_meta_save),
+            .load = MN_LOAD(mn_meta_load), .adopted = meta_adopted},
 };
 
-int mn_register_meta(PyObject *module) {
-    if (PyType_Ready(&MetaLearnerType) < 0)
-        return -1;
-    Py_INCREF(&MetaLearnerType);
-    if (PyModule_AddObject(module, "MetaLearner", (PyObject *)&MetaLearnerType) < 0) {
-        Py_DECREF(&MetaLearnerType);
-        return -1;
-    }
-    return 0;
-}
+int mn_register_meta(PyObject *module) { return mn_add_types(module, (mn_type *const[]){&MetaLearnerType, NULL}); }

@@ -208,3 +208,203 @@ int mn_parse_seed(PyObject *obj, int32_t *has_seed, uint64_t *seed) {
     *seed = (uint64_t)v;
     return 0;
 }
+
+/* ---- the handle base ---------------------------------------------------------------------------------------- */
+
+const mn_class *mn_class_of(PyTypeObject *type) {
+    /* A Python subclass of a handle type is a heap type; its static base is the mn_type. */
+    while (type && type->tp_dealloc == mn_handle_dealloc && (type->tp_flags & Py_TPFLAGS_HEAPTYPE))
+        type = type->tp_base;
+    if (!type || type->tp_dealloc != mn_handle_dealloc)
+        return NULL;
+    return &((const mn_type *)type)->cls;
+}
+
+PyObject *mn_handle_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    const mn_class *cls = mn_class_of(type);
+    if (!cls) {
+        PyErr_Format(PyExc_TypeError, "%.200s is not a mnemonet handle type", type->tp_name);
+        return NULL;
+    }
+    mn_handle *self = (mn_handle *)type->tp_alloc(type, 0);
+    if (!self)
+        return NULL;
+    self->cls = cls;
+    if (mn_guard_init(&self->own_guard) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    self->guard = &self->own_guard;
+    return (PyObject *)self;
+}
+
+void mn_handle_dealloc(PyObject *obj) {
+    mn_handle *self = (mn_handle *)obj;
+    if (self->handle && self->cls)
+        self->cls->free(self->handle);
+    self->handle = NULL;
+    if (self->cls && self->cls->clear)
+        self->cls->clear(obj);
+    mn_guard_free(&self->own_guard);
+    Py_CLEAR(self->owner);
+    Py_TYPE(obj)->tp_free(obj);
+}
+
+int mn_ready(PyObject *obj) {
+    mn_handle *self = (mn_handle *)obj;
+    if (!self->handle) {
+        PyErr_Format(MnInvalidState, "%s is not initialised", self->cls ? self->cls->name : Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
+int mn_handle_fresh(PyObject *obj) {
+    mn_handle *self = (mn_handle *)obj;
+    if (self->handle) {
+        PyErr_Format(MnInvalidState, "%s is already initialised", self->cls->name);
+        return -1;
+    }
+    return 0;
+}
+
+int mn_handle_install(PyObject *obj, int32_t rc, void *handle, const mn_status *status) {
+    mn_handle *self = (mn_handle *)obj;
+    if (rc != MNEMONET_STATUS_OK) {
+        mn_raise(status);
+        return -1;
+    }
+    if (self->handle) { /* a concurrent __init__ won the race: keep its handle */
+        self->cls->free(handle);
+        return mn_handle_fresh(obj);
+    }
+    self->handle = handle;
+    if (self->cls->adopted && self->cls->adopted(obj) < 0) {
+        self->handle = NULL;
+        self->cls->free(handle);
+        return -1;
+    }
+    return 0;
+}
+
+PyObject *mn_handle_wrap(PyTypeObject *type, void *handle) {
+    PyObject *self = mn_handle_new(type, NULL, NULL);
+    if (!self) {
+        const mn_class *cls = mn_class_of(type);
+        if (cls)
+            cls->free(handle);
+        return NULL;
+    }
+    if (mn_handle_install(self, MNEMONET_STATUS_OK, handle, NULL) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return self;
+}
+
+PyObject *mn_handle_view(PyTypeObject *type, void *handle, PyObject *owner) {
+    PyObject *obj = mn_handle_wrap(type, handle);
+    if (!obj)
+        return NULL;
+    mn_handle *self = (mn_handle *)obj;
+    Py_INCREF(owner);
+    self->owner = owner;
+    self->guard = ((mn_handle *)owner)->guard;
+    return obj;
+}
+
+/* Saves `self` to, or (self NULL) loads a new handle of `cls` into *loaded from, the checkpoint file `path_obj`
+ * (str, bytes or os.PathLike). 0, or -1 with the exception set. */
+static int checkpoint_file(const mn_class *cls, mn_handle *self, PyObject *path_obj, void **loaded) {
+    if (self ? !cls->save : !cls->load) {
+        PyErr_Format(PyExc_TypeError, "%s has no checkpoint", cls->name);
+        return -1;
+    }
+    PyObject *path = NULL;
+    if (!PyUnicode_FSConverter(path_obj, &path))
+        return -1;
+    const char *p = PyBytes_AS_STRING(path);
+    mn_status st;
+    int32_t rc;
+    if (self) {
+        MN_CALL(self, rc = cls->save(self->handle, p, &st));
+    } else {
+        Py_BEGIN_ALLOW_THREADS
+        rc = cls->load(p, loaded, &st);
+        Py_END_ALLOW_THREADS
+    }
+    Py_DECREF(path);
+    if (rc) {
+        mn_raise(&st);
+        return -1;
+    }
+    return 0;
+}
+
+PyObject *mn_handle_save(PyObject *obj, PyObject *path_obj) {
+    mn_handle *self = (mn_handle *)obj;
+    if (mn_ready(obj) < 0 || checkpoint_file(self->cls, self, path_obj, NULL) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+PyObject *mn_handle_load(PyObject *cls_obj, PyObject *path_obj) {
+    PyTypeObject *type = (PyTypeObject *)cls_obj;
+    const mn_class *cls = mn_class_of(type);
+    void *handle = NULL;
+    if (!cls) {
+        PyErr_Format(PyExc_TypeError, "%.200s is not a mnemonet handle type", type->tp_name);
+        return NULL;
+    }
+    if (checkpoint_file(cls, NULL, path_obj, &handle) < 0)
+        return NULL;
+    return mn_handle_wrap(type, handle);
+}
+
+int mn_add_types(PyObject *module, mn_type *const *types) {
+    for (; *types; types++) {
+        PyTypeObject *type = &(*types)->type;
+        if (PyType_Ready(type) < 0)
+            return -1;
+        Py_INCREF(type);
+        if (PyModule_AddObject(module, (*types)->cls.name, (PyObject *)type) < 0) {
+            Py_DECREF(type);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- argument helpers --------------------------------------------------------------------------------------- */
+
+int mn_check_rows(PyObject *x_obj, PyObject *y_obj, const char *xn, const char *yn, npy_intp x_width,
+                  npy_intp y_width, npy_intp min_rows, PyArrayObject **x, PyArrayObject **y, npy_intp *rows) {
+    npy_intp d[2] = {MN_ANY, x_width};
+    *x = mn_check_array(x_obj, xn, NPY_FLOAT32, 2, d, 0);
+    if (!*x)
+        return -1;
+    d[0] = PyArray_DIM(*x, 0);
+    d[1] = y_width;
+    if (y_obj && !(*y = mn_check_array(y_obj, yn, NPY_FLOAT32, 2, d, 0)))
+        return -1;
+    if (d[0] < min_rows) {
+        PyErr_Format(MnInvalidArgument, "%s needs at least %zd sample(s), got %zd", xn, (Py_ssize_t)min_rows,
+                     (Py_ssize_t)d[0]);
+        return -1;
+    }
+    *rows = d[0];
+    return 0;
+}
+
+int mn_check_range(const char *what, long long v, long long lo, long long hi) {
+    if (v < lo || v > hi) {
+        PyErr_Format(MnInvalidArgument, "%s must be in %lld...%lld, got %lld", what, lo, hi, v);
+        return -1;
+    }
+    return 0;
+}
+
+PyArrayObject *mn_new_array(int ndim, const npy_intp *dims, int typenum, int zeros) {
+    return (PyArrayObject *)(zeros ? PyArray_ZEROS(ndim, (npy_intp *)dims, typenum, 0)
+                                   : PyArray_SimpleNew(ndim, (npy_intp *)dims, typenum));
+}

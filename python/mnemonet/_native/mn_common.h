@@ -1,6 +1,7 @@
 /*
- * Shared by every source file of mnemonet._native: argument validation, the native-call guard, and the ONE
- * mapping from native status codes to Python exceptions. No learning logic lives in C.
+ * Shared by every source file of mnemonet._native: the ONE mapping from native status codes to Python exceptions,
+ * argument validation, the native-call guard and the handle base every native class is built on (see "the handle
+ * base" below for how to add a class). No learning logic lives in C.
  */
 #ifndef MN_COMMON_H
 #define MN_COMMON_H
@@ -68,8 +69,8 @@ void mn_format_shape(char *buf, size_t size, int ndim, const npy_intp *dims);
 /* ---- native-call guard -------------------------------------------------------------------------------------- */
 
 /*
- * Every extension object that owns a native handle embeds an mn_guard. Native work runs with the GIL released
- * and the object's lock held, so two Python threads never enter Swift on the same handle at once.
+ * Every extension object that owns a native handle embeds an mn_guard (inside MN_HANDLE_HEAD). Native work runs
+ * with the GIL released and the object's lock held, so two Python threads never enter Swift on the same handle.
  */
 typedef struct {
     PyThread_type_lock lock;
@@ -87,6 +88,187 @@ void mn_guard_free(mn_guard *guard);
         PyThread_release_lock((guard)->lock);                    \
         Py_END_ALLOW_THREADS                                     \
     } while (0)
+
+/* Runs `stmt` with the GIL released holding one guard, or two distinct guards in address order (no deadlock). */
+#define MN_NATIVE2(g1, g2, stmt)                                                                    \
+    do {                                                                                            \
+        mn_guard *first_ = (g1), *second_ = (g2);                                                   \
+        if (second_ == first_) second_ = NULL;                                                      \
+        if (second_ && second_ < first_) { mn_guard *t_ = first_; first_ = second_; second_ = t_; } \
+        Py_BEGIN_ALLOW_THREADS                                                                      \
+        PyThread_acquire_lock(first_->lock, WAIT_LOCK);                                             \
+        if (second_) PyThread_acquire_lock(second_->lock, WAIT_LOCK);                               \
+        stmt;                                                                                       \
+        if (second_) PyThread_release_lock(second_->lock);                                          \
+        PyThread_release_lock(first_->lock);                                                        \
+        Py_END_ALLOW_THREADS                                                                        \
+    } while (0)
+
+/* ---- the handle base: ONE pattern for every native class ---------------------------------------------------- */
+
+/*
+ * Every Python type wrapping a Swift handle is built from the pieces below, so that its C file holds only its
+ * methods (argument checks + one native call each). The base provides:
+ *
+ *   MN_HANDLE_HEAD(T)      the object's first fields: `T *handle` (NULL until __init__/load succeeds), the type's
+ *                          operations `cls`, the lock `guard` (its own, or the owner's for a view) and `owner`.
+ *   mn_type                a PyTypeObject plus its mn_class (free / save / load / cache hooks); MN_TYPE(...) fills
+ *                          the slots every handle type shares (tp_new, tp_dealloc, basic size, flags, doc).
+ *   mn_handle_new/dealloc  generic: allocate + lock; free the handle through cls->free, drop the owner.
+ *   MN_READY(self)         "X is not initialised" → InvalidStateError (returns NULL from the method).
+ *   MN_CALL(self, stmt)    runs `stmt` with the GIL released and the object's lock held.
+ *   mn_handle_fresh / MN_CREATE_AND_RETURN   the two halves of every tp_init ("already initialised"; create the
+ *                                            handle with the GIL released and install it).
+ *   mn_handle_wrap / mn_handle_view          a new object owning a handle / sharing an owner's lock.
+ *   MN_CHECKPOINT_METHODS(Name)              save(path) / load(path) through cls->save / cls->load.
+ *   mn_add_types(module, types)              PyType_Ready + module attribute, for a NULL-terminated list.
+ *
+ * Adding a class (say the DNC, exported by Swift as mn_dnc_create/_free/_save/_load/_step):
+ *
+ *     typedef struct { MN_HANDLE_HEAD(mn_dnc) long long input_dim; } DncObject;     // cached shapes after HEAD
+ *
+ *     static int dnc_adopted(PyObject *o) {                  // optional: cache shapes from a new handle
+ *         DncObject *self = (DncObject *)o; self->input_dim = mn_dnc_input_dim(self->handle); return 0;
+ *     }
+ *     static int dnc_init(DncObject *self, PyObject *args, PyObject *kwds) {
+ *         ... PyArg_ParseTupleAndKeywords ..., mn_parse_seed ...
+ *         if (mn_handle_fresh((PyObject *)self) < 0) return -1;
+ *         MN_CREATE_AND_RETURN(self, mn_dnc, mn_dnc_create(..., &handle, &status));
+ *     }
+ *     static PyObject *dnc_step(DncObject *self, PyObject *arg) {
+ *         MN_READY(self);
+ *         PyArrayObject *x = mn_check_array(arg, "x", NPY_FLOAT32, 1, (npy_intp[]){self->input_dim}, 0);
+ *         if (!x) return NULL;
+ *         mn_status st; int32_t rc;
+ *         MN_CALL(self, rc = mn_dnc_step(self->handle, PyArray_DATA(x), ..., &st));
+ *         if (rc) return mn_raise(&st);
+ *         ...
+ *     }
+ *     static PyMethodDef dnc_methods[] = {MN_CHECKPOINT_METHODS("DNC"), {"step", ...}, {NULL}};
+ *     mn_type MnDncType = {
+ *         .type = {MN_TYPE(DncObject, "DNC", "DNC(input_dim, ...): doc"), .tp_init = (initproc)dnc_init,
+ *                  .tp_methods = dnc_methods},
+ *         .cls = {.name = "DNC", .free = MN_FREE(mn_dnc_free), .save = MN_SAVE(mn_dnc_save),
+ *                 .load = MN_LOAD(mn_dnc_load), .adopted = dnc_adopted},
+ *     };
+ *     int mn_register_dnc(PyObject *m) { return mn_add_types(m, (mn_type *[]){&MnDncType, NULL}); }
+ *
+ * then one line `mn_register_dnc` in module.c's table and its declaration at the end of this file.
+ */
+
+typedef void (*mn_free_fn)(void *handle);
+typedef int32_t (*mn_save_fn)(void *handle, const char *path, mn_status *status);
+typedef int32_t (*mn_load_fn)(const char *path, void **out, mn_status *status);
+
+/* Casts a typed ABI function (mn_agent_free, mn_agent_save, mn_agent_load, ...) to the generic hook type. */
+#define MN_FREE(f) ((mn_free_fn)(void (*)(void))(f))
+#define MN_SAVE(f) ((mn_save_fn)(void (*)(void))(f))
+#define MN_LOAD(f) ((mn_load_fn)(void (*)(void))(f))
+
+/* The operations of one native class. Only `name` and `free` are required. */
+typedef struct mn_class {
+    const char *name;          /* the Python class name, used in messages ("Agent is not initialised") */
+    mn_free_fn free;           /* releases a handle */
+    mn_save_fn save;           /* writes an atomic checkpoint file; NULL when the class has none */
+    mn_load_fn load;           /* reads one into a new handle; NULL when the class has none */
+    int (*adopted)(PyObject *self); /* after a handle is installed: cache shapes etc.; 0 or -1; may be NULL */
+    void (*clear)(PyObject *self);  /* in dealloc: drop the object's own Python references; may be NULL */
+    const void *data;          /* constants of the class for helpers several classes share (replay.c); may be NULL */
+} mn_class;
+
+/* The first fields of every handle object; `handle_type` is the ABI's opaque type (mn_agent, mn_replay, ...). */
+#define MN_HANDLE_HEAD(handle_type)                                                                           \
+    PyObject_HEAD                                                                                             \
+    handle_type *handle;    /* the native object, NULL until initialised */                                   \
+    const mn_class *cls;    /* the type's operations */                                                       \
+    mn_guard *guard;        /* &own_guard, or the owner's guard for a view */                                 \
+    PyObject *owner;        /* the object this one is a view into (kept alive), or NULL */                    \
+    mn_guard own_guard;
+
+/* Any handle object, seen through its head. */
+typedef struct {
+    MN_HANDLE_HEAD(void)
+} mn_handle;
+
+/* A handle type: the Python type object followed by its operations. */
+typedef struct mn_type {
+    PyTypeObject type;
+    mn_class cls;
+} mn_type;
+
+/* The slots shared by every handle type; `object` is the C struct, `name` the class name in mnemonet._native. */
+#define MN_TYPE(object, name, doc)                                                                            \
+    PyVarObject_HEAD_INIT(NULL, 0)                                                                            \
+    .tp_name = "mnemonet._native." name, .tp_basicsize = sizeof(object), .tp_flags = Py_TPFLAGS_DEFAULT,      \
+    .tp_doc = doc, .tp_new = mn_handle_new, .tp_dealloc = mn_handle_dealloc
+
+/* The class operations of `type` (also for a Python subclass of a handle type). */
+const mn_class *mn_class_of(PyTypeObject *type);
+
+/* tp_new / tp_dealloc of every handle type (set by MN_TYPE). */
+PyObject *mn_handle_new(PyTypeObject *type, PyObject *args, PyObject *kwds);
+void mn_handle_dealloc(PyObject *self);
+
+/* 0 when `self` holds a handle, else -1 with InvalidStateError ("<Name> is not initialised"). */
+int mn_ready(PyObject *self);
+#define MN_READY(self)                              \
+    do {                                            \
+        if (mn_ready((PyObject *)(self)) < 0)       \
+            return NULL;                            \
+    } while (0)
+
+/* Runs `stmt` with the GIL released and `self`'s lock held. */
+#define MN_CALL(self, stmt) MN_NATIVE((self)->guard, stmt)
+
+/* In tp_init, before creating the handle: -1 with InvalidStateError when `self` is already initialised. */
+int mn_handle_fresh(PyObject *self);
+
+/*
+ * In tp_init, after the create call: `rc`/`status` are its result. On success installs `handle` (runs
+ * cls->adopted; on its failure the handle is freed again). 0, or -1 with the exception set.
+ */
+int mn_handle_install(PyObject *self, int32_t rc, void *handle, const mn_status *status);
+
+/*
+ * The end of every tp_init: runs `create_call` with the GIL released (it must write the new `handle_type *` to
+ * `&handle` and its status to `&status`, the two names this macro declares), installs the handle and returns 0 / -1
+ * from tp_init. Example: MN_CREATE_AND_RETURN(self, mn_dnc, mn_dnc_create(n, w, &handle, &status));
+ */
+#define MN_CREATE_AND_RETURN(self, handle_type, create_call)                                                      do {                                                                                                              handle_type *handle = NULL;                                                                                   mn_status status;                                                                                             int32_t rc_;                                                                                                  Py_BEGIN_ALLOW_THREADS                                                                                        rc_ = (create_call);                                                                                          Py_END_ALLOW_THREADS                                                                                          return mn_handle_install((PyObject *)(self), rc_, handle, &status);                                       } while (0)
+
+/* A new standalone object of `type` (own lock) owning `handle`; frees `handle` on failure. */
+PyObject *mn_handle_wrap(PyTypeObject *type, void *handle);
+
+/*
+ * A new object of `type` owning `handle` but sharing `owner`'s lock (and keeping `owner` alive): the agent's
+ * controller and memory bank. Frees `handle` on failure. cls->adopted runs as for any installed handle.
+ */
+PyObject *mn_handle_view(PyTypeObject *type, void *handle, PyObject *owner);
+
+/* save(path) and the classmethod load(path) of every class with a checkpoint. */
+PyObject *mn_handle_save(PyObject *self, PyObject *path);
+PyObject *mn_handle_load(PyObject *cls, PyObject *path);
+#define MN_CHECKPOINT_METHODS(name)                                                                           \
+    {"save", (PyCFunction)mn_handle_save, METH_O, "save(path): atomic checkpoint"},                           \
+    {"load", (PyCFunction)mn_handle_load, METH_O | METH_CLASS, "load(path) -> " name}
+
+/* PyType_Ready and module attribute (the class name) for each type of a NULL-terminated list. 0 or -1. */
+int mn_add_types(PyObject *module, mn_type *const *types);
+
+/* ---- argument helpers --------------------------------------------------------------------------------------- */
+
+/*
+ * A pair of float32 row sets x [n, x_width], y [n, y_width] (y may be NULL: then only x is checked) with
+ * n >= min_rows; the row count goes to *rows. `xn`/`yn` name them in errors. 0 or -1.
+ */
+int mn_check_rows(PyObject *x_obj, PyObject *y_obj, const char *xn, const char *yn, npy_intp x_width,
+                  npy_intp y_width, npy_intp min_rows, PyArrayObject **x, PyArrayObject **y, npy_intp *rows);
+
+/* -1 with InvalidArgumentError "<what> must be in lo...hi, got v" unless lo <= v <= hi; else 0. */
+int mn_check_range(const char *what, long long v, long long lo, long long hi);
+
+/* A new uninitialised (zeros = 0) or zero-filled (zeros = 1) array, or NULL. */
+PyArrayObject *mn_new_array(int ndim, const npy_intp *dims, int typenum, int zeros);
 
 /* ---- per-concept registration (one line each in module.c) ------------------------------------------------- */
 

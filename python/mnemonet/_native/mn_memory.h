@@ -4,29 +4,21 @@
 #include "mn_common.h"
 
 typedef struct {
-    PyObject_HEAD
-    mn_memory_bank *handle;
-    mn_guard own_guard;  /* used when standalone */
-    mn_guard *guard;     /* own_guard, or the owner's */
-    PyObject *owner;     /* the agent this bank belongs to, or NULL */
+    MN_HANDLE_HEAD(mn_memory_bank) /* owner: the agent this bank belongs to, or NULL */
     long long n, w, r;
 } MnMemoryBank;
 
 typedef struct {
-    PyObject_HEAD
-    mn_controller *handle;
-    mn_guard own_guard;
-    mn_guard *guard;
-    PyObject *owner;
+    MN_HANDLE_HEAD(mn_controller)
     long long input_dim, n, w, r;
 } MnController;
 
-extern PyTypeObject MnMemoryBankType;
-extern PyTypeObject MnControllerType;
+extern mn_type MnMemoryBankType;
+extern mn_type MnControllerType;
 
-/* New Python objects sharing `owner`'s guard (they keep `owner` alive). Steal `h` (freed on failure). */
-PyObject *mn_memory_bank_wrap(mn_memory_bank *h, PyObject *owner, mn_guard *guard, long long n, long long w,
-                              long long r);
-PyObject *mn_controller_wrap(mn_controller *h, PyObject *owner, mn_guard *guard, long long input_dim, long long n,
-                             long long w, long long r);
+/* New Python objects sharing `owner`'s lock (they keep `owner` alive; a controller with owner NULL is standalone).
+ * Steal `h` (freed on failure). */
+PyObject *mn_memory_bank_wrap(mn_memory_bank *h, PyObject *owner, long long n, long long w, long long r);
+PyObject *mn_controller_wrap(mn_controller *h, PyObject *owner, long long input_dim, long long n, long long w,
+                             long long r);
 #endif

@@ -50,14 +50,45 @@ static int add_exception(PyObject *module, PyObject **slot, const char *name, Py
     return 0;
 }
 
-static int add_sub_exception(PyObject *module, PyObject **slot, const char *name, PyObject *builtin,
-                             const char *doc) {
-    PyObject *bases = PyTuple_Pack(2, MnError, builtin);
-    if (!bases)
+/* The hierarchy under MnemonetError: each subclass is also the built-in exception a Python user would expect. */
+static const struct {
+    PyObject **slot;
+    const char *name;
+    PyObject **builtin;
+    const char *doc;
+} mn_sub_exceptions[] = {
+    {&MnInvalidArgument, "InvalidArgumentError", &PyExc_ValueError,
+     "An argument has the wrong value, shape or memory layout."},
+    {&MnArgumentType, "ArgumentTypeError", &PyExc_TypeError, "An argument has the wrong Python type or dtype."},
+    {&MnIndexOutOfRange, "IndexOutOfRangeError", &PyExc_IndexError, "An index lies outside the valid range."},
+    {&MnInvalidState, "InvalidStateError", &PyExc_RuntimeError,
+     "The object cannot do this in its current state (e.g. sampling an empty buffer)."},
+    {&MnCheckpointIO, "CheckpointIOError", &PyExc_OSError,
+     "The operating system refused to read or write a checkpoint file."},
+    {&MnCheckpointFormat, "CheckpointFormatError", &PyExc_ValueError,
+     "A file is not a valid mnemonet checkpoint of the expected kind (truncated, corrupt or foreign)."},
+    {&MnNonFinite, "NonFiniteError", &PyExc_FloatingPointError,
+     "A computation (a training step's loss or gradient) became NaN or infinite; the object was left exactly as it "
+     "was before the call."},
+    {&MnOutOfMemory, "OutOfMemoryError", &PyExc_MemoryError, "The memory an object needs could not be allocated."},
+    {NULL, NULL, NULL, NULL},
+};
+
+static int add_exceptions(PyObject *module) {
+    if (add_exception(module, &MnError, "MnemonetError", PyExc_Exception,
+                      "Base class of every error raised by mnemonet.") < 0)
         return -1;
-    int rc = add_exception(module, slot, name, bases, doc);
-    Py_DECREF(bases);
-    return rc;
+    for (int k = 0; mn_sub_exceptions[k].slot; k++) {
+        PyObject *bases = PyTuple_Pack(2, MnError, *mn_sub_exceptions[k].builtin);
+        if (!bases)
+            return -1;
+        int rc = add_exception(module, mn_sub_exceptions[k].slot, mn_sub_exceptions[k].name, bases,
+                               mn_sub_exceptions[k].doc);
+        Py_DECREF(bases);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* ArgumentOverflowError(InvalidArgumentError, OverflowError): an integer too large for its parameter. */
@@ -81,27 +112,7 @@ PyMODINIT_FUNC PyInit__native(void) {
     PyObject *module = PyModule_Create(&module_def);
     if (!module)
         return NULL;
-    if (add_exception(module, &MnError, "MnemonetError", PyExc_Exception,
-                      "Base class of every error raised by mnemonet.") < 0 ||
-        add_sub_exception(module, &MnInvalidArgument, "InvalidArgumentError", PyExc_ValueError,
-                          "An argument has the wrong value, shape or memory layout.") < 0 ||
-        add_sub_exception(module, &MnArgumentType, "ArgumentTypeError", PyExc_TypeError,
-                          "An argument has the wrong Python type or dtype.") < 0 ||
-        add_sub_exception(module, &MnIndexOutOfRange, "IndexOutOfRangeError", PyExc_IndexError,
-                          "An index lies outside the valid range.") < 0 ||
-        add_sub_exception(module, &MnInvalidState, "InvalidStateError", PyExc_RuntimeError,
-                          "The object cannot do this in its current state (e.g. sampling an empty buffer).") < 0 ||
-        add_sub_exception(module, &MnCheckpointIO, "CheckpointIOError", PyExc_OSError,
-                          "The operating system refused to read or write a checkpoint file.") < 0 ||
-        add_sub_exception(module, &MnCheckpointFormat, "CheckpointFormatError", PyExc_ValueError,
-                          "A file is not a valid mnemonet checkpoint of the expected kind (truncated, corrupt or "
-                          "foreign).") < 0 ||
-        add_sub_exception(module, &MnNonFinite, "NonFiniteError", PyExc_FloatingPointError,
-                          "A computation (a training step's loss or gradient) became NaN or infinite; the object was "
-                          "left exactly as it was before the call.") < 0 ||
-        add_overflow_exception(module) < 0 ||
-        add_sub_exception(module, &MnOutOfMemory, "OutOfMemoryError", PyExc_MemoryError,
-                          "The memory an object needs could not be allocated.") < 0) {
+    if (add_exceptions(module) < 0 || add_overflow_exception(module) < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -140,22 +140,42 @@ static int batch_arrays(const mn_fields *fields, PyObject *arrays, const float *
     return 0;
 }
 
-/* Allocates one (batch, *shape_f) float32 array per field into `out[f]` and fills pointers/sizes. */
-static int output_arrays(const mn_fields *fields, int64_t batch, PyObject **out, float **pointers, int64_t *sizes) {
-    for (int64_t f = 0; f < fields->count; f++) {
-        PyObject *shape = PyTuple_GET_ITEM(fields->shapes, f);
-        int nd = (int)PyTuple_GET_SIZE(shape) + 1;
-        npy_intp dims[NPY_MAXDIMS];
-        dims[0] = (npy_intp)batch;
-        for (int d = 1; d < nd; d++)
-            dims[d] = (npy_intp)PyLong_AsLongLong(PyTuple_GET_ITEM(shape, d - 1));
-        out[f] = PyArray_SimpleNew(nd, dims, NPY_FLOAT32);
-        if (!out[f])
-            return -1;
-        pointers[f] = (float *)PyArray_DATA((PyArrayObject *)out[f]);
-        sizes[f] = (int64_t)PyArray_SIZE((PyArrayObject *)out[f]);
+/*
+ * The tuple a sample returns: (indices int64 [batch], weights float32 [batch] when `weights` is not NULL, then one
+ * (batch, *shape_f) float32 array per field), with the data pointers for Swift to write into. NULL on failure.
+ */
+static PyObject *sample_result(const mn_fields *fields, int64_t batch, int64_t **indices, float **weights,
+                               float **pointers, int64_t *sizes) {
+    Py_ssize_t lead = weights ? 2 : 1;
+    PyObject *result = PyTuple_New(lead + fields->count);
+    if (!result)
+        return NULL;
+    npy_intp dims[NPY_MAXDIMS];
+    dims[0] = (npy_intp)batch;
+    for (Py_ssize_t k = 0; k < lead + fields->count; k++) {
+        int nd = 1, typenum = k == 0 ? NPY_INT64 : NPY_FLOAT32;
+        if (k >= lead) {
+            PyObject *shape = PyTuple_GET_ITEM(fields->shapes, k - lead);
+            nd = (int)PyTuple_GET_SIZE(shape) + 1;
+            for (int d = 1; d < nd; d++)
+                dims[d] = (npy_intp)PyLong_AsLongLong(PyTuple_GET_ITEM(shape, d - 1));
+        }
+        PyArrayObject *array = mn_new_array(nd, dims, typenum, 0);
+        if (!array) {
+            Py_DECREF(result);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(result, k, (PyObject *)array);
+        if (k == 0)
+            *indices = (int64_t *)PyArray_DATA(array);
+        else if (k < lead)
+            *weights = (float *)PyArray_DATA(array);
+        else {
+            pointers[k - lead] = (float *)PyArray_DATA(array);
+            sizes[k - lead] = (int64_t)PyArray_SIZE(array);
+        }
     }
-    return 0;
+    return result;
 }
 
 /* batch_size: a Python int >= 1. */
@@ -191,29 +211,45 @@ static PyObject *widths_tuple(const mn_fields *fields) {
 }
 
 typedef int32_t (*get_metadata_fn)(void *, char *, int64_t, int64_t *, mn_status *);
+typedef int32_t (*set_metadata_fn)(void *, const char *, mn_status *);
+typedef int32_t (*field_widths_fn)(void *, int64_t *, int64_t, mn_status *);
 
-static PyObject *read_metadata(void *handle, get_metadata_fn get, mn_guard *guard) {
+/* What differs between the two buffer types for the shared helpers below (their mn_class `data`). */
+typedef struct {
+    get_metadata_fn get_metadata;
+    set_metadata_fn set_metadata;
+    field_widths_fn field_widths;
+    void (*counts)(void *handle, int64_t *items, int64_t *fields); /* stored items, fields per item */
+} buffer_access;
+
+#define BUFFER_ACCESS(self) ((const buffer_access *)((mn_handle *)(self))->cls->data)
+
+/* The `metadata` getter of both buffer types: the text stored natively. */
+static PyObject *get_metadata(PyObject *obj, void *closure) {
+    const buffer_access *access = BUFFER_ACCESS(obj);
+    mn_handle *self = (mn_handle *)obj;
+    MN_READY(self);
     mn_status st;
     int64_t length = 0;
     int32_t rc;
-    MN_NATIVE(guard, rc = get(handle, NULL, 0, &length, &st));
+    MN_CALL(self, rc = access->get_metadata(self->handle, NULL, 0, &length, &st));
     if (rc)
         return mn_raise(&st);
     char *buf = PyMem_Malloc((size_t)length + 1);
     if (!buf)
         return PyErr_NoMemory();
-    MN_NATIVE(guard, rc = get(handle, buf, length + 1, &length, &st));
+    MN_CALL(self, rc = access->get_metadata(self->handle, buf, length + 1, &length, &st));
     PyObject *s = rc ? mn_raise(&st) : PyUnicode_DecodeUTF8(buf, (Py_ssize_t)length, "replace");
     PyMem_Free(buf);
     return s;
 }
 
-typedef int32_t (*set_metadata_fn)(void *, const char *, mn_status *);
-typedef int32_t (*save_fn)(void *, const char *, mn_status *);
-typedef int32_t (*field_widths_fn)(void *, int64_t *, int64_t, mn_status *);
-
 /* The `metadata` setter of both buffer types: a str, stored natively. 0 or -1. */
-static int write_metadata(void *handle, set_metadata_fn set, mn_guard *guard, PyObject *value) {
+static int set_metadata(PyObject *obj, PyObject *value, void *closure) {
+    const buffer_access *access = BUFFER_ACCESS(obj);
+    mn_handle *self = (mn_handle *)obj;
+    if (mn_ready(obj) < 0)
+        return -1;
     if (!value || !PyUnicode_Check(value)) {
         PyErr_SetString(MnArgumentType, "metadata must be a str");
         return -1;
@@ -228,7 +264,7 @@ static int write_metadata(void *handle, set_metadata_fn set, mn_guard *guard, Py
     }
     mn_status st;
     int32_t rc;
-    MN_NATIVE(guard, rc = set(handle, utf8, &st));
+    MN_CALL(self, rc = access->set_metadata(self->handle, utf8, &st));
     if (rc) {
         mn_raise(&st);
         return -1;
@@ -236,72 +272,102 @@ static int write_metadata(void *handle, set_metadata_fn set, mn_guard *guard, Py
     return 0;
 }
 
-/* `save(path)` of both buffer types. */
-static PyObject *save_to_path(void *handle, save_fn save, mn_guard *guard, PyObject *path_obj) {
-    PyObject *path = NULL;
-    if (!PyUnicode_FSConverter(path_obj, &path))
-        return NULL;
-    const char *p = PyBytes_AS_STRING(path);
-    mn_status st;
-    int32_t rc;
-    MN_NATIVE(guard, rc = save(handle, p, &st));
-    Py_DECREF(path);
-    if (rc)
-        return mn_raise(&st);
-    Py_RETURN_NONE;
-}
+/* Both buffer types: the handle head, then the fields (per-item shapes, set on creation or after a load). */
+#define MN_BUFFER_OBJECT(handle_type) \
+    struct {                          \
+        MN_HANDLE_HEAD(handle_type)   \
+        mn_fields fields;             \
+    }
+typedef MN_BUFFER_OBJECT(void) BufferObject;
 
-/* After a load: the field count `count` (from describe) and the widths into `fields`, flat default shapes. 0 or -1. */
-static int loaded_fields(void *handle, field_widths_fn widths, int64_t count, mn_fields *fields) {
+static void clear_fields(PyObject *self) { Py_CLEAR(((BufferObject *)self)->fields.shapes); }
+
+/* After a handle is installed. A buffer created by __init__ already has its parsed fields and keeps them; a loaded
+ * one gets the field widths from the checkpoint and flat default shapes (the wrapper then sets the real ones). */
+static int buffer_adopted(PyObject *obj) {
+    BufferObject *self = (BufferObject *)obj;
+    mn_fields *fields = &self->fields;
+    if (fields->count > 0)
+        return 0;
+    int64_t items, count = 0;
+    BUFFER_ACCESS(self)->counts(self->handle, &items, &count);
     if (count < 1 || count > MN_MAX_FIELDS) {
         PyErr_SetString(MnCheckpointFormat, "checkpoint has an unsupported number of fields");
         return -1;
     }
     fields->count = count;
     mn_status st;
-    if (widths(handle, fields->widths, count, &st)) {
+    if (BUFFER_ACCESS(self)->field_widths(self->handle, fields->widths, count, &st)) {
         mn_raise(&st);
         return -1;
     }
     return default_shapes(fields);
 }
 
+/* len(buffer): the number of stored items. */
+static Py_ssize_t buffer_len(PyObject *obj) {
+    BufferObject *self = (BufferObject *)obj;
+    if (mn_ready(obj) < 0)
+        return -1;
+    int64_t items, count;
+    MN_CALL(self, BUFFER_ACCESS(self)->counts(self->handle, &items, &count));
+    return (Py_ssize_t)items;
+}
+
+/* The start of both __init__s: not yet initialised, the seed, the field shapes. 0 or -1. */
+static int buffer_init_args(PyObject *obj, PyObject *shapes, PyObject *seed_obj, int32_t *has_seed, uint64_t *seed) {
+    if (mn_handle_fresh(obj) < 0 || mn_parse_seed(seed_obj, has_seed, seed) < 0)
+        return -1;
+    return parse_shapes(shapes, &((BufferObject *)obj)->fields);
+}
+
+/* set_shapes(shapes) of both types. */
+static PyObject *buffer_set_shapes(PyObject *obj, PyObject *shapes) {
+    if (mn_ready(obj) < 0 || set_shapes(&((BufferObject *)obj)->fields, shapes) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* The start of both add()s: initialised, and `arrays` a valid batch (pointers, sizes, *items). 0 or -1. */
+static int buffer_add_args(PyObject *obj, PyObject *arrays, const float **pointers, int64_t *sizes, int64_t *items) {
+    if (mn_ready(obj) < 0)
+        return -1;
+    return batch_arrays(&((BufferObject *)obj)->fields, arrays, pointers, sizes, items);
+}
+
+/* The start of both sample()s: initialised, a valid batch size, the result tuple to fill (see sample_result). */
+static PyObject *buffer_sample_args(PyObject *obj, PyObject *batch_obj, int64_t *batch, int64_t **indices,
+                                    float **weights, float **pointers, int64_t *sizes) {
+    if (mn_ready(obj) < 0 || parse_batch_size(batch_obj, batch) < 0)
+        return NULL;
+    return sample_result(&((BufferObject *)obj)->fields, *batch, indices, weights, pointers, sizes);
+}
+
+/* The end of both sample()s: `result`, or NULL with the native error raised (result released). */
+static PyObject *buffer_sample_done(PyObject *result, int32_t rc, const mn_status *st) {
+    if (rc) {
+        Py_DECREF(result);
+        return mn_raise(st);
+    }
+    return result;
+}
+
+static PyGetSetDef buffer_getset[] = {
+    {"metadata", get_metadata, set_metadata, "Text saved with the buffer.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PySequenceMethods buffer_as_sequence = {
+    .sq_length = buffer_len,
+};
+
 /* ---- ReplayBuffer ------------------------------------------------------------------------------------------- */
 
-typedef struct {
-    PyObject_HEAD
-    mn_replay *handle;
-    mn_guard guard;
-    mn_fields fields;
-} ReplayObject;
+typedef MN_BUFFER_OBJECT(mn_replay) ReplayObject;
 
-static PyTypeObject ReplayType;
-
-static int replay_check(ReplayObject *self) {
-    if (!self->handle) {
-        PyErr_SetString(MnInvalidState, "replay buffer is not initialised");
-        return -1;
-    }
-    return 0;
-}
-
-static PyObject *replay_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    ReplayObject *self = (ReplayObject *)type->tp_alloc(type, 0);
-    if (!self)
-        return NULL;
-    if (mn_guard_init(&self->guard) < 0) {
-        Py_DECREF(self);
-        return NULL;
-    }
-    return (PyObject *)self;
-}
-
-static void replay_dealloc(ReplayObject *self) {
-    if (self->handle)
-        mn_replay_free(self->handle);
-    mn_guard_free(&self->guard);
-    Py_XDECREF(self->fields.shapes);
-    Py_TYPE(self)->tp_free((PyObject *)self);
+static void replay_counts(void *handle, int64_t *items, int64_t *fields) {
+    *items = mn_replay_count(handle);
+    mn_replay_describe(handle, NULL, fields, NULL, NULL, NULL, NULL, NULL);
 }
 
 static int replay_init(ReplayObject *self, PyObject *args, PyObject *kwds) {
@@ -313,72 +379,22 @@ static int replay_init(ReplayObject *self, PyObject *args, PyObject *kwds) {
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "LO|ddiO", kwlist, &capacity, &shapes, &alpha, &eps, &sampling,
                                      &seed_obj))
         return -1;
-    if (self->handle) {
-        PyErr_SetString(MnInvalidState, "ReplayBuffer is already initialised");
-        return -1;
-    }
     int32_t has_seed;
     uint64_t seed;
-    if (mn_parse_seed(seed_obj, &has_seed, &seed) < 0 || parse_shapes(shapes, &self->fields) < 0)
+    if (buffer_init_args((PyObject *)self, shapes, seed_obj, &has_seed, &seed) < 0)
         return -1;
-    mn_status st;
-    int32_t rc;
-    mn_replay *handle = NULL;
-    Py_BEGIN_ALLOW_THREADS
-    rc = mn_replay_create(capacity, self->fields.widths, self->fields.count, alpha, eps, sampling, has_seed, seed,
-                          &handle, &st);
-    Py_END_ALLOW_THREADS
-    if (rc) {
-        mn_raise(&st);
-        return -1;
-    }
-    self->handle = handle;
-    return 0;
-}
-
-static PyObject *replay_load(PyObject *cls, PyObject *path_obj) {
-    PyObject *path = NULL;
-    if (!PyUnicode_FSConverter(path_obj, &path))
-        return NULL;
-    mn_status st;
-    int32_t rc;
-    mn_replay *handle = NULL;
-    const char *p = PyBytes_AS_STRING(path);
-    Py_BEGIN_ALLOW_THREADS
-    rc = mn_replay_load(p, &handle, &st);
-    Py_END_ALLOW_THREADS
-    Py_DECREF(path);
-    if (rc)
-        return mn_raise(&st);
-    ReplayObject *self = (ReplayObject *)replay_new((PyTypeObject *)cls, NULL, NULL);
-    if (!self) {
-        mn_replay_free(handle);
-        return NULL;
-    }
-    self->handle = handle;
-    int64_t count = 0;
-    mn_replay_describe(handle, NULL, &count, NULL, NULL, NULL, NULL, NULL);
-    if (loaded_fields(handle, (field_widths_fn)mn_replay_field_widths, count, &self->fields) < 0) {
-        Py_DECREF(self);
-        return NULL;
-    }
-    return (PyObject *)self;
-}
-
-static PyObject *replay_set_shapes(ReplayObject *self, PyObject *shapes) {
-    if (replay_check(self) < 0 || set_shapes(&self->fields, shapes) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    MN_CREATE_AND_RETURN(self, mn_replay,
+                         mn_replay_create(capacity, self->fields.widths, self->fields.count, alpha, eps, sampling,
+                                          has_seed, seed, &handle, &status));
 }
 
 static PyObject *replay_add(ReplayObject *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"fields", "priorities", NULL};
     PyObject *arrays, *prio_obj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O", kwlist, &arrays, &prio_obj) || replay_check(self) < 0)
-        return NULL;
     const float *pointers[MN_MAX_FIELDS];
     int64_t sizes[MN_MAX_FIELDS], items;
-    if (batch_arrays(&self->fields, arrays, pointers, sizes, &items) < 0)
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O", kwlist, &arrays, &prio_obj) ||
+        buffer_add_args((PyObject *)self, arrays, pointers, sizes, &items) < 0)
         return NULL;
     const double *priorities = NULL;
     if (prio_obj != Py_None) {
@@ -390,8 +406,7 @@ static PyObject *replay_add(ReplayObject *self, PyObject *args, PyObject *kwds) 
     }
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_replay_add(self->handle, pointers, sizes, self->fields.count, items, priorities,
-                                               &st));
+    MN_CALL(self, rc = mn_replay_add(self->handle, pointers, sizes, self->fields.count, items, priorities, &st));
     if (rc)
         return mn_raise(&st);
     Py_RETURN_NONE;
@@ -401,57 +416,23 @@ static PyObject *replay_sample(ReplayObject *self, PyObject *args, PyObject *kwd
     static char *kwlist[] = {"batch_size", "beta", NULL};
     PyObject *batch_obj;
     double beta = 0.4;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|d", kwlist, &batch_obj, &beta) || replay_check(self) < 0)
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|d", kwlist, &batch_obj, &beta))
         return NULL;
-    int64_t batch;
-    if (parse_batch_size(batch_obj, &batch) < 0)
-        return NULL;
-    npy_intp dims[1] = {(npy_intp)batch};
-    PyObject *result = PyTuple_New(2 + self->fields.count);
+    int64_t batch, *ip, sizes[MN_MAX_FIELDS];
+    float *wp, *pointers[MN_MAX_FIELDS];
+    PyObject *result = buffer_sample_args((PyObject *)self, batch_obj, &batch, &ip, &wp, pointers, sizes);
     if (!result)
         return NULL;
-    PyObject *indices = PyArray_SimpleNew(1, dims, NPY_INT64);
-    PyObject *weights = indices ? PyArray_SimpleNew(1, dims, NPY_FLOAT32) : NULL;
-    if (!weights) {
-        Py_XDECREF(indices);
-        Py_DECREF(result);
-        return NULL;
-    }
-    PyTuple_SET_ITEM(result, 0, indices);
-    PyTuple_SET_ITEM(result, 1, weights);
-    PyObject *outs[MN_MAX_FIELDS] = {0};
-    float *pointers[MN_MAX_FIELDS];
-    int64_t sizes[MN_MAX_FIELDS];
-    int ok = output_arrays(&self->fields, batch, outs, pointers, sizes) == 0;
-    for (int64_t f = 0; f < self->fields.count; f++) {
-        if (outs[f])
-            PyTuple_SET_ITEM(result, 2 + f, outs[f]);
-        else {
-            Py_INCREF(Py_None);
-            PyTuple_SET_ITEM(result, 2 + f, Py_None);
-        }
-    }
-    if (!ok) {
-        Py_DECREF(result);
-        return NULL;
-    }
-    int64_t *ip = (int64_t *)PyArray_DATA((PyArrayObject *)indices);
-    float *wp = (float *)PyArray_DATA((PyArrayObject *)weights);
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_replay_sample(self->handle, batch, beta, ip, wp, pointers, sizes,
-                                                  self->fields.count, &st));
-    if (rc) {
-        Py_DECREF(result);
-        return mn_raise(&st);
-    }
-    return result;
+    MN_CALL(self, rc = mn_replay_sample(self->handle, batch, beta, ip, wp, pointers, sizes, self->fields.count, &st));
+    return buffer_sample_done(result, rc, &st);
 }
 
 static PyObject *replay_update_priorities(ReplayObject *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"indices", "priorities", NULL};
     PyObject *idx_obj, *prio_obj;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO", kwlist, &idx_obj, &prio_obj) || replay_check(self) < 0)
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO", kwlist, &idx_obj, &prio_obj) || mn_ready((PyObject *)self) < 0)
         return NULL;
     PyArrayObject *idx = mn_check_array(idx_obj, "indices", NPY_INT64, 1, NULL, 0);
     if (!idx)
@@ -464,14 +445,14 @@ static PyObject *replay_update_priorities(ReplayObject *self, PyObject *args, Py
     const double *pp = (const double *)PyArray_DATA(prio);
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_replay_update_priorities(self->handle, ip, pp, (int64_t)shape[0], &st));
+    MN_CALL(self, rc = mn_replay_update_priorities(self->handle, ip, pp, (int64_t)shape[0], &st));
     if (rc)
         return mn_raise(&st);
     Py_RETURN_NONE;
 }
 
 static PyObject *replay_priorities(ReplayObject *self, PyObject *idx_obj) {
-    if (replay_check(self) < 0)
+    if (mn_ready((PyObject *)self) < 0)
         return NULL;
     PyArrayObject *idx = mn_check_array(idx_obj, "indices", NPY_INT64, 1, NULL, 0);
     if (!idx)
@@ -484,7 +465,7 @@ static PyObject *replay_priorities(ReplayObject *self, PyObject *idx_obj) {
     double *op = (double *)PyArray_DATA((PyArrayObject *)out);
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_replay_priorities(self->handle, ip, op, (int64_t)dims[0], &st));
+    MN_CALL(self, rc = mn_replay_priorities(self->handle, ip, op, (int64_t)dims[0], &st));
     if (rc) {
         Py_DECREF(out);
         return mn_raise(&st);
@@ -493,61 +474,35 @@ static PyObject *replay_priorities(ReplayObject *self, PyObject *idx_obj) {
 }
 
 static PyObject *replay_check_invariants(ReplayObject *self, PyObject *unused) {
-    if (replay_check(self) < 0)
+    if (mn_ready((PyObject *)self) < 0)
         return NULL;
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_replay_check_invariants(self->handle, &st));
+    MN_CALL(self, rc = mn_replay_check_invariants(self->handle, &st));
     if (rc)
         return mn_raise(&st);
     Py_RETURN_NONE;
 }
 
-static PyObject *replay_save(ReplayObject *self, PyObject *path_obj) {
-    if (replay_check(self) < 0)
-        return NULL;
-    return save_to_path(self->handle, (save_fn)mn_replay_save, &self->guard, path_obj);
-}
-
-static Py_ssize_t replay_len(ReplayObject *self) {
-    if (replay_check(self) < 0)
-        return -1;
-    int64_t n;
-    MN_NATIVE(&self->guard, n = mn_replay_count(self->handle));
-    return (Py_ssize_t)n;
-}
-
 static PyObject *replay_describe(ReplayObject *self, PyObject *unused) {
-    if (replay_check(self) < 0)
+    if (mn_ready((PyObject *)self) < 0)
         return NULL;
     int64_t capacity, fields, position;
     double alpha, eps, max_priority;
     int32_t sampling;
-    MN_NATIVE(&self->guard, mn_replay_describe(self->handle, &capacity, &fields, &alpha, &eps, &sampling, &position,
+    MN_CALL(self, mn_replay_describe(self->handle, &capacity, &fields, &alpha, &eps, &sampling, &position,
                                                &max_priority));
     int64_t count;
-    MN_NATIVE(&self->guard, count = mn_replay_count(self->handle));
+    MN_CALL(self, count = mn_replay_count(self->handle));
     return Py_BuildValue("{s:L,s:L,s:d,s:d,s:i,s:L,s:d,s:N,s:O}", "count", (long long)count, "capacity",
                          (long long)capacity, "alpha", alpha, "eps", eps, "sampling", (int)sampling, "position",
                          (long long)position, "max_priority", max_priority, "field_widths",
                          widths_tuple(&self->fields), "shapes", self->fields.shapes);
 }
 
-static PyObject *replay_get_metadata(ReplayObject *self, void *closure) {
-    if (replay_check(self) < 0)
-        return NULL;
-    return read_metadata(self->handle, (get_metadata_fn)mn_replay_get_metadata, &self->guard);
-}
-
-static int replay_set_metadata(ReplayObject *self, PyObject *value, void *closure) {
-    if (replay_check(self) < 0)
-        return -1;
-    return write_metadata(self->handle, (set_metadata_fn)mn_replay_set_metadata, &self->guard, value);
-}
-
 static PyMethodDef replay_methods[] = {
-    {"load", (PyCFunction)replay_load, METH_O | METH_CLASS, "load(path) -> ReplayBuffer"},
-    {"set_shapes", (PyCFunction)replay_set_shapes, METH_O, "set_shapes(shapes): per-field item shapes"},
+    MN_CHECKPOINT_METHODS("ReplayBuffer"),
+    {"set_shapes", (PyCFunction)buffer_set_shapes, METH_O, "set_shapes(shapes): per-field item shapes"},
     {"add", (PyCFunction)(void (*)(void))replay_add, METH_VARARGS | METH_KEYWORDS,
      "add(fields, priorities=None): fields is a tuple of float32 (n, *shape) arrays; priorities float64 (n,)"},
     {"sample", (PyCFunction)(void (*)(void))replay_sample, METH_VARARGS | METH_KEYWORDS,
@@ -556,71 +511,29 @@ static PyMethodDef replay_methods[] = {
      "update_priorities(indices int64 (n,), priorities float64 (n,))"},
     {"priorities", (PyCFunction)replay_priorities, METH_O, "priorities(indices) -> stored p**alpha (float64)"},
     {"check_invariants", (PyCFunction)replay_check_invariants, METH_NOARGS, "Raises InvalidStateError if broken."},
-    {"save", (PyCFunction)replay_save, METH_O, "save(path): atomic checkpoint"},
     {"describe", (PyCFunction)replay_describe, METH_NOARGS, "Configuration and state as a dict."},
     {NULL, NULL, 0, NULL},
 };
 
-static PyGetSetDef replay_getset[] = {
-    {"metadata", (getter)replay_get_metadata, (setter)replay_set_metadata, "Text saved with the buffer.", NULL},
-    {NULL, NULL, NULL, NULL, NULL},
-};
-
-static PySequenceMethods replay_as_sequence = {
-    .sq_length = (lenfunc)replay_len,
-};
-
-static PyTypeObject ReplayType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mnemonet._native.ReplayBuffer",
-    .tp_basicsize = sizeof(ReplayObject),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "ReplayBuffer(capacity, shapes, alpha=0.6, eps=1e-6, sampling=0, seed=None)\n\n"
-              "Native prioritized replay buffer (use mnemonet.PrioritizedReplay).",
-    .tp_new = replay_new,
-    .tp_init = (initproc)replay_init,
-    .tp_dealloc = (destructor)replay_dealloc,
-    .tp_methods = replay_methods,
-    .tp_getset = replay_getset,
-    .tp_as_sequence = &replay_as_sequence,
+static mn_type ReplayType = {
+    .type = {MN_TYPE(ReplayObject, "ReplayBuffer",
+                     "ReplayBuffer(capacity, shapes, alpha=0.6, eps=1e-6, sampling=0, seed=None)\n\n"
+                     "Native prioritized replay buffer (use mnemonet.PrioritizedReplay)."),
+             .tp_init = (initproc)replay_init, .tp_methods = replay_methods, .tp_getset = buffer_getset,
+             .tp_as_sequence = &buffer_as_sequence},
+    .cls = {.name = "ReplayBuffer", .free = MN_FREE(mn_replay_free), .save = MN_SAVE(mn_replay_save),
+            .load = MN_LOAD(mn_replay_load), .adopted = buffer_adopted, .clear = clear_fields,
+            .data = &(const buffer_access){(get_metadata_fn)(void (*)(void))mn_replay_get_metadata,
+                                           (set_metadata_fn)(void (*)(void))mn_replay_set_metadata,
+                                           (field_widths_fn)(void (*)(void))mn_replay_field_widths, replay_counts}},
 };
 
 /* ---- ReservoirBuffer ---------------------------------------------------------------------------------------- */
 
-typedef struct {
-    PyObject_HEAD
-    mn_reservoir *handle;
-    mn_guard guard;
-    mn_fields fields;
-} ReservoirObject;
+typedef MN_BUFFER_OBJECT(mn_reservoir) ReservoirObject;
 
-static PyTypeObject ReservoirType;
-
-static int reservoir_check(ReservoirObject *self) {
-    if (!self->handle) {
-        PyErr_SetString(MnInvalidState, "reservoir is not initialised");
-        return -1;
-    }
-    return 0;
-}
-
-static PyObject *reservoir_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    ReservoirObject *self = (ReservoirObject *)type->tp_alloc(type, 0);
-    if (!self)
-        return NULL;
-    if (mn_guard_init(&self->guard) < 0) {
-        Py_DECREF(self);
-        return NULL;
-    }
-    return (PyObject *)self;
-}
-
-static void reservoir_dealloc(ReservoirObject *self) {
-    if (self->handle)
-        mn_reservoir_free(self->handle);
-    mn_guard_free(&self->guard);
-    Py_XDECREF(self->fields.shapes);
-    Py_TYPE(self)->tp_free((PyObject *)self);
+static void reservoir_counts(void *handle, int64_t *items, int64_t *fields) {
+    mn_reservoir_describe(handle, items, NULL, fields, NULL);
 }
 
 static int reservoir_init(ReservoirObject *self, PyObject *args, PyObject *kwds) {
@@ -629,205 +542,73 @@ static int reservoir_init(ReservoirObject *self, PyObject *args, PyObject *kwds)
     PyObject *shapes, *seed_obj = Py_None;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "LO|O", kwlist, &capacity, &shapes, &seed_obj))
         return -1;
-    if (self->handle) {
-        PyErr_SetString(MnInvalidState, "ReservoirBuffer is already initialised");
-        return -1;
-    }
     int32_t has_seed;
     uint64_t seed;
-    if (mn_parse_seed(seed_obj, &has_seed, &seed) < 0 || parse_shapes(shapes, &self->fields) < 0)
+    if (buffer_init_args((PyObject *)self, shapes, seed_obj, &has_seed, &seed) < 0)
         return -1;
-    mn_status st;
-    int32_t rc;
-    mn_reservoir *handle = NULL;
-    Py_BEGIN_ALLOW_THREADS
-    rc = mn_reservoir_create(capacity, self->fields.widths, self->fields.count, has_seed, seed, &handle, &st);
-    Py_END_ALLOW_THREADS
-    if (rc) {
-        mn_raise(&st);
-        return -1;
-    }
-    self->handle = handle;
-    return 0;
-}
-
-static PyObject *reservoir_load(PyObject *cls, PyObject *path_obj) {
-    PyObject *path = NULL;
-    if (!PyUnicode_FSConverter(path_obj, &path))
-        return NULL;
-    mn_status st;
-    int32_t rc;
-    mn_reservoir *handle = NULL;
-    const char *p = PyBytes_AS_STRING(path);
-    Py_BEGIN_ALLOW_THREADS
-    rc = mn_reservoir_load(p, &handle, &st);
-    Py_END_ALLOW_THREADS
-    Py_DECREF(path);
-    if (rc)
-        return mn_raise(&st);
-    ReservoirObject *self = (ReservoirObject *)reservoir_new((PyTypeObject *)cls, NULL, NULL);
-    if (!self) {
-        mn_reservoir_free(handle);
-        return NULL;
-    }
-    self->handle = handle;
-    int64_t count = 0;
-    mn_reservoir_describe(handle, NULL, NULL, &count, NULL);
-    if (loaded_fields(handle, (field_widths_fn)mn_reservoir_field_widths, count, &self->fields) < 0) {
-        Py_DECREF(self);
-        return NULL;
-    }
-    return (PyObject *)self;
-}
-
-static PyObject *reservoir_set_shapes(ReservoirObject *self, PyObject *shapes) {
-    if (reservoir_check(self) < 0 || set_shapes(&self->fields, shapes) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    MN_CREATE_AND_RETURN(self, mn_reservoir,
+                         mn_reservoir_create(capacity, self->fields.widths, self->fields.count, has_seed, seed,
+                                             &handle, &status));
 }
 
 static PyObject *reservoir_add(ReservoirObject *self, PyObject *arrays) {
-    if (reservoir_check(self) < 0)
-        return NULL;
     const float *pointers[MN_MAX_FIELDS];
     int64_t sizes[MN_MAX_FIELDS], items;
-    if (batch_arrays(&self->fields, arrays, pointers, sizes, &items) < 0)
+    if (buffer_add_args((PyObject *)self, arrays, pointers, sizes, &items) < 0)
         return NULL;
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard, rc = mn_reservoir_add(self->handle, pointers, sizes, self->fields.count, items, &st));
+    MN_CALL(self, rc = mn_reservoir_add(self->handle, pointers, sizes, self->fields.count, items, &st));
     if (rc)
         return mn_raise(&st);
     Py_RETURN_NONE;
 }
 
 static PyObject *reservoir_sample(ReservoirObject *self, PyObject *batch_obj) {
-    if (reservoir_check(self) < 0)
-        return NULL;
-    int64_t batch;
-    if (parse_batch_size(batch_obj, &batch) < 0)
-        return NULL;
-    npy_intp dims[1] = {(npy_intp)batch};
-    PyObject *result = PyTuple_New(1 + self->fields.count);
+    int64_t batch, *ip, sizes[MN_MAX_FIELDS];
+    float *pointers[MN_MAX_FIELDS];
+    PyObject *result = buffer_sample_args((PyObject *)self, batch_obj, &batch, &ip, NULL, pointers, sizes);
     if (!result)
         return NULL;
-    PyObject *indices = PyArray_SimpleNew(1, dims, NPY_INT64);
-    if (!indices) {
-        Py_DECREF(result);
-        return NULL;
-    }
-    PyTuple_SET_ITEM(result, 0, indices);
-    PyObject *outs[MN_MAX_FIELDS] = {0};
-    float *pointers[MN_MAX_FIELDS];
-    int64_t sizes[MN_MAX_FIELDS];
-    int ok = output_arrays(&self->fields, batch, outs, pointers, sizes) == 0;
-    for (int64_t f = 0; f < self->fields.count; f++) {
-        if (outs[f])
-            PyTuple_SET_ITEM(result, 1 + f, outs[f]);
-        else {
-            Py_INCREF(Py_None);
-            PyTuple_SET_ITEM(result, 1 + f, Py_None);
-        }
-    }
-    if (!ok) {
-        Py_DECREF(result);
-        return NULL;
-    }
-    int64_t *ip = (int64_t *)PyArray_DATA((PyArrayObject *)indices);
     mn_status st;
     int32_t rc;
-    MN_NATIVE(&self->guard,
-              rc = mn_reservoir_sample(self->handle, batch, ip, pointers, sizes, self->fields.count, &st));
-    if (rc) {
-        Py_DECREF(result);
-        return mn_raise(&st);
-    }
-    return result;
-}
-
-static PyObject *reservoir_save(ReservoirObject *self, PyObject *path_obj) {
-    if (reservoir_check(self) < 0)
-        return NULL;
-    return save_to_path(self->handle, (save_fn)mn_reservoir_save, &self->guard, path_obj);
-}
-
-static Py_ssize_t reservoir_len(ReservoirObject *self) {
-    if (reservoir_check(self) < 0)
-        return -1;
-    int64_t n;
-    MN_NATIVE(&self->guard, mn_reservoir_describe(self->handle, &n, NULL, NULL, NULL));
-    return (Py_ssize_t)n;
+    MN_CALL(self, rc = mn_reservoir_sample(self->handle, batch, ip, pointers, sizes, self->fields.count, &st));
+    return buffer_sample_done(result, rc, &st);
 }
 
 static PyObject *reservoir_describe(ReservoirObject *self, PyObject *unused) {
-    if (reservoir_check(self) < 0)
+    if (mn_ready((PyObject *)self) < 0)
         return NULL;
     int64_t count, capacity, fields, seen;
-    MN_NATIVE(&self->guard, mn_reservoir_describe(self->handle, &count, &capacity, &fields, &seen));
+    MN_CALL(self, mn_reservoir_describe(self->handle, &count, &capacity, &fields, &seen));
     return Py_BuildValue("{s:L,s:L,s:L,s:N,s:O}", "count", (long long)count, "capacity", (long long)capacity, "seen",
                          (long long)seen, "field_widths", widths_tuple(&self->fields), "shapes", self->fields.shapes);
 }
 
-static PyObject *reservoir_get_metadata(ReservoirObject *self, void *closure) {
-    if (reservoir_check(self) < 0)
-        return NULL;
-    return read_metadata(self->handle, (get_metadata_fn)mn_reservoir_get_metadata, &self->guard);
-}
-
-static int reservoir_set_metadata(ReservoirObject *self, PyObject *value, void *closure) {
-    if (reservoir_check(self) < 0)
-        return -1;
-    return write_metadata(self->handle, (set_metadata_fn)mn_reservoir_set_metadata, &self->guard, value);
-}
-
 static PyMethodDef reservoir_methods[] = {
-    {"load", (PyCFunction)reservoir_load, METH_O | METH_CLASS, "load(path) -> ReservoirBuffer"},
-    {"set_shapes", (PyCFunction)reservoir_set_shapes, METH_O, "set_shapes(shapes): per-field item shapes"},
+    MN_CHECKPOINT_METHODS("ReservoirBuffer"),
+    {"set_shapes", (PyCFunction)buffer_set_shapes, METH_O, "set_shapes(shapes): per-field item shapes"},
     {"add", (PyCFunction)reservoir_add, METH_O, "add(fields): a tuple of float32 (n, *shape) arrays"},
     {"sample", (PyCFunction)reservoir_sample, METH_O, "sample(batch_size) -> (indices int64, field arrays...)"},
-    {"save", (PyCFunction)reservoir_save, METH_O, "save(path): atomic checkpoint"},
     {"describe", (PyCFunction)reservoir_describe, METH_NOARGS, "Configuration and state as a dict."},
     {NULL, NULL, 0, NULL},
 };
 
-static PyGetSetDef reservoir_getset[] = {
-    {"metadata", (getter)reservoir_get_metadata, (setter)reservoir_set_metadata, "Text saved with the buffer.",
-     NULL},
-    {NULL, NULL, NULL, NULL, NULL},
-};
-
-static PySequenceMethods reservoir_as_sequence = {
-    .sq_length = (lenfunc)reservoir_len,
-};
-
-static PyTypeObject ReservoirType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "mnemonet._native.ReservoirBuffer",
-    .tp_basicsize = sizeof(ReservoirObject),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "ReservoirBuffer(capacity, shapes, seed=None)\n\nNative reservoir (use mnemonet.ReservoirReplay).",
-    .tp_new = reservoir_new,
-    .tp_init = (initproc)reservoir_init,
-    .tp_dealloc = (destructor)reservoir_dealloc,
-    .tp_methods = reservoir_methods,
-    .tp_getset = reservoir_getset,
-    .tp_as_sequence = &reservoir_as_sequence,
+static mn_type ReservoirType = {
+    .type = {MN_TYPE(ReservoirObject, "ReservoirBuffer",
+                     "ReservoirBuffer(capacity, shapes, seed=None)\n\nNative reservoir (use mnemonet.ReservoirReplay)."),
+             .tp_init = (initproc)reservoir_init, .tp_methods = reservoir_methods, .tp_getset = buffer_getset,
+             .tp_as_sequence = &buffer_as_sequence},
+    .cls = {.name = "ReservoirBuffer", .free = MN_FREE(mn_reservoir_free), .save = MN_SAVE(mn_reservoir_save),
+            .load = MN_LOAD(mn_reservoir_load), .adopted = buffer_adopted, .clear = clear_fields,
+            .data = &(const buffer_access){(get_metadata_fn)(void (*)(void))mn_reservoir_get_metadata,
+                                           (set_metadata_fn)(void (*)(void))mn_reservoir_set_metadata,
+                                           (field_widths_fn)(void (*)(void))mn_reservoir_field_widths,
+                                           reservoir_counts}},
 };
 
 /* ---- registration ------------------------------------------------------------------------------------------- */
 
 int mn_register_replay(PyObject *module) {
-    if (PyType_Ready(&ReplayType) < 0 || PyType_Ready(&ReservoirType) < 0)
-        return -1;
-    Py_INCREF(&ReplayType);
-    if (PyModule_AddObject(module, "ReplayBuffer", (PyObject *)&ReplayType) < 0) {
-        Py_DECREF(&ReplayType);
-        return -1;
-    }
-    Py_INCREF(&ReservoirType);
-    if (PyModule_AddObject(module, "ReservoirBuffer", (PyObject *)&ReservoirType) < 0) {
-        Py_DECREF(&ReservoirType);
-        return -1;
-    }
-    return 0;
+    return mn_add_types(module, (mn_type *const[]){&ReplayType, &ReservoirType, NULL});
 }
