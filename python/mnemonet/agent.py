@@ -7,6 +7,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _native
+from ._args import as_bool, as_int, as_real
 from .memory import MemoryConfig, MemoryController, NeuralMemoryBank, _f32, _int
 
 __all__ = ["ContinualLearningAgent", "AgentReplayBuffer"]
@@ -64,7 +65,7 @@ class AgentReplayBuffer:
         if n == 0:
             return [], np.zeros(0, dtype=np.float32)
         b = min(batch_size, n)
-        _, w, X, Y = self._agent._agent.replay_sample(b, float(beta))
+        _, w, X, Y = self._agent._agent.replay_sample(b, as_real(beta, "beta", 0.0))
         return [(X[i], Y[i]) for i in range(b)], w
 
     def __repr__(self) -> str:
@@ -125,7 +126,7 @@ class ContinualLearningAgent:
 
     def train_step(self, x, y, use_replay: bool = True) -> float:
         """One training step on (x, y), each [input_dim]; returns the total loss (current + weighted replay)."""
-        return self._agent.train_step(_f32(x, "x"), _f32(y, "y"), bool(use_replay))
+        return self._agent.train_step(_f32(x, "x"), _f32(y, "y"), as_bool(use_replay, "use_replay"))
 
     def _train_step_with_draws(self, x, y, indices, weights) -> float:
         """``train_step`` with replay draws given (positions in the buffer, 0 = oldest; 8 weights) — for parity tests."""
@@ -161,10 +162,10 @@ class ContinualLearningAgent:
             The mean support MSE before each step and after the last.
         """
         X, Y = _pairs_to_arrays(support_x, support_y, "adapt")
-        lr = float(lr)
+        lr = as_real(lr, "lr", 0.0)
         if not np.isfinite(lr):
             raise _native.InvalidArgumentError(f"lr must be finite, got {lr}")
-        return self._agent.adapt(X, Y, int(num_steps), lr)
+        return self._agent.adapt(X, Y, as_int(num_steps, "num_steps", 0, 100_000), lr)
 
     def fit(self, X, Y=None, epochs: int = 20, use_replay: bool = True, progress: bool = True,
             desc: Optional[str] = None) -> np.ndarray:
@@ -177,6 +178,7 @@ class ContinualLearningAgent:
         """
         X, Y = _pairs_to_arrays(X, Y, "fit")
         epochs = _int(epochs, "epochs")
+        use_replay = as_bool(use_replay, "use_replay")
         if epochs < 0:
             raise _native.InvalidArgumentError(f"epochs must be >= 0, got {epochs}")
         n = X.shape[0] if X.ndim == 2 else 0
@@ -187,7 +189,7 @@ class ContinualLearningAgent:
             bar = tqdm(total=epochs, desc=desc or "fit", unit="epoch", leave=False)
         try:
             for e in range(epochs):
-                self._agent.fit(X, Y, 1, bool(use_replay), losses[e])
+                self._agent.fit(X, Y, 1, use_replay, losses[e])
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(loss=f"{losses[e].mean():.4f}")

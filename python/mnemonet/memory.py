@@ -18,22 +18,12 @@ from ._native import InvalidArgumentError
 __all__ = ["MemoryConfig", "NeuralMemoryBank", "MemoryController"]
 
 
+from ._args import as_float32 as _f32, as_int, as_real as _real  # noqa: E402
+
+
 def _int(value, name):
-    """``value`` as an int: Python/NumPy integers only (a float such as 12.7 is an error, not truncated)."""
-    if isinstance(value, (bool, np.bool_)):
-        raise _native.ArgumentTypeError(f"{name} must be an int, got bool")
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise _native.ArgumentTypeError(f"{name} must be an int, got {type(value).__name__}") from None
-
-
-def _f32(a, name):
-    """``a`` as a C-contiguous float32 array (no copy when it already is one)."""
-    try:
-        return np.ascontiguousarray(np.asarray(a, dtype=np.float32))
-    except (TypeError, ValueError) as e:
-        raise _native.ArgumentTypeError(f"{name} must be an array of numbers, got {type(a).__name__}") from e
+    """A size or count: an int (not a bool or a float) within int64 (beyond it: ArgumentOverflowError)."""
+    return as_int(value, name, hi=2**63 - 1)
 
 
 @dataclass
@@ -154,7 +144,7 @@ class NeuralMemoryBank:
         if s.size != 1:
             raise InvalidArgumentError(f"write_strength must hold one value, got shape {tuple(np.shape(write_strength))}")
         self._bank.write(_f32(write_key, "write_key").reshape(-1), _f32(write_vector, "write_vector").reshape(-1),
-                         _f32(erase_vector, "erase_vector").reshape(-1), float(s[0]))
+                         _f32(erase_vector, "erase_vector").reshape(-1), _real(s[0], "write_strength"))
 
     def __repr__(self) -> str:
         c = self.config

@@ -28,6 +28,7 @@ import numpy as np
 
 from . import _native
 from ._native import ArgumentTypeError, InvalidArgumentError
+from ._args import as_bool, as_float32, as_int, as_real
 from .meta_gradient import MetaGradient
 
 __all__ = ["MLP", "MetaLearner", "MetaGradient", "SinusoidEvaluation", "ALGORITHMS", "ACTIVATIONS"]
@@ -39,7 +40,7 @@ ALGORITHMS = {"maml": 0, "meta-sgd": 1, "reptile": 2, "pretrain": 3}
 
 def _as_rows(a, width: int, what: str) -> np.ndarray:
     """float32, C-contiguous, shape [n, width]; a 1-D array is taken as n rows when width == 1."""
-    arr = np.ascontiguousarray(a, dtype=np.float32)
+    arr = as_float32(a, what)
     if arr.ndim == 1 and width == 1:
         arr = arr.reshape(-1, 1)
     if arr.ndim != 2 or arr.shape[1] != width:
@@ -72,8 +73,11 @@ class MLP:
     def __init__(self, layer_sizes: Sequence[int] = (1, 40, 40, 1), activation: str = "relu", seed: int = 0):
         if activation not in ACTIVATIONS:
             raise InvalidArgumentError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-        sizes = [int(s) for s in layer_sizes]
-        self._net = _native.MetaLearner(sizes, ACTIVATIONS[activation], 0, 0.01, 1, False, 1e-3, int(seed))
+        if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__iter__"):
+            raise ArgumentTypeError(f"layer_sizes must be a sequence of ints, got {type(layer_sizes).__name__}")
+        sizes = [as_int(s, f"layer_sizes[{i}]", hi=1 << 24) for i, s in enumerate(layer_sizes)]
+        seed = as_int(seed, "seed", 0, 2**64 - 1)
+        self._net = _native.MetaLearner(sizes, ACTIVATIONS[activation], 0, 0.01, 1, False, 1e-3, seed)
         self.layer_sizes: Tuple[int, ...] = tuple(sizes)
         self.activation = activation
         self._theta = self._net.get_parameters()
@@ -267,11 +271,11 @@ class MetaLearner:
         self.backend = backend
         self.model = model
         self.algorithm = algorithm
-        self.inner_lr = float(inner_lr)
-        self.inner_steps = int(inner_steps)
-        self.first_order = bool(first_order)
-        self.meta_lr = float(meta_lr)
-        self.seed = int(seed)
+        self.inner_lr = as_real(inner_lr, "inner_lr")
+        self.inner_steps = as_int(inner_steps, "inner_steps", 0, 10_000)
+        self.first_order = as_bool(first_order, "first_order")
+        self.meta_lr = as_real(meta_lr, "meta_lr")
+        self.seed = as_int(seed, "seed", 0, 2**64 - 1)
         self._native = _native.MetaLearner(list(model.layer_sizes), ACTIVATIONS[model.activation],
                                            ALGORITHMS[algorithm], self.inner_lr, self.inner_steps, self.first_order,
                                            self.meta_lr, self.seed, BACKENDS[backend])
@@ -321,10 +325,7 @@ class MetaLearner:
     def _lr(self, lr: Optional[float]) -> float:
         if lr is None:
             return -1.0  # the native default: α for Meta-SGD, else inner_lr
-        lr = float(lr)
-        if not math.isfinite(lr) or lr < 0:
-            raise InvalidArgumentError(f"lr must be finite and >= 0, got {lr}")
-        return lr
+        return as_real(lr, "lr", 0.0)
 
     # -- checkpoints ------------------------------------------------------------------------------------------------
     def save(self, path) -> None:
@@ -382,7 +383,7 @@ class MetaLearner:
         y = _as_rows(support_y, self.model.layer_sizes[-1], "support_y")
         if x.shape[0] != y.shape[0]:
             raise InvalidArgumentError(f"support_x has {x.shape[0]} rows but support_y has {y.shape[0]}")
-        if int(num_steps) < 0:
+        if as_int(num_steps, "num_steps") < 0:
             raise InvalidArgumentError(f"num_steps must be >= 0, got {num_steps}")
         self._push()
         theta = self._native.adapt(x, y, int(num_steps), self._lr(lr))
@@ -400,10 +401,10 @@ class MetaLearner:
         qx, qy = _as_rows(query_x, d_in, "query_x"), _as_rows(query_y, d_out, "query_y")
         if sx.shape[0] != sy.shape[0] or qx.shape[0] != qy.shape[0]:
             raise InvalidArgumentError("x and y of a set must have the same number of rows")
-        steps = -1 if num_steps is None else int(num_steps)
+        steps = -1 if num_steps is None else as_int(num_steps, "num_steps", 0, 10_000)
         if num_steps is not None and steps < 0:
             raise InvalidArgumentError(f"num_steps must be >= 0, got {num_steps}")
-        fo = -1 if first_order is None else int(bool(first_order))
+        fo = -1 if first_order is None else int(as_bool(first_order, "first_order"))
         self._push()
         g, ga, ls, lq = self._native.meta_gradient(sx, sy, qx, qy, steps, self._lr(lr), fo)
         return MetaGradient(g, ga if ga.size else None, ls, lq, tuple(self.model._layout()))
@@ -461,7 +462,7 @@ class MetaLearner:
         """
         if task != "sinusoid":
             raise InvalidArgumentError(f"only the built-in 'sinusoid' task family is available, got {task!r}")
-        iterations, chunk = int(iterations), max(1, int(chunk))
+        iterations, chunk = as_int(iterations, "iterations", 0), max(1, as_int(chunk, "chunk"))
         if iterations < 0:
             raise InvalidArgumentError(f"iterations must be >= 0, got {iterations}")
         bar = None
@@ -477,7 +478,7 @@ class MetaLearner:
         try:
             while done < iterations:
                 n = min(chunk, iterations - done)
-                history[done:done + n] = self._native.train_sinusoid(n, int(meta_batch_size), int(k_shot))
+                history[done:done + n] = self._native.train_sinusoid(n, as_int(meta_batch_size, "meta_batch_size"), as_int(k_shot, "k_shot"))
                 done += n
                 if bar is not None:
                     bar.update(n)
@@ -499,7 +500,8 @@ class MetaLearner:
         MSE before and after each of 1…``max_steps`` inner steps of size ``lr`` (None: ``inner_lr``, α for Meta-SGD).
         The same ``seed`` gives the same tasks for every learner."""
         self._push()
-        losses = self._native.evaluate_sinusoid(int(num_tasks), int(k_shot), int(max_steps), self._lr(lr), int(seed))
+        losses = self._native.evaluate_sinusoid(as_int(num_tasks, "num_tasks"), as_int(k_shot, "k_shot"),
+                                                as_int(max_steps, "max_steps"), self._lr(lr), as_int(seed, "seed", 0, 2**64 - 1))
         return SinusoidEvaluation(losses, int(k_shot), lr, int(seed))
 
     def __repr__(self) -> str:

@@ -38,43 +38,8 @@ _METADATA_FORMAT = "mnemonet.replay/1"
 # ---- conversions (shared) -------------------------------------------------------------------------------------
 
 
-def _as_float32(value: Any, what: str) -> np.ndarray:
-    """``value`` as a float32 array; real numeric input is converted, anything else raises ArgumentTypeError."""
-    if isinstance(value, np.ndarray) and value.dtype == np.float32:
-        return value
-    try:
-        array = np.asarray(value)
-    except Exception as e:  # e.g. ragged lists
-        raise InvalidArgumentError(f"{what} could not be converted to an array: {e}") from None
-    if array.dtype.kind not in "biuf":
-        raise ArgumentTypeError(f"{what} must hold real numbers (float32, or convertible to it), got dtype {array.dtype}")
-    return np.asarray(array, dtype=np.float32)
-
-
-def _as_float64(value: Any, what: str) -> np.ndarray:
-    try:
-        array = np.asarray(value)
-    except Exception as e:
-        raise InvalidArgumentError(f"{what} could not be converted to an array: {e}") from None
-    if array.dtype.kind not in "biuf":
-        raise ArgumentTypeError(f"{what} must hold real numbers, got dtype {array.dtype}")
-    array = np.asarray(array, dtype=np.float64)
-    return array if array.ndim == 0 else np.ascontiguousarray(array)
-
-
-def _as_int(value: Any, what: str) -> int:
-    if isinstance(value, bool):
-        raise ArgumentTypeError(f"{what} must be an int, got bool")
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise ArgumentTypeError(f"{what} must be an int, got {type(value).__name__}") from None
-
-
-def _as_real(value: Any, what: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ArgumentTypeError(f"{what} must be a real number, got {type(value).__name__}")
-    return float(value)
+from ._args import as_float32 as _as_float32, as_float64 as _as_float64, as_int as _as_int  # noqa: E402
+from ._args import as_real as _as_real  # noqa: E402
 
 
 def _check_capacity(capacity: Any) -> int:
@@ -444,6 +409,12 @@ class ExperienceReplay:
 
     def __init__(self, capacity: int = 10000, alpha: float = 0.6, seed: Optional[int] = None) -> None:
         self.capacity = _check_capacity(capacity)
+        # The native buffer is made at the first push (when the shapes are known); a capacity whose index alone
+        # (sum- and min-tree, ~100 bytes per item with the smallest item) cannot fit in memory is refused now.
+        physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        if self.capacity * 100 > physical:
+            raise InvalidArgumentError(f"capacity {self.capacity} needs at least {self.capacity * 100} bytes, more than "
+                                       f"this machine's {physical} bytes of memory")
         self.alpha = _as_real(alpha, "alpha")
         if not (np.isfinite(self.alpha) and self.alpha >= 0):
             raise InvalidArgumentError(f"alpha must be finite and >= 0, got {self.alpha}")
