@@ -29,6 +29,7 @@ import numpy as np
 from . import _native
 from ._native import ArgumentTypeError, InvalidArgumentError
 from ._args import as_bool, as_float32, as_int, as_real
+from ._locking import serialized
 from .meta_gradient import MetaGradient
 
 __all__ = ["MLP", "MetaLearner", "MetaGradient", "SinusoidEvaluation", "ALGORITHMS", "ACTIVATIONS"]
@@ -292,6 +293,7 @@ class MetaLearner:
         """Meta-SGD's per-parameter inner step sizes α (a copy), else None."""
         return self._native.get_alphas() if self.algorithm == "meta-sgd" else None
 
+    @serialized
     def set_alphas(self, alphas) -> None:
         """Replaces Meta-SGD's α: a flat array [parameter_count] or a state dict with the model's names and shapes."""
         if self.algorithm != "meta-sgd":
@@ -328,6 +330,7 @@ class MetaLearner:
         return as_real(lr, "lr", 0.0)
 
     # -- checkpoints ------------------------------------------------------------------------------------------------
+    @serialized
     def save(self, path) -> None:
         """Writes an atomic checkpoint (network, configuration, θ, α, Adam state, task stream, iteration): a learner
         loaded from it continues :meth:`meta_train` exactly where this one stopped."""
@@ -361,6 +364,7 @@ class MetaLearner:
         return self
 
     # -- adaptation -------------------------------------------------------------------------------------------------
+    @serialized
     def adapt(self, support_x, support_y, num_steps: int = 5, lr: Optional[float] = None) -> MLP:
         """Adapts to a task: ``num_steps`` gradient steps on the support set's mean squared error, from θ.
 
@@ -389,6 +393,7 @@ class MetaLearner:
         theta = self._native.adapt(x, y, int(num_steps), self._lr(lr))
         return MLP._with_parameters(self.model, theta)
 
+    @serialized
     def meta_gradient(self, support_x, support_y, query_x, query_y, num_steps: Optional[int] = None,
                       lr: Optional[float] = None, first_order: Optional[bool] = None) -> MetaGradient:
         """One task's meta-gradient ∇_θ L^q(θ′(θ)) at the current θ (exact second order unless ``first_order``).
@@ -409,6 +414,7 @@ class MetaLearner:
         g, ga, ls, lq = self._native.meta_gradient(sx, sy, qx, qy, steps, self._lr(lr), fo)
         return MetaGradient(g, ga if ga.size else None, ls, lq, tuple(self.model._layout()))
 
+    @serialized
     def meta_step(self, support_x, support_y, query_x, query_y) -> Tuple[float, float]:
         """One meta-iteration on your own meta-batch, natively: every task's meta-gradient with this learner's rule,
         their mean, one Adam step.
@@ -439,6 +445,7 @@ class MetaLearner:
         self._sync()
         return out
 
+    @serialized
     def apply_meta_gradient(self, gradient: np.ndarray, alpha_gradient: Optional[np.ndarray] = None) -> None:
         """One outer Adam step with a given meta-gradient (e.g. the mean of :meth:`meta_gradient` over tasks)."""
         g = np.asarray(gradient, dtype=np.float32).reshape(-1)
@@ -451,6 +458,7 @@ class MetaLearner:
         self._sync()
 
     # -- the sinusoid benchmark -------------------------------------------------------------------------------------
+    @serialized
     def meta_train(self, task: str = "sinusoid", iterations: int = 70000, meta_batch_size: int = 25, k_shot: int = 10,
                    progress: bool = True, chunk: int = 1000) -> np.ndarray:
         """Meta-trains natively on sinusoid tasks (Finn et al. 2017 §5.1): each meta-iteration samples
@@ -494,6 +502,7 @@ class MetaLearner:
                           RuntimeWarning, stacklevel=2)
         return history
 
+    @serialized
     def evaluate_sinusoid(self, num_tasks: int = 600, k_shot: int = 5, max_steps: int = 10,
                           lr: Optional[float] = None, seed: int = 1) -> SinusoidEvaluation:
         """The paper's test protocol: ``num_tasks`` fresh K-shot sinusoid tasks (K support, K query points), query

@@ -1,7 +1,9 @@
 #include "mn_common.h"
 
 #include <stdio.h>
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -169,20 +171,70 @@ int mn_check_finite(PyArrayObject *array, const char *what) {
     return -1;
 }
 
+static mn_guard *mn_guards; /* the list of live guards (mn_guard.next); touched only with the GIL held */
+
 int mn_guard_init(mn_guard *guard) {
     guard->lock = PyThread_allocate_lock();
     if (!guard->lock) {
         PyErr_NoMemory();
         return -1;
     }
+    guard->poisoned = 0;
+    guard->prev = NULL;
+    guard->next = mn_guards;
+    if (mn_guards)
+        mn_guards->prev = guard;
+    mn_guards = guard;
     return 0;
 }
 
 void mn_guard_free(mn_guard *guard) {
     if (guard->lock) {
+        if (guard->prev)
+            guard->prev->next = guard->next;
+        else if (mn_guards == guard)
+            mn_guards = guard->next;
+        if (guard->next)
+            guard->next->prev = guard->prev;
+        guard->prev = guard->next = NULL;
         PyThread_free_lock(guard->lock);
         guard->lock = NULL;
     }
+}
+
+/*
+ * In the child of a fork. Only the forking thread survives, and it held the GIL (os.fork) or at least was not inside
+ * MN_NATIVE, so a guard lock that is held now was held by a thread that no longer exists: waiting for it would hang
+ * forever. Such a lock is replaced (the old one is leaked: it cannot be freed while "held") and the object is
+ * poisoned, because the dead thread may have left it half-updated. Free locks are left as they are.
+ */
+static void mn_after_fork_child(void) {
+    for (mn_guard *g = mn_guards; g; g = g->next) {
+        if (!g->lock)
+            continue;
+        if (PyThread_acquire_lock(g->lock, NOWAIT_LOCK)) {
+            PyThread_release_lock(g->lock);
+            continue;
+        }
+        PyThread_type_lock fresh = PyThread_allocate_lock();
+        if (fresh)
+            g->lock = fresh;
+        g->poisoned = 1;
+    }
+}
+
+int mn_guard_install_fork_handler(void) {
+    static int installed;
+    if (installed)
+        return 0;
+    int rc = pthread_atfork(NULL, NULL, mn_after_fork_child);
+    if (rc != 0) {
+        errno = rc;
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -1;
+    }
+    installed = 1;
+    return 0;
 }
 
 /* seed: None or an integer (int, numpy integer: anything with __index__ but bool) in [0, 2^64). */
@@ -254,6 +306,13 @@ int mn_ready(PyObject *obj) {
     mn_handle *self = (mn_handle *)obj;
     if (!self->handle) {
         PyErr_Format(MnInvalidState, "%s is not initialised", self->cls ? self->cls->name : Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    if (self->guard && self->guard->poisoned) {
+        PyErr_Format(MnInvalidState,
+                     "this %s was in use by another thread when the process forked, so its state in this child "
+                     "process is undefined; load it from a checkpoint, or fork when no thread is using it",
+                     self->cls ? self->cls->name : Py_TYPE(obj)->tp_name);
         return -1;
     }
     return 0;

@@ -72,12 +72,21 @@ void mn_format_shape(char *buf, size_t size, int ndim, const npy_intp *dims);
  * Every extension object that owns a native handle embeds an mn_guard (inside MN_HANDLE_HEAD). Native work runs
  * with the GIL released and the object's lock held, so two Python threads never enter Swift on the same handle.
  */
-typedef struct {
+typedef struct mn_guard {
     PyThread_type_lock lock;
+    /* Every live guard is on one list (protected by the GIL), so that a fork can reset the locks. */
+    struct mn_guard *prev, *next;
+    /* Set in a forked child when another thread of the parent was inside native code on this object at the fork:
+     * its state may be half-updated, so every later call raises InvalidStateError instead of hanging. */
+    int poisoned;
 } mn_guard;
 
 int mn_guard_init(mn_guard *guard); /* 0, or -1 with MemoryError set */
 void mn_guard_free(mn_guard *guard);
+
+/* Installs the fork handler (pthread_atfork; module init): in the child, every guard lock a parent thread held is
+ * replaced by a fresh one and its object poisoned. 0, or -1 with an exception set. */
+int mn_guard_install_fork_handler(void);
 
 /* Runs `stmt` (no Python API inside!) with the GIL released and the guard held. */
 #define MN_NATIVE(guard, stmt)                                   \
