@@ -39,12 +39,15 @@ class AgentReplayBuffer:
     """
 
     def __init__(self, agent: "ContinualLearningAgent"):
-        self._agent = agent
+        # The native handle and the capacity, not the Python agent: no reference cycle, so a dropped agent is freed
+        # at once (its memory reused by the next one) instead of waiting for the cyclic garbage collector.
+        self._native = agent._agent
+        self._capacity = agent.replay_capacity
 
     @property
     def capacity(self) -> int:
         """Maximum number of stored pairs."""
-        return self._agent.replay_capacity
+        return self._capacity
 
     @property
     def alpha(self) -> float:
@@ -52,7 +55,7 @@ class AgentReplayBuffer:
         return 0.6
 
     def __len__(self) -> int:
-        return self._agent._agent.replay_count()
+        return self._native.replay_count()
 
     def sample(self, batch_size: int, beta: float = 0.4) -> Tuple[List[Tuple[np.ndarray, np.ndarray]], np.ndarray]:
         """The seed's ``sample(batch_size, beta)``: ``(samples, weights)`` with ``min(batch_size, len)`` pairs.
@@ -65,7 +68,7 @@ class AgentReplayBuffer:
         if n == 0:
             return [], np.zeros(0, dtype=np.float32)
         b = min(batch_size, n)
-        _, w, X, Y = self._agent._agent.replay_sample(b, as_real(beta, "beta", 0.0))
+        _, w, X, Y = self._native.replay_sample(b, as_real(beta, "beta", 0.0))
         return [(X[i], Y[i]) for i in range(b)], w
 
     def __repr__(self) -> str:

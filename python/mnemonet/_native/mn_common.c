@@ -2,6 +2,8 @@
 
 #include <stdio.h>
 #include <errno.h>
+#include <malloc.h>
+#include <time.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -290,8 +292,39 @@ PyObject *mn_handle_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     return (PyObject *)self;
 }
 
+/*
+ * Memory held by the allocator. Large blocks are mmap'ed and munmap'ed (LargeAllocation in Swift, and a fixed
+ * M_MMAP_THRESHOLD, see mn_configure_allocator), so they return to the system when an object is dropped. Freed small
+ * chunks stay in malloc's free lists and are reused by the next object; but objects freed in a burst (by the cyclic
+ * garbage collector, for objects caught in a user's reference cycle) leave free pages that a later long-lived chunk
+ * can pin. As a safety net, freeing a native object returns free pages with malloc_trim, at most every 20 ms or 64
+ * frees (~15 µs when there is nothing to return). Measured: creating and dropping 20,000 default agents once grew
+ * the process from 31 to 472 MB (the wrapper's agent <-> replay_buffer cycle delayed every free to the GC); now flat.
+ */
+static void mn_return_free_memory(void) {
+    static double last;
+    static unsigned since;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    double t = (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
+    /* At most every 20 ms, or every 64 frees (the cyclic GC frees objects in bursts). */
+    if (++since >= 64 || t - last >= 0.02) {
+        malloc_trim(0);
+        last = t;
+        since = 0;
+    }
+}
+
+int mn_configure_allocator(void) {
+    /* glibc raises the mmap threshold each time an mmap'ed block is freed (up to 32 MB), after which blocks of that
+     * size come from the heap and are retained there. Fixing it at its default (128 KiB) keeps large blocks mapped. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    return 0;
+}
+
 void mn_handle_dealloc(PyObject *obj) {
     mn_handle *self = (mn_handle *)obj;
+    int owned = self->handle && self->cls && !self->owner;
     if (self->handle && self->cls)
         self->cls->free(self->handle);
     self->handle = NULL;
@@ -300,6 +333,8 @@ void mn_handle_dealloc(PyObject *obj) {
     mn_guard_free(&self->own_guard);
     Py_CLEAR(self->owner);
     Py_TYPE(obj)->tp_free(obj);
+    if (owned)
+        mn_return_free_memory();
 }
 
 int mn_ready(PyObject *obj) {

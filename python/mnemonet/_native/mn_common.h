@@ -88,6 +88,10 @@ void mn_guard_free(mn_guard *guard);
  * replaced by a fresh one and its object poisoned. 0, or -1 with an exception set. */
 int mn_guard_install_fork_handler(void);
 
+/* Module init: a fixed mmap threshold, so large blocks are always mapped and unmapped (freed memory returns to the
+ * system). Always 0. */
+int mn_configure_allocator(void);
+
 /* Runs `stmt` (no Python API inside!) with the GIL released and the guard held. */
 #define MN_NATIVE(guard, stmt)                                   \
     do {                                                         \

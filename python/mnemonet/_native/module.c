@@ -112,7 +112,8 @@ PyMODINIT_FUNC PyInit__native(void) {
     PyObject *module = PyModule_Create(&module_def);
     if (!module)
         return NULL;
-    if (add_exceptions(module) < 0 || add_overflow_exception(module) < 0 || mn_guard_install_fork_handler() < 0) {
+    if (add_exceptions(module) < 0 || add_overflow_exception(module) < 0 || mn_guard_install_fork_handler() < 0 ||
+        mn_configure_allocator() < 0) {
         Py_DECREF(module);
         return NULL;
     }
