@@ -24,16 +24,14 @@ _INT64 = (-(2**63), 2**63 - 1)
 
 
 def as_int(value: Any, what: str, lo: Optional[int] = None, hi: Optional[int] = None) -> int:
-    """``value`` as a Python int, in ``[lo, hi]`` when either bound is given (the other then defaults to the int64
-    limit; beyond int64 the error is an ArgumentOverflowError)."""
+    """``value`` as a Python int in ``[lo, hi]``; a missing bound is the int64 limit (what the native layer takes).
+    Beyond int64 the error is an ArgumentOverflowError (also an OverflowError), else an InvalidArgumentError."""
     if isinstance(value, (bool, np.bool_)):
         raise ArgumentTypeError(f"{what} must be an int, got bool")
     try:
         v = operator.index(value)
     except TypeError:
         raise ArgumentTypeError(f"{what} must be an int, got {type(value).__name__} {value!r:.40}") from None
-    if lo is None and hi is None:
-        return v
     lo_, hi_ = (_INT64[0] if lo is None else lo), (_INT64[1] if hi is None else hi)
     if not lo_ <= v <= hi_:
         cls = ArgumentOverflowError if not _INT64[0] <= v <= _INT64[1] else InvalidArgumentError
@@ -63,14 +61,14 @@ def as_bool(value: Any, what: str) -> bool:
     return bool(value)
 
 
-def _real_array(value: Any, what: str) -> np.ndarray:
-    if value is None:
-        raise ArgumentTypeError(f"{what} must be an array of real numbers, got None")
+def _real_array(value: Any, what: str, allow_bool: bool = True) -> np.ndarray:
+    if value is None or isinstance(value, (bool, np.bool_)):
+        raise ArgumentTypeError(f"{what} must be an array of real numbers, got {type(value).__name__}")
     try:
         array = np.asarray(value)
     except Exception as e:  # e.g. ragged lists
         raise InvalidArgumentError(f"{what} could not be converted to an array: {e}") from None
-    if array.dtype.kind not in "biuf":
+    if array.dtype.kind not in ("biuf" if allow_bool else "iuf"):
         raise ArgumentTypeError(f"{what} must hold real numbers (float32, or convertible to it), got dtype {array.dtype}")
     return array
 
@@ -93,7 +91,7 @@ def as_float32(value: Any, what: str) -> np.ndarray:
     return out
 
 
-def as_float64(value: Any, what: str) -> np.ndarray:
-    """``value`` as a float64 array (0-d for a scalar; C-contiguous otherwise)."""
-    array = np.asarray(_real_array(value, what), dtype=np.float64)
+def as_float64(value: Any, what: str, allow_bool: bool = True) -> np.ndarray:
+    """``value`` as a float64 array (0-d for a scalar; C-contiguous otherwise); bools refused unless `allow_bool`."""
+    array = np.asarray(_real_array(value, what, allow_bool), dtype=np.float64)
     return array if array.ndim == 0 else np.ascontiguousarray(array)

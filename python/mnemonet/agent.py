@@ -7,7 +7,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _native
-from ._args import as_bool, as_int, as_real
+from ._args import as_bool, as_float32, as_int, as_real
 from .memory import MemoryConfig, MemoryController, NeuralMemoryBank, _f32, _int
 
 __all__ = ["ContinualLearningAgent", "AgentReplayBuffer"]
@@ -18,8 +18,8 @@ def _pairs_to_arrays(X, Y, what):
     if Y is None:
         try:
             pairs = list(X)
-            X = np.stack([np.asarray(p[0], dtype=np.float32) for p in pairs])
-            Y = np.stack([np.asarray(p[1], dtype=np.float32) for p in pairs])
+            X = np.stack([as_float32(p[0], "x") for p in pairs])
+            Y = np.stack([as_float32(p[1], "y") for p in pairs])
         except (TypeError, IndexError, ValueError) as e:
             raise _native.ArgumentTypeError(
                 f"{what}: pass X and Y arrays [n, input_dim], or a sequence of (x, y) pairs") from e
@@ -112,7 +112,7 @@ class ContinualLearningAgent:
                  replay_capacity: int = 5000, lr: float = 1e-3, seed: Optional[int] = None):
         config = config if config is not None else MemoryConfig()
         native = _native.Agent(_int(input_dim, "input_dim"), _int(hidden_dim, "hidden_dim"), *config._dims(),
-                               _int(replay_capacity, "replay_capacity"), float(lr),
+                               _int(replay_capacity, "replay_capacity"), as_real(lr, "lr"),
                                seed=seed)
         self._adopt(native, config)
 
@@ -190,6 +190,8 @@ class ContinualLearningAgent:
         if progress and epochs > 0:
             from tqdm.auto import tqdm
             bar = tqdm(total=epochs, desc=desc or "fit", unit="epoch", leave=False)
+        if epochs == 0:  # no step, but the data are still validated (shape, dtype, finiteness)
+            self._agent.fit(X, Y, 0, use_replay, np.zeros(0, np.float64))
         try:
             for e in range(epochs):
                 self._agent.fit(X, Y, 1, use_replay, losses[e])

@@ -30,7 +30,7 @@ import numpy as np
 from . import _native
 from ._native import ArgumentTypeError, InvalidArgumentError
 from .memory import MemoryController, NeuralMemoryBank
-from ._args import as_bool, as_int, as_real
+from ._args import as_bool, as_float32, as_int, as_real
 from .meta_gradient import MetaGradient
 
 __all__ = ["ControllerMetaLearner", "AdaptedController"]
@@ -38,11 +38,7 @@ __all__ = ["ControllerMetaLearner", "AdaptedController"]
 
 def _rows(a, width: int, what: str) -> np.ndarray:
     """float32, C-contiguous [n, width]; one sample [width] is taken as one row."""
-    try:
-        arr = np.ascontiguousarray(np.asarray(a.detach().cpu().numpy() if hasattr(a, "detach") else a,
-                                              dtype=np.float32))
-    except (TypeError, ValueError) as e:
-        raise ArgumentTypeError(f"{what} must be an array of numbers, got {type(a).__name__}") from e
+    arr = as_float32(a.detach().cpu().numpy() if hasattr(a, "detach") else a, what)
     if arr.ndim == 1 and arr.shape[0] == width:
         arr = arr.reshape(1, width)
     if arr.ndim != 2 or arr.shape[1] != width:

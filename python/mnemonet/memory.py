@@ -21,6 +21,13 @@ __all__ = ["MemoryConfig", "NeuralMemoryBank", "MemoryController"]
 from ._args import as_float32 as _f32, as_int, as_real as _real  # noqa: E402
 
 
+def _non_negative(converted, original, name):
+    """Refuses negative strengths (also a tiny negative value that float32 rounds to -0.0)."""
+    if np.signbit(converted).any():
+        bad = np.asarray(original, dtype=np.float64).reshape(-1)[np.signbit(converted)][0]
+        raise InvalidArgumentError(f"{name} must be >= 0, got {bad}")
+
+
 def _int(value, name):
     """A size or count: an int (not a bool or a float) within int64 (beyond it: ArgumentOverflowError)."""
     return as_int(value, name, hi=2**63 - 1)
@@ -129,6 +136,7 @@ class NeuralMemoryBank:
         single = k.ndim == 1
         k2 = k.reshape(1, -1) if single else k
         b = _f32(beta, "beta").reshape(-1)
+        _non_negative(b, beta, "beta (the key strength)")
         if b.size == 1 and k2.shape[0] > 1:
             b = np.full(k2.shape[0], b[0], dtype=np.float32)
         w = self._bank.content_addressing(k2, b)
@@ -136,15 +144,18 @@ class NeuralMemoryBank:
 
     def read(self, read_keys, read_strengths) -> np.ndarray:
         """Reads with R heads: keys [R, W], strengths [R] → concatenated reads, float32 [R·W]."""
-        return self._bank.read(_f32(read_keys, "read_keys"), _f32(read_strengths, "read_strengths").reshape(-1))
+        strengths = _f32(read_strengths, "read_strengths").reshape(-1)
+        _non_negative(strengths, read_strengths, "read_strengths")
+        return self._bank.read(_f32(read_keys, "read_keys"), strengths)
 
     def write(self, write_key, write_vector, erase_vector, write_strength) -> None:
         """Erase-then-add write with one head: key, vector, erase [W] (or [1, W]); strength a scalar (or [1])."""
         s = _f32(write_strength, "write_strength").reshape(-1)
+        _non_negative(s, write_strength, "write_strength")
         if s.size != 1:
             raise InvalidArgumentError(f"write_strength must hold one value, got shape {tuple(np.shape(write_strength))}")
         self._bank.write(_f32(write_key, "write_key").reshape(-1), _f32(write_vector, "write_vector").reshape(-1),
-                         _f32(erase_vector, "erase_vector").reshape(-1), _real(s[0], "write_strength"))
+                         _f32(erase_vector, "erase_vector").reshape(-1), _real(s[0], "write_strength", 0.0))
 
     def __repr__(self) -> str:
         c = self.config

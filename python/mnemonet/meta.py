@@ -138,7 +138,7 @@ class MLP:
                 value = state_dict[name]
                 if hasattr(value, "detach"):
                     value = value.detach().cpu().numpy()  # a torch tensor, without importing torch
-                arr = np.asarray(value, dtype=np.float32)
+                arr = as_float32(value, f"state_dict[{name!r}]")
                 if arr.shape != shape:
                     raise InvalidArgumentError(f"state_dict[{name!r}] must have shape {shape}, got {arr.shape}")
                 if not np.all(np.isfinite(arr)):
@@ -303,7 +303,7 @@ class MetaLearner:
             holder.load_state_dict(alphas)
             flat = holder._theta
         else:
-            flat = np.ascontiguousarray(alphas, dtype=np.float32).reshape(-1)
+            flat = as_float32(alphas, "alphas").reshape(-1)
         self._native.set_alphas(np.ascontiguousarray(flat))
 
     def alpha_state_dict(self) -> Optional["OrderedDict[str, np.ndarray]"]:
@@ -432,7 +432,7 @@ class MetaLearner:
         d_in, d_out = self.model.layer_sizes[0], self.model.layer_sizes[-1]
 
         def prep(a, width, what):
-            arr = np.ascontiguousarray(a, dtype=np.float32)
+            arr = as_float32(a, what)
             if arr.ndim == 2 and width == 1:
                 arr = arr[..., None]
             if arr.ndim != 3 or arr.shape[2] != width:
@@ -448,11 +448,11 @@ class MetaLearner:
     @serialized
     def apply_meta_gradient(self, gradient: np.ndarray, alpha_gradient: Optional[np.ndarray] = None) -> None:
         """One outer Adam step with a given meta-gradient (e.g. the mean of :meth:`meta_gradient` over tasks)."""
-        g = np.asarray(gradient, dtype=np.float32).reshape(-1)
+        g = as_float32(gradient, "gradient").reshape(-1)
         if self.algorithm == "meta-sgd":
             if alpha_gradient is None:
                 raise InvalidArgumentError("a meta-sgd learner needs alpha_gradient too")
-            g = np.concatenate([g, np.asarray(alpha_gradient, dtype=np.float32).reshape(-1)])
+            g = np.concatenate([g, as_float32(alpha_gradient, "alpha_gradient").reshape(-1)])
         self._push()
         self._native.apply_meta_gradient(np.ascontiguousarray(g))
         self._sync()

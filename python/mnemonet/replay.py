@@ -43,7 +43,7 @@ from ._args import as_real as _as_real  # noqa: E402
 
 
 def _check_capacity(capacity: Any) -> int:
-    capacity = _as_int(capacity, "capacity")
+    capacity = _as_int(capacity, "capacity", hi=2**63 - 1)
     if capacity < 1:
         raise InvalidArgumentError(f"capacity must be >= 1, got {capacity}")
     return capacity
@@ -52,10 +52,7 @@ def _check_capacity(capacity: Any) -> int:
 def _check_seed(seed: Any) -> Optional[int]:
     if seed is None:
         return None
-    seed = _as_int(seed, "seed")
-    if not 0 <= seed < 2**64:
-        raise InvalidArgumentError(f"seed must be in [0, 2**64), got {seed}")
-    return seed
+    return _as_int(seed, "seed", 0, 2**64 - 1)
 
 
 def _parse_fields(fields: Any) -> Tuple[Tuple[str, ...], Tuple[Tuple[int, ...], ...]]:
@@ -127,7 +124,7 @@ def _priorities(priority: Any, n: int) -> Optional[np.ndarray]:
         return priority  # the native layer checks the layout
     if isinstance(priority, (float, int)) and not isinstance(priority, bool):
         return np.array([float(priority)]) if n == 1 else np.full(n, float(priority))
-    p = _as_float64(priority, "priority")
+    p = _as_float64(priority, "priority", allow_bool=False)
     if p.ndim == 0:
         return np.full(n, float(p))
     if p.shape != (n,):
@@ -308,7 +305,7 @@ class PrioritizedReplay:
         if idx.dtype.kind not in "iu":
             raise ArgumentTypeError(f"indices must be integers, got dtype {idx.dtype}")
         idx = np.ascontiguousarray(idx, dtype=np.int64).reshape(-1) if idx.ndim <= 1 else idx
-        p = _as_float64(priorities, "priorities")
+        p = _as_float64(priorities, "priorities", allow_bool=False)
         p = p.reshape(-1) if p.ndim == 0 else p
         if idx.ndim != 1 or p.ndim != 1 or idx.shape != p.shape:
             raise InvalidArgumentError(f"indices and priorities must both have shape (n,), got {np.shape(indices)} and {p.shape}")
@@ -436,7 +433,7 @@ class ExperienceReplay:
             self._shapes = shapes
         elif shapes != self._shapes:
             raise InvalidArgumentError(f"experience must have shapes {self._shapes} (fixed by the first push), got {shapes}")
-        p = _as_float64(priority, "priority")
+        p = _as_float64(priority, "priority", allow_bool=False)
         if p.ndim != 0:
             raise InvalidArgumentError(f"priority must be a scalar, got shape {p.shape}")
         self._native.add(tuple(a.reshape((1,) + a.shape) for a in arrays), p.reshape(1))
