@@ -621,7 +621,7 @@ def run_case(name, thunk, timeout):
 #
 # Each argument is drawn either from its valid domain or from a catalogue of invalid values (wrong type, bool for a
 # number, fractional for an int, NaN/inf, out of range, complex, None, wrong shape). The verdict of a call:
-#   clean      it raised a MnemonetError (the documented hierarchy), or it succeeded with valid arguments
+#   clean error  it raised a MnemonetError (the documented hierarchy); accepted: it succeeded with valid arguments
 #   unclean    it raised anything else (AttributeError, a bare OverflowError, ...)
 #   silent     it succeeded although an argument was invalid (or produced non-finite output from valid input)
 #   crash      the child died from a signal;  hang: no progress for --timeout seconds
@@ -809,12 +809,12 @@ def _verdict_of_call(name, tagged):
     try:
         out = E[name][1](*values)
     except mn.MnemonetError:
-        return "clean"
+        return "clean error (invalid argument)" if bad else "clean error (valid arguments)"
     except Exception as e:  # noqa: BLE001
         return f"unclean:{type(e).__name__}"
     if bad:
         return "silent"
-    return "clean" if _finite_output(out) else "silent:non-finite output"
+    return "accepted (valid arguments)" if _finite_output(out) else "silent:non-finite output"
 
 
 # -- checkpoint mutations ---------------------------------------------------------------------------------------
@@ -900,11 +900,11 @@ def _verdict_of_mutation(kind, data, tmp, k):
         try:
             obj = cls.load(path)
         except mn.MnemonetError:
-            return "clean"
+            return "clean error"
         except Exception as e:  # noqa: BLE001
             return f"unclean:{type(e).__name__}"
         try:
-            return "accepted" if _state_is_finite(obj) else "silent:non-finite state"
+            return "loaded, state finite and consistent" if _state_is_finite(obj) else "silent:non-finite state"
         except mn.MnemonetError as e:
             return f"silent:loaded but unusable ({type(e).__name__})"
     finally:
@@ -953,7 +953,7 @@ def _run_batches(jobs, run_one, timeout, batch=200):
                 else:
                     verdict = parts[2]
                     counts[verdict] = counts.get(verdict, 0) + 1
-                    if verdict not in ("clean", "accepted"):
+                    if verdict.split(":")[0] in ("silent", "unclean"):
                         job = chunk[int(parts[1])]
                         examples.setdefault(f"{verdict} in {job[0]}", repr(job)[:300])
                     done = int(parts[1]) + 1

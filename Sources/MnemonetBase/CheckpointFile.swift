@@ -179,28 +179,10 @@ public enum AtomicFile {
         return try ReaderStorage(mapping: fd, length: Int(st.st_size))
     }
 
-    /// The whole content of `path`.
+    /// The whole content of `path` (a copy of its mapping).
     public static func readAll(path: String) throws(MnemonetError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ioError("cannot open", path) }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw ioError("cannot stat", path) }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw .io("'\(path)' is not a regular file", errno: EISDIR) }
-        let size = Int(st.st_size)
-        var bytes = [UInt8](repeating: 0, count: size)
-        var done = 0
-        while done < size {
-            let n = bytes.withUnsafeMutableBytes { raw in read(fd, raw.baseAddress! + done, size - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ioError("cannot read", path)
-            }
-            if n == 0 { break }
-            done += n
-        }
-        if done < size { bytes.removeLast(size - done) }
-        return bytes
+        let storage = try map(path: path)
+        return Array(UnsafeRawBufferPointer(start: storage.base, count: storage.count))
     }
 
     static func directory(of path: String) -> String {
