@@ -16,15 +16,14 @@ import MnemonetReplay
 /// memory M, usage u          [Float], [Float]
 /// replay buffer              PrioritizedReplayBuffer.save(to:) (items, priorities, position, sampler RNG state)
 /// ```
-extension ContinualLearningAgent {
+extension ContinualLearningAgent: Checkpointable {
     /// The checkpoint kind.
     public static let checkpointKind = "agent"
     static let payloadTag = "ContinualLearningAgent"
     static let payloadVersion: UInt32 = 1
 
-    /// Writes the agent atomically to `path` (temporary file, fsync, rename).
-    public func save(path: String) throws(MnemonetError) {
-        var w = BinaryWriter()
+    /// The checkpoint payload (`Checkpointable` provides `save(path:)`, `load(path:)` and the in-memory forms).
+    public func writeCheckpoint(to w: inout BinaryWriter) {
         w.write(Self.payloadTag)
         w.write(Self.payloadVersion)
         for v in [inputDim, hiddenDim, config.memorySize, config.memoryDim, config.numReadHeads, config.numWriteHeads,
@@ -43,35 +42,34 @@ extension ContinualLearningAgent {
         w.write(UnsafeBufferPointer(memoryBank.memory))
         w.write(UnsafeBufferPointer(memoryBank.usage))
         replay.save(to: &w)
-        try CheckpointFile.write(path: path, kind: Self.checkpointKind, payload: w.bytes)
     }
 
-    /// Reads an agent written by `save(path:)`. A truncated, corrupt or foreign file throws `.format`.
-    public static func load(path: String) throws(MnemonetError) -> ContinualLearningAgent {
-        var r = try CheckpointFile.read(path: path, kind: checkpointKind)
+    /// Reads a payload written by `writeCheckpoint(to:)`; truncated, corrupt or foreign data throws `.format`.
+    public static func readCheckpoint(from r: inout BinaryReader, source: String) throws(MnemonetError)
+        -> ContinualLearningAgent {
         let tag = try r.readString("agent tag")
-        guard tag == payloadTag else { throw .format("'\(path)' does not hold a \(payloadTag)") }
+        guard tag == payloadTag else { throw .format("\(source) does not hold a \(payloadTag)") }
         let version = try r.readUInt32("agent version")
         guard version == payloadVersion else {
-            throw .format("'\(path)' has agent checkpoint version \(version); this mnemonet reads version \(payloadVersion)")
+            throw .format("\(source) has agent checkpoint version \(version); this mnemonet reads version \(payloadVersion)")
         }
         let i = try r.readInt("input_dim", in: 1...(1 << 16)), h = try r.readInt("hidden_dim", in: 1...(1 << 16))
         let n = try r.readInt("memory_size", in: 1...(1 << 20)), wd = try r.readInt("memory_dim", in: 1...(1 << 16))
         let heads = try r.readInt("num_read_heads", in: 1...1024), writes = try r.readInt("num_write_heads", in: 1...1)
         let capacity = try r.readInt("replay capacity", in: 1...(1 << 26))
         let lr = try r.readFloat("learning rate")
-        guard lr.isFinite && lr >= 0 else { throw .format("'\(path)' is corrupt (learning rate \(lr))") }
+        guard lr.isFinite && lr >= 0 else { throw .format("\(source) is corrupt (learning rate \(lr))") }
         // The parameters, memory and usage must be present before anything is allocated for them: a 100-byte file
         // must not make us allocate gigabytes before failing.
         let config = MemoryConfig(memorySize: n, memoryDim: wd, numReadHeads: heads, numWriteHeads: writes)
         let layout: ControllerLayout
         do { layout = try ControllerLayout(inputDim: i, hiddenDim: h, config: config) } catch {
-            throw .format("'\(path)' is corrupt (\(error.message))")
+            throw .format("\(source) is corrupt (\(error.message))")
         }
         let (cells, o1) = n.multipliedReportingOverflow(by: wd)
         let (needed, o2) = (layout.count &+ cells &+ n).multipliedReportingOverflow(by: 4)
         guard !o1 && !o2 && layout.count > 0 && needed + 24 <= r.remaining else {
-            throw .format("'\(path)' is truncated or corrupt (a \(i)-\(h) agent with \(n) × \(wd) memory needs "
+            throw .format("\(source) is truncated or corrupt (a \(i)-\(h) agent with \(n) × \(wd) memory needs "
                           + "more than the \(r.remaining) bytes present)")
         }
         let agent: ContinualLearningAgent
@@ -81,7 +79,7 @@ extension ContinualLearningAgent {
                 config: config,
                 replayCapacity: capacity, learningRate: lr, seed: 0)
         } catch {
-            throw .format("'\(path)' is corrupt (\(error.message))")
+            throw .format("\(source) is corrupt (\(error.message))")
         }
         try r.readFloats("parameters", into: agent.controller.parameters)
         let slots = try r.readInt("optimizer slots", in: agent.optimizer.states.count...agent.optimizer.states.count)
@@ -90,7 +88,7 @@ extension ContinualLearningAgent {
             let count = agent.trainable[k].count
             let step = try r.readInt("optimizer step", in: 1...Int.max)
             guard 8 * count + 16 <= r.remaining else {
-                throw .format("'\(path)' is truncated or corrupt (optimizer state of tensor \(k) missing)")
+                throw .format("\(source) is truncated or corrupt (optimizer state of tensor \(k) missing)")
             }
             let m = Tensor(shape: [count]), v = Tensor(shape: [count])
             try r.readFloats("optimizer exp_avg", into: m.buffer)
@@ -104,10 +102,9 @@ extension ContinualLearningAgent {
         try r.readFloats("usage", into: agent.memoryBank.usage)
         let replay = try PrioritizedReplayBuffer(from: &r)
         guard replay.capacity == capacity, replay.fieldWidths == [i, i], replay.sampling == .seedWithoutReplacement else {
-            throw .format("'\(path)' is corrupt (its replay buffer does not match the agent)")
+            throw .format("\(source) is corrupt (its replay buffer does not match the agent)")
         }
         agent.replay = replay
-        try r.expectEnd("the agent")
         return agent
     }
 }

@@ -26,8 +26,8 @@ public enum CheckpointFile {
     /// Longest accepted kind string (the kinds are short ASCII names).
     static let maxKindLength = 64
 
-    /// Wraps `payload` and writes it atomically to `path`.
-    public static func write(path: String, kind: String, payload: [UInt8]) throws(MnemonetError) {
+    /// The header that precedes `payload` (magic, version, kind, payload length, CRC-32 of both).
+    static func header(kind: String, payload: [UInt8]) -> [UInt8] {
         var header = BinaryWriter()
         magic.withUnsafeBytes { header.writeRaw($0) }
         header.write(formatVersion)
@@ -36,33 +36,54 @@ public enum CheckpointFile {
         var crc = header.bytes.withUnsafeBytes { CRC32.update(0xFFFF_FFFF, $0) }
         crc = payload.withUnsafeBytes { CRC32.update(crc, $0) } ^ 0xFFFF_FFFF
         header.write(crc)
-        try AtomicFile.write(path: path, chunks: [header.bytes, payload])
+        return header.bytes
+    }
+
+    /// The complete checkpoint (header + payload) in memory: exactly the bytes `write(path:kind:payload:)` puts in
+    /// a file.
+    public static func encode(kind: String, payload: [UInt8]) -> [UInt8] {
+        header(kind: kind, payload: payload) + payload
+    }
+
+    /// Wraps `payload` and writes it atomically to `path`.
+    public static func write(path: String, kind: String, payload: [UInt8]) throws(MnemonetError) {
+        try AtomicFile.write(path: path, chunks: [header(kind: kind, payload: payload), payload])
+    }
+
+    /// Checks magic, version, kind, length and checksum of a complete checkpoint held in `bytes` and returns a
+    /// reader over its payload. `source` names the bytes in error messages (a quoted path, or "the checkpoint data").
+    public static func decode(_ bytes: [UInt8], kind: String, source: String) throws(MnemonetError) -> BinaryReader {
+        try unwrap(ReaderStorage(copying: bytes), kind: kind, source: source)
     }
 
     /// Reads `path`, checks magic, version, kind, length and checksum, and returns a reader over the payload.
     public static func read(path: String, kind: String) throws(MnemonetError) -> BinaryReader {
-        let storage = try AtomicFile.map(path: path)
+        try unwrap(try AtomicFile.map(path: path), kind: kind, source: "'\(path)'")
+    }
+
+    /// The checks of `decode` and `read`, over the bytes of `storage`.
+    static func unwrap(_ storage: ReaderStorage, kind: String, source path: String) throws(MnemonetError) -> BinaryReader {
         var r = BinaryReader(storage: storage, start: 0, end: storage.count)
         guard storage.count >= magic.count,
               (0..<magic.count).allSatisfy({ storage.base.load(fromByteOffset: $0, as: UInt8.self) == magic[$0] }) else {
-            throw .format("'\(path)' is not a mnemonet checkpoint (bad magic bytes)")
+            throw .format("\(path) is not a mnemonet checkpoint (bad magic bytes)")
         }
         _ = try r.take(magic.count, "magic")
         let version = try r.readUInt32("format version")
         guard version >= oldestReadableVersion && version <= formatVersion else {
-            throw .format("'\(path)' has checkpoint format version \(version); this mnemonet reads versions \(oldestReadableVersion)...\(formatVersion)")
+            throw .format("\(path) has checkpoint format version \(version); this mnemonet reads versions \(oldestReadableVersion)...\(formatVersion)")
         }
         let kindLength = try r.readInt("length of the checkpoint kind", in: 0...maxKindLength)
         let k = try r.take(kindLength, "checkpoint kind")
         let foundKind = String(decoding: r.raw(k, kindLength), as: UTF8.self)
         guard foundKind == kind else {
-            throw .format("'\(path)' holds a '\(foundKind)' checkpoint, expected '\(kind)'")
+            throw .format("\(path) holds a '\(foundKind)' checkpoint, expected '\(kind)'")
         }
         let length = try r.readUInt64("payload length")
         let headerLength = r.offset
         let crc = try r.readUInt32("checksum")
         guard UInt64(r.remaining) == length else {
-            throw .format("'\(path)' is truncated or corrupt (payload is \(r.remaining) bytes, header says \(length))")
+            throw .format("\(path) is truncated or corrupt (payload is \(r.remaining) bytes, header says \(length))")
         }
         var state: UInt32 = 0xFFFF_FFFF
         if version >= 2 { state = CRC32.update(state, r.raw(0, headerLength)) }
@@ -77,7 +98,7 @@ public enum CheckpointFile {
         }
         storage.releasedUpTo = 0
         guard state ^ 0xFFFF_FFFF == crc else {
-            throw .format("'\(path)' is corrupt (checksum mismatch)")
+            throw .format("\(path) is corrupt (checksum mismatch)")
         }
         return BinaryReader(storage: storage, start: payloadStart, end: storage.count)
     }

@@ -3,14 +3,13 @@ import MnemonetEngine
 /// Checkpoints of a ``MetaLearner`` (kind `"meta-learner"`, written atomically by `CheckpointFile`): the network
 /// shape, the configuration, θ, α, the outer Adam state, the task stream's generator state and the iteration count,
 /// so that a resumed `trainSinusoid` continues exactly as an uninterrupted run.
-extension MetaLearner {
+extension MetaLearner: Checkpointable {
     /// The checkpoint kind.
     public static let checkpointKind = "meta-learner"
     static let checkpointVersion: UInt32 = 1
 
-    /// Writes the learner to `path` atomically (temporary file, fsync, rename).
-    public func save(path: String) throws(MnemonetError) {
-        var w = BinaryWriter()
+    /// The checkpoint payload (`Checkpointable` provides `save(path:)`, `load(path:)` and the in-memory forms).
+    public func writeCheckpoint(to w: inout BinaryWriter) {
         w.write(MetaLearner.checkpointVersion)
         w.write(mlp.layerSizes.map { Int64($0) })
         w.write(UInt32(bitPattern: mlp.activation.code))
@@ -36,13 +35,10 @@ extension MetaLearner {
         }
         w.write(sampler.rng)
         w.write(iteration)
-        try CheckpointFile.write(path: path, kind: MetaLearner.checkpointKind, payload: w.bytes)
     }
 
-    /// Reads a learner written by ``save(path:)``. Throws `.format` for a truncated, corrupt or foreign file and
-    /// `.io` when the file cannot be read.
-    public static func load(path: String) throws(MnemonetError) -> MetaLearner {
-        var r = try CheckpointFile.read(path: path, kind: checkpointKind)
+    /// Reads a payload written by ``writeCheckpoint(to:)``; throws `.format` for truncated, corrupt or foreign data.
+    public static func readCheckpoint(from r: inout BinaryReader, source: String) throws(MnemonetError) -> MetaLearner {
         let version = try r.readUInt32("checkpoint version")
         guard version == checkpointVersion else { throw .format("unsupported meta-learner checkpoint version \(version)") }
         let sizes = try r.readInt64s("layer sizes")
@@ -50,44 +46,44 @@ extension MetaLearner {
         var declared = 0
         for (a, b) in zip(sizes, sizes.dropFirst()) {
             guard a >= 1, b >= 1, a <= 1 << 24, b <= 1 << 24 else {
-                throw .format("'\(path)' is corrupt (layer sizes \(sizes.prefix(8)))")
+                throw .format("\(source) is corrupt (layer sizes \(sizes.prefix(8)))")
             }
             let (ab, o1) = Int(a).multipliedReportingOverflow(by: Int(b))
             let (t, o2) = declared.addingReportingOverflow(ab &+ Int(b))
             guard !o1 && !o2 && t <= r.remaining / 4 else {
-                throw .format("'\(path)' is truncated or corrupt (layer sizes \(sizes.prefix(8)) need more than the \(r.remaining) bytes present)")
+                throw .format("\(source) is truncated or corrupt (layer sizes \(sizes.prefix(8)) need more than the \(r.remaining) bytes present)")
             }
             declared = t
         }
         guard let act = Activation(code: Int32(bitPattern: try r.readUInt32("activation"))) else {
-            throw .format("unknown activation in '\(path)'")
+            throw .format("unknown activation in \(source)")
         }
         guard let algo = MetaAlgorithm(rawValue: Int32(bitPattern: try r.readUInt32("algorithm"))) else {
-            throw .format("unknown algorithm in '\(path)'")
+            throw .format("unknown algorithm in \(source)")
         }
         var c = MetaLearnerConfig()
         c.algorithm = algo
         c.innerLearningRate = try r.readFloat("inner learning rate")
-        guard c.innerLearningRate.isFinite else { throw .format("'\(path)' is corrupt (inner learning rate \(c.innerLearningRate))") }
+        guard c.innerLearningRate.isFinite else { throw .format("\(source) is corrupt (inner learning rate \(c.innerLearningRate))") }
         c.innerSteps = try r.readInt("inner steps", in: 0...10_000)
         c.firstOrder = try r.readBool("first-order flag")
         c.metaLearningRate = try r.readFloat("meta learning rate")
-        guard c.metaLearningRate.isFinite else { throw .format("'\(path)' is corrupt (meta learning rate \(c.metaLearningRate))") }
+        guard c.metaLearningRate.isFinite else { throw .format("\(source) is corrupt (meta learning rate \(c.metaLearningRate))") }
         guard let backend = MetaBackend(rawValue: Int32(bitPattern: try r.readUInt32("backend"))) else {
-            throw .format("unknown backend in '\(path)'")
+            throw .format("unknown backend in \(source)")
         }
         c.backend = backend
         let lo = try r.readFloat("alpha init low"), hi = try r.readFloat("alpha init high")
-        guard lo.isFinite, hi.isFinite, lo <= hi else { throw .format("bad alpha init range in '\(path)'") }
+        guard lo.isFinite, hi.isFinite, lo <= hi else { throw .format("bad alpha init range in \(source)") }
         c.alphaInitRange = lo...hi
         let mlp: MLP
         do {
             mlp = try MLP(layerSizes: sizes.map { Int(clamping: $0) }, activation: act)
             try c.validate()
-        } catch { throw .format("invalid meta-learner in '\(path)': \(error.message)") }
+        } catch { throw .format("invalid meta-learner in \(source): \(error.message)") }
         let learner: MetaLearner
         do { learner = try MetaLearner(mlp: mlp, config: c, seed: 0) } catch {
-            throw .format("invalid meta-learner in '\(path)': \(error.message)")
+            throw .format("invalid meta-learner in \(source): \(error.message)")
         }
         learner.parameters = try r.readFloats("parameters", expectedCount: mlp.parameterCount)
         learner.alphas = try r.readFloats("alphas", expectedCount: algo == .metaSGD ? mlp.parameterCount : 0)
@@ -100,13 +96,12 @@ extension MetaLearner {
             if let bad = v.firstIndex(where: { $0 < 0 }) {
                 throw .format("checkpoint is corrupt (optimizer second moments[\(bad)] is negative)")
             }
-            guard n > 0 else { throw .format("optimizer state for an empty slot in '\(path)'") }
+            guard n > 0 else { throw .format("optimizer state for an empty slot in \(source)") }
             learner.optimizer.states[slot] = AdamState(
                 step: step, expAvg: Tensor(shape: [n], values: m), expAvgSq: Tensor(shape: [n], values: v))
         }
         learner.sampler.rng = try r.readRandomGenerator()
         learner.iteration = try r.readInt("iteration")
-        try r.expectEnd("meta-learner checkpoint")
         return learner
     }
 }

@@ -12,7 +12,7 @@ import MnemonetBase
 /// leaves p_i^α               [Double] × count
 /// field data                 [Float] × (count · width_f), per field
 /// ```
-extension PrioritizedReplayBuffer {
+extension PrioritizedReplayBuffer: Checkpointable {
     /// The checkpoint kind written by `save(path:)`.
     public static let checkpointKind = "prioritized-replay"
     static let payloadTag = "PrioritizedReplayBuffer"
@@ -84,19 +84,12 @@ extension PrioritizedReplayBuffer {
         }
     }
 
-    /// Writes the buffer to `path` atomically (see `CheckpointFile`).
-    public func save(path: String) throws(MnemonetError) {
-        var w = BinaryWriter()
-        save(to: &w)
-        try CheckpointFile.write(path: path, kind: Self.checkpointKind, payload: w.bytes)
-    }
+    /// The checkpoint payload (`Checkpointable`; `save(path:)` and `checkpointBytes()` come from there).
+    public func writeCheckpoint(to writer: inout BinaryWriter) { save(to: &writer) }
 
-    /// Reads a buffer saved by `save(path:)`. Throws `.io` when the file cannot be read and `.format` when it is
-    /// not a complete prioritized-replay checkpoint.
-    public static func load(path: String) throws(MnemonetError) -> PrioritizedReplayBuffer {
-        var r = try CheckpointFile.read(path: path, kind: checkpointKind)
-        let buffer = try PrioritizedReplayBuffer(from: &r)
-        try r.expectEnd("the replay buffer")
-        return buffer
+    /// Reads a payload written by `writeCheckpoint(to:)` (`Checkpointable`).
+    public static func readCheckpoint(from reader: inout BinaryReader, source: String) throws(MnemonetError)
+        -> PrioritizedReplayBuffer {
+        try PrioritizedReplayBuffer(from: &reader)
     }
 }

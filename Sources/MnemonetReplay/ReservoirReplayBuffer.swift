@@ -6,7 +6,7 @@ import MnemonetBase
 ///
 /// Same storage as `PrioritizedReplayBuffer` (`ReplayStorage`); `sample` draws uniformly with replacement.
 /// Not thread-safe: callers serialise calls.
-public final class ReservoirReplayBuffer {
+public final class ReservoirReplayBuffer: Checkpointable {
     /// Maximum number of items.
     public var capacity: Int { storage.capacity }
     /// Values per item of each field.
@@ -113,18 +113,12 @@ public final class ReservoirReplayBuffer {
         self.metadata = metadata
     }
 
-    /// Writes the reservoir to `path` atomically.
-    public func save(path: String) throws(MnemonetError) {
-        var w = BinaryWriter()
-        save(to: &w)
-        try CheckpointFile.write(path: path, kind: Self.checkpointKind, payload: w.bytes)
-    }
+    /// The checkpoint payload (`Checkpointable`; `save(path:)` and `checkpointBytes()` come from there).
+    public func writeCheckpoint(to writer: inout BinaryWriter) { save(to: &writer) }
 
-    /// Reads a reservoir saved by `save(path:)` (`.io` / `.format` errors as for `PrioritizedReplayBuffer`).
-    public static func load(path: String) throws(MnemonetError) -> ReservoirReplayBuffer {
-        var r = try CheckpointFile.read(path: path, kind: checkpointKind)
-        let buffer = try ReservoirReplayBuffer(from: &r)
-        try r.expectEnd("the reservoir")
-        return buffer
+    /// Reads a payload written by `writeCheckpoint(to:)` (`Checkpointable`).
+    public static func readCheckpoint(from reader: inout BinaryReader, source: String) throws(MnemonetError)
+        -> ReservoirReplayBuffer {
+        try ReservoirReplayBuffer(from: &reader)
     }
 }

@@ -62,7 +62,7 @@ def as_bool(value: Any, what: str) -> bool:
 
 
 def _real_array(value: Any, what: str, allow_bool: bool = True) -> np.ndarray:
-    if value is None or isinstance(value, (bool, np.bool_)):
+    if value is None or isinstance(value, bool):  # a Python bool where numbers are expected (NumPy bool data is data)
         raise ArgumentTypeError(f"{what} must be an array of real numbers, got {type(value).__name__}")
     try:
         array = np.asarray(value)

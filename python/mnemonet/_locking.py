@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from typing import Any, Callable, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -17,11 +18,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 __all__ = ["serialized", "object_lock"]
 
 
+_locks: "weakref.WeakKeyDictionary[Any, threading.RLock]" = weakref.WeakKeyDictionary()
+_locks_guard = threading.Lock()
+
+
 def object_lock(obj: Any) -> "threading.RLock":
-    """The object's re-entrant lock, created on first use (``dict.setdefault`` is atomic under the GIL)."""
-    lock = obj.__dict__.get("_mn_lock")
+    """The object's re-entrant lock, created on first use. It lives outside the object (a weak-keyed table), so
+    pickling, copying and ``__dict__`` never see it."""
+    lock = _locks.get(obj)
     if lock is None:
-        lock = obj.__dict__.setdefault("_mn_lock", threading.RLock())
+        with _locks_guard:
+            lock = _locks.setdefault(obj, threading.RLock())
     return lock
 
 

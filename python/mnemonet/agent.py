@@ -1,13 +1,13 @@
 """The seed's ``ContinualLearningAgent``, natively: train_step, evaluate and a whole native ``fit`` loop."""
 from __future__ import annotations
 
-import os
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from . import _native
 from ._args import as_bool, as_float32, as_int, as_real
+from ._checkpoint import CheckpointBytes
 from .memory import MemoryConfig, MemoryController, NeuralMemoryBank, _f32, _int
 
 __all__ = ["ContinualLearningAgent", "AgentReplayBuffer"]
@@ -75,7 +75,7 @@ class AgentReplayBuffer:
         return f"AgentReplayBuffer(len={len(self)}, capacity={self.capacity}, alpha=0.6)"
 
 
-class ContinualLearningAgent:
+class ContinualLearningAgent(CheckpointBytes):
     """Controller + memory bank + prioritized replay + Adam: the seed's continual-learning agent, natively.
 
     ``train_step(x, y)`` runs the controller on x (reading, then writing the memory), pushes (x, y) into the replay
@@ -204,13 +204,15 @@ class ContinualLearningAgent:
         return losses
 
     def save(self, path) -> None:
-        """Writes weights, Adam state, memory, usage, replay contents and RNG state atomically to ``path``."""
-        self._agent.save(os.fspath(path))
+        """Writes weights, Adam state, memory, usage, replay contents and RNG state: atomically to ``path`` (str or
+        os.PathLike), or to a binary file object (anything with ``write``)."""
+        self._agent.save(path)
 
     @classmethod
     def load(cls, path) -> "ContinualLearningAgent":
-        """Reads an agent written by ``save``; a corrupt, truncated or foreign file raises ``CheckpointFormatError``."""
-        native = _native.Agent.load(os.fspath(path))
+        """Reads an agent written by ``save`` from a path or a binary file object; a corrupt, truncated or foreign
+        checkpoint raises ``CheckpointFormatError``."""
+        native = _native.Agent.load(path)
         i, h, n, w, r, writes, cap, lr = native.info()
         self = cls.__new__(cls)
         self._adopt(native, MemoryConfig(n, w, r, writes))

@@ -13,6 +13,7 @@ from typing import Mapping, Optional
 import numpy as np
 
 from . import _native
+from ._checkpoint import CheckpointBytes
 from ._native import InvalidArgumentError
 
 __all__ = ["MemoryConfig", "NeuralMemoryBank", "MemoryController"]
@@ -59,7 +60,7 @@ class MemoryConfig:
                 _int(self.num_read_heads, "num_read_heads"), _int(self.num_write_heads, "num_write_heads"))
 
 
-class NeuralMemoryBank:
+class NeuralMemoryBank(CheckpointBytes):
     """Memory M [N, W] and usage u [N], addressed by content (the seed's ``NeuralMemoryBank``).
 
     ``C(k, β)[n] = softmax_n(β ⟨k/‖k‖, M[n]/‖M[n]‖⟩)`` (rows divided by ``max(‖·‖, 1e-12)``, like ``F.normalize``);
@@ -82,6 +83,18 @@ class NeuralMemoryBank:
         self.config = config
         self._bank = native_bank
         return self
+
+    def save(self, path) -> None:
+        """Writes memory M and usage u (and the shape) to ``path`` atomically, or to a binary file object."""
+        self._bank.save(path)
+
+    @classmethod
+    def load(cls, path) -> "NeuralMemoryBank":
+        """Reads a bank written by :meth:`save` (a path or a binary file object); CheckpointFormatError for a
+        truncated, corrupt or foreign checkpoint."""
+        native = _native.MemoryBank.load(path)
+        n, w, r = native.dims()
+        return cls._wrap(native, MemoryConfig(n, w, r))
 
     @property
     def memory_size(self) -> int:
@@ -163,7 +176,7 @@ class NeuralMemoryBank:
                 f"num_read_heads={c.num_read_heads})")
 
 
-class MemoryController:
+class MemoryController(CheckpointBytes):
     """The seed's LSTM memory controller, natively (fused forward and hand-derived backward).
 
     ``forward(x, memory_bank)`` is exactly the seed's: an LSTM step on x from a zero state gives the controller
@@ -198,6 +211,18 @@ class MemoryController:
         self._ctl = native_controller
         self._info = native_controller.tensor_info()
         return self
+
+    def save(self, path) -> None:
+        """Writes the shape and all parameters (``state_dict``) to ``path`` atomically, or to a binary file object."""
+        self._ctl.save(path)
+
+    @classmethod
+    def load(cls, path) -> "MemoryController":
+        """Reads a controller written by :meth:`save` (a path or a binary file object); CheckpointFormatError for a
+        truncated, corrupt or foreign checkpoint."""
+        native = _native.Controller.load(path)
+        i, h, n, w, r, writes = native.dims()
+        return cls._wrap(native, i, h, MemoryConfig(n, w, r, writes))
 
     def forward(self, x, memory_bank: NeuralMemoryBank) -> np.ndarray:
         """One step of the seed's controller: x [input_dim] → output float32 [input_dim]; reads then writes the bank."""

@@ -18,7 +18,6 @@ between PyTorch and mnemonet with ``{k: v.numpy() for k, v in torch_model.state_
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from typing import Dict, Iterable, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _native
+from ._checkpoint import CheckpointBytes
 from ._native import ArgumentTypeError, InvalidArgumentError
 from ._args import as_bool, as_float32, as_int, as_real
 from ._locking import serialized
@@ -222,7 +222,7 @@ class SinusoidEvaluation:
         return out
 
 
-class MetaLearner:
+class MetaLearner(CheckpointBytes):
     """Meta-learns the initial parameters of an :class:`MLP` (and, for Meta-SGD, per-parameter step sizes).
 
     Parameters
@@ -333,15 +333,16 @@ class MetaLearner:
     @serialized
     def save(self, path) -> None:
         """Writes an atomic checkpoint (network, configuration, θ, α, Adam state, task stream, iteration): a learner
-        loaded from it continues :meth:`meta_train` exactly where this one stopped."""
+        loaded from it continues :meth:`meta_train` exactly where this one stopped. ``path``: a path (atomic write)
+        or a binary file object."""
         self._push()
-        self._native.save(os.fspath(path))
+        self._native.save(path)
 
     @classmethod
     def load(cls, path) -> "MetaLearner":
         """Reads a checkpoint written by :meth:`save` (raises CheckpointFormatError for a truncated, corrupt or foreign
-        file, CheckpointIOError when it cannot be read)."""
-        native = _native.MetaLearner.load(os.fspath(path))
+        file, CheckpointIOError when it cannot be read); ``path`` may be a binary file object."""
+        native = _native.MetaLearner.load(path)
         d = native.describe()
         names = {v: k for k, v in ACTIVATIONS.items()}
         algos = {v: k for k, v in ALGORITHMS.items()}

@@ -23,6 +23,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _native
+from ._checkpoint import CheckpointBytes, source_name
 from ._native import ArgumentTypeError, CheckpointFormatError, InvalidArgumentError, InvalidStateError
 
 __all__ = ["PrioritizedReplay", "ExperienceReplay", "ReservoirReplay"]
@@ -179,20 +180,20 @@ def _read_metadata(native: Any, expected_class: str, path: Any) -> Tuple[Tuple[s
         names = tuple(str(n) for n, _ in meta["fields"])
         shapes = tuple(tuple(int(d) for d in s) for _, s in meta["fields"])
     except (ValueError, KeyError, TypeError, OverflowError, RecursionError, MemoryError) as e:
-        raise CheckpointFormatError(f"{os.fspath(path)!r} has unreadable replay metadata ({e})") from None
+        raise CheckpointFormatError(f"{source_name(path)} has unreadable replay metadata ({e})") from None
     if meta.get("class") != expected_class:
-        raise CheckpointFormatError(f"{os.fspath(path)!r} holds a {meta.get('class')}, expected a {expected_class}")
+        raise CheckpointFormatError(f"{source_name(path)} holds a {meta.get('class')}, expected a {expected_class}")
     if expected_class != "ExperienceReplay":  # names become sample() keys and add() keywords (ER's are "0", "1", …)
         try:
             if len(set(names)) != len(names):
                 raise InvalidArgumentError(f"duplicate field names {list(names)}")
             _parse_fields(dict(zip(names, shapes)))
         except (InvalidArgumentError, ArgumentTypeError) as e:
-            raise CheckpointFormatError(f"{os.fspath(path)!r} has invalid fields ({e})") from None
+            raise CheckpointFormatError(f"{source_name(path)} has invalid fields ({e})") from None
     try:
         native.set_shapes(shapes)
     except (InvalidArgumentError, OverflowError, TypeError) as e:
-        raise CheckpointFormatError(f"{os.fspath(path)!r} is corrupt ({e})") from None
+        raise CheckpointFormatError(f"{source_name(path)} is corrupt ({e})") from None
     return names, shapes, meta
 
 
@@ -203,7 +204,7 @@ def _fields_repr(names: Sequence[str], shapes: Sequence[Tuple[int, ...]]) -> str
 # ---- PrioritizedReplay ----------------------------------------------------------------------------------------
 
 
-class PrioritizedReplay:
+class PrioritizedReplay(CheckpointBytes):
     """Prioritized experience replay, proportional variant (Schaul, Quan, Antonoglou & Silver, ICLR 2016).
 
     Item ``i`` is drawn with probability ``P(i) = p_i**alpha / sum_k p_k**alpha`` where ``p_i = priority_i + eps``.
@@ -359,7 +360,7 @@ class PrioritizedReplay:
 
     def save(self, path: PathLike) -> None:
         """Writes the whole buffer (items, priorities, position, RNG state, max priority, configuration) to
-        ``path`` atomically. Loading it continues with the same future samples."""
+        ``path`` atomically (or to a binary file object). Loading it continues with the same future samples."""
         self._native.save(path)
 
     @classmethod
@@ -383,7 +384,7 @@ class PrioritizedReplay:
 # ---- ExperienceReplay (the seed's API) ------------------------------------------------------------------------
 
 
-class ExperienceReplay:
+class ExperienceReplay(CheckpointBytes):
     """The seed tutorial's prioritized replay, with its exact semantics, natively.
 
     ``push`` stores ``priority**alpha`` (the priority as given: the agent passes ``loss + 1e-6``); ``sample`` draws
@@ -486,7 +487,7 @@ class ExperienceReplay:
 # ---- ReservoirReplay ------------------------------------------------------------------------------------------
 
 
-class ReservoirReplay:
+class ReservoirReplay(CheckpointBytes):
     """A uniform random sample of an unbounded stream (reservoir sampling, Vitter 1985, Algorithm R).
 
     After ``seen`` items have been added, each of them is in the buffer with probability ``capacity / seen``, so a

@@ -279,6 +279,37 @@ int32_t mn_meta_evaluate_sinusoid(mn_meta_learner *h, int64_t num_tasks, int32_t
 
 /* ---- end of meta-learning section ---- */
 
+/* ---- checkpoints in memory (Sources/MnemonetBase/Checkpointable.swift, Sources/MnemonetNative/CheckpointABI.swift) */
+
+/*
+ * Every native object's complete checkpoint as bytes: exactly the bytes its _save writes to a file (magic, kind,
+ * length, CRC-32, payload), so pickles, deep copies and files share one format. _to_bytes writes a new buffer to
+ * *data (*length bytes; release it with mn_bytes_free); _from_bytes reads one into a new handle (MNEMONET_STATUS_FORMAT
+ * for truncated, corrupt or foreign bytes). The memory bank and the controller also get file checkpoints and an
+ * info call: bank dims [4] = N, W, R, write heads; controller dims [6] = I, H, N, W, R, write heads.
+ */
+void mn_bytes_free(void *data);
+int32_t mn_replay_to_bytes(mn_replay *h, void **data, int64_t *length, mn_status *status);
+int32_t mn_replay_from_bytes(const void *data, int64_t length, mn_replay **out, mn_status *status);
+int32_t mn_reservoir_to_bytes(mn_reservoir *h, void **data, int64_t *length, mn_status *status);
+int32_t mn_reservoir_from_bytes(const void *data, int64_t length, mn_reservoir **out, mn_status *status);
+int32_t mn_agent_to_bytes(mn_agent *h, void **data, int64_t *length, mn_status *status);
+int32_t mn_agent_from_bytes(const void *data, int64_t length, mn_agent **out, mn_status *status);
+int32_t mn_meta_to_bytes(mn_meta_learner *h, void **data, int64_t *length, mn_status *status);
+int32_t mn_meta_from_bytes(const void *data, int64_t length, mn_meta_learner **out, mn_status *status);
+int32_t mn_memory_bank_to_bytes(mn_memory_bank *h, void **data, int64_t *length, mn_status *status);
+int32_t mn_memory_bank_from_bytes(const void *data, int64_t length, mn_memory_bank **out, mn_status *status);
+int32_t mn_controller_to_bytes(mn_controller *h, void **data, int64_t *length, mn_status *status);
+int32_t mn_controller_from_bytes(const void *data, int64_t length, mn_controller **out, mn_status *status);
+int32_t mn_memory_bank_save(mn_memory_bank *h, const char *path, mn_status *status);
+int32_t mn_memory_bank_load(const char *path, mn_memory_bank **out, mn_status *status);
+int32_t mn_controller_save(mn_controller *h, const char *path, mn_status *status);
+int32_t mn_controller_load(const char *path, mn_controller **out, mn_status *status);
+void mn_memory_bank_info(mn_memory_bank *h, int64_t *dims);
+void mn_controller_info(mn_controller *h, int64_t *dims);
+
+/* ---- end of checkpoints-in-memory section ---- */
+
 #ifdef __cplusplus
 }
 #endif

@@ -55,7 +55,7 @@ static PyObject *agent_controller(MnAgent *self, PyObject *unused) {
     mn_status st;
     mn_controller *h = NULL;
     if (mn_agent_controller(self->handle, &h, &st) != 0) return mn_raise(&st);
-    return mn_controller_wrap(h, (PyObject *)self, self->dims[0], self->dims[2], self->dims[3], self->dims[4]);
+    return mn_controller_wrap(h, (PyObject *)self, "controller");
 }
 
 static PyObject *agent_memory_bank(MnAgent *self, PyObject *unused) {
@@ -63,7 +63,7 @@ static PyObject *agent_memory_bank(MnAgent *self, PyObject *unused) {
     mn_status st;
     mn_memory_bank *h = NULL;
     if (mn_agent_memory_bank(self->handle, &h, &st) != 0) return mn_raise(&st);
-    return mn_memory_bank_wrap(h, (PyObject *)self, self->dims[2], self->dims[3], self->dims[4]);
+    return mn_memory_bank_wrap(h, (PyObject *)self, "memory_bank");
 }
 
 static PyObject *agent_train_step(MnAgent *self, PyObject *args) {
@@ -215,8 +215,8 @@ static mn_type MnAgentType = {
                      "Agent(input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, "
                      "replay_capacity, lr, seed=None): native continual-learning agent."),
              .tp_init = (initproc)agent_init, .tp_methods = agent_methods},
-    .cls = {.name = "Agent", .free = MN_FREE(mn_agent_free), .save = MN_SAVE(mn_agent_save),
-            .load = MN_LOAD(mn_agent_load), .adopted = agent_adopted},
+    .cls = {.name = "Agent", .free = MN_FREE(mn_agent_free), MN_CHECKPOINT_HOOKS(mn_agent),
+            .adopted = agent_adopted},
 };
 
 int mn_register_agent(PyObject *module) { return mn_add_types(module, (mn_type *const[]){&MnAgentType, NULL}); }

@@ -18,16 +18,21 @@ static int bank_init(MnMemoryBank *self, PyObject *args, PyObject *kwds) {
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|LLLL", kwlist, &n, &w, &r, &writes) ||
         mn_handle_fresh((PyObject *)self) < 0)
         return -1;
-    self->n = n; self->w = w; self->r = r;
     MN_CREATE_AND_RETURN(self, mn_memory_bank, mn_memory_bank_create(n, w, r, writes, &handle, &status));
 }
 
-PyObject *mn_memory_bank_wrap(mn_memory_bank *h, PyObject *owner, long long n, long long w, long long r) {
-    MnMemoryBank *self = (MnMemoryBank *)mn_handle_view(&MnMemoryBankType.type, h, owner);
-    if (self) {
-        self->n = n; self->w = w; self->r = r;
-    }
-    return (PyObject *)self;
+/* Caches the bank's shape from a newly installed handle. */
+static int bank_adopted(PyObject *obj) {
+    MnMemoryBank *self = (MnMemoryBank *)obj;
+    int64_t dims[4];
+    mn_memory_bank_info(self->handle, dims);
+    self->n = dims[0]; self->w = dims[1]; self->r = dims[2];
+    return 0;
+}
+
+PyObject *mn_memory_bank_wrap(mn_memory_bank *h, PyObject *owner, const char *accessor) {
+    return owner ? mn_handle_view(&MnMemoryBankType.type, h, owner, accessor)
+                 : mn_handle_wrap(&MnMemoryBankType.type, h);
 }
 
 static PyObject *new_f32(int ndim, npy_intp *dims) { return (PyObject *)mn_new_array(ndim, dims, NPY_FLOAT32, 1); }
@@ -130,10 +135,12 @@ static PyObject *bank_write(MnMemoryBank *self, PyObject *args) {
 }
 
 static PyObject *bank_dims(MnMemoryBank *self, PyObject *unused) {
+    MN_READY(self);
     return Py_BuildValue("(LLL)", self->n, self->w, self->r);
 }
 
 static PyMethodDef bank_methods[] = {
+    MN_CHECKPOINT_METHODS("MemoryBank"),
     {"get", (PyCFunction)bank_get, METH_NOARGS, "get() -> (memory [N, W], usage [N]) (copies)"},
     {"set", (PyCFunction)bank_set, METH_VARARGS, "set(memory [N, W], usage [N])"},
     {"reset", (PyCFunction)bank_reset, METH_NOARGS, "reset(): zero memory and usage"},
@@ -150,7 +157,8 @@ mn_type MnMemoryBankType = {
                      "MemoryBank(memory_size=128, memory_dim=64, num_read_heads=4, num_write_heads=1): native "
                      "memory bank."),
              .tp_init = (initproc)bank_init, .tp_methods = bank_methods},
-    .cls = {.name = "MemoryBank", .free = MN_FREE(mn_memory_bank_free)},
+    .cls = {.name = "MemoryBank", .free = MN_FREE(mn_memory_bank_free), MN_CHECKPOINT_HOOKS(mn_memory_bank),
+            .adopted = bank_adopted},
 };
 
 /* ---- Controller ------------------------------------------------------------------------------------------- */
@@ -166,20 +174,23 @@ static int controller_init(MnController *self, PyObject *args, PyObject *kwds) {
     uint64_t seed;
     if (mn_handle_fresh((PyObject *)self) < 0 || mn_parse_seed(seed_obj, &has_seed, &seed) < 0)
         return -1;
-    self->input_dim = i; self->n = n; self->w = w; self->r = r;
     MN_CREATE_AND_RETURN(self, mn_controller,
                          mn_controller_create(i, h, n, w, r, writes, has_seed, seed, &handle, &status));
 }
 
-/* A controller object owning `h` (freed on failure): a view sharing `owner`'s lock, or standalone (owner NULL). */
-PyObject *mn_controller_wrap(mn_controller *h, PyObject *owner, long long input_dim, long long n, long long w,
-                             long long r) {
-    MnController *self = (MnController *)(owner ? mn_handle_view(&MnControllerType.type, h, owner)
-                                                : mn_handle_wrap(&MnControllerType.type, h));
-    if (self) {
-        self->input_dim = input_dim; self->n = n; self->w = w; self->r = r;
-    }
-    return (PyObject *)self;
+/* Caches the controller's shape from a newly installed handle. */
+static int controller_adopted(PyObject *obj) {
+    MnController *self = (MnController *)obj;
+    int64_t dims[6];
+    mn_controller_info(self->handle, dims);
+    self->input_dim = dims[0]; self->hidden_dim = dims[1];
+    self->n = dims[2]; self->w = dims[3]; self->r = dims[4]; self->writes = dims[5];
+    return 0;
+}
+
+PyObject *mn_controller_wrap(mn_controller *h, PyObject *owner, const char *accessor) {
+    return owner ? mn_handle_view(&MnControllerType.type, h, owner, accessor)
+                 : mn_handle_wrap(&MnControllerType.type, h);
 }
 
 
@@ -305,7 +316,7 @@ static PyObject *controller_adapt(MnController *self, PyObject *args) {
     MN_NATIVE2(self->guard, bank->guard,
                rc = mn_controller_adapt(self->handle, bank->handle, xp, yp, count, steps, lr, &adapted, lp, &st));
     if (rc) { Py_DECREF(losses); return mn_raise(&st); }
-    PyObject *c = mn_controller_wrap(adapted, NULL, self->input_dim, self->n, self->w, self->r);
+    PyObject *c = mn_controller_wrap(adapted, NULL, NULL);
     if (!c) { Py_DECREF(losses); return NULL; }
     return Py_BuildValue("(NN)", c, losses);
 }
@@ -364,7 +375,15 @@ static PyObject *controller_meta_gradient(MnController *self, PyObject *args) {
     return PyFloat_FromDouble(loss);
 }
 
+static PyObject *controller_dims(MnController *self, PyObject *unused) {
+    MN_READY(self);
+    return Py_BuildValue("(LLLLLL)", self->input_dim, self->hidden_dim, self->n, self->w, self->r, self->writes);
+}
+
 static PyMethodDef controller_methods[] = {
+    MN_CHECKPOINT_METHODS("Controller"),
+    {"dims", (PyCFunction)controller_dims, METH_NOARGS,
+     "dims() -> (input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads)"},
     {"tensor_info", (PyCFunction)controller_tensor_info, METH_NOARGS, "tensor_info() -> [(name, shape), ...]"},
     {"get_tensor", (PyCFunction)controller_get_tensor, METH_VARARGS, "get_tensor(index, out)"},
     {"set_tensor", (PyCFunction)controller_set_tensor, METH_VARARGS, "set_tensor(index, value)"},
@@ -382,7 +401,8 @@ mn_type MnControllerType = {
                      "Controller(input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, "
                      "seed=None)"),
              .tp_init = (initproc)controller_init, .tp_methods = controller_methods},
-    .cls = {.name = "Controller", .free = MN_FREE(mn_controller_free)},
+    .cls = {.name = "Controller", .free = MN_FREE(mn_controller_free), MN_CHECKPOINT_HOOKS(mn_controller),
+            .adopted = controller_adopted},
 };
 
 int mn_register_memory(PyObject *module) {

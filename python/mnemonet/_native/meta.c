@@ -403,8 +403,8 @@ static PyMethodDef meta_methods[] = {
 static mn_type MetaLearnerType = {
     .type = {MN_TYPE(MetaLearnerObject, "MetaLearner", "Native meta-learner (internal; use mnemonet.MetaLearner)."),
              .tp_init = (initproc)meta_init, .tp_methods = meta_methods, .tp_getset = meta_getset},
-    .cls = {.name = "MetaLearner", .free = MN_FREE(mn_meta_free), .save = MN_SAVE(mn_meta_save),
-            .load = MN_LOAD(mn_meta_load), .adopted = meta_adopted},
+    .cls = {.name = "MetaLearner", .free = MN_FREE(mn_meta_free), MN_CHECKPOINT_HOOKS(mn_meta),
+            .adopted = meta_adopted},
 };
 
 int mn_register_meta(PyObject *module) { return mn_add_types(module, (mn_type *const[]){&MetaLearnerType, NULL}); }

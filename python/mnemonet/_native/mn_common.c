@@ -274,12 +274,18 @@ const mn_class *mn_class_of(PyTypeObject *type) {
     return &((const mn_type *)type)->cls;
 }
 
+/* The operations of a handle type (tp_new's, a classmethod's), or NULL with TypeError. */
+static const mn_class *class_argument(PyObject *cls_obj) {
+    const mn_class *cls = mn_class_of((PyTypeObject *)cls_obj);
+    if (!cls)
+        PyErr_Format(PyExc_TypeError, "%.200s is not a mnemonet handle type", ((PyTypeObject *)cls_obj)->tp_name);
+    return cls;
+}
+
 PyObject *mn_handle_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    const mn_class *cls = mn_class_of(type);
-    if (!cls) {
-        PyErr_Format(PyExc_TypeError, "%.200s is not a mnemonet handle type", type->tp_name);
+    const mn_class *cls = class_argument((PyObject *)type);
+    if (!cls)
         return NULL;
-    }
     mn_handle *self = (mn_handle *)type->tp_alloc(type, 0);
     if (!self)
         return NULL;
@@ -396,13 +402,14 @@ PyObject *mn_handle_wrap(PyTypeObject *type, void *handle) {
     return self;
 }
 
-PyObject *mn_handle_view(PyTypeObject *type, void *handle, PyObject *owner) {
+PyObject *mn_handle_view(PyTypeObject *type, void *handle, PyObject *owner, const char *accessor) {
     PyObject *obj = mn_handle_wrap(type, handle);
     if (!obj)
         return NULL;
     mn_handle *self = (mn_handle *)obj;
     Py_INCREF(owner);
     self->owner = owner;
+    self->accessor = accessor;
     self->guard = ((mn_handle *)owner)->guard;
     return obj;
 }
@@ -435,24 +442,136 @@ static int checkpoint_file(const mn_class *cls, mn_handle *self, PyObject *path_
     return 0;
 }
 
-PyObject *mn_handle_save(PyObject *obj, PyObject *path_obj) {
-    mn_handle *self = (mn_handle *)obj;
-    if (mn_ready(obj) < 0 || checkpoint_file(self->cls, self, path_obj, NULL) < 0)
+/* A path for checkpoint_file (str, bytes, os.PathLike), as opposed to a file object. */
+static int is_path(PyObject *obj) {
+    return PyUnicode_Check(obj) || PyBytes_Check(obj) || PyObject_HasAttrString(obj, "__fspath__");
+}
+
+/* The checkpoint bytes of an initialised `self` (a new bytes object), or NULL. */
+static PyObject *checkpoint_bytes(mn_handle *self) {
+    if (!self->cls->to_bytes) {
+        PyErr_Format(PyExc_TypeError, "%s has no checkpoint bytes", self->cls->name);
         return NULL;
+    }
+    void *data = NULL;
+    int64_t length = 0;
+    mn_status st;
+    int32_t rc;
+    MN_CALL(self, rc = self->cls->to_bytes(self->handle, &data, &length, &st));
+    if (rc)
+        return mn_raise(&st);
+    PyObject *bytes = PyBytes_FromStringAndSize((const char *)data, (Py_ssize_t)length);
+    mn_bytes_free(data);
+    return bytes;
+}
+
+/* A new object of `type` from any bytes-like `data` holding a checkpoint, or NULL. */
+static PyObject *object_from_bytes(PyTypeObject *type, const mn_class *cls, PyObject *data) {
+    if (!cls->from_bytes) {
+        PyErr_Format(PyExc_TypeError, "%s has no checkpoint bytes", cls->name);
+        return NULL;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
+        PyErr_Clear();
+        PyErr_Format(MnArgumentType, "%s checkpoint data must be bytes-like (bytes, bytearray, memoryview), got %.200s",
+                     cls->name, Py_TYPE(data)->tp_name);
+        return NULL;
+    }
+    void *handle = NULL;
+    mn_status st;
+    int32_t rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = cls->from_bytes(view.buf, (int64_t)view.len, &handle, &st);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&view);
+    if (rc)
+        return mn_raise(&st);
+    return mn_handle_wrap(type, handle);
+}
+
+PyObject *mn_handle_save(PyObject *obj, PyObject *target) {
+    mn_handle *self = (mn_handle *)obj;
+    if (mn_ready(obj) < 0)
+        return NULL;
+    if (is_path(target)) {
+        if (checkpoint_file(self->cls, self, target, NULL) < 0)
+            return NULL;
+        Py_RETURN_NONE;
+    }
+    if (!PyObject_HasAttrString(target, "write")) {
+        PyErr_Format(MnArgumentType, "save() takes a path (str, bytes, os.PathLike) or a binary file object, got %.200s",
+                     Py_TYPE(target)->tp_name);
+        return NULL;
+    }
+    PyObject *bytes = checkpoint_bytes(self);
+    if (!bytes)
+        return NULL;
+    PyObject *written = PyObject_CallMethod(target, "write", "O", bytes);
+    Py_DECREF(bytes);
+    if (!written)
+        return NULL;
+    Py_DECREF(written);
     Py_RETURN_NONE;
 }
 
-PyObject *mn_handle_load(PyObject *cls_obj, PyObject *path_obj) {
+PyObject *mn_handle_load(PyObject *cls_obj, PyObject *source) {
     PyTypeObject *type = (PyTypeObject *)cls_obj;
-    const mn_class *cls = mn_class_of(type);
-    void *handle = NULL;
-    if (!cls) {
-        PyErr_Format(PyExc_TypeError, "%.200s is not a mnemonet handle type", type->tp_name);
+    const mn_class *cls = class_argument(cls_obj);
+    if (!cls)
+        return NULL;
+    if (is_path(source)) {
+        void *handle = NULL;
+        if (checkpoint_file(cls, NULL, source, &handle) < 0)
+            return NULL;
+        return mn_handle_wrap(type, handle);
+    }
+    if (!PyObject_HasAttrString(source, "read")) {
+        PyErr_Format(MnArgumentType, "load() takes a path (str, bytes, os.PathLike) or a binary file object, got %.200s",
+                     Py_TYPE(source)->tp_name);
         return NULL;
     }
-    if (checkpoint_file(cls, NULL, path_obj, &handle) < 0)
+    PyObject *data = PyObject_CallMethod(source, "read", NULL);
+    if (!data)
         return NULL;
-    return mn_handle_wrap(type, handle);
+    PyObject *result = object_from_bytes(type, cls, data);
+    Py_DECREF(data);
+    return result;
+}
+
+PyObject *mn_handle_to_bytes(PyObject *obj, PyObject *unused) {
+    if (mn_ready(obj) < 0)
+        return NULL;
+    return checkpoint_bytes((mn_handle *)obj);
+}
+
+PyObject *mn_handle_from_bytes(PyObject *cls_obj, PyObject *data) {
+    const mn_class *cls = class_argument(cls_obj);
+    return cls ? object_from_bytes((PyTypeObject *)cls_obj, cls, data) : NULL;
+}
+
+/* Standalone: (type(self).from_bytes, (self.to_bytes(),)). A view: (operator.methodcaller(accessor), (owner,)),
+ * so that pickle and copy.deepcopy copy the owner (once per memo) and take the view of the copy. */
+PyObject *mn_handle_reduce(PyObject *obj, PyObject *unused) {
+    mn_handle *self = (mn_handle *)obj;
+    if (mn_ready(obj) < 0)
+        return NULL;
+    if (self->owner) {
+        PyObject *operator_module = PyImport_ImportModule("operator");
+        PyObject *caller = operator_module ? PyObject_CallMethod(operator_module, "methodcaller", "s", self->accessor)
+                                           : NULL;
+        Py_XDECREF(operator_module);
+        return caller ? Py_BuildValue("(N(O))", caller, self->owner) : NULL;
+    }
+    PyObject *from_bytes = PyObject_GetAttrString((PyObject *)Py_TYPE(obj), "from_bytes");
+    PyObject *bytes = from_bytes ? checkpoint_bytes(self) : NULL;
+    PyObject *state = bytes ? (self->cls->state ? self->cls->state(obj) : Py_NewRef(Py_None)) : NULL;
+    if (!state) {
+        Py_XDECREF(from_bytes);
+        Py_XDECREF(bytes);
+        return NULL;
+    }
+    return Py_BuildValue("(N(N)N)", from_bytes, bytes, state);
 }
 
 int mn_add_types(PyObject *module, mn_type *const *types) {

@@ -19,6 +19,13 @@
 
 #include "mnemonet.h"
 
+#if PY_VERSION_HEX < 0x030A0000 /* Python 3.9 */
+static inline PyObject *Py_NewRef(PyObject *obj) {
+    Py_INCREF(obj);
+    return obj;
+}
+#endif
+
 /* ---- exceptions (created in module.c) ----------------------------------------------------------------------- */
 
 extern PyObject *MnError;              /* mnemonet.MnemonetError(Exception)                        */
@@ -133,10 +140,12 @@ int mn_configure_allocator(void);
  *   mn_handle_fresh / MN_CREATE_AND_RETURN   the two halves of every tp_init ("already initialised"; create the
  *                                            handle with the GIL released and install it).
  *   mn_handle_wrap / mn_handle_view          a new object owning a handle / sharing an owner's lock.
- *   MN_CHECKPOINT_METHODS(Name)              save(path) / load(path) through cls->save / cls->load.
+ *   MN_CHECKPOINT_METHODS(Name)              save / load (path or file object), to_bytes / from_bytes and
+ *                                            __reduce__ (pickle, copy.deepcopy) through cls's checkpoint hooks.
  *   mn_add_types(module, types)              PyType_Ready + module attribute, for a NULL-terminated list.
  *
- * Adding a class (say the DNC, exported by Swift as mn_dnc_create/_free/_save/_load/_step):
+ * Adding a class (say the DNC, exported by Swift as mn_dnc_create/_free/_step and the checkpoint four
+ * _save/_load/_to_bytes/_from_bytes; see MN_CHECKPOINT_METHODS below):
  *
  *     typedef struct { MN_HANDLE_HEAD(mn_dnc) long long input_dim; } DncObject;     // cached shapes after HEAD
  *
@@ -161,8 +170,8 @@ int mn_configure_allocator(void);
  *     mn_type MnDncType = {
  *         .type = {MN_TYPE(DncObject, "DNC", "DNC(input_dim, ...): doc"), .tp_init = (initproc)dnc_init,
  *                  .tp_methods = dnc_methods},
- *         .cls = {.name = "DNC", .free = MN_FREE(mn_dnc_free), .save = MN_SAVE(mn_dnc_save),
- *                 .load = MN_LOAD(mn_dnc_load), .adopted = dnc_adopted},
+ *         .cls = {.name = "DNC", .free = MN_FREE(mn_dnc_free), MN_CHECKPOINT_HOOKS(mn_dnc),
+ *                 .adopted = dnc_adopted},
  *     };
  *     int mn_register_dnc(PyObject *m) { return mn_add_types(m, (mn_type *[]){&MnDncType, NULL}); }
  *
@@ -172,11 +181,20 @@ int mn_configure_allocator(void);
 typedef void (*mn_free_fn)(void *handle);
 typedef int32_t (*mn_save_fn)(void *handle, const char *path, mn_status *status);
 typedef int32_t (*mn_load_fn)(const char *path, void **out, mn_status *status);
+typedef int32_t (*mn_to_bytes_fn)(void *handle, void **data, int64_t *length, mn_status *status);
+typedef int32_t (*mn_from_bytes_fn)(const void *data, int64_t length, void **out, mn_status *status);
 
 /* Casts a typed ABI function (mn_agent_free, mn_agent_save, mn_agent_load, ...) to the generic hook type. */
 #define MN_FREE(f) ((mn_free_fn)(void (*)(void))(f))
 #define MN_SAVE(f) ((mn_save_fn)(void (*)(void))(f))
 #define MN_LOAD(f) ((mn_load_fn)(void (*)(void))(f))
+#define MN_TO_BYTES(f) ((mn_to_bytes_fn)(void (*)(void))(f))
+#define MN_FROM_BYTES(f) ((mn_from_bytes_fn)(void (*)(void))(f))
+
+/* The four checkpoint hooks of a class whose ABI prefix is `p` (p##_save, p##_load, p##_to_bytes, p##_from_bytes). */
+#define MN_CHECKPOINT_HOOKS(p)                                                                                \
+    .save = MN_SAVE(p##_save), .load = MN_LOAD(p##_load), .to_bytes = MN_TO_BYTES(p##_to_bytes),              \
+    .from_bytes = MN_FROM_BYTES(p##_from_bytes)
 
 /* The operations of one native class. Only `name` and `free` are required. */
 typedef struct mn_class {
@@ -184,9 +202,13 @@ typedef struct mn_class {
     mn_free_fn free;           /* releases a handle */
     mn_save_fn save;           /* writes an atomic checkpoint file; NULL when the class has none */
     mn_load_fn load;           /* reads one into a new handle; NULL when the class has none */
+    mn_to_bytes_fn to_bytes;   /* the same checkpoint as bytes (pickling, copy, file objects); NULL: none */
+    mn_from_bytes_fn from_bytes; /* a new handle from such bytes; NULL: none */
     int (*adopted)(PyObject *self); /* after a handle is installed: cache shapes etc.; 0 or -1; may be NULL */
     void (*clear)(PyObject *self);  /* in dealloc: drop the object's own Python references; may be NULL */
     const void *data;          /* constants of the class for helpers several classes share (replay.c); may be NULL */
+    PyObject *(*state)(PyObject *self); /* Python-side state the checkpoint lacks, pickled as __reduce__'s third item
+                                           and restored by the class's __setstate__; may be NULL */
 } mn_class;
 
 /* The first fields of every handle object; `handle_type` is the ABI's opaque type (mn_agent, mn_replay, ...). */
@@ -196,6 +218,7 @@ typedef struct mn_class {
     const mn_class *cls;    /* the type's operations */                                                       \
     mn_guard *guard;        /* &own_guard, or the owner's guard for a view */                                 \
     PyObject *owner;        /* the object this one is a view into (kept alive), or NULL */                    \
+    const char *accessor;   /* a view: the owner's method that makes it (pickled as owner.accessor()) */      \
     mn_guard own_guard;
 
 /* Any handle object, seen through its head. */
@@ -273,16 +296,37 @@ PyObject *mn_handle_wrap(PyTypeObject *type, void *handle);
 
 /*
  * A new object of `type` owning `handle` but sharing `owner`'s lock (and keeping `owner` alive): the agent's
- * controller and memory bank. Frees `handle` on failure. cls->adopted runs as for any installed handle.
+ * controller and memory bank. `accessor` names the owner's method that returns such a view: a view pickles and
+ * deep-copies as `copy_of_owner.accessor()`, so it stays a view into the copied owner. Frees `handle` on failure.
+ * cls->adopted runs as for any installed handle.
  */
-PyObject *mn_handle_view(PyTypeObject *type, void *handle, PyObject *owner);
+PyObject *mn_handle_view(PyTypeObject *type, void *handle, PyObject *owner, const char *accessor);
 
-/* save(path) and the classmethod load(path) of every class with a checkpoint. */
-PyObject *mn_handle_save(PyObject *self, PyObject *path);
-PyObject *mn_handle_load(PyObject *cls, PyObject *path);
+/*
+ * The checkpoint methods every class with cls->save/load/to_bytes/from_bytes gets from MN_CHECKPOINT_METHODS:
+ *   save(target)         target: a path (str, bytes, os.PathLike; atomic write) or a binary file object (write())
+ *   load(source)         classmethod; a path or a binary file object (read())
+ *   to_bytes()           the checkpoint as bytes: exactly what save writes to a file
+ *   from_bytes(data)     classmethod; any bytes-like object; CheckpointFormatError for truncated/corrupt/foreign
+ *   __reduce__()         pickle, copy.copy and copy.deepcopy through to_bytes/from_bytes (a view: through its owner)
+ * So a new class is picklable once its Swift type conforms to MnemonetBase.Checkpointable, its four exports exist
+ * (CheckpointABI.swift: exportCheckpoint/importCheckpoint make the byte ones one line each), its mn_class has
+ * MN_CHECKPOINT_HOOKS(prefix) and its method table starts with MN_CHECKPOINT_METHODS("Name").
+ */
+PyObject *mn_handle_save(PyObject *self, PyObject *target);
+PyObject *mn_handle_load(PyObject *cls, PyObject *source);
+PyObject *mn_handle_to_bytes(PyObject *self, PyObject *unused);
+PyObject *mn_handle_from_bytes(PyObject *cls, PyObject *data);
+PyObject *mn_handle_reduce(PyObject *self, PyObject *unused);
 #define MN_CHECKPOINT_METHODS(name)                                                                           \
-    {"save", (PyCFunction)mn_handle_save, METH_O, "save(path): atomic checkpoint"},                           \
-    {"load", (PyCFunction)mn_handle_load, METH_O | METH_CLASS, "load(path) -> " name}
+    {"save", (PyCFunction)mn_handle_save, METH_O,                                                             \
+     "save(target): checkpoint to a path (atomic) or a binary file object"},                                  \
+    {"load", (PyCFunction)mn_handle_load, METH_O | METH_CLASS,                                                \
+     "load(source) -> " name ": from a path or a binary file object"},                                        \
+    {"to_bytes", (PyCFunction)mn_handle_to_bytes, METH_NOARGS, "to_bytes() -> bytes: the checkpoint save writes"}, \
+    {"from_bytes", (PyCFunction)mn_handle_from_bytes, METH_O | METH_CLASS,                                    \
+     "from_bytes(data) -> " name ": from checkpoint bytes"},                                                  \
+    {"__reduce__", (PyCFunction)mn_handle_reduce, METH_NOARGS, "Pickling through the checkpoint bytes."}
 
 /* PyType_Ready and module attribute (the class name) for each type of a NULL-terminated list. 0 or -1. */
 int mn_add_types(PyObject *module, mn_type *const *types);

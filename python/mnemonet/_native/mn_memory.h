@@ -10,15 +10,14 @@ typedef struct {
 
 typedef struct {
     MN_HANDLE_HEAD(mn_controller)
-    long long input_dim, n, w, r;
+    long long input_dim, hidden_dim, n, w, r, writes;
 } MnController;
 
 extern mn_type MnMemoryBankType;
 extern mn_type MnControllerType;
 
-/* New Python objects sharing `owner`'s lock (they keep `owner` alive; a controller with owner NULL is standalone).
- * Steal `h` (freed on failure). */
-PyObject *mn_memory_bank_wrap(mn_memory_bank *h, PyObject *owner, long long n, long long w, long long r);
-PyObject *mn_controller_wrap(mn_controller *h, PyObject *owner, long long input_dim, long long n, long long w,
-                             long long r);
+/* New Python objects: a view sharing `owner`'s lock (kept alive; `accessor` is the owner's method that makes it) or,
+ * with owner NULL, a standalone object. Steal `h` (freed on failure). */
+PyObject *mn_memory_bank_wrap(mn_memory_bank *h, PyObject *owner, const char *accessor);
+PyObject *mn_controller_wrap(mn_controller *h, PyObject *owner, const char *accessor);
 #endif

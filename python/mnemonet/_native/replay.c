@@ -352,6 +352,9 @@ static PyObject *buffer_sample_done(PyObject *result, int32_t rc, const mn_statu
     return result;
 }
 
+/* The per-item field shapes (not in the checkpoint, which knows only widths): pickled beside the bytes. */
+static PyObject *buffer_state(PyObject *obj) { return Py_NewRef(((BufferObject *)obj)->fields.shapes); }
+
 static PyGetSetDef buffer_getset[] = {
     {"metadata", get_metadata, set_metadata, "Text saved with the buffer.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
@@ -513,6 +516,7 @@ static PyObject *replay_describe(ReplayObject *self, PyObject *unused) {
 static PyMethodDef replay_methods[] = {
     MN_CHECKPOINT_METHODS("ReplayBuffer"),
     {"set_shapes", (PyCFunction)buffer_set_shapes, METH_O, "set_shapes(shapes): per-field item shapes"},
+    {"__setstate__", (PyCFunction)buffer_set_shapes, METH_O, "Restores the field shapes after unpickling."},
     {"add", (PyCFunction)(void (*)(void))replay_add, METH_VARARGS | METH_KEYWORDS,
      "add(fields, priorities=None): fields is a tuple of float32 (n, *shape) arrays; priorities float64 (n,)"},
     {"sample", (PyCFunction)(void (*)(void))replay_sample, METH_VARARGS | METH_KEYWORDS,
@@ -531,8 +535,8 @@ static mn_type ReplayType = {
                      "Native prioritized replay buffer (use mnemonet.PrioritizedReplay)."),
              .tp_init = (initproc)replay_init, .tp_methods = replay_methods, .tp_getset = buffer_getset,
              .tp_as_sequence = &buffer_as_sequence},
-    .cls = {.name = "ReplayBuffer", .free = MN_FREE(mn_replay_free), .save = MN_SAVE(mn_replay_save),
-            .load = MN_LOAD(mn_replay_load), .adopted = buffer_adopted, .clear = clear_fields,
+    .cls = {.name = "ReplayBuffer", .free = MN_FREE(mn_replay_free), MN_CHECKPOINT_HOOKS(mn_replay),
+            .adopted = buffer_adopted, .clear = clear_fields, .state = buffer_state,
             .data = &(const buffer_access){(get_metadata_fn)(void (*)(void))mn_replay_get_metadata,
                                            (set_metadata_fn)(void (*)(void))mn_replay_set_metadata,
                                            (field_widths_fn)(void (*)(void))mn_replay_field_widths, replay_counts}},
@@ -600,6 +604,7 @@ static PyObject *reservoir_describe(ReservoirObject *self, PyObject *unused) {
 static PyMethodDef reservoir_methods[] = {
     MN_CHECKPOINT_METHODS("ReservoirBuffer"),
     {"set_shapes", (PyCFunction)buffer_set_shapes, METH_O, "set_shapes(shapes): per-field item shapes"},
+    {"__setstate__", (PyCFunction)buffer_set_shapes, METH_O, "Restores the field shapes after unpickling."},
     {"add", (PyCFunction)reservoir_add, METH_O, "add(fields): a tuple of float32 (n, *shape) arrays"},
     {"sample", (PyCFunction)reservoir_sample, METH_O, "sample(batch_size) -> (indices int64, field arrays...)"},
     {"describe", (PyCFunction)reservoir_describe, METH_NOARGS, "Configuration and state as a dict."},
@@ -611,8 +616,8 @@ static mn_type ReservoirType = {
                      "ReservoirBuffer(capacity, shapes, seed=None)\n\nNative reservoir (use mnemonet.ReservoirReplay)."),
              .tp_init = (initproc)reservoir_init, .tp_methods = reservoir_methods, .tp_getset = buffer_getset,
              .tp_as_sequence = &buffer_as_sequence},
-    .cls = {.name = "ReservoirBuffer", .free = MN_FREE(mn_reservoir_free), .save = MN_SAVE(mn_reservoir_save),
-            .load = MN_LOAD(mn_reservoir_load), .adopted = buffer_adopted, .clear = clear_fields,
+    .cls = {.name = "ReservoirBuffer", .free = MN_FREE(mn_reservoir_free), MN_CHECKPOINT_HOOKS(mn_reservoir),
+            .adopted = buffer_adopted, .clear = clear_fields, .state = buffer_state,
             .data = &(const buffer_access){(get_metadata_fn)(void (*)(void))mn_reservoir_get_metadata,
                                            (set_metadata_fn)(void (*)(void))mn_reservoir_set_metadata,
                                            (field_widths_fn)(void (*)(void))mn_reservoir_field_widths,
