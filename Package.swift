@@ -73,5 +73,6 @@ let package = Package(
         .testTarget(name: "MnemonetEngineTests", dependencies: ["MnemonetEngine"], exclude: ["Fixtures"]),
         .testTarget(name: "MnemonetAgentTests", dependencies: ["MnemonetAgent"]),
         .testTarget(name: "MnemonetMetaTests", dependencies: ["MnemonetMeta"], exclude: ["Fixtures"]),
+        .testTarget(name: "MnemonetDNCTests", dependencies: ["MnemonetMemory"], exclude: ["Fixtures"]),
     ]
 )

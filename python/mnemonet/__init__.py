@@ -29,6 +29,9 @@ from . import plots  # noqa: E402,F401  (matplotlib is imported only when a plot
 from .meta import MLP, MetaGradient, MetaLearner, SinusoidEvaluation  # noqa: E402
 from .controller_meta import AdaptedController, ControllerMetaLearner  # noqa: E402
 
+from .dnc import DNC, DNCOutput, DNCState  # noqa: E402
+from . import dnc_tasks  # noqa: E402,F401
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -56,4 +59,7 @@ __all__ = [
     "SinusoidEvaluation",
     "ControllerMetaLearner",
     "AdaptedController",
+    "DNC",
+    "DNCState",
+    "DNCOutput",
 ]

@@ -309,6 +309,39 @@ void mn_memory_bank_info(mn_memory_bank *h, int64_t *dims);
 void mn_controller_info(mn_controller *h, int64_t *dims);
 
 /* ---- end of checkpoints-in-memory section ---- */
+/* ---- dnc (Sources/MnemonetMemory/DNC) ---------------------------------------------------------------------- */
+
+/*
+ * A Differentiable Neural Computer (Graves et al. 2016) with its Adam trainer. sizes[8]: input X, output Y, hidden H,
+ * memory_size N, memory_dim W, read heads R, write heads Hw, controller (0 lstm, 1 feedforward). loss: 0 sigmoid
+ * cross-entropy, 1 squared error. Parameters are one flat buffer in PyTorch named_parameters order. The flat state
+ * of a batch B is (h [B,H], c [B,H] for LSTM), memory [B,N,W], usage [B,N], link [B,Hw,N,N], precedence [B,Hw,N],
+ * read_weights [B,R,N], write_weights [B,Hw,N], read_vectors [B,R,W]. Sequences are time-major [T, B, ·].
+ */
+typedef struct mn_dnc mn_dnc;
+
+int32_t mn_dnc_create(const int64_t *sizes, float lr, float clip, int32_t loss, uint64_t seed, mn_dnc **out,
+                      mn_status *status);
+void mn_dnc_free(mn_dnc *h);
+void mn_dnc_describe(mn_dnc *h, int64_t *sizes, float *lr, float *clip, int32_t *loss, int64_t *steps);
+int64_t mn_dnc_parameter_count(mn_dnc *h);
+/* Copies all parameters out (set = 0) or in (set = 1). */
+int32_t mn_dnc_parameters(mn_dnc *h, float *values, int64_t count, int32_t set, mn_status *status);
+int64_t mn_dnc_state_size(mn_dnc *h, int64_t batch);
+/* INVALID_ARGUMENT when the link matrices of `steps` steps at `batch` would not fit in memory (training: the graph). */
+int32_t mn_dnc_check_memory(mn_dnc *h, int64_t steps, int64_t batch, int32_t training, mn_status *status);
+/* mask [T,B] (sequence mask: 0 freezes the state) or NULL; state_in or NULL (zeros); read_weights [T,B,R,N] / write_weights [T,B,Hw,N] may be NULL. */
+int32_t mn_dnc_forward(mn_dnc *h, const float *x, int64_t steps, int64_t batch, const float *mask,
+                       const float *state_in, float *y, float *state_out, float *read_weights, float *write_weights,
+                       mn_status *status);
+/* Forward + BPTT + clipping + Adam (one step per chunk when truncation > 0); mask [T,B] = loss weights (NULL: all
+ * ones); *loss = summed batch-mean loss. */
+int32_t mn_dnc_train_step(mn_dnc *h, const float *x, const float *y, const float *mask, int64_t steps, int64_t batch,
+                          int64_t truncation, float lr, float clip, float *loss, mn_status *status);
+int32_t mn_dnc_save(mn_dnc *h, const char *path, mn_status *status);
+int32_t mn_dnc_load(const char *path, mn_dnc **out, mn_status *status);
+
+/* ---- end of dnc section ---- */
 
 #ifdef __cplusplus
 }

@@ -353,5 +353,6 @@ int mn_register_agent(PyObject *module);  /* agent.c: Agent */
 int mn_register_meta(PyObject *module); /* meta.c */
 int mn_register_engine(PyObject *module); /* engine.c: engine benchmark hooks */
 int mn_register_replay(PyObject *module); /* replay.c: ReplayBuffer, ReservoirBuffer */
+int mn_register_dnc(PyObject *module);    /* dnc.c: DNC */
 
 #endif /* MN_COMMON_H */

@@ -13,6 +13,7 @@ static const mn_register_fn mn_registrations[] = {
     mn_register_meta,
     mn_register_engine,
     mn_register_replay,
+    mn_register_dnc,
     NULL, /* keep last */
 };
 

@@ -25,7 +25,20 @@ def main(argv=None) -> int:
     s.add_argument("--json", action="store_true", help="print a JSON summary instead of the table")
     s.add_argument("--plot", default=None, metavar="PATH", help="save adapted curves vs the true sinusoid (PNG)")
     s.add_argument("--no-progress", action="store_true")
+    d = sub.add_parser("dnc", help="DNC on copy / repeat-copy / associative-recall (bits per sequence)")
+    d.add_argument("--task", choices=["copy", "repeat-copy", "associative-recall"], default="copy")
+    d.add_argument("--steps", type=int, default=None, help="training steps (default per task)")
+    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--lr", type=float, default=None)
+    d.add_argument("--batch-size", type=int, default=None)
+    d.add_argument("--time-limit", type=float, default=None, help="stop training after this many seconds")
+    d.add_argument("--no-curriculum", action="store_true")
+    d.add_argument("--json", action="store_true", help="print a strict JSON summary")
+    d.add_argument("--plot", default=None, metavar="PATH", help="save input/target/output/weightings (PNG)")
+    d.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
+    if args.benchmark == "dnc":
+        return _dnc(args)
 
     methods = default_methods()
     if args.methods:
@@ -46,6 +59,28 @@ def main(argv=None) -> int:
         print()
     else:
         print(format_table(summary))
+        if args.plot:
+            print(f"plot: {args.plot}")
+    return 0
+
+
+def _dnc(args) -> int:
+    from .dnc import plot_dnc, run_dnc
+    summary = run_dnc(args.task, steps=args.steps, seed=args.seed, lr=args.lr, batch_size=args.batch_size,
+                      time_limit=args.time_limit, curriculum=not args.no_curriculum,
+                      progress=not args.no_progress and not args.json)
+    model, task = summary.pop("_model"), summary.pop("_task")
+    if args.plot:
+        plot_dnc(model, task, args.plot)
+        summary["plot"] = args.plot
+    if args.json:
+        json.dump(summary, sys.stdout, indent=1, allow_nan=False)
+        print()
+    else:
+        b = summary["bits_per_sequence"]
+        print(f"dnc {summary['task']}: {b:.4f} bits/sequence ({summary['bit_errors_per_sequence']:.3f} bit errors) on "
+              f"{summary['eval_sequences']} fresh sequences after {summary['train_steps']} steps, "
+              f"{summary['train_seconds']:.1f} s training; solved (< {summary['threshold_bits']}): {summary['solved']}")
         if args.plot:
             print(f"plot: {args.plot}")
     return 0
