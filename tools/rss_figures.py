@@ -29,14 +29,16 @@ def main():
             rb.add(x=x, y=x)
             rb.save({big!r})""")], check=True, env=env)
         out = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
-            import resource, mnemonet as mn
-            def rss():
+            import mnemonet as mn
+            def status(key):
                 with open("/proc/self/status") as f:
                     for line in f:
-                        if line.startswith("VmRSS"): return int(line.split()[1]) * 1024
-            base = rss()
+                        if line.startswith(key): return int(line.split()[1]) * 1024
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")  # reset VmHWM (ru_maxrss may carry the parent's peak)
+            base = status("VmRSS")
             b = mn.PrioritizedReplay.load({big!r})
-            print(base, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)""")],
+            print(base, status("VmHWM"))""")],
             capture_output=True, text=True, check=True, env=env).stdout.split()
         size = os.path.getsize(big)
         base, peak = map(int, out)
