@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import math
 import os
 import pickle
 import random
@@ -27,6 +28,9 @@ import numpy as np
 
 import mnemonet as mn
 from mnemonet import _native
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ckpt  # noqa: E402  (tools/ckpt.py: checkpoint container helpers)
 
 # Values a notebook user might pass where a number or an array is expected.
 INTS = [0, 1, -1, 2, 3, 8, 17, 2**31, 2**40, 2**62, 2**63 - 1, -(2**63), 2**64, 2**70, 1.5, float("nan"), None,
@@ -71,12 +75,10 @@ def resealed(data, rng, count):
     """Mutations of a checkpoint's payload with the header's length and CRC-32 recomputed, so that the parser itself
     (not the checksum) sees the corrupt values: a trap there would be reachable with a crafted file."""
     import struct
-    import zlib
-    if data[:8] != b"MNEMONET":
+    try:
+        payload = ckpt.split(data)[2]
+    except ValueError:
         return []
-    kind_len = struct.unpack_from("<Q", data, 12)[0] if len(data) > 20 else 0
-    head = 12 + 8 + kind_len  # magic, version, kind (UInt64 length + bytes)
-    payload = data[head + 12:]
     out = []
     for _ in range(count):
         b = bytearray(payload)
@@ -92,8 +94,7 @@ def resealed(data, rng, count):
         else:  # a NaN / inf float somewhere
             k = rng.randrange(0, max(1, len(b) - 4))
             b[k:k + 4] = struct.pack("<f", rng.choice([float("nan"), float("inf"), -float("inf"), 1e38]))
-        b = bytes(b)
-        out.append(data[:head] + struct.pack("<QI", len(b), zlib.crc32(b)) + b)
+        out.append(ckpt.reseal(data, bytes(b)))
     return out
 
 
@@ -616,13 +617,408 @@ def run_case(name, thunk, timeout):
     return None
 
 
+# ==== the oracle fuzzer (issue 14): every public class, hypothesis-drawn arguments, CRC-recomputing mutator ==========
+#
+# Each argument is drawn either from its valid domain or from a catalogue of invalid values (wrong type, bool for a
+# number, fractional for an int, NaN/inf, out of range, complex, None, wrong shape). The verdict of a call:
+#   clean error  it raised a MnemonetError (the documented hierarchy); accepted: it succeeded with valid arguments
+#   unclean    it raised anything else (AttributeError, a bare OverflowError, ...)
+#   silent     it succeeded although an argument was invalid (or produced non-finite output from valid input)
+#   crash      the child died from a signal;  hang: no progress for --timeout seconds
+# Checkpoint mutations (bit flips, big/negative integers, NaN floats, truncations; the CRC and length recomputed so
+# the parsers see them) are loaded; a load that succeeds must give an object whose state is finite, else "silent".
+
+import json  # noqa: E402
+import select  # noqa: E402
+import struct  # noqa: E402
+import zlib  # noqa: E402
+
+BAD_NUMBERS = [float("nan"), float("inf"), -float("inf"), "1", None, True, 1 + 2j, [1.0], b"x"]
+BAD_INTS = [1.5, 2.7, "3", None, True, -1, 2**63, 2**70, -(2**63) - 1, float("nan"), 1 + 0j]
+
+
+def _strategies():
+    from hypothesis import strategies as st
+
+    def good_int(lo, hi):
+        return st.integers(lo, hi).map(lambda v: ("ok", v))
+
+    def bad_int(lo):
+        return st.one_of(st.sampled_from(BAD_INTS), st.integers(-(2**70), lo - 1)).map(lambda v: ("bad", v))
+
+    def int_arg(lo, hi):
+        return st.one_of(good_int(lo, hi), good_int(lo, hi), bad_int(lo))
+
+    def real_arg(lo, hi, one_value_array_ok=False):
+        good = st.floats(lo, hi, allow_nan=False, allow_infinity=False).map(lambda v: ("ok", v))
+        bad_numbers = [v for v in BAD_NUMBERS if not (one_value_array_ok and isinstance(v, list))]
+        bad = st.one_of(st.sampled_from(bad_numbers), st.floats(max_value=lo, exclude_max=True,
+                                                                 allow_nan=False, allow_infinity=False)
+                        .filter(lambda v: v < lo)).map(lambda v: ("bad", v))
+        return st.one_of(good, good, bad)
+
+    def bool_arg():
+        return st.one_of(st.booleans().map(lambda v: ("ok", v)),
+                         st.sampled_from(["no", 1, 0, None, "True"]).map(lambda v: ("bad", v)))
+
+    def seed_arg():
+        return st.one_of(st.none().map(lambda v: ("ok", v)), good_int(0, 2**64 - 1),
+                         st.sampled_from([-1, 2**64, 1.5, "1", True]).map(lambda v: ("bad", v)))
+
+    def array_arg(shape, lo=-3.0, hi=3.0, f32=True, any_shape=False):
+        n = int(np.prod(shape))
+        good = st.lists(st.floats(lo, hi, allow_nan=False, allow_infinity=False, width=32), min_size=n, max_size=n) \
+            .map(lambda v: ("ok", np.array(v, np.float32).reshape(shape)))
+
+        def plant(args):
+            vals, k, bad = args
+            a = np.array(vals, np.float32).reshape(shape).copy()
+            a.flat[k % max(n, 1)] = bad
+            return ("bad", a)
+        planted = st.tuples(st.lists(st.floats(lo, hi, width=32), min_size=n, max_size=n), st.integers(0, 10**6),
+                            st.sampled_from([np.nan, np.inf, -np.inf])).map(plant)
+        kinds = ([] if any_shape else ["wrong-shape"]) + ["complex", "none", "str", "object", "ragged"] \
+            + (["f64-huge"] if f32 else [])
+        other = st.sampled_from(kinds).map(
+            lambda kind: ("bad", {
+                "wrong-shape": np.ones(tuple(shape) + (3,), np.float32),
+                "complex": np.ones(shape, np.complex64),
+                "none": None,
+                "str": "abc",
+                "object": np.array([object()] * max(n, 1), dtype=object),
+                "ragged": [[1.0], [1.0, 2.0]],
+                "f64-huge": np.full(shape, 1e300),
+            }[kind]))
+        return st.one_of(good, good, good, planted, other)
+
+    return st, int_arg, real_arg, bool_arg, seed_arg, array_arg
+
+
+def _entry_points():
+    """name -> (hypothesis strategy of a tuple of tagged args, function(args...) -> result)."""
+    st, int_arg, real_arg, bool_arg, seed_arg, array_arg = _strategies()
+    cfg = lambda: mn.MemoryConfig(8, 4, 2)  # noqa: E731
+    I, W, R = 4, 4, 2
+
+    def agent():
+        a = mn.ContinualLearningAgent(I, 8, cfg(), 32, seed=0)
+        for k in range(18):
+            a.train_step(np.full(I, 0.1 * k, np.float32), np.full(I, -0.1 * k, np.float32))
+        return a
+
+    def replay():
+        rb = mn.PrioritizedReplay(16, {"x": (3,)}, seed=0)
+        rb.add(x=np.ones((4, 3), np.float32))
+        return rb
+
+    E = {}
+    E["NeuralMemoryBank"] = (st.tuples(int_arg(1, 64), int_arg(1, 16), int_arg(1, 4)),
+                             lambda n, w, r: mn.NeuralMemoryBank(mn.MemoryConfig(n, w, r)))
+    E["bank.write"] = (st.tuples(array_arg((W,)), array_arg((W,)), array_arg((W,), 0, 1), real_arg(0, 5, one_value_array_ok=True)),
+                       lambda k, v, e, s: mn.NeuralMemoryBank(cfg()).write(k, v, e, s))
+    E["bank.content_addressing"] = (st.tuples(array_arg((W,)), real_arg(0, 10, one_value_array_ok=True)),
+                                    lambda k, b: mn.NeuralMemoryBank(cfg()).content_addressing(k, b))
+    E["bank.read"] = (st.tuples(array_arg((R, W)), array_arg((R,), 0, 5)),
+                      lambda k, s: mn.NeuralMemoryBank(cfg()).read(k, s))
+    E["MemoryController"] = (st.tuples(int_arg(1, 16), int_arg(1, 16), seed_arg()),
+                             lambda i, h, s: mn.MemoryController(i, h, cfg(), seed=s))
+    E["controller.forward"] = (st.tuples(array_arg((I,))),
+                               lambda x: mn.MemoryController(I, 8, cfg(), seed=0).forward(x, mn.NeuralMemoryBank(cfg())))
+    E["ContinualLearningAgent"] = (st.tuples(int_arg(1, 16), int_arg(1, 16), int_arg(17, 200), real_arg(1e-6, 1),
+                                             seed_arg()),
+                                   lambda i, h, c, lr, s: mn.ContinualLearningAgent(i, h, cfg(), c, lr=lr, seed=s))
+    E["agent.train_step"] = (st.tuples(array_arg((I,)), array_arg((I,)), bool_arg()),
+                             lambda x, y, u: agent().train_step(x, y, use_replay=u))
+    E["agent.evaluate"] = (st.tuples(array_arg((3, I)), array_arg((3, I))), lambda x, y: agent().evaluate(x, y))
+    E["agent.fit"] = (st.tuples(array_arg((3, I)), array_arg((3, I)), int_arg(0, 2), bool_arg()),
+                      lambda x, y, e, u: agent().fit(x, y, epochs=e, use_replay=u, progress=False))
+    E["agent.adapt"] = (st.tuples(array_arg((3, I)), array_arg((3, I)), int_arg(0, 3), real_arg(0, 0.1)),
+                        lambda x, y, n, lr: agent().adapt(x, y, num_steps=n, lr=lr))
+    E["agent.replay_buffer.sample"] = (st.tuples(int_arg(1, 8), real_arg(0, 1)),
+                                       lambda b, beta: agent().replay_buffer.sample(b, beta))
+    E["PrioritizedReplay"] = (st.tuples(int_arg(1, 1000), real_arg(0, 2), real_arg(0, 1), seed_arg()),
+                              lambda c, a, e, s: mn.PrioritizedReplay(c, {"x": (3,)}, alpha=a, eps=e, seed=s))
+    E["PrioritizedReplay.add"] = (st.tuples(array_arg((2, 3)), st.one_of(st.none().map(lambda v: ("ok", v)),
+                                                                         real_arg(0, 100))),
+                                  lambda x, p: replay().add(x=x, priority=p))
+    E["PrioritizedReplay.sample"] = (st.tuples(int_arg(1, 4), real_arg(0, 1)), lambda b, beta: replay().sample(b, beta))
+    E["PrioritizedReplay.update_priorities"] = (st.tuples(array_arg((2,), 0, 100, f32=False)),
+                                                lambda p: replay().update_priorities([0, 1], p))
+    E["ExperienceReplay.push"] = (st.tuples(int_arg(1, 100), array_arg((3,), any_shape=True), real_arg(0, 100)),
+                                  lambda c, x, p: mn.ExperienceReplay(c).push((x, np.ones(3, np.float32)), p))
+    E["ReservoirReplay.add"] = (st.tuples(int_arg(1, 100), array_arg((2, 3)), seed_arg()),
+                                lambda c, x, s: mn.ReservoirReplay(c, {"x": (3,)}, seed=s).add(x=x))
+    E["MLP"] = (st.tuples(int_arg(1, 8), int_arg(1, 32), seed_arg()), lambda a, b, s: mn.MLP((a, b, 1), seed=s))
+    E["MLP.predict"] = (st.tuples(array_arg((5, 1))), lambda x: mn.MLP((1, 8, 1), seed=0).predict(x))
+    E["MetaLearner"] = (st.tuples(real_arg(0, 0.1), int_arg(0, 3), bool_arg(), real_arg(1e-6, 0.01), seed_arg()),
+                        lambda lr, n, fo, mlr, s: mn.MetaLearner(mn.MLP((1, 8, 1), seed=0), inner_lr=lr,
+                                                                 inner_steps=n, first_order=fo, meta_lr=mlr, seed=s))
+    E["MetaLearner.adapt"] = (st.tuples(array_arg((5, 1)), array_arg((5, 1)), int_arg(0, 3), real_arg(0, 0.1)),
+                              lambda x, y, n, lr: mn.MetaLearner(mn.MLP((1, 8, 1), seed=0)).adapt(x, y, n, lr))
+    E["MetaLearner.meta_step"] = (st.tuples(array_arg((5, 1)), array_arg((5, 1)), array_arg((5, 1)), array_arg((5, 1))),
+                                  lambda a, b, c, d: mn.MetaLearner(mn.MLP((1, 8, 1), seed=0)).meta_step(a, b, c, d))
+    E["ControllerMetaLearner.adapt"] = (
+        st.tuples(array_arg((3, I)), array_arg((3, I)), int_arg(0, 3), real_arg(0, 0.1)),
+        lambda x, y, n, lr: mn.ControllerMetaLearner(mn.MemoryController(I, 8, cfg(), seed=0)).adapt(x, y, n, lr))
+    E["create_task_data"] = (st.tuples(int_arg(0, 10), int_arg(1, 50), int_arg(1, 16)),
+                             lambda t, n, i: mn.create_task_data(t, n, i))
+    return E
+
+
+def _draw_specs(n_calls, seed):
+    """`n_calls` (entry point, tagged args) drawn by hypothesis, spread evenly over the entry points."""
+    from hypothesis import HealthCheck, given, settings, strategies as st
+    E = _entry_points()
+    names = sorted(E)
+    specs = []
+    per = max(1, n_calls // len(names))
+    def collector(name, strat):
+        @settings(max_examples=per, database=None, deadline=None, derandomize=True, phases=["generate"],
+                  suppress_health_check=list(HealthCheck))
+        @given(st.data())
+        def collect(data):
+            specs.append((name, data.draw(strat)))
+        return collect
+
+    for name in names:
+        collector(name, E[name][0])()
+    return specs[:n_calls] if len(specs) >= n_calls else specs
+
+
+def _finite_output(out):
+    """False if `out` (a call's result) holds a non-finite float."""
+    if out is None:
+        return True
+    if isinstance(out, float):
+        return math.isfinite(out)
+    if isinstance(out, np.ndarray):
+        return out.dtype.kind != "f" or bool(np.isfinite(out).all())
+    if isinstance(out, dict):
+        return all(_finite_output(v) for v in out.values())
+    if isinstance(out, (tuple, list)):
+        return all(_finite_output(v) for v in out)
+    return True
+
+
+def _verdict_of_call(name, tagged):
+    E = _entry_points.cache if hasattr(_entry_points, "cache") else None
+    if E is None:
+        E = _entry_points.cache = _entry_points()
+    values = [v for _, v in tagged]
+    bad = any(tag == "bad" for tag, _ in tagged)
+    try:
+        out = E[name][1](*values)
+    except mn.MnemonetError:
+        return "clean error (invalid argument)" if bad else "clean error (valid arguments)"
+    except Exception as e:  # noqa: BLE001
+        return f"unclean:{type(e).__name__}"
+    if bad:
+        return "silent"
+    return "accepted (valid arguments)" if _finite_output(out) else "silent:non-finite output"
+
+
+# -- checkpoint mutations ---------------------------------------------------------------------------------------
+
+def _base_checkpoints(tmp):
+    def agent():
+        a = mn.ContinualLearningAgent(4, 8, mn.MemoryConfig(8, 4, 2), 32, seed=0)
+        for k in range(20):
+            a.train_step(np.full(4, 0.1 * k, np.float32), np.full(4, 0.2, np.float32))
+        return a
+
+    def pr():
+        b = mn.PrioritizedReplay(16, {"x": (3,), "y": ()}, seed=0)
+        b.add(x=np.arange(18, dtype=np.float32).reshape(6, 3), y=np.arange(6, dtype=np.float32))
+        return b
+
+    def rr():
+        b = mn.ReservoirReplay(8, {"x": (3,)}, seed=0)
+        b.add(x=np.ones((12, 3), np.float32))
+        return b
+
+    def er():
+        b = mn.ExperienceReplay(8, seed=0)
+        for k in range(5):
+            b.push((np.full(3, k, np.float32), np.ones(2, np.float32)), 1.0 + k)
+        return b
+
+    def meta():
+        m = mn.MetaLearner(mn.MLP((1, 8, 1), seed=0), algorithm="meta-sgd")
+        m.meta_train(iterations=3, meta_batch_size=2, k_shot=5, progress=False)
+        return m
+
+    out = {}
+    for name, make, cls in [("agent", agent, mn.ContinualLearningAgent), ("prioritized", pr, mn.PrioritizedReplay),
+                            ("reservoir", rr, mn.ReservoirReplay), ("experience", er, mn.ExperienceReplay),
+                            ("meta", meta, mn.MetaLearner)]:
+        path = os.path.join(tmp, f"base-{name}.ckpt")
+        make().save(path)
+        out[name] = (open(path, "rb").read(), cls)
+    return out
+
+
+def _mutations(data, count, rng):
+    """`count` mutations: 3 in 4 with the container's length and CRC recomputed (they reach the parsers)."""
+    out = resealed(data, rng, (3 * count) // 4)
+    while len(out) < count:
+        b = bytearray(data)
+        how = rng.randrange(3)
+        if how == 0:
+            for _ in range(rng.randint(1, 4)):
+                b[rng.randrange(len(b))] ^= 1 << rng.randrange(8)
+        elif how == 1:
+            b = b[:rng.randrange(len(b))]
+        else:
+            k = rng.randrange(len(b))
+            b[k:k] = os.urandom(rng.randint(1, 16))
+        out.append(bytes(b))
+    return out
+
+
+def _state_is_finite(obj):
+    if isinstance(obj, mn.ContinualLearningAgent):
+        parts = list(obj.controller.state_dict().values()) + [obj.memory_bank.memory, obj.memory_bank.usage]
+        if len(obj.replay_buffer) > 0:
+            parts.append(obj.replay_buffer.sample(min(4, len(obj.replay_buffer)))[1])
+    elif isinstance(obj, mn.MetaLearner):
+        parts = [obj.parameters] + ([obj.alphas] if obj.alphas is not None else [])
+    elif isinstance(obj, mn.ExperienceReplay):
+        parts = [obj.sample(4)[1]] if len(obj) else []
+    else:
+        parts = list(obj.sample(min(4, len(obj))).values()) if len(obj) else []
+        if isinstance(obj, mn.PrioritizedReplay):
+            obj.check_invariants()
+    return all(np.isfinite(np.asarray(p, dtype=np.float64)).all() for p in parts)
+
+
+def _verdict_of_mutation(kind, data, tmp, k):
+    path = os.path.join(tmp, f"m-{os.getpid()}-{k}.ckpt")
+    with open(path, "wb") as f:
+        f.write(data)
+    try:
+        cls = _base_checkpoints.classes[kind]
+        try:
+            obj = cls.load(path)
+        except mn.MnemonetError:
+            return "clean error"
+        except Exception as e:  # noqa: BLE001
+            return f"unclean:{type(e).__name__}"
+        try:
+            return "loaded, state finite and consistent" if _state_is_finite(obj) else "silent:non-finite state"
+        except mn.MnemonetError as e:
+            return f"silent:loaded but unusable ({type(e).__name__})"
+    finally:
+        os.unlink(path)
+
+
+# -- the driver: batches of cases in forked children, progress over a pipe -------------------------------------
+
+def _run_batches(jobs, run_one, timeout, batch=200):
+    """jobs: list of payloads; run_one(payload, k) -> verdict. Returns (verdict counts, examples, peak RSS MB)."""
+    counts, examples, peak = {}, {}, 0.0
+    i = 0
+    while i < len(jobs):
+        chunk = jobs[i:i + batch]
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))
+            for j, job in enumerate(chunk):
+                os.write(w, f"S {j}\n".encode())
+                v = run_one(job, i + j)
+                os.write(w, f"R {j} {v}\n".encode())
+            os._exit(0)
+        os.close(w)
+        buf, started, done = b"", None, 0
+        while True:
+            ready, _, _ = select.select([r], [], [], timeout)
+            if not ready:  # no progress: a hang
+                os.kill(pid, signal.SIGKILL)
+                v = "hang"
+                break
+            data = os.read(r, 65536)
+            if not data:
+                v = None
+                break
+            buf += data
+            *lines, buf = buf.split(b"\n")
+            for line in lines:
+                parts = line.decode().split(" ", 2)
+                if parts[0] == "S":
+                    started = int(parts[1])
+                else:
+                    verdict = parts[2]
+                    counts[verdict] = counts.get(verdict, 0) + 1
+                    if verdict.split(":")[0] in ("silent", "unclean"):
+                        job = chunk[int(parts[1])]
+                        examples.setdefault(f"{verdict} in {job[0]}", repr(job)[:300])
+                    done = int(parts[1]) + 1
+                    started = None
+        os.close(r)
+        _, status, usage = os.wait4(pid, 0)
+        peak = max(peak, usage.ru_maxrss / 1024)
+        if v == "hang" or (os.WIFSIGNALED(status) and v is None and started is not None):
+            verdict = "hang" if v == "hang" else f"crash:{signal.Signals(os.WTERMSIG(status)).name}"
+            counts[verdict] = counts.get(verdict, 0) + 1
+            examples.setdefault(verdict, repr(chunk[started if started is not None else done])[:300])
+            i += (started if started is not None else done) + 1
+        else:
+            i += len(chunk)
+    return counts, examples, peak
+
+
+def oracle_run(n_calls, n_mutations, seed, timeout, out_json=None):
+    rng = random.Random(seed)
+    report = {"seed": seed}
+    if n_calls:
+        specs = _draw_specs(n_calls, seed)
+        counts, examples, peak = _run_batches(specs, lambda spec, k: _verdict_of_call(*spec), timeout)
+        report["calls"] = {"tried": len(specs), "entry_points": len(_entry_points()), "verdicts": counts,
+                           "examples": examples, "peak_rss_mb": round(peak, 1)}
+    if n_mutations:
+        with tempfile.TemporaryDirectory() as tmp:
+            bases = _base_checkpoints(tmp)
+            _base_checkpoints.classes = {k: cls for k, (_, cls) in bases.items()}
+            jobs = []
+            per = max(1, n_mutations // len(bases))
+            for kind, (data, _) in sorted(bases.items()):
+                jobs += [(kind, m) for m in _mutations(data, per, rng)]
+            counts, examples, peak = _run_batches(jobs, lambda job, k: _verdict_of_mutation(job[0], job[1], tmp, k),
+                                                  timeout)
+            for key in list(examples):
+                examples[key] = examples[key][:120]
+        report["mutations"] = {"tried": len(jobs), "kinds": sorted(bases), "verdicts": counts, "examples": examples,
+                               "peak_rss_mb": round(peak, 1)}
+    bad = 0
+    for part in ("calls", "mutations"):
+        if part in report:
+            v = report[part]["verdicts"]
+            bad += sum(n for key, n in v.items() if key.split(":")[0] in ("silent", "unclean", "crash", "hang"))
+    report["defects"] = bad
+    text = json.dumps(report, indent=1, sort_keys=True)
+    print(text)
+    if out_json:
+        with open(out_json, "w") as f:
+            f.write(text + "\n")
+    return 1 if bad else 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--random", type=int, default=300, help="number of random call sequences")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=30)
     ap.add_argument("--filter", default="", help="run only cases whose name contains this")
+    ap.add_argument("--calls", type=int, default=0, help="oracle fuzzer: hypothesis-drawn calls over every public class")
+    ap.add_argument("--mutations", type=int, default=0, help="oracle fuzzer: CRC-recomputed checkpoint mutations")
+    ap.add_argument("--json", default=None, help="oracle fuzzer: write the report here")
     args = ap.parse_args(argv)
+    if args.calls or args.mutations:
+        return oracle_run(args.calls, args.mutations, args.seed, args.timeout, args.json)
     with tempfile.TemporaryDirectory() as tmp:
         all_cases = cases(tmp) + random_cases(args.random, args.seed)
         all_cases = [(n, f) for n, f in all_cases if args.filter in n]

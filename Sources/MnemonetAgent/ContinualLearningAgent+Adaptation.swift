@@ -12,8 +12,19 @@ extension ContinualLearningAgent {
     @discardableResult
     public func adapt(x: UnsafePointer<Float>, y: UnsafePointer<Float>, count: Int, steps: Int,
                       learningRate: Float) throws(MnemonetError) -> [Double] {
+        try require(learningRate.isFinite && learningRate >= 0, "lr must be finite and >= 0, got \(learningRate)")
+        try require(count >= 1, "adapt needs at least one support sample, got \(count)")
+        try requireFinite(UnsafeBufferPointer(start: x, count: count * inputDim), "support_x", columns: inputDim)
+        try requireFinite(UnsafeBufferPointer(start: y, count: count * inputDim), "support_y", columns: inputDim)
         let result = try controller.adapted(supportX: x, supportY: y, count: count, memory: memoryBank, steps: steps,
                                             learningRate: learningRate)
+        // Adaptation is functional: the agent's weights change only if every loss and every adapted weight is finite.
+        if let k = result.supportLosses.firstIndex(where: { !$0.isFinite }) {
+            throw .nonFinite("adapt: the support loss after \(k) step(s) is \(result.supportLosses[k]); the agent is unchanged")
+        }
+        if let k = firstNonFinite(UnsafeBufferPointer(result.controller.parameters)) {
+            throw .nonFinite("adapt: adapted parameter \(k) is \(result.controller.parameters[k]); the agent is unchanged")
+        }
         controller.parameters.baseAddress!.update(from: result.controller.parameters.baseAddress!,
                                                   count: controller.layout.count)
         return result.supportLosses

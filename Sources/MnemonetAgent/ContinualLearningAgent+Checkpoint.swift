@@ -64,6 +64,7 @@ extension ContinualLearningAgent: Checkpointable {
         let heads = try r.readInt("num_read_heads", in: 1...1024), writes = try r.readInt("num_write_heads", in: 1...1)
         let capacity = try r.readInt("replay capacity", in: 1...(1 << 26))
         let lr = try r.readFloat("learning rate")
+        guard lr.isFinite && lr >= 0 else { throw .format("\(source) is corrupt (learning rate \(lr))") }
         var batch = ContinualLearningAgent.replayBatch, weight = ContinualLearningAgent.replayScale
         var clip = ContinualLearningAgent.maxGradNorm, alpha = 0.6, beta = ContinualLearningAgent.importanceBeta
         if version >= 2 {
@@ -73,11 +74,24 @@ extension ContinualLearningAgent: Checkpointable {
             alpha = try r.readDouble("replay alpha")
             beta = try r.readDouble("replay beta")
         }
+        // The parameters, memory and usage must be present before anything is allocated for them: a 100-byte file
+        // must not make us allocate gigabytes before failing.
+        let config = MemoryConfig(memorySize: n, memoryDim: wd, numReadHeads: heads, numWriteHeads: writes)
+        let layout: ControllerLayout
+        do { layout = try ControllerLayout(inputDim: i, hiddenDim: h, config: config) } catch {
+            throw .format("\(source) is corrupt (\(error.message))")
+        }
+        let (cells, o1) = n.multipliedReportingOverflow(by: wd)
+        let (needed, o2) = (layout.count &+ cells &+ n).multipliedReportingOverflow(by: 4)
+        guard !o1 && !o2 && layout.count > 0 && needed + 24 <= r.remaining else {
+            throw .format("\(source) is truncated or corrupt (a \(i)-\(h) agent with \(n) × \(wd) memory needs "
+                          + "more than the \(r.remaining) bytes present)")
+        }
         let agent: ContinualLearningAgent
         do {
             agent = try ContinualLearningAgent(
                 inputDim: i, hiddenDim: h,
-                config: MemoryConfig(memorySize: n, memoryDim: wd, numReadHeads: heads, numWriteHeads: writes),
+                config: config,
                 replayCapacity: capacity, learningRate: lr, replayBatchSize: batch, replayWeight: weight,
                 clipNorm: clip, replayAlpha: alpha, replayBeta: beta, seed: 0)
         } catch {
@@ -89,9 +103,15 @@ extension ContinualLearningAgent: Checkpointable {
             guard try r.readBool("optimizer state flag") else { continue }
             let count = agent.trainable[k].count
             let step = try r.readInt("optimizer step", in: 1...Int.max)
+            guard 8 * count + 16 <= r.remaining else {
+                throw .format("\(source) is truncated or corrupt (optimizer state of tensor \(k) missing)")
+            }
             let m = Tensor(shape: [count]), v = Tensor(shape: [count])
             try r.readFloats("optimizer exp_avg", into: m.buffer)
             try r.readFloats("optimizer exp_avg_sq", into: v.buffer)
+            if let bad = v.buffer.firstIndex(where: { $0 < 0 }) {
+                throw .format("checkpoint is corrupt (optimizer exp_avg_sq[\(bad)] is negative)")
+            }
             agent.optimizer.states[k] = AdamState(step: step, expAvg: m, expAvgSq: v)
         }
         try r.readFloats("memory", into: agent.memoryBank.memory)

@@ -70,6 +70,10 @@ public final class ContinualLearningAgent {
     let replayIndices: UnsafeMutableBufferPointer<Int64>
     let replayWeights: UnsafeMutableBufferPointer<Float>
     let scales: UnsafeMutablePointer<Float>
+    /// M and u as they were before the current step or evaluation ([N·W + N]): restored if it fails.
+    let memorySnapshot: UnsafeMutableBufferPointer<Float>
+    /// What the current step's replay push and sample change: restored if it fails.
+    let replayUndo: ReplayUndoRecord
 
     /// A fresh agent (the seed's defaults: I = 64, H = 128, `MemoryConfig()`, replay capacity 5000, lr 1e-3,
     /// B = 8, λ = 0.3, c = 1, α = 0.6, β = 0.4). `seed` fixes the initial weights and the replay sampler; `nil`
@@ -126,12 +130,29 @@ public final class ContinualLearningAgent {
         replayIndices = .allocate(capacity: b)
         replayWeights = .allocate(capacity: b)
         scales = .allocate(capacity: b + 1)
+        memorySnapshot = .allocate(capacity: config.memorySize * config.memoryDim + config.memorySize)
+        replayUndo = replay.makeUndoRecord()
     }
 
     deinit {
         replayIndices.deallocate()
         replayWeights.deallocate()
         scales.deallocate()
+        memorySnapshot.deallocate()
+    }
+
+    /// Copies M and u into `memorySnapshot`.
+    func snapshotMemory() {
+        let m = memoryBank.memory, u = memoryBank.usage
+        memorySnapshot.baseAddress!.update(from: m.baseAddress!, count: m.count)
+        (memorySnapshot.baseAddress! + m.count).update(from: u.baseAddress!, count: u.count)
+    }
+
+    /// Puts M and u back from `memorySnapshot`.
+    func restoreMemory() {
+        let m = memoryBank.memory, u = memoryBank.usage
+        m.baseAddress!.update(from: memorySnapshot.baseAddress!, count: m.count)
+        u.baseAddress!.update(from: memorySnapshot.baseAddress! + m.count, count: u.count)
     }
 
     /// The seed's `train_step(x, y, use_replay)`: x, y [I]; returns the total loss L.
@@ -150,10 +171,36 @@ public final class ContinualLearningAgent {
     func trainStep(x: UnsafePointer<Float>, y: UnsafePointer<Float>, useReplay: Bool,
                    draws: (UnsafePointer<Int64>, UnsafePointer<Float>)?) throws(MnemonetError) -> Double {
         let i = inputDim, c = controller
+        try requireFinite(UnsafeBufferPointer(start: x, count: i), "x")
+        try requireFinite(UnsafeBufferPointer(start: y, count: i), "y")
+        // Transactional: the forward writes M and u, the push and the sample change the replay buffer and its random
+        // state. If the loss or the gradient turns out non-finite, all of it is put back and nothing is updated, so
+        // the agent is bit-identical to its state before the call (weights, Adam moments, M, u, replay, RNG).
+        snapshotMemory()
         c.inputs.update(from: x, count: i)
         c.targets.update(from: y, count: i)
         c.forward(row: 0, bank: memoryBank, record: true)
         let current = c.loss(row: 0)
+        guard current.isFinite else {
+            restoreMemory()
+            throw .nonFinite("train_step: the loss is \(current) (inputs are finite, but the forward pass overflowed); "
+                             + "the agent is unchanged")
+        }
+        replay.record(replayUndo)
+        do {
+            return try update(draws: draws, useReplay: useReplay, current: current)
+        } catch {
+            replay.restore(replayUndo)
+            restoreMemory()
+            throw error
+        }
+    }
+
+    /// The part of a step after the current sample's forward: push, replay, pullback, clipping and Adam. Throws
+    /// before changing any parameter or moment when the total loss or the gradient norm is not finite.
+    func update(draws: (UnsafePointer<Int64>, UnsafePointer<Float>)?, useReplay: Bool,
+                current: Float) throws(MnemonetError) -> Double {
+        let c = controller
         try replay.add(item: pushFields, priority: Double(current) + 1e-6)  // row 0 holds (x, y)
         var total = current
         var rows = 1
@@ -176,6 +223,9 @@ public final class ContinualLearningAgent {
             }
             rows = 1 + b
         }
+        guard total.isFinite else {
+            throw .nonFinite("train_step: the loss with replay is \(total); the agent is unchanged")
+        }
         if rows == 1 {
             // One row: the weight gradients are outer products; Adam forms them on the fly (bit-identical) and
             // their norms come from the factors, so no weight-gradient buffer is written or read.
@@ -188,6 +238,9 @@ public final class ContinualLearningAgent {
             let n1 = Double(outerProductNorm(f.headLeft, count: rh, f.headRight, count: h))
             let n2 = Double(outerProductNorm(f.outputLeft, count: i, f.outputRight, count: cc))
             sq += n0 * n0 + n1 * n1 + n2 * n2
+            guard sq.isFinite else {
+                throw .nonFinite("train_step: the gradient norm is \(sq.squareRoot()); the agent is unchanged")
+            }
             let coefficient = clipCoefficient(totalNorm: Float(sq.squareRoot()), maxNorm: clipNorm)
             optimizer.update(index: 0, parameter: trainable[0], outerLeft: f.inputLeft, rows: 4 * h,
                              outerRight: f.inputRight, columns: i, scale: coefficient)
@@ -201,7 +254,11 @@ public final class ContinualLearningAgent {
         } else {
             c.pullback(count: rows, scales: scales)
             // clip_grad_norm_(…, 1.0) then Adam, fused: the clip coefficient is applied inside the update.
-            let coefficient = clipCoefficient(totalNorm: gradientNorm(clipGradients), maxNorm: clipNorm)
+            let norm = gradientNorm(clipGradients)
+            guard norm.isFinite else {
+                throw .nonFinite("train_step: the gradient norm is \(norm); the agent is unchanged")
+            }
+            let coefficient = clipCoefficient(totalNorm: norm, maxNorm: clipNorm)
             for k in 0..<trainable.count {
                 optimizer.update(index: k, parameter: trainable[k], gradient: trainableGradients[k], scale: coefficient)
             }
@@ -232,12 +289,21 @@ public final class ContinualLearningAgent {
                          writeMemory: Bool = true) throws(MnemonetError) -> Double {
         try require(count >= 1, "evaluate needs at least one sample, got \(count)")
         let i = inputDim, c = controller
+        try requireFinite(UnsafeBufferPointer(start: x, count: count * i), "X", columns: i)
+        try requireFinite(UnsafeBufferPointer(start: y, count: count * i), "Y", columns: i)
+        snapshotMemory()
         var total = 0.0
         for s in 0..<count {
             c.inputs.update(from: x + s * i, count: i)
             c.targets.update(from: y + s * i, count: i)
             c.forward(row: 0, bank: memoryBank, record: false, write: writeMemory)
-            total += Double(c.loss(row: 0))
+            let loss = c.loss(row: 0)
+            guard loss.isFinite else {
+                restoreMemory()
+                throw .nonFinite("evaluate: the loss of sample \(s) is \(loss) (the forward pass overflowed); "
+                                 + "the memory is unchanged")
+            }
+            total += Double(loss)
         }
         return total / Double(count)
     }
@@ -259,6 +325,9 @@ public final class ContinualLearningAgent {
                     losses: UnsafeMutablePointer<Double>) throws(MnemonetError) {
         try require(count >= 1, "fit needs at least one sample, got \(count)")
         try require(epochs >= 0, "epochs must be >= 0, got \(epochs)")
+        // The whole data set is checked before the first step (not at the step that meets the first NaN).
+        try requireFinite(UnsafeBufferPointer(start: x, count: count * inputDim), "X", columns: inputDim)
+        try requireFinite(UnsafeBufferPointer(start: y, count: count * inputDim), "Y", columns: inputDim)
         var k = 0
         for _ in 0..<epochs {
             for s in 0..<count {

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Little-endian binary encoding for checkpoints.
 ///
 /// A checkpoint is a `BinaryWriter`'s bytes wrapped by `CheckpointFile` (magic, kind, length, CRC-32). Readers throw
@@ -67,27 +71,122 @@ public struct BinaryWriter {
 #error("mnemonet checkpoints assume a little-endian host")
 #endif
 
+/// The bytes a `BinaryReader` walks over: a private copy of an array, or a read-only mapping of a checkpoint file.
+///
+/// A file is mapped rather than read into an array so that loading a large buffer copies each value once, straight
+/// into its destination, and the pages already consumed are dropped (`release(through:)`): a load's peak resident
+/// memory is the restored object plus a few megabytes, not twice or three times the file.
+final class ReaderStorage {
+    let base: UnsafeRawPointer
+    let count: Int
+    /// Length of the mapping (0 when the bytes are a heap copy).
+    let mappedLength: Int
+    /// Bytes `0..<releasedUpTo` of the mapping were handed back to the kernel.
+    var releasedUpTo = 0
+
+    init(copying bytes: [UInt8]) {
+        let p = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(bytes.count, 1), alignment: 16)
+        bytes.withUnsafeBytes { if let b = $0.baseAddress { p.copyMemory(from: b, byteCount: bytes.count) } }
+        base = UnsafeRawPointer(p)
+        count = bytes.count
+        mappedLength = 0
+    }
+
+    init(mapping fd: Int32, length: Int) throws(MnemonetError) {
+        guard length > 0 else {
+            base = UnsafeRawPointer(UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 16))
+            count = 0
+            mappedLength = 0
+            return
+        }
+        let p = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0)
+        guard let p, p != MAP_FAILED else {
+            throw .io("cannot map the checkpoint into memory: \(String(cString: strerror(errno)))", errno: errno)
+        }
+        _ = madvise(p, length, 2 /* MADV_SEQUENTIAL */)
+        base = UnsafeRawPointer(p)
+        count = length
+        mappedLength = length
+    }
+
+    /// Drops the resident pages of bytes `..<offset` (a mapping only; they are never read again).
+    func release(through offset: Int) {
+        guard mappedLength > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let upTo = Swift.min(offset, count) / page * page
+        guard upTo > releasedUpTo else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base) + releasedUpTo, upTo - releasedUpTo, 4 /* MADV_DONTNEED */)
+        releasedUpTo = upTo
+    }
+
+    deinit {
+        if mappedLength > 0 {
+            munmap(UnsafeMutableRawPointer(mutating: base), mappedLength)
+        } else {
+            UnsafeMutableRawPointer(mutating: base).deallocate()
+        }
+    }
+}
+
 /// Reads what `BinaryWriter` wrote, throwing `.format` when the data runs out or is inconsistent.
+///
+/// Float arrays read into a destination (`readFloats(_:into:)`) are refused when they hold a NaN or an infinity
+/// (`finite: true`, the default): every float state mnemonet saves is finite, so a non-finite value is corruption.
 public struct BinaryReader {
-    public let bytes: [UInt8]
+    let storage: ReaderStorage
+    /// The reader's window inside `storage`: `start..<end`.
+    let start: Int
+    let end: Int
+    /// Bytes consumed so far (relative to `start`).
     public private(set) var offset: Int = 0
 
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// A reader over a copy of `bytes`.
+    public init(_ bytes: [UInt8]) {
+        storage = ReaderStorage(copying: bytes)
+        start = 0
+        end = bytes.count
+    }
+
+    init(storage: ReaderStorage, start: Int, end: Int) {
+        self.storage = storage
+        self.start = start
+        self.end = end
+    }
 
     /// Bytes not yet read.
-    public var remaining: Int { bytes.count - offset }
+    public var remaining: Int { end - start - offset }
+
+    /// The byte at `offset + k` (bounds already checked by `take`).
+    @inline(__always) func byte(_ k: Int) -> UInt8 { storage.base.load(fromByteOffset: start + k, as: UInt8.self) }
+
+    /// Raw bytes `k..<k + n` of the window.
+    @inline(__always) func raw(_ k: Int, _ n: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: storage.base + start + k, count: n)
+    }
 
     mutating func take(_ n: Int, _ what: String) throws(MnemonetError) -> Int {
         guard n >= 0, n <= remaining else {
             throw .format("checkpoint is truncated or corrupt (needed \(n) bytes for \(what), \(remaining) left)")
         }
-        let start = offset
+        let s = offset
         offset += n
-        return start
+        return s
+    }
+
+    /// Copies `n` bytes at window offset `s` into `destination`, in chunks whose source pages are dropped once copied.
+    func copy(_ s: Int, _ n: Int, into destination: UnsafeMutableRawPointer) {
+        let chunk = 8 << 20
+        var done = 0
+        while done < n {
+            let k = Swift.min(chunk, n - done)
+            (destination + done).copyMemory(from: storage.base + start + s + done, byteCount: k)
+            done += k
+            storage.release(through: start + s + done)
+        }
     }
 
     public mutating func readUInt8(_ what: String = "a byte") throws(MnemonetError) -> UInt8 {
-        bytes[try take(1, what)]
+        byte(try take(1, what))
     }
 
     public mutating func readBool(_ what: String = "a flag") throws(MnemonetError) -> Bool {
@@ -99,14 +198,14 @@ public struct BinaryReader {
     public mutating func readUInt32(_ what: String = "a 32-bit integer") throws(MnemonetError) -> UInt32 {
         let s = try take(4, what)
         var v: UInt32 = 0
-        for i in 0..<4 { v |= UInt32(bytes[s + i]) << (8 * UInt32(i)) }
+        for i in 0..<4 { v |= UInt32(byte(s + i)) << (8 * UInt32(i)) }
         return v
     }
 
     public mutating func readUInt64(_ what: String = "a 64-bit integer") throws(MnemonetError) -> UInt64 {
         let s = try take(8, what)
         var v: UInt64 = 0
-        for i in 0..<8 { v |= UInt64(bytes[s + i]) << (8 * UInt64(i)) }
+        for i in 0..<8 { v |= UInt64(byte(s + i)) << (8 * UInt64(i)) }
         return v
     }
 
@@ -134,34 +233,47 @@ public struct BinaryReader {
     public mutating func readString(_ what: String = "a string") throws(MnemonetError) -> String {
         let n = try readInt("length of \(what)", in: 0...remaining)
         let s = try take(n, what)
-        return String(decoding: bytes[s..<(s + n)], as: UTF8.self)
+        return String(decoding: raw(s, n), as: UTF8.self)
     }
 
-    /// A count-prefixed float array; `expectedCount`, when given, must match.
-    public mutating func readFloats(_ what: String, expectedCount: Int? = nil) throws(MnemonetError) -> [Float] {
-        let n = try readInt("length of \(what)", in: 0...(remaining / 4))
+    /// A count-prefixed float array; `expectedCount`, when given, must match; non-finite values are refused when
+    /// `finite`.
+    public mutating func readFloats(_ what: String, expectedCount: Int? = nil, finite: Bool = true) throws(MnemonetError) -> [Float] {
+        let n = try readCount(what, elementSize: 4, expectedCount: expectedCount)
+        let s = try take(4 * n, what)
+        let values = [Float](unsafeUninitializedCapacity: n) { buf, count in
+            if n > 0 { copy(s, 4 * n, into: UnsafeMutableRawPointer(buf.baseAddress!)) }
+            count = n
+        }
+        if finite { try values.withUnsafeBufferPointer { (b) throws(MnemonetError) in try BinaryReader.requireFinite(b, what) } }
+        return values
+    }
+
+    /// Reads a count-prefixed float array straight into `destination` (whose count it must equal); non-finite values
+    /// are refused when `finite` (the destination may then hold part of the data: discard the object).
+    public mutating func readFloats(_ what: String, into destination: UnsafeMutableBufferPointer<Float>,
+                                    finite: Bool = true) throws(MnemonetError) {
+        let n = try readCount(what, elementSize: 4, expectedCount: destination.count)
+        let s = try take(4 * n, what)
+        if n > 0 { copy(s, 4 * n, into: UnsafeMutableRawPointer(destination.baseAddress!)) }
+        if finite { try BinaryReader.requireFinite(UnsafeBufferPointer(destination), what) }
+    }
+
+    /// Throws `.format` naming `what` and the first index when `values` holds a NaN or an infinity.
+    public static func requireFinite(_ values: UnsafeBufferPointer<Float>, _ what: String) throws(MnemonetError) {
+        if let k = MnemonetBase.firstNonFinite(values) {
+            throw .format("checkpoint is corrupt (\(what)[\(k)] is \(values[k]); saved states are always finite)")
+        }
+    }
+
+    /// A count prefix for `elementSize`-byte elements: at most what the bytes left can hold, and `expectedCount` when
+    /// given.
+    mutating func readCount(_ what: String, elementSize: Int, expectedCount: Int?) throws(MnemonetError) -> Int {
+        let n = try readInt("length of \(what)", in: 0...(Swift.max(remaining - 8, 0) / elementSize))
         if let e = expectedCount, e != n {
             throw .format("checkpoint is corrupt (\(what) has \(n) values, expected \(e))")
         }
-        let s = try take(4 * n, what)
-        return [Float](unsafeUninitializedCapacity: n) { buf, count in
-            bytes.withUnsafeBytes { raw in
-                UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[s..<(s + 4 * n)]))
-            }
-            count = n
-        }
-    }
-
-    /// Reads a count-prefixed float array straight into `destination` (whose count it must equal).
-    public mutating func readFloats(_ what: String, into destination: UnsafeMutableBufferPointer<Float>) throws(MnemonetError) {
-        let n = try readInt("length of \(what)", in: 0...(remaining / 4))
-        guard n == destination.count else {
-            throw .format("checkpoint is corrupt (\(what) has \(n) values, expected \(destination.count))")
-        }
-        let s = try take(4 * n, what)
-        bytes.withUnsafeBytes { raw in
-            UnsafeMutableRawBufferPointer(destination).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[s..<(s + 4 * n)]))
-        }
+        return n
     }
 
     /// Reads a count-prefixed buffer of `elementCount` elements of `elementSize` bytes straight into `destination`
@@ -174,35 +286,23 @@ public struct BinaryReader {
         }
         let s = try take(n * elementSize, what)
         if n == 0 { return }
-        bytes.withUnsafeBytes { raw in
-            destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[s..<(s + n * elementSize)]))
-        }
+        copy(s, n * elementSize, into: destination.baseAddress!)
     }
 
     public mutating func readDoubles(_ what: String, expectedCount: Int? = nil) throws(MnemonetError) -> [Double] {
-        let n = try readInt("length of \(what)", in: 0...(remaining / 8))
-        if let e = expectedCount, e != n {
-            throw .format("checkpoint is corrupt (\(what) has \(n) values, expected \(e))")
-        }
+        let n = try readCount(what, elementSize: 8, expectedCount: expectedCount)
         let s = try take(8 * n, what)
         return [Double](unsafeUninitializedCapacity: n) { buf, count in
-            bytes.withUnsafeBytes { raw in
-                UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[s..<(s + 8 * n)]))
-            }
+            if n > 0 { copy(s, 8 * n, into: UnsafeMutableRawPointer(buf.baseAddress!)) }
             count = n
         }
     }
 
     public mutating func readInt64s(_ what: String, expectedCount: Int? = nil) throws(MnemonetError) -> [Int64] {
-        let n = try readInt("length of \(what)", in: 0...(remaining / 8))
-        if let e = expectedCount, e != n {
-            throw .format("checkpoint is corrupt (\(what) has \(n) values, expected \(e))")
-        }
+        let n = try readCount(what, elementSize: 8, expectedCount: expectedCount)
         let s = try take(8 * n, what)
         return [Int64](unsafeUninitializedCapacity: n) { buf, count in
-            bytes.withUnsafeBytes { raw in
-                UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[s..<(s + 8 * n)]))
-            }
+            if n > 0 { copy(s, 8 * n, into: UnsafeMutableRawPointer(buf.baseAddress!)) }
             count = n
         }
     }

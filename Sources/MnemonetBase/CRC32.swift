@@ -16,4 +16,13 @@ public enum CRC32 {
         }
         return crc ^ 0xFFFF_FFFF
     }
+
+    /// Continues a running CRC-32 `state` (start with `0xFFFF_FFFF`, finish with `^ 0xFFFF_FFFF`) over `bytes`.
+    public static func update(_ state: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        var crc = state
+        table.withUnsafeBufferPointer { t in
+            for b in bytes { crc = t[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8) }
+        }
+        return crc
+    }
 }

@@ -7,26 +7,35 @@ import Glibc
 /// Layout (little-endian):
 /// ```
 /// "MNEMONET"            8 bytes magic
-/// format version        UInt32 (currently 1)
+/// format version        UInt32 (2; version 1 files are still read)
 /// kind                  length-prefixed UTF-8 ("replay", "agent", …)
 /// payload length        UInt64
-/// payload CRC-32        UInt32
+/// CRC-32                UInt32: version 2, of every byte before it and of the payload; version 1, of the payload
 /// payload               the object's own BinaryWriter bytes
 /// ```
 /// Writing goes to a temporary file in the same directory, is fsync'ed, renamed over the target and the directory is
 /// fsync'ed: a crash leaves either the old file or the new one, never a mixture.
+///
+/// Reading maps the file, checks magic, version, kind, the declared length against the bytes present and the
+/// checksum before any object is built; the payload is then copied once, straight into the restored object.
 public enum CheckpointFile {
     public static let magic: [UInt8] = Array("MNEMONET".utf8)
-    public static let formatVersion: UInt32 = 1
+    public static let formatVersion: UInt32 = 2
+    /// The oldest format version `read` accepts.
+    public static let oldestReadableVersion: UInt32 = 1
+    /// Longest accepted kind string (the kinds are short ASCII names).
+    static let maxKindLength = 64
 
-    /// The header that precedes `payload` (magic, version, kind, payload length, payload CRC-32).
+    /// The header that precedes `payload` (magic, version, kind, payload length, CRC-32 of both).
     static func header(kind: String, payload: [UInt8]) -> [UInt8] {
         var header = BinaryWriter()
         magic.withUnsafeBytes { header.writeRaw($0) }
         header.write(formatVersion)
         header.write(kind)
         header.write(UInt64(payload.count))
-        header.write(CRC32.checksum(payload))
+        var crc = header.bytes.withUnsafeBytes { CRC32.update(0xFFFF_FFFF, $0) }
+        crc = payload.withUnsafeBytes { CRC32.update(crc, $0) } ^ 0xFFFF_FFFF
+        header.write(crc)
         return header.bytes
     }
 
@@ -44,34 +53,54 @@ public enum CheckpointFile {
     /// Checks magic, version, kind, length and checksum of a complete checkpoint held in `bytes` and returns a
     /// reader over its payload. `source` names the bytes in error messages (a quoted path, or "the checkpoint data").
     public static func decode(_ bytes: [UInt8], kind: String, source: String) throws(MnemonetError) -> BinaryReader {
-        guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else {
-            throw .format("\(source) is not a mnemonet checkpoint (bad magic bytes)")
-        }
-        var r = BinaryReader(bytes)
-        _ = try r.take(magic.count, "magic")
-        let version = try r.readUInt32("format version")
-        guard version == formatVersion else {
-            throw .format("\(source) has checkpoint format version \(version); this mnemonet reads version \(formatVersion)")
-        }
-        let foundKind = try r.readString("checkpoint kind")
-        guard foundKind == kind else {
-            throw .format("\(source) holds a '\(foundKind)' checkpoint, expected '\(kind)'")
-        }
-        let length = try r.readUInt64("payload length")
-        let crc = try r.readUInt32("payload checksum")
-        guard UInt64(r.remaining) == length else {
-            throw .format("\(source) is truncated or corrupt (payload is \(r.remaining) bytes, header says \(length))")
-        }
-        let payload = Array(bytes[r.offset...])
-        guard CRC32.checksum(payload) == crc else {
-            throw .format("\(source) is corrupt (checksum mismatch)")
-        }
-        return BinaryReader(payload)
+        try unwrap(ReaderStorage(copying: bytes), kind: kind, source: source)
     }
 
     /// Reads `path`, checks magic, version, kind, length and checksum, and returns a reader over the payload.
     public static func read(path: String, kind: String) throws(MnemonetError) -> BinaryReader {
-        try decode(try AtomicFile.readAll(path: path), kind: kind, source: "'\(path)'")
+        try unwrap(try AtomicFile.map(path: path), kind: kind, source: "'\(path)'")
+    }
+
+    /// The checks of `decode` and `read`, over the bytes of `storage`.
+    static func unwrap(_ storage: ReaderStorage, kind: String, source path: String) throws(MnemonetError) -> BinaryReader {
+        var r = BinaryReader(storage: storage, start: 0, end: storage.count)
+        guard storage.count >= magic.count,
+              (0..<magic.count).allSatisfy({ storage.base.load(fromByteOffset: $0, as: UInt8.self) == magic[$0] }) else {
+            throw .format("\(path) is not a mnemonet checkpoint (bad magic bytes)")
+        }
+        _ = try r.take(magic.count, "magic")
+        let version = try r.readUInt32("format version")
+        guard version >= oldestReadableVersion && version <= formatVersion else {
+            throw .format("\(path) has checkpoint format version \(version); this mnemonet reads versions \(oldestReadableVersion)...\(formatVersion)")
+        }
+        let kindLength = try r.readInt("length of the checkpoint kind", in: 0...maxKindLength)
+        let k = try r.take(kindLength, "checkpoint kind")
+        let foundKind = String(decoding: r.raw(k, kindLength), as: UTF8.self)
+        guard foundKind == kind else {
+            throw .format("\(path) holds a '\(foundKind)' checkpoint, expected '\(kind)'")
+        }
+        let length = try r.readUInt64("payload length")
+        let headerLength = r.offset
+        let crc = try r.readUInt32("checksum")
+        guard UInt64(r.remaining) == length else {
+            throw .format("\(path) is truncated or corrupt (payload is \(r.remaining) bytes, header says \(length))")
+        }
+        var state: UInt32 = 0xFFFF_FFFF
+        if version >= 2 { state = CRC32.update(state, r.raw(0, headerLength)) }
+        // Checksum in chunks, dropping each chunk's pages once summed (the copy into place maps them again).
+        let payloadStart = r.offset, chunk = 8 << 20
+        var done = 0
+        while done < Int(length) {
+            let n = Swift.min(chunk, Int(length) - done)
+            state = CRC32.update(state, r.raw(payloadStart + done, n))
+            done += n
+            storage.release(through: payloadStart + done)
+        }
+        storage.releasedUpTo = 0
+        guard state ^ 0xFFFF_FFFF == crc else {
+            throw .format("\(path) is corrupt (checksum mismatch)")
+        }
+        return BinaryReader(storage: storage, start: payloadStart, end: storage.count)
     }
 }
 
@@ -86,8 +115,13 @@ public enum AtomicFile {
     /// Writes the concatenation of `chunks` to `path` atomically (temporary file, fsync, rename, fsync directory).
     public static func write(path: String, chunks: [[UInt8]]) throws(MnemonetError) {
         guard !path.isEmpty else { throw .invalidArgument("path must not be empty") }
-        let tmp = path + ".tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        var tmp = ""
+        var fd: Int32 = -1
+        for _ in 0..<16 {
+            tmp = temporaryName(for: path)
+            fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd >= 0 || errno != EEXIST { break }
+        }
         guard fd >= 0 else { throw ioError("cannot create", tmp) }
         var failure: MnemonetError? = nil
         outer: for chunk in chunks {
@@ -118,30 +152,58 @@ public enum AtomicFile {
             _ = fsync(dfd)
             close(dfd)
         }
+        removeStaleTemporaries(of: path)
     }
 
-    /// The whole content of `path`.
-    public static func readAll(path: String) throws(MnemonetError) -> [UInt8] {
+    /// `path.tmp-<pid>-<random>`: unique per call (two threads, or two processes, saving to one path never share a
+    /// temporary file), and the pid tells `removeStaleTemporaries` whether its writer can still be alive.
+    static func temporaryName(for path: String) -> String {
+        var system = SystemRandomNumberGenerator()  // getrandom(2): no shared state between threads
+        let r = system.next()
+        return path + ".tmp-\(getpid())-" + String(r, radix: 16)
+    }
+
+    /// Deletes `path.tmp-<pid>-…` files left by writers that no longer run (a save killed mid-write): the pid does
+    /// not exist any more. Files of live processes (possibly saving right now) are left alone.
+    static func removeStaleTemporaries(of path: String) {
+        let dir = directory(of: path)
+        let base = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+        let prefix = base + ".tmp-"
+        guard let d = opendir(dir) else { return }
+        defer { closedir(d) }
+        while let entry = readdir(d) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard name.hasPrefix(prefix) else { continue }
+            let rest = name.dropFirst(prefix.count)
+            guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]) ?? Int32(rest),
+                  pid > 0, pid != getpid() else {
+                // Old-style `.tmp-<pid>` names.
+                if let pid = Int32(rest), pid > 0, pid != getpid(), kill(pid, 0) != 0 && errno == ESRCH {
+                    _ = unlink(dir + "/" + name)
+                }
+                continue
+            }
+            if kill(pid, 0) != 0 && errno == ESRCH { _ = unlink(dir + "/" + name) }
+        }
+    }
+
+    /// A read-only mapping of the whole regular file `path`.
+    static func map(path: String) throws(MnemonetError) -> ReaderStorage {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ioError("cannot open", path) }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw ioError("cannot stat", path) }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw .io("'\(path)' is not a regular file", errno: EISDIR) }
-        let size = Int(st.st_size)
-        var bytes = [UInt8](repeating: 0, count: size)
-        var done = 0
-        while done < size {
-            let n = bytes.withUnsafeMutableBytes { raw in read(fd, raw.baseAddress! + done, size - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ioError("cannot read", path)
-            }
-            if n == 0 { break }
-            done += n
-        }
-        if done < size { bytes.removeLast(size - done) }
-        return bytes
+        return try ReaderStorage(mapping: fd, length: Int(st.st_size))
+    }
+
+    /// The whole content of `path` (a copy of its mapping).
+    public static func readAll(path: String) throws(MnemonetError) -> [UInt8] {
+        let storage = try map(path: path)
+        return Array(UnsafeRawBufferPointer(start: storage.base, count: storage.count))
     }
 
     static func directory(of path: String) -> String {

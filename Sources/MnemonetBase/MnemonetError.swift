@@ -14,6 +14,8 @@ public enum MnemonetError: Error, CustomStringConvertible, Equatable {
     case io(String, errno: Int32)
     /// A file is not a mnemonet checkpoint of the expected kind, or it is truncated or corrupt.
     case format(String)
+    /// A computation produced a NaN or an infinity (a step's loss or gradient); the object was left as it was.
+    case nonFinite(String)
 
     /// The status code that crosses the C ABI (`MNEMONET_STATUS_*`).
     public var statusCode: Int32 {
@@ -23,13 +25,15 @@ public enum MnemonetError: Error, CustomStringConvertible, Equatable {
         case .invalidState: return 3
         case .io: return 4
         case .format: return 5
+        case .nonFinite: return 6
         }
     }
 
     /// The human-readable message, without the category.
     public var message: String {
         switch self {
-        case .invalidArgument(let m), .indexOutOfRange(let m), .invalidState(let m), .format(let m): return m
+        case .invalidArgument(let m), .indexOutOfRange(let m), .invalidState(let m), .format(let m),
+             .nonFinite(let m): return m
         case .io(let m, _): return m
         }
     }

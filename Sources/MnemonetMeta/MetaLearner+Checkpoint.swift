@@ -42,6 +42,19 @@ extension MetaLearner: Checkpointable {
         let version = try r.readUInt32("checkpoint version")
         guard version == checkpointVersion else { throw .format("unsupported meta-learner checkpoint version \(version)") }
         let sizes = try r.readInt64s("layer sizes")
+        // θ (and α for Meta-SGD) must be present before the network is allocated.
+        var declared = 0
+        for (a, b) in zip(sizes, sizes.dropFirst()) {
+            guard a >= 1, b >= 1, a <= 1 << 24, b <= 1 << 24 else {
+                throw .format("\(source) is corrupt (layer sizes \(sizes.prefix(8)))")
+            }
+            let (ab, o1) = Int(a).multipliedReportingOverflow(by: Int(b))
+            let (t, o2) = declared.addingReportingOverflow(ab &+ Int(b))
+            guard !o1 && !o2 && t <= r.remaining / 4 else {
+                throw .format("\(source) is truncated or corrupt (layer sizes \(sizes.prefix(8)) need more than the \(r.remaining) bytes present)")
+            }
+            declared = t
+        }
         guard let act = Activation(code: Int32(bitPattern: try r.readUInt32("activation"))) else {
             throw .format("unknown activation in \(source)")
         }
@@ -51,9 +64,11 @@ extension MetaLearner: Checkpointable {
         var c = MetaLearnerConfig()
         c.algorithm = algo
         c.innerLearningRate = try r.readFloat("inner learning rate")
+        guard c.innerLearningRate.isFinite else { throw .format("\(source) is corrupt (inner learning rate \(c.innerLearningRate))") }
         c.innerSteps = try r.readInt("inner steps", in: 0...10_000)
         c.firstOrder = try r.readBool("first-order flag")
         c.metaLearningRate = try r.readFloat("meta learning rate")
+        guard c.metaLearningRate.isFinite else { throw .format("\(source) is corrupt (meta learning rate \(c.metaLearningRate))") }
         guard let backend = MetaBackend(rawValue: Int32(bitPattern: try r.readUInt32("backend"))) else {
             throw .format("unknown backend in \(source)")
         }
@@ -78,6 +93,9 @@ extension MetaLearner: Checkpointable {
             let step = try r.readInt("optimizer step", in: 1...Int(Int32.max))
             let m = try r.readFloats("optimizer first moments", expectedCount: n)
             let v = try r.readFloats("optimizer second moments", expectedCount: n)
+            if let bad = v.firstIndex(where: { $0 < 0 }) {
+                throw .format("checkpoint is corrupt (optimizer second moments[\(bad)] is negative)")
+            }
             guard n > 0 else { throw .format("optimizer state for an empty slot in \(source)") }
             learner.optimizer.states[slot] = AdamState(
                 step: step, expAvg: Tensor(shape: [n], values: m), expAvgSq: Tensor(shape: [n], values: v))

@@ -74,7 +74,14 @@ extension PrioritizedReplayBuffer: Checkpointable {
         self.maxPriority = maxPriority
         self.rng = rng
         self.metadata = metadata
-        if let problem = _checkInvariants() { throw .format("checkpoint is corrupt (\(problem))") }
+        // The tree is rebuilt from the validated leaves by `update`, so its own invariants hold; what a file can still
+        // get wrong is the leaves as a whole (checked here in O(count), without touching the empty rest of the tree).
+        if sampling == .proportionalStratified, let k = leaves.firstIndex(where: { !($0 > 0) }) {
+            throw .format("checkpoint is corrupt (priority of item \(k) is \(leaves[k]) in a proportional buffer)")
+        }
+        guard tree.total.isFinite else {
+            throw .format("checkpoint is corrupt (the priorities sum to \(tree.total))")
+        }
     }
 
     /// The checkpoint payload (`Checkpointable`; `save(path:)` and `checkpointBytes()` come from there).

@@ -158,9 +158,11 @@ public final class PrioritizedReplayBuffer {
             guard value <= .greatestFiniteMagnitude else {
                 throw .invalidArgument("priority \(p) overflows: priority^alpha is infinite")
             }
+            try requireFiniteTotal(adding: value, "priority")
             maxPriority = Swift.max(maxPriority, effective(p))
         } else {
             value = defaultLeaf
+            try requireFiniteTotal(adding: value, "the default priority")
         }
         storage.write(item: fields, toSlot: position)
         setLeaf(position, value)
@@ -187,6 +189,8 @@ public final class PrioritizedReplayBuffer {
         var newMax = maxPriority
         if let priorities {
             newMax = try computeLeaves(priorities, "priority")  // validates everything before any change
+        } else {
+            try requireFiniteTotal(adding: defaultLeaf * Double(Swift.min(items, cap)), "the default priority")
         }
         maxPriority = newMax
         if skip > 0 { advance(by: skip) }
@@ -234,16 +238,30 @@ public final class PrioritizedReplayBuffer {
             for j in 0..<n { try validate(priority: priorities[j], "\(what)[\(j)]") }
         }
         var finite = true
+        var sum = 0.0
         values.withUnsafeMutableBufferPointer { v in
             if applyAlpha { PriorityExponent.apply(UnsafeMutableBufferPointer(rebasing: v[0..<n]), alpha: alpha) }
-            for j in 0..<n { finite = finite && v[j] <= .greatestFiniteMagnitude }
+            for j in 0..<n {
+                finite = finite && v[j] <= .greatestFiniteMagnitude
+                sum += v[j]
+            }
         }
         if !finite {
             for j in 0..<n where !(values[j] <= .greatestFiniteMagnitude) {
                 throw .invalidArgument("\(what)[\(j)] = \(priorities[j]) overflows: priority^alpha is infinite")
             }
         }
+        try requireFiniteTotal(adding: sum, what)
         return newMax
+    }
+
+    /// Throws unless the sum-tree's total stays finite after adding leaves summing to `sum` (a conservative bound:
+    /// the leaves they replace are not subtracted). An infinite total would make every later `sample` fail.
+    func requireFiniteTotal(adding sum: Double, _ what: @autoclosure () -> String) throws(MnemonetError) {
+        guard (tree.total + sum).isFinite else {
+            throw .invalidArgument("\(what()): the priorities would sum to \(tree.total + sum) (alpha = \(alpha)); the "
+                                   + "sum of priority^alpha over the buffer must stay below \(Double.greatestFiniteMagnitude)")
+        }
     }
 
     func advance(by n: Int) {

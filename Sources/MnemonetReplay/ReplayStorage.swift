@@ -47,7 +47,7 @@ public final class ReplayStorage {
             // pages (the host backs each huge page on first touch), which is what made the first fill 12× slower
             // than cpprb's.
             guard let raw = LargeAllocation.allocate(bytes: capacity * r, hugePages: false) else {
-                for b in blocks { free(b) }
+                for (b, rb) in zip(blocks, rows) { LargeAllocation.release(b, bytes: capacity * rb) }
                 throw .invalidArgument("cannot allocate \(capacity * r) bytes for a replay buffer of capacity \(capacity)")
             }
             blocks.append(raw)
@@ -74,7 +74,7 @@ public final class ReplayStorage {
     }
 
     deinit {
-        for p in data { free(p) }
+        for (p, rb) in zip(data, rowBytes) { LargeAllocation.release(p, bytes: capacity * rb) }
     }
 
     /// Field `f` of slot `row` as float32 values (`fieldTypes[f]` must be `.float32`).
@@ -194,6 +194,21 @@ public final class ReplayStorage {
         for f in 0..<rowBytes.count {
             try reader.readRaw("field \(f) data", elementCount: count * fieldWidths[f], elementSize: fieldTypes[f].byteSize,
                                into: UnsafeMutableRawBufferPointer(start: data[f], count: count * rowBytes[f]))
+            // Saved items are always finite (add refuses NaN/inf): a non-finite float in a file is corruption.
+            let n = count * fieldWidths[f]
+            var bad: Int? = nil
+            switch fieldTypes[f] {
+            case .float32:
+                bad = firstNonFinite(UnsafeBufferPointer(start: data[f].assumingMemoryBound(to: Float.self), count: n))
+            case .float64:
+                let v = UnsafeBufferPointer(start: data[f].assumingMemoryBound(to: Double.self), count: n)
+                bad = v.firstIndex(where: { !$0.isFinite })
+            default:
+                break
+            }
+            if let k = bad {
+                throw .format("checkpoint is corrupt (field \(f) data[\(k)] is not finite; saved items are always finite)")
+            }
         }
     }
 }

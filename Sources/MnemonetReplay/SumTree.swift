@@ -15,7 +15,10 @@ import MnemonetBase
 /// would need one).
 ///
 /// Empty leaves hold `0` in the sum-tree and `+∞` in the min-tree, so `minimum` is the smallest value among the
-/// leaves that were set.
+/// leaves that were set. The min-tree stores each value `v ∈ [0, +∞]` as the key `bits(+∞) − bits(v)` (an
+/// order-reversing map of non-negative doubles, so the minimum of the values is the maximum of the keys) and `+∞` as
+/// key 0: both trees of a new tree are all-zero bytes, which fresh pages already are, so creating a large tree touches
+/// no memory and a mostly empty one costs address space, not RAM.
 ///
 /// Complexity: `update` O(log L); `prefixSearch` O(log L); the batch forms process a whole batch level by level so
 /// that the independent memory accesses of different descents overlap.
@@ -25,7 +28,8 @@ public final class SumTree {
     /// `L`: the number of leaves of the complete tree (a power of two ≥ `capacity`).
     public let leafCount: Int
     @usableFromInline let sums: UnsafeMutablePointer<Double>
-    @usableFromInline let mins: UnsafeMutablePointer<Double>
+    /// The min-tree as keys (see `minKey`): a max-tree of `UInt64`.
+    @usableFromInline let mins: UnsafeMutablePointer<UInt64>
     /// Scratch node indices for the batch operations.
     var scratch: [Int] = []
 
@@ -41,25 +45,34 @@ public final class SumTree {
             throw .invalidArgument("cannot allocate a sum-tree of \(capacity) leaves")
         }
         guard let m = LargeAllocation.allocate(bytes: 2 * l * 8) else {
-            free(s)
+            LargeAllocation.release(s, bytes: 2 * l * 8)
             throw .invalidArgument("cannot allocate a min-tree of \(capacity) leaves")
         }
+        // Zero bytes: sums 0.0, min keys 0 (= +∞).
         sums = s.bindMemory(to: Double.self, capacity: 2 * l)
-        sums.initialize(repeating: 0, count: 2 * l)
-        mins = m.bindMemory(to: Double.self, capacity: 2 * l)
-        mins.initialize(repeating: .infinity, count: 2 * l)
+        mins = m.bindMemory(to: UInt64.self, capacity: 2 * l)
     }
 
     deinit {
-        free(sums)
-        free(mins)
+        LargeAllocation.release(UnsafeMutableRawPointer(sums), bytes: 2 * leafCount * 8)
+        LargeAllocation.release(UnsafeMutableRawPointer(mins), bytes: 2 * leafCount * 8)
     }
+
+    /// The min-tree key of `v ≥ 0`: `bits(+∞) − bits(|v|)`, so `v < w ⇔ key(v) > key(w)` and `key(+∞) = 0`.
+    @inlinable @inline(__always)
+    static func minKey(_ v: Double) -> UInt64 {
+        0x7FF0_0000_0000_0000 &- (v.bitPattern & 0x7FFF_FFFF_FFFF_FFFF)
+    }
+
+    /// The value of a min-tree key.
+    @inlinable @inline(__always)
+    static func minValue(_ key: UInt64) -> Double { Double(bitPattern: 0x7FF0_0000_0000_0000 &- key) }
 
     /// `Σ_k v_k`, the root of the sum-tree.
     @inlinable public var total: Double { sums[1] }
 
     /// `min_k v_k` over the leaves that were set (`+∞` when none was).
-    @inlinable public var minimum: Double { mins[1] }
+    @inlinable public var minimum: Double { SumTree.minValue(mins[1]) }
 
     /// The value of leaf `k` (0 for an empty leaf). `k` must be in `0..<capacity`.
     @inlinable public subscript(leaf k: Int) -> Double { sums[leafCount + k] }
@@ -69,11 +82,24 @@ public final class SumTree {
     public func update(leaf k: Int, to value: Double) {
         var node = leafCount + k
         sums[node] = value
-        mins[node] = value
+        mins[node] = SumTree.minKey(value)
         node >>= 1
         while node >= 1 {
             sums[node] = sums[2 * node] + sums[2 * node + 1]
-            mins[node] = Swift.min(mins[2 * node], mins[2 * node + 1])
+            mins[node] = Swift.max(mins[2 * node], mins[2 * node + 1])
+            node >>= 1
+        }
+    }
+
+    /// Makes leaf `k` empty again (sum 0, min +∞) and recomputes its ancestors: undoes the first `update` of a leaf
+    /// bit for bit. O(log L).
+    public func clear(leaf k: Int) {
+        update(leaf: k, to: 0)
+        var node = leafCount + k
+        mins[node] = 0
+        node >>= 1
+        while node >= 1 {
+            mins[node] = Swift.max(mins[2 * node], mins[2 * node + 1])
             node >>= 1
         }
     }
@@ -90,14 +116,14 @@ public final class SumTree {
             for j in 0..<n {
                 let node = leafCount + leaves[j]
                 sums[node] = values[j]
-                mins[node] = values[j]
+                mins[node] = SumTree.minKey(values[j])
                 nodes[j] = node >> 1
             }
             while nodes[0] >= 1 {
                 for j in 0..<n {
                     let node = nodes[j]
                     sums[node] = sums[2 * node] + sums[2 * node + 1]
-                    mins[node] = Swift.min(mins[2 * node], mins[2 * node + 1])
+                    mins[node] = Swift.max(mins[2 * node], mins[2 * node + 1])
                     nodes[j] = node >> 1
                 }
             }
@@ -111,7 +137,7 @@ public final class SumTree {
         let lo = leafCount + start
         for j in 0..<values.count {
             sums[lo + j] = values[j]
-            mins[lo + j] = values[j]
+            mins[lo + j] = SumTree.minKey(values[j])
         }
         recomputeAncestors(lo: lo, hi: lo + values.count - 1)
     }
@@ -122,7 +148,7 @@ public final class SumTree {
         let lo = leafCount + start
         for node in lo..<(lo + count) {
             sums[node] = value
-            mins[node] = value
+            mins[node] = SumTree.minKey(value)
         }
         recomputeAncestors(lo: lo, hi: lo + count - 1)
     }
@@ -134,7 +160,7 @@ public final class SumTree {
             hi >>= 1
             for node in lo...hi {
                 sums[node] = sums[2 * node] + sums[2 * node + 1]
-                mins[node] = Swift.min(mins[2 * node], mins[2 * node + 1])
+                mins[node] = Swift.max(mins[2 * node], mins[2 * node + 1])
             }
         }
     }
@@ -180,21 +206,23 @@ public final class SumTree {
     /// Checks every internal node against its children and every leaf beyond `capacity` for emptiness.
     /// Returns a description of the first violation, or `nil`. O(L). Tests call it; debug builds assert it.
     public func _checkInvariants() -> String? {
-        for k in capacity..<leafCount where sums[leafCount + k] != 0 || mins[leafCount + k] != .infinity {
+        for k in capacity..<leafCount where sums[leafCount + k] != 0 || mins[leafCount + k] != 0 {
             return "leaf \(k) beyond capacity \(capacity) is not empty"
         }
         for k in 0..<capacity {
             let v = sums[leafCount + k]
             if !(v >= 0) || !v.isFinite { return "leaf \(k) holds \(v)" }
-            let m = mins[leafCount + k]
+            let m = SumTree.minValue(mins[leafCount + k])
             if m != v && !(m == .infinity && v == 0) { return "leaf \(k): min-tree \(m) differs from sum-tree \(v)" }
         }
         var node = leafCount - 1
         while node >= 1 {
             let s = sums[2 * node] + sums[2 * node + 1]
             if sums[node] != s { return "node \(node): sum \(sums[node]) != children's \(s)" }
-            let m = Swift.min(mins[2 * node], mins[2 * node + 1])
-            if mins[node] != m { return "node \(node): min \(mins[node]) != children's \(m)" }
+            let m = Swift.max(mins[2 * node], mins[2 * node + 1])
+            if mins[node] != m {
+                return "node \(node): min \(SumTree.minValue(mins[node])) != children's \(SumTree.minValue(m))"
+            }
             node -= 1
         }
         return nil

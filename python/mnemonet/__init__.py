@@ -15,6 +15,9 @@ from ._native import (  # noqa: F401  (re-exported)
     InvalidArgumentError,
     InvalidStateError,
     MnemonetError,
+    NonFiniteError,
+    ArgumentOverflowError,
+    OutOfMemoryError,
 )
 from .replay import ExperienceReplay, PrioritizedReplay, ReservoirReplay  # noqa: E402
 
@@ -42,6 +45,9 @@ __all__ = [
     "InvalidStateError",
     "CheckpointIOError",
     "CheckpointFormatError",
+    "NonFiniteError",
+    "ArgumentOverflowError",
+    "OutOfMemoryError",
     "MemoryConfig",
     "NeuralMemoryBank",
     "MemoryController",

@@ -7,6 +7,7 @@ from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _native
+from ._args import as_bool, as_float32, as_int, as_real
 from ._checkpoint import CheckpointBytes
 from .memory import MemoryConfig, MemoryController, NeuralMemoryBank, _f32, _int
 
@@ -19,11 +20,7 @@ def _real_array(a, name):
         raise _native.ArgumentTypeError(f"{name} is None; expected an array of real numbers")
     if isinstance(a, np.ndarray) and a.dtype.kind == "c" or isinstance(a, complex):
         raise _native.ArgumentTypeError(f"{name} must hold real numbers, got dtype {np.asarray(a).dtype}")
-    if not isinstance(a, np.ndarray):
-        probe = np.asarray(a)
-        if probe.dtype.kind not in "biuf":
-            raise _native.ArgumentTypeError(f"{name} must hold real numbers, got dtype {probe.dtype}")
-    return _f32(a, name)
+    return _f32(a, name)  # ragged lists, strings, objects: clear errors from the shared converter (_args.py)
 
 
 def _real(value, name, minimum=None, strictly=False):
@@ -51,8 +48,8 @@ def _pairs_to_arrays(X, Y, what):
     if Y is None:
         try:
             pairs = list(X)
-            X = np.stack([np.asarray(p[0], dtype=np.float32) for p in pairs])
-            Y = np.stack([np.asarray(p[1], dtype=np.float32) for p in pairs])
+            X = np.stack([as_float32(p[0], "x") for p in pairs])
+            Y = np.stack([as_float32(p[1], "y") for p in pairs])
         except (TypeError, IndexError, ValueError) as e:
             raise _native.ArgumentTypeError(
                 f"{what}: pass X and Y arrays [n, input_dim], or a sequence of (x, y) pairs") from e
@@ -72,20 +69,24 @@ class AgentReplayBuffer:
     """
 
     def __init__(self, agent: "ContinualLearningAgent"):
-        self._agent = agent
+        # The native handle and the capacity, not the Python agent: no reference cycle, so a dropped agent is freed
+        # at once (its memory reused by the next one) instead of waiting for the cyclic garbage collector.
+        self._native = agent._agent
+        self._capacity = agent.replay_capacity
+        self._alpha = agent.replay_alpha
 
     @property
     def capacity(self) -> int:
         """Maximum number of stored pairs."""
-        return self._agent.replay_capacity
+        return self._capacity
 
     @property
     def alpha(self) -> float:
         """α, the priority exponent (the seed's 0.6 by default)."""
-        return self._agent.replay_alpha
+        return self._alpha
 
     def __len__(self) -> int:
-        return self._agent._agent.replay_count()
+        return self._native.replay_count()
 
     def sample(self, batch_size: int, beta: float = 0.4) -> Tuple[List[Tuple[np.ndarray, np.ndarray]], np.ndarray]:
         """The seed's ``sample(batch_size, beta)``: ``(samples, weights)`` with ``min(batch_size, len)`` pairs.
@@ -98,7 +99,7 @@ class AgentReplayBuffer:
         if n == 0:
             return [], np.zeros(0, dtype=np.float32)
         b = min(batch_size, n)
-        _, w, X, Y = self._agent._agent.replay_sample(b, float(beta))
+        _, w, X, Y = self._native.replay_sample(b, as_real(beta, "beta", 0.0))
         return [(X[i], Y[i]) for i in range(b)], w
 
     def __repr__(self) -> str:
@@ -178,7 +179,7 @@ class ContinualLearningAgent(CheckpointBytes):
         batch = _int(replay_batch_size, "replay_batch_size")
         if batch < 1:
             raise _native.InvalidArgumentError(f"replay_batch_size must be >= 1, got {batch}")
-        native = _native.Agent(input_dim, hidden_dim, *config._dims(), _int(replay_capacity, "replay_capacity"),
+        native = _native.Agent(input_dim, hidden_dim, *config._seed_dims(), _int(replay_capacity, "replay_capacity"),
                                _real(lr, "lr", 0, strictly=True), seed=seed, replay_batch_size=batch,
                                replay_weight=_real(replay_weight, "replay_weight", 0),
                                clip_norm=_real(clip_norm, "clip_norm", 0, strictly=True),
@@ -205,7 +206,7 @@ class ContinualLearningAgent(CheckpointBytes):
 
     def train_step(self, x, y, use_replay: bool = True) -> float:
         """One training step on (x, y), each [input_dim]; returns the total loss (current + weighted replay)."""
-        return self._agent.train_step(_real_array(x, "x"), _real_array(y, "y"), _flag(use_replay, "use_replay"))
+        return self._agent.train_step(_real_array(x, "x"), _real_array(y, "y"), as_bool(use_replay, "use_replay"))
 
     def _train_step_with_draws(self, x, y, indices, weights) -> float:
         """``train_step`` with replay draws given (positions in the buffer, 0 = oldest; 8 weights) — for parity tests."""
@@ -254,10 +255,10 @@ class ContinualLearningAgent(CheckpointBytes):
             The mean support MSE before each step and after the last.
         """
         X, Y = _pairs_to_arrays(support_x, support_y, "adapt")
-        lr = float(lr)
+        lr = as_real(lr, "lr", 0.0)
         if not np.isfinite(lr):
             raise _native.InvalidArgumentError(f"lr must be finite, got {lr}")
-        return self._agent.adapt(X, Y, int(num_steps), lr)
+        return self._agent.adapt(X, Y, as_int(num_steps, "num_steps", 0, 100_000), lr)
 
     def fit(self, X, Y=None, epochs: int = 20, use_replay: bool = True, progress: bool = True,
             desc: Optional[str] = None) -> np.ndarray:
@@ -270,7 +271,7 @@ class ContinualLearningAgent(CheckpointBytes):
         """
         X, Y = _pairs_to_arrays(X, Y, "fit")
         epochs = _int(epochs, "epochs")
-        use_replay = _flag(use_replay, "use_replay")
+        use_replay = as_bool(use_replay, "use_replay")
         if epochs < 0:
             raise _native.InvalidArgumentError(f"epochs must be >= 0, got {epochs}")
         n = X.shape[0] if X.ndim == 2 else 0
@@ -279,8 +280,10 @@ class ContinualLearningAgent(CheckpointBytes):
         if progress and epochs > 0:
             from tqdm.auto import tqdm
             bar = tqdm(total=epochs, desc=desc or "fit", unit="epoch", leave=False)
-        # The native loop runs in chunks of samples sized to take ~0.1 s each, so Ctrl-C (KeyboardInterrupt, raised
+        # The whole data set is validated natively first (shape, dtype, finiteness; no step is taken), then the
+        # native loop runs in chunks of samples sized to take ~0.1 s each, so Ctrl-C (KeyboardInterrupt, raised
         # between chunks) stops within about that: the agent is then exactly as after the last completed step.
+        self._agent.fit(X, Y, 0, use_replay, np.zeros(0, np.float64))
         chunk = 16
         try:
             for e in range(epochs):

@@ -30,6 +30,7 @@ import numpy as np
 from . import _native
 from ._native import ArgumentTypeError, InvalidArgumentError
 from .memory import MemoryController, NeuralMemoryBank
+from ._args import as_bool, as_float32, as_int, as_real
 from .meta_gradient import MetaGradient
 
 __all__ = ["ControllerMetaLearner", "AdaptedController"]
@@ -37,11 +38,7 @@ __all__ = ["ControllerMetaLearner", "AdaptedController"]
 
 def _rows(a, width: int, what: str) -> np.ndarray:
     """float32, C-contiguous [n, width]; one sample [width] is taken as one row."""
-    try:
-        arr = np.ascontiguousarray(np.asarray(a.detach().cpu().numpy() if hasattr(a, "detach") else a,
-                                              dtype=np.float32))
-    except (TypeError, ValueError) as e:
-        raise ArgumentTypeError(f"{what} must be an array of numbers, got {type(a).__name__}") from e
+    arr = as_float32(a.detach().cpu().numpy() if hasattr(a, "detach") else a, what)
     if arr.ndim == 1 and arr.shape[0] == width:
         arr = arr.reshape(1, width)
     if arr.ndim != 2 or arr.shape[1] != width:
@@ -141,8 +138,8 @@ class ControllerMetaLearner:
             raise ArgumentTypeError(f"memory_bank must be a NeuralMemoryBank, got {type(memory_bank).__name__}")
         self.model = controller
         self._bank = memory_bank
-        self.inner_lr = float(inner_lr)
-        self.first_order = bool(first_order)
+        self.inner_lr = as_real(inner_lr, "inner_lr", 0.0)
+        self.first_order = as_bool(first_order, "first_order")
 
     @property
     def memory_bank(self) -> NeuralMemoryBank:
@@ -156,7 +153,7 @@ class ControllerMetaLearner:
         return self._bank
 
     def _lr(self, lr: Optional[float]) -> float:
-        lr = self.inner_lr if lr is None else float(lr)
+        lr = self.inner_lr if lr is None else as_real(lr, "lr", 0.0)
         if not np.isfinite(lr):
             raise InvalidArgumentError(f"lr must be finite, got {lr}")
         return lr
@@ -179,7 +176,7 @@ class ControllerMetaLearner:
         """
         x, y = _pair(support_x, support_y, self.model.input_dim, "support_x", "support_y")
         bank = self.memory_bank
-        native, losses = self.model._ctl.adapt(bank._bank, x, y, int(num_steps), self._lr(lr))
+        native, losses = self.model._ctl.adapt(bank._bank, x, y, as_int(num_steps, "num_steps", 0, 100_000), self._lr(lr))
         adapted = MemoryController._wrap(native, self.model.input_dim, self.model.hidden_dim, self.model.memory_config)
         return AdaptedController(adapted, _snapshot(bank), losses)
 
@@ -200,10 +197,10 @@ class ControllerMetaLearner:
         i = self.model.input_dim
         sx, sy = _pair(support_x, support_y, i, "support_x", "support_y")
         qx, qy = _pair(query_x, query_y, i, "query_x", "query_y")
-        steps = int(num_steps)
+        steps = as_int(num_steps, "num_steps", 0, 100_000)
         if steps < 0 or steps > 1000:
             raise InvalidArgumentError(f"num_steps must be in 0...1000, got {steps}")
-        fo = self.first_order if first_order is None else bool(first_order)
+        fo = self.first_order if first_order is None else as_bool(first_order, "first_order")
         bank = self.memory_bank
         g = np.zeros(self.model.num_parameters(), dtype=np.float32)
         query_loss = self.model._ctl.meta_gradient(bank._bank, sx, sy, qx, qy, steps, self._lr(lr), fo, g)

@@ -19,22 +19,19 @@ from ._native import InvalidArgumentError
 __all__ = ["MemoryConfig", "NeuralMemoryBank", "MemoryController"]
 
 
+from ._args import as_float32 as _f32, as_int, as_real as _real  # noqa: E402
+
+
+def _non_negative(converted, original, name):
+    """Refuses negative strengths (also a tiny negative value that float32 rounds to -0.0)."""
+    if np.signbit(converted).any():
+        bad = np.asarray(original, dtype=np.float64).reshape(-1)[np.signbit(converted)][0]
+        raise InvalidArgumentError(f"{name} must be >= 0, got {bad}")
+
+
 def _int(value, name):
-    """``value`` as an int: Python/NumPy integers only (a float such as 12.7 is an error, not truncated)."""
-    if isinstance(value, (bool, np.bool_)):
-        raise _native.ArgumentTypeError(f"{name} must be an int, got bool")
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise _native.ArgumentTypeError(f"{name} must be an int, got {type(value).__name__}") from None
-
-
-def _f32(a, name):
-    """``a`` as a C-contiguous float32 array (no copy when it already is one)."""
-    try:
-        return np.ascontiguousarray(np.asarray(a, dtype=np.float32))
-    except (TypeError, ValueError) as e:
-        raise _native.ArgumentTypeError(f"{name} must be an array of numbers, got {type(a).__name__}") from e
+    """A size or count: an int (not a bool or a float) within int64 (beyond it: ArgumentOverflowError)."""
+    return as_int(value, name, hi=2**63 - 1)
 
 
 @dataclass
@@ -62,7 +59,7 @@ class MemoryConfig:
     Raises
     ------
     InvalidArgumentError
-        A size < 1, more than one write head, an unknown ``init`` or a ``init_scale`` that is not finite and > 0.
+        A size < 1, an unknown ``init`` or a ``init_scale`` that is not finite and > 0.
     ArgumentTypeError
         A size that is not an int.
     """
@@ -79,9 +76,6 @@ class MemoryConfig:
             v = _int(getattr(self, name), name)
             if v < 1:
                 raise InvalidArgumentError(f"{name} must be >= 1, got {v}")
-        if self.num_write_heads != 1:
-            raise InvalidArgumentError(
-                f"num_write_heads must be 1 (the seed's controller has one write head), got {self.num_write_heads}")
         if self.init not in ("zeros", "normal"):
             raise InvalidArgumentError(f"init must be 'zeros' or 'normal', got {self.init!r}")
         if isinstance(self.init_scale, bool) or not isinstance(self.init_scale, (int, float, np.integer, np.floating)) \
@@ -114,6 +108,15 @@ class MemoryConfig:
         return (_int(self.memory_size, "memory_size"), _int(self.memory_dim, "memory_dim"),
                 _int(self.num_read_heads, "num_read_heads"), _int(self.num_write_heads, "num_write_heads"))
 
+    def _seed_dims(self):
+        """``_dims()`` for the seed's bank, controller and agent, which have exactly one write head (the DNC takes
+        several)."""
+        if self.num_write_heads != 1:
+            raise InvalidArgumentError(
+                f"num_write_heads must be 1 (the seed's memory bank and controller have one write head; "
+                f"mnemonet.DNC takes several), got {self.num_write_heads}")
+        return self._dims()
+
 
 def effective_rank(matrix) -> float:
     """Effective rank ``exp(-Σ p_k log p_k)``, ``p = σ / Σσ`` (Roy & Vetterli 2007) of a 2-D array; 0 if it is zero."""
@@ -142,7 +145,7 @@ class NeuralMemoryBank(CheckpointBytes):
 
     def __init__(self, config: Optional[MemoryConfig] = None, seed: Optional[int] = None):
         self.config = MemoryConfig._coerce(config)
-        self._bank = _native.MemoryBank(*self.config._dims())
+        self._bank = _native.MemoryBank(*self.config._seed_dims())
         m0 = self.config._initial_memory(seed)
         if m0 is not None:
             self.memory = m0
@@ -229,6 +232,7 @@ class NeuralMemoryBank(CheckpointBytes):
         single = k.ndim == 1
         k2 = k.reshape(1, -1) if single else k
         b = _f32(beta, "beta").reshape(-1)
+        _non_negative(b, beta, "beta (the key strength)")
         if b.size == 1 and k2.shape[0] > 1:
             b = np.full(k2.shape[0], b[0], dtype=np.float32)
         w = self._bank.content_addressing(k2, b)
@@ -236,15 +240,18 @@ class NeuralMemoryBank(CheckpointBytes):
 
     def read(self, read_keys, read_strengths) -> np.ndarray:
         """Reads with R heads: keys [R, W], strengths [R] → concatenated reads, float32 [R·W]."""
-        return self._bank.read(_f32(read_keys, "read_keys"), _f32(read_strengths, "read_strengths").reshape(-1))
+        strengths = _f32(read_strengths, "read_strengths").reshape(-1)
+        _non_negative(strengths, read_strengths, "read_strengths")
+        return self._bank.read(_f32(read_keys, "read_keys"), strengths)
 
     def write(self, write_key, write_vector, erase_vector, write_strength) -> None:
         """Erase-then-add write with one head: key, vector, erase [W] (or [1, W]); strength a scalar (or [1])."""
         s = _f32(write_strength, "write_strength").reshape(-1)
+        _non_negative(s, write_strength, "write_strength")
         if s.size != 1:
             raise InvalidArgumentError(f"write_strength must hold one value, got shape {tuple(np.shape(write_strength))}")
         self._bank.write(_f32(write_key, "write_key").reshape(-1), _f32(write_vector, "write_vector").reshape(-1),
-                         _f32(erase_vector, "erase_vector").reshape(-1), float(s[0]))
+                         _f32(erase_vector, "erase_vector").reshape(-1), _real(s[0], "write_strength", 0.0))
 
     def __repr__(self) -> str:
         c = self.config
@@ -277,7 +284,7 @@ class MemoryController(CheckpointBytes):
         self.input_dim = _int(input_dim, "input_dim")
         self.hidden_dim = _int(hidden_dim, "hidden_dim")
         self.memory_config = memory_config if memory_config is not None else MemoryConfig()
-        self._ctl = _native.Controller(self.input_dim, self.hidden_dim, *self.memory_config._dims(), seed=seed)
+        self._ctl = _native.Controller(self.input_dim, self.hidden_dim, *self.memory_config._seed_dims(), seed=seed)
         self._info = self._ctl.tensor_info()
 
     @classmethod

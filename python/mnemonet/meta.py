@@ -29,6 +29,8 @@ import numpy as np
 from . import _native
 from ._checkpoint import CheckpointBytes
 from ._native import ArgumentTypeError, InvalidArgumentError
+from ._args import as_bool, as_float32, as_int, as_real
+from ._locking import serialized
 from .meta_gradient import MetaGradient
 
 __all__ = ["MLP", "MetaLearner", "MetaGradient", "SinusoidEvaluation", "ALGORITHMS", "ACTIVATIONS"]
@@ -40,7 +42,7 @@ ALGORITHMS = {"maml": 0, "meta-sgd": 1, "reptile": 2, "pretrain": 3}
 
 def _as_rows(a, width: int, what: str) -> np.ndarray:
     """float32, C-contiguous, shape [n, width]; a 1-D array is taken as n rows when width == 1."""
-    arr = np.ascontiguousarray(a, dtype=np.float32)
+    arr = as_float32(a, what)
     if arr.ndim == 1 and width == 1:
         arr = arr.reshape(-1, 1)
     if arr.ndim != 2 or arr.shape[1] != width:
@@ -73,8 +75,11 @@ class MLP:
     def __init__(self, layer_sizes: Sequence[int] = (1, 40, 40, 1), activation: str = "relu", seed: int = 0):
         if activation not in ACTIVATIONS:
             raise InvalidArgumentError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-        sizes = [int(s) for s in layer_sizes]
-        self._net = _native.MetaLearner(sizes, ACTIVATIONS[activation], 0, 0.01, 1, False, 1e-3, int(seed))
+        if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__iter__"):
+            raise ArgumentTypeError(f"layer_sizes must be a sequence of ints, got {type(layer_sizes).__name__}")
+        sizes = [as_int(s, f"layer_sizes[{i}]", hi=1 << 24) for i, s in enumerate(layer_sizes)]
+        seed = as_int(seed, "seed", 0, 2**64 - 1)
+        self._net = _native.MetaLearner(sizes, ACTIVATIONS[activation], 0, 0.01, 1, False, 1e-3, seed)
         self.layer_sizes: Tuple[int, ...] = tuple(sizes)
         self.activation = activation
         self._theta = self._net.get_parameters()
@@ -134,7 +139,7 @@ class MLP:
                 value = state_dict[name]
                 if hasattr(value, "detach"):
                     value = value.detach().cpu().numpy()  # a torch tensor, without importing torch
-                arr = np.asarray(value, dtype=np.float32)
+                arr = as_float32(value, f"state_dict[{name!r}]")
                 if arr.shape != shape:
                     raise InvalidArgumentError(f"state_dict[{name!r}] must have shape {shape}, got {arr.shape}")
                 if not np.all(np.isfinite(arr)):
@@ -268,11 +273,11 @@ class MetaLearner(CheckpointBytes):
         self.backend = backend
         self.model = model
         self.algorithm = algorithm
-        self.inner_lr = float(inner_lr)
-        self.inner_steps = int(inner_steps)
-        self.first_order = bool(first_order)
-        self.meta_lr = float(meta_lr)
-        self.seed = int(seed)
+        self.inner_lr = as_real(inner_lr, "inner_lr")
+        self.inner_steps = as_int(inner_steps, "inner_steps", 0, 10_000)
+        self.first_order = as_bool(first_order, "first_order")
+        self.meta_lr = as_real(meta_lr, "meta_lr")
+        self.seed = as_int(seed, "seed", 0, 2**64 - 1)
         self._native = _native.MetaLearner(list(model.layer_sizes), ACTIVATIONS[model.activation],
                                            ALGORITHMS[algorithm], self.inner_lr, self.inner_steps, self.first_order,
                                            self.meta_lr, self.seed, BACKENDS[backend])
@@ -289,6 +294,7 @@ class MetaLearner(CheckpointBytes):
         """Meta-SGD's per-parameter inner step sizes α (a copy), else None."""
         return self._native.get_alphas() if self.algorithm == "meta-sgd" else None
 
+    @serialized
     def set_alphas(self, alphas) -> None:
         """Replaces Meta-SGD's α: a flat array [parameter_count] or a state dict with the model's names and shapes."""
         if self.algorithm != "meta-sgd":
@@ -298,7 +304,7 @@ class MetaLearner(CheckpointBytes):
             holder.load_state_dict(alphas)
             flat = holder._theta
         else:
-            flat = np.ascontiguousarray(alphas, dtype=np.float32).reshape(-1)
+            flat = as_float32(alphas, "alphas").reshape(-1)
         self._native.set_alphas(np.ascontiguousarray(flat))
 
     def alpha_state_dict(self) -> Optional["OrderedDict[str, np.ndarray]"]:
@@ -322,12 +328,10 @@ class MetaLearner(CheckpointBytes):
     def _lr(self, lr: Optional[float]) -> float:
         if lr is None:
             return -1.0  # the native default: α for Meta-SGD, else inner_lr
-        lr = float(lr)
-        if not math.isfinite(lr) or lr < 0:
-            raise InvalidArgumentError(f"lr must be finite and >= 0, got {lr}")
-        return lr
+        return as_real(lr, "lr", 0.0)
 
     # -- checkpoints ------------------------------------------------------------------------------------------------
+    @serialized
     def save(self, path) -> None:
         """Writes an atomic checkpoint (network, configuration, θ, α, Adam state, task stream, iteration): a learner
         loaded from it continues :meth:`meta_train` exactly where this one stopped. ``path``: a path (atomic write)
@@ -362,6 +366,7 @@ class MetaLearner(CheckpointBytes):
         return self
 
     # -- adaptation -------------------------------------------------------------------------------------------------
+    @serialized
     def adapt(self, support_x, support_y, num_steps: int = 5, lr: Optional[float] = None) -> MLP:
         """Adapts to a task: ``num_steps`` gradient steps on the support set's mean squared error, from θ.
 
@@ -384,12 +389,13 @@ class MetaLearner(CheckpointBytes):
         y = _as_rows(support_y, self.model.layer_sizes[-1], "support_y")
         if x.shape[0] != y.shape[0]:
             raise InvalidArgumentError(f"support_x has {x.shape[0]} rows but support_y has {y.shape[0]}")
-        if int(num_steps) < 0:
+        if as_int(num_steps, "num_steps") < 0:
             raise InvalidArgumentError(f"num_steps must be >= 0, got {num_steps}")
         self._push()
         theta = self._native.adapt(x, y, int(num_steps), self._lr(lr))
         return MLP._with_parameters(self.model, theta)
 
+    @serialized
     def meta_gradient(self, support_x, support_y, query_x, query_y, num_steps: Optional[int] = None,
                       lr: Optional[float] = None, first_order: Optional[bool] = None) -> MetaGradient:
         """One task's meta-gradient ∇_θ L^q(θ′(θ)) at the current θ (exact second order unless ``first_order``).
@@ -402,14 +408,15 @@ class MetaLearner(CheckpointBytes):
         qx, qy = _as_rows(query_x, d_in, "query_x"), _as_rows(query_y, d_out, "query_y")
         if sx.shape[0] != sy.shape[0] or qx.shape[0] != qy.shape[0]:
             raise InvalidArgumentError("x and y of a set must have the same number of rows")
-        steps = -1 if num_steps is None else int(num_steps)
+        steps = -1 if num_steps is None else as_int(num_steps, "num_steps", 0, 10_000)
         if num_steps is not None and steps < 0:
             raise InvalidArgumentError(f"num_steps must be >= 0, got {num_steps}")
-        fo = -1 if first_order is None else int(bool(first_order))
+        fo = -1 if first_order is None else int(as_bool(first_order, "first_order"))
         self._push()
         g, ga, ls, lq = self._native.meta_gradient(sx, sy, qx, qy, steps, self._lr(lr), fo)
         return MetaGradient(g, ga if ga.size else None, ls, lq, tuple(self.model._layout()))
 
+    @serialized
     def meta_step(self, support_x, support_y, query_x, query_y) -> Tuple[float, float]:
         """One meta-iteration on your own meta-batch, natively: every task's meta-gradient with this learner's rule,
         their mean, one Adam step.
@@ -427,7 +434,7 @@ class MetaLearner(CheckpointBytes):
         d_in, d_out = self.model.layer_sizes[0], self.model.layer_sizes[-1]
 
         def prep(a, width, what):
-            arr = np.ascontiguousarray(a, dtype=np.float32)
+            arr = as_float32(a, what)
             if arr.ndim == 2 and width == 1:
                 arr = arr[..., None]
             if arr.ndim != 3 or arr.shape[2] != width:
@@ -440,18 +447,20 @@ class MetaLearner(CheckpointBytes):
         self._sync()
         return out
 
+    @serialized
     def apply_meta_gradient(self, gradient: np.ndarray, alpha_gradient: Optional[np.ndarray] = None) -> None:
         """One outer Adam step with a given meta-gradient (e.g. the mean of :meth:`meta_gradient` over tasks)."""
-        g = np.asarray(gradient, dtype=np.float32).reshape(-1)
+        g = as_float32(gradient, "gradient").reshape(-1)
         if self.algorithm == "meta-sgd":
             if alpha_gradient is None:
                 raise InvalidArgumentError("a meta-sgd learner needs alpha_gradient too")
-            g = np.concatenate([g, np.asarray(alpha_gradient, dtype=np.float32).reshape(-1)])
+            g = np.concatenate([g, as_float32(alpha_gradient, "alpha_gradient").reshape(-1)])
         self._push()
         self._native.apply_meta_gradient(np.ascontiguousarray(g))
         self._sync()
 
     # -- the sinusoid benchmark -------------------------------------------------------------------------------------
+    @serialized
     def meta_train(self, task: str = "sinusoid", iterations: int = 70000, meta_batch_size: int = 25, k_shot: int = 10,
                    progress: bool = True, chunk: Optional[int] = None) -> np.ndarray:
         """Meta-trains natively on sinusoid tasks (Finn et al. 2017 §5.1): each meta-iteration samples
@@ -466,7 +475,8 @@ class MetaLearner(CheckpointBytes):
         if task != "sinusoid":
             raise InvalidArgumentError(f"only the built-in 'sinusoid' task family is available, got {task!r}")
         adaptive = chunk is None
-        iterations, chunk = int(iterations), (10 if adaptive else max(1, int(chunk)))
+        iterations = as_int(iterations, "iterations", 0)
+        chunk = 10 if adaptive else max(1, as_int(chunk, "chunk"))
         if iterations < 0:
             raise InvalidArgumentError(f"iterations must be >= 0, got {iterations}")
         bar = None
@@ -483,7 +493,8 @@ class MetaLearner(CheckpointBytes):
             while done < iterations:
                 n = min(chunk, iterations - done)
                 t0 = time.perf_counter()
-                history[done:done + n] = self._native.train_sinusoid(n, int(meta_batch_size), int(k_shot))
+                history[done:done + n] = self._native.train_sinusoid(n, as_int(meta_batch_size, "meta_batch_size"),
+                                                                     as_int(k_shot, "k_shot"))
                 dt = time.perf_counter() - t0
                 done += n
                 if adaptive:
@@ -502,13 +513,15 @@ class MetaLearner(CheckpointBytes):
                           RuntimeWarning, stacklevel=2)
         return history
 
+    @serialized
     def evaluate_sinusoid(self, num_tasks: int = 600, k_shot: int = 5, max_steps: int = 10,
                           lr: Optional[float] = None, seed: int = 1) -> SinusoidEvaluation:
         """The paper's test protocol: ``num_tasks`` fresh K-shot sinusoid tasks (K support, K query points), query
         MSE before and after each of 1…``max_steps`` inner steps of size ``lr`` (None: ``inner_lr``, α for Meta-SGD).
         The same ``seed`` gives the same tasks for every learner."""
         self._push()
-        losses = self._native.evaluate_sinusoid(int(num_tasks), int(k_shot), int(max_steps), self._lr(lr), int(seed))
+        losses = self._native.evaluate_sinusoid(as_int(num_tasks, "num_tasks"), as_int(k_shot, "k_shot"),
+                                                as_int(max_steps, "max_steps"), self._lr(lr), as_int(seed, "seed", 0, 2**64 - 1))
         return SinusoidEvaluation(losses, int(k_shot), lr, int(seed))
 
     def __repr__(self) -> str:

@@ -47,17 +47,8 @@ _METADATA_FORMAT = "mnemonet.replay/1"
 # ---- conversions (shared) -------------------------------------------------------------------------------------
 
 
-def _as_float32(value: Any, what: str) -> np.ndarray:
-    """``value`` as a float32 array; real numeric input is converted, anything else raises ArgumentTypeError."""
-    if isinstance(value, np.ndarray) and value.dtype == np.float32:
-        return value
-    try:
-        array = np.asarray(value)
-    except Exception as e:  # e.g. ragged lists
-        raise InvalidArgumentError(f"{what} could not be converted to an array: {e}") from None
-    if array.dtype.kind not in "biuf":
-        raise ArgumentTypeError(f"{what} must hold real numbers (float32, or convertible to it), got dtype {array.dtype}")
-    return np.asarray(array, dtype=np.float32)
+from ._args import as_float32 as _as_float32, as_float64 as _as_float64, as_int as _as_int  # noqa: E402
+from ._args import as_real as _as_real  # noqa: E402
 
 
 def _as_dtype(value: Any, dtype: np.dtype, what: str) -> np.ndarray:
@@ -102,34 +93,8 @@ def _parse_dtype(dtype: Any, name: str) -> np.dtype:
     return np.dtype(d.name)
 
 
-def _as_float64(value: Any, what: str) -> np.ndarray:
-    try:
-        array = np.asarray(value)
-    except Exception as e:
-        raise InvalidArgumentError(f"{what} could not be converted to an array: {e}") from None
-    if array.dtype.kind not in "biuf":
-        raise ArgumentTypeError(f"{what} must hold real numbers, got dtype {array.dtype}")
-    array = np.asarray(array, dtype=np.float64)
-    return array if array.ndim == 0 else np.ascontiguousarray(array)
-
-
-def _as_int(value: Any, what: str) -> int:
-    if isinstance(value, bool):
-        raise ArgumentTypeError(f"{what} must be an int, got bool")
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise ArgumentTypeError(f"{what} must be an int, got {type(value).__name__}") from None
-
-
-def _as_real(value: Any, what: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ArgumentTypeError(f"{what} must be a real number, got {type(value).__name__}")
-    return float(value)
-
-
 def _check_capacity(capacity: Any) -> int:
-    capacity = _as_int(capacity, "capacity")
+    capacity = _as_int(capacity, "capacity", hi=2**63 - 1)
     if capacity < 1:
         raise InvalidArgumentError(f"capacity must be >= 1, got {capacity}")
     return capacity
@@ -138,10 +103,7 @@ def _check_capacity(capacity: Any) -> int:
 def _check_seed(seed: Any) -> Optional[int]:
     if seed is None:
         return None
-    seed = _as_int(seed, "seed")
-    if not 0 <= seed < 2**64:
-        raise InvalidArgumentError(f"seed must be in [0, 2**64), got {seed}")
-    return seed
+    return _as_int(seed, "seed", 0, 2**64 - 1)
 
 
 def _is_shape_dtype_pair(spec: Any) -> bool:
@@ -238,7 +200,7 @@ def _priorities(priority: Any, n: int) -> Optional[np.ndarray]:
         return priority  # the native layer checks the layout
     if isinstance(priority, (float, int)) and not isinstance(priority, bool):
         return np.array([float(priority)]) if n == 1 else np.full(n, float(priority))
-    p = _as_float64(priority, "priority")
+    p = _as_float64(priority, "priority", allow_bool=False)
     if p.ndim == 0:
         return np.full(n, float(p))
     if p.shape != (n,):
@@ -253,6 +215,34 @@ def _metadata(cls: str, names: Sequence[str], shapes: Sequence[Tuple[int, ...]],
                        "fields": [[n, list(s), d.name] for n, s, d in zip(names, shapes, dtypes)], **extra})
 
 
+# What the metadata mnemonet writes can be: a few fields, each a name and a short shape (depth 3).
+_METADATA_MAX_DEPTH = 16
+_METADATA_MAX_CHARS = 1 << 20
+
+
+def _nesting_depth(text: str) -> int:
+    """Deepest bracket nesting of a JSON text, counted without parsing (so a crafted 200k-deep list costs one scan,
+    never a recursion)."""
+    depth = best = 0
+    in_string = escaped = False
+    for c in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+            best = max(best, depth)
+        elif c in "]}":
+            depth -= 1
+    return best
+
+
 def _read_metadata(native: Any, expected_class: str, path: Any) -> Tuple[Tuple[str, ...], Tuple[Tuple[int, ...], ...], dict]:
     """Names and shapes from the checkpoint's metadata (the dtypes come from the native checkpoint itself)."""
     text = native.metadata
@@ -260,12 +250,15 @@ def _read_metadata(native: Any, expected_class: str, path: Any) -> Tuple[Tuple[s
     if not text:  # written by Swift code (e.g. embedded by an agent): generic names, flat shapes
         return tuple(f"field{i}" for i in range(len(widths))), tuple((w,) for w in widths), {}
     try:
+        if len(text) > _METADATA_MAX_CHARS or _nesting_depth(text) > _METADATA_MAX_DEPTH:
+            raise ValueError(f"metadata longer than {_METADATA_MAX_CHARS} characters or nested deeper than "
+                             f"{_METADATA_MAX_DEPTH} levels")
         meta = json.loads(text)
-        if meta.get("format") != _METADATA_FORMAT:
+        if not isinstance(meta, dict) or meta.get("format") != _METADATA_FORMAT:
             raise ValueError("unknown metadata format")
         names = tuple(str(f[0]) for f in meta["fields"])
         shapes = tuple(tuple(int(d) for d in f[1]) for f in meta["fields"])
-    except (ValueError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError, MemoryError) as e:
         raise CheckpointFormatError(f"{source_name(path)} has unreadable replay metadata ({e})") from None
     if meta.get("class") != expected_class:
         raise CheckpointFormatError(f"{source_name(path)} holds a {meta.get('class')}, expected a {expected_class}")
@@ -278,7 +271,7 @@ def _read_metadata(native: Any, expected_class: str, path: Any) -> Tuple[Tuple[s
             raise CheckpointFormatError(f"{source_name(path)} has invalid fields ({e})") from None
     try:
         native.set_shapes(shapes)
-    except InvalidArgumentError as e:
+    except (InvalidArgumentError, OverflowError, TypeError) as e:
         raise CheckpointFormatError(f"{source_name(path)} is corrupt ({e})") from None
     return names, shapes, meta
 
@@ -533,7 +526,7 @@ class PrioritizedReplay(CheckpointBytes):
         if idx.dtype.kind not in "iu":
             raise ArgumentTypeError(f"indices must be integers, got dtype {idx.dtype}")
         idx = np.ascontiguousarray(idx, dtype=np.int64).reshape(-1) if idx.ndim <= 1 else idx
-        p = _as_float64(priorities, "priorities")
+        p = _as_float64(priorities, "priorities", allow_bool=False)
         p = p.reshape(-1) if p.ndim == 0 else p
         if idx.ndim != 1 or p.ndim != 1 or idx.shape != p.shape:
             raise InvalidArgumentError(f"indices and priorities must both have shape (n,), got {np.shape(indices)} and {p.shape}")
@@ -642,6 +635,12 @@ class ExperienceReplay(CheckpointBytes):
 
     def __init__(self, capacity: int = 10000, alpha: float = 0.6, seed: Optional[int] = None) -> None:
         self.capacity = _check_capacity(capacity)
+        # The native buffer is made at the first push (when the shapes are known); a capacity whose index alone
+        # (sum- and min-tree, ~100 bytes per item with the smallest item) cannot fit in memory is refused now.
+        physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        if self.capacity * 100 > physical:
+            raise InvalidArgumentError(f"capacity {self.capacity} needs at least {self.capacity * 100} bytes, more than "
+                                       f"this machine's {physical} bytes of memory")
         self.alpha = _as_real(alpha, "alpha")
         if not (np.isfinite(self.alpha) and self.alpha >= 0):
             raise InvalidArgumentError(f"alpha must be finite and >= 0, got {self.alpha}")
@@ -663,7 +662,7 @@ class ExperienceReplay(CheckpointBytes):
             self._shapes = shapes
         elif shapes != self._shapes:
             raise InvalidArgumentError(f"experience must have shapes {self._shapes} (fixed by the first push), got {shapes}")
-        p = _as_float64(priority, "priority")
+        p = _as_float64(priority, "priority", allow_bool=False)
         if p.ndim != 0:
             raise InvalidArgumentError(f"priority must be a scalar, got shape {p.shape}")
         self._native.add(tuple(a.reshape((1,) + a.shape) for a in arrays), p.reshape(1))

@@ -163,20 +163,20 @@ def test_ctrl_c_in_meta_train_stops_within_a_second():
 
 
 def _as_version1(raw: bytes) -> bytes:
-    """An agent checkpoint rewritten in payload version 1 (no replay options after lr), container length and CRC
-    recomputed: what mnemonet wrote before the options existed."""
+    """An agent checkpoint rewritten in payload version 1 (no replay options after lr), the container resealed
+    (length and CRC recomputed, tools/ckpt.py): what mnemonet wrote before the options existed."""
+    import os
     import struct
-    import zlib
-    o = 12
-    (klen,) = struct.unpack_from("<q", raw, o)
-    o += 8 + klen
-    head, payload = raw[:o], raw[o + 12:]
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+    import ckpt
+    payload = ckpt.split(raw)[2]
     (tlen,) = struct.unpack_from("<q", payload, 0)
     p = 8 + tlen
     assert struct.unpack_from("<I", payload, p)[0] == 2
     lr_end = p + 4 + 7 * 8 + 4
     v1 = payload[:p] + struct.pack("<I", 1) + payload[p + 4:lr_end] + payload[lr_end + 32:]
-    return head + struct.pack("<QI", len(v1), zlib.crc32(v1) & 0xFFFFFFFF) + v1
+    return ckpt.reseal(raw, v1)
 
 
 def test_version1_agent_checkpoints_load_with_the_seed_options(tmp_path):

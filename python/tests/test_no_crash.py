@@ -146,3 +146,19 @@ def test_fractional_sizes_are_rejected_not_truncated():
             make()
     mn.NeuralMemoryBank(mn.MemoryConfig(memory_size=np.int64(12)))
     mn.create_task_data(np.int32(1), 20)
+
+
+# ---- the oracle fuzzer's CI slice (issue 14; the full run's figures are in RELIABILITY.md) ---------------------
+
+@pytest.mark.skipif(not os.path.exists(FUZZER), reason="tools/fuzz_api.py is not in this tree")
+def test_oracle_fuzzer_slice_finds_no_defect(tmp_path):
+    """Hypothesis-drawn calls over every public class and CRC-recomputed checkpoint mutations: no unclean error (a
+    non-MnemonetError), no silent acceptance of a bad argument or a corrupt file, no crash, no hang."""
+    import json
+    out = tmp_path / "report.json"
+    r = subprocess.run([sys.executable, FUZZER, "--calls", "3000", "--mutations", "1500", "--seed", "1",
+                        "--timeout", "120", "--json", str(out)], capture_output=True, text=True, timeout=900,
+                       env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    report = json.loads(out.read_text())
+    assert report["defects"] == 0 and r.returncode == 0, json.dumps(report, indent=1)[-3000:]
+    assert report["calls"]["tried"] >= 2900 and report["mutations"]["tried"] >= 1500

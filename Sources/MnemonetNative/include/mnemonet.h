@@ -31,6 +31,7 @@ enum {
     MNEMONET_STATUS_INVALID_STATE = 3,    /* the object cannot do this now (empty…)   → InvalidStateError     */
     MNEMONET_STATUS_IO = 4,               /* the OS refused a file operation (errno)  → CheckpointIOError     */
     MNEMONET_STATUS_FORMAT = 5,           /* not a (valid) checkpoint of that kind    → CheckpointFormatError */
+    MNEMONET_STATUS_NON_FINITE = 6,       /* a step's loss/gradient became NaN/inf    → NonFiniteError        */
 };
 
 #define MNEMONET_MESSAGE_CAPACITY 512

@@ -70,6 +70,10 @@ static const struct {
      "The operating system refused to read or write a checkpoint file."},
     {&MnCheckpointFormat, "CheckpointFormatError", &PyExc_ValueError,
      "A file is not a valid mnemonet checkpoint of the expected kind (truncated, corrupt or foreign)."},
+    {&MnNonFinite, "NonFiniteError", &PyExc_FloatingPointError,
+     "A computation (a training step's loss or gradient) became NaN or infinite; the object was left exactly as it "
+     "was before the call."},
+    {&MnOutOfMemory, "OutOfMemoryError", &PyExc_MemoryError, "The memory an object needs could not be allocated."},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -90,6 +94,17 @@ static int add_exceptions(PyObject *module) {
     return 0;
 }
 
+/* ArgumentOverflowError(InvalidArgumentError, OverflowError): an integer too large for its parameter. */
+static int add_overflow_exception(PyObject *module) {
+    PyObject *bases = PyTuple_Pack(2, MnInvalidArgument, PyExc_OverflowError);
+    if (!bases)
+        return -1;
+    int rc = add_exception(module, &MnArgumentOverflow, "ArgumentOverflowError", bases,
+                           "An integer argument is too large (or too small) for its parameter.");
+    Py_DECREF(bases);
+    return rc;
+}
+
 PyMODINIT_FUNC PyInit__native(void) {
     import_array();
     if (mn_abi_version() != MNEMONET_ABI_VERSION) {
@@ -100,7 +115,8 @@ PyMODINIT_FUNC PyInit__native(void) {
     PyObject *module = PyModule_Create(&module_def);
     if (!module)
         return NULL;
-    if (add_exceptions(module) < 0) {
+    if (add_exceptions(module) < 0 || add_overflow_exception(module) < 0 || mn_guard_install_fork_handler() < 0 ||
+        mn_configure_allocator() < 0) {
         Py_DECREF(module);
         return NULL;
     }

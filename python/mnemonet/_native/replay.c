@@ -440,6 +440,14 @@ static int replay_init(ReplayObject *self, PyObject *args, PyObject *kwds) {
                                           alpha, eps, sampling, has_seed, seed, &handle, &status));
 }
 
+/* Floats a call moves: the sum of its field buffer sizes (for MN_CALL_SIZED). */
+static int64_t total_size(const int64_t *sizes, int64_t count) {
+    int64_t total = 0;
+    for (int64_t f = 0; f < count; f++)
+        total += sizes[f];
+    return total;
+}
+
 static PyObject *replay_add(ReplayObject *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"fields", "priorities", NULL};
     PyObject *arrays, *prio_obj = Py_None;
@@ -458,7 +466,8 @@ static PyObject *replay_add(ReplayObject *self, PyObject *args, PyObject *kwds) 
     }
     mn_status st;
     int32_t rc;
-    MN_CALL(self, rc = mn_replay_add(self->handle, pointers, sizes, self->fields.count, items, priorities, &st));
+    MN_CALL_SIZED(self, total_size(sizes, self->fields.count),
+                  rc = mn_replay_add(self->handle, pointers, sizes, self->fields.count, items, priorities, &st));
     if (rc)
         return mn_raise(&st);
     Py_RETURN_NONE;
@@ -478,7 +487,8 @@ static PyObject *replay_sample(ReplayObject *self, PyObject *args, PyObject *kwd
         return NULL;
     mn_status st;
     int32_t rc;
-    MN_CALL(self, rc = mn_replay_sample(self->handle, batch, beta, ip, wp, pointers, sizes, self->fields.count, &st));
+    MN_CALL_SIZED(self, total_size(sizes, self->fields.count),
+                  rc = mn_replay_sample(self->handle, batch, beta, ip, wp, pointers, sizes, self->fields.count, &st));
     return buffer_sample_done(result, rc, &st);
 }
 
@@ -498,7 +508,7 @@ static PyObject *replay_update_priorities(ReplayObject *self, PyObject *args, Py
     const double *pp = (const double *)PyArray_DATA(prio);
     mn_status st;
     int32_t rc;
-    MN_CALL(self, rc = mn_replay_update_priorities(self->handle, ip, pp, (int64_t)shape[0], &st));
+    MN_CALL_SIZED(self, (int64_t)shape[0] * 16, rc = mn_replay_update_priorities(self->handle, ip, pp, (int64_t)shape[0], &st));
     if (rc)
         return mn_raise(&st);
     Py_RETURN_NONE;
@@ -546,7 +556,7 @@ static PyObject *replay_describe(ReplayObject *self, PyObject *unused) {
     MN_CALL(self, mn_replay_describe(self->handle, &capacity, &fields, &alpha, &eps, &sampling, &position,
                                                &max_priority));
     int64_t count;
-    MN_CALL(self, count = mn_replay_count(self->handle));
+    MN_CALL_SIZED(self, 0, count = mn_replay_count(self->handle));
     return Py_BuildValue("{s:L,s:L,s:d,s:d,s:i,s:L,s:d,s:N,s:O,s:N}", "count", (long long)count, "capacity",
                          (long long)capacity, "alpha", alpha, "eps", eps, "sampling", (int)sampling, "position",
                          (long long)position, "max_priority", max_priority, "field_widths",
@@ -614,7 +624,8 @@ static PyObject *reservoir_add(ReservoirObject *self, PyObject *arrays) {
         return NULL;
     mn_status st;
     int32_t rc;
-    MN_CALL(self, rc = mn_reservoir_add(self->handle, pointers, sizes, self->fields.count, items, &st));
+    MN_CALL_SIZED(self, total_size(sizes, self->fields.count),
+                  rc = mn_reservoir_add(self->handle, pointers, sizes, self->fields.count, items, &st));
     if (rc)
         return mn_raise(&st);
     Py_RETURN_NONE;
@@ -628,7 +639,8 @@ static PyObject *reservoir_sample(ReservoirObject *self, PyObject *batch_obj) {
         return NULL;
     mn_status st;
     int32_t rc;
-    MN_CALL(self, rc = mn_reservoir_sample(self->handle, batch, ip, pointers, sizes, self->fields.count, &st));
+    MN_CALL_SIZED(self, total_size(sizes, self->fields.count),
+                  rc = mn_reservoir_sample(self->handle, batch, ip, pointers, sizes, self->fields.count, &st));
     return buffer_sample_done(result, rc, &st);
 }
 
