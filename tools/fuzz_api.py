@@ -762,6 +762,23 @@ def _entry_points():
         lambda x, y, n, lr: mn.ControllerMetaLearner(mn.MemoryController(I, 8, cfg(), seed=0)).adapt(x, y, n, lr))
     E["create_task_data"] = (st.tuples(int_arg(0, 10), int_arg(1, 50), int_arg(1, 16)),
                              lambda t, n, i: mn.create_task_data(t, n, i))
+    dnc_memory = lambda: mn.MemoryConfig(8, 4, 1, 1)  # noqa: E731
+    dnc = lambda: mn.DNC(I, I, dnc_memory(), hidden_size=8, seed=0)  # noqa: E731
+    E["DNC"] = (st.tuples(int_arg(1, 8), int_arg(1, 8), int_arg(1, 32), int_arg(1, 2), seed_arg()),
+                lambda i, o, n, w, s: mn.DNC(i, o, mn.MemoryConfig(n, 4, 2, w), hidden_size=8, seed=s))
+    E["DNC.forward"] = (st.tuples(array_arg((3, 2, I))), lambda x: dnc().forward(x))
+    E["DNC.train_step"] = (st.tuples(array_arg((3, 2, I)), array_arg((3, 2, I))), lambda x, y: dnc().train_step(x, y))
+    snail = lambda: mn.SNAIL(I, 3, 5, blocks=[("tc", 4), ("attention", 4, 4)], seed=0)  # noqa: E731
+    E["SNAIL"] = (st.tuples(int_arg(1, 8), int_arg(1, 8), int_arg(1, 12), int_arg(1, 8), seed_arg()),
+                  lambda i, o, t, f, s: mn.SNAIL(i, o, t, blocks=[("tc", f), ("attention", f, f)], seed=s))
+    E["SNAIL.forward"] = (st.tuples(array_arg((2, 5, I))), lambda x: snail().forward(x))
+    labels = np.array([0, 1, 2, 3] * 6)
+
+    def continual_run(x, strategy_seed):
+        from mnemonet import continual
+        s = continual.stream(x, labels, classes_per_task=2, scenario="class", seed=0)
+        return continual.run(s, "er", seed=strategy_seed, hidden=(8,), epochs=1)
+    E["continual.run"] = (st.tuples(array_arg((24, I)), seed_arg()), continual_run)
     return E
 
 

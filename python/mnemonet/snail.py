@@ -23,6 +23,7 @@ from typing import Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _native
+from ._args import as_float32, as_int
 from ._native import ArgumentTypeError, InvalidArgumentError
 
 __all__ = ["SNAIL", "LOSSES"]
@@ -53,9 +54,9 @@ def _parse_blocks(blocks) -> Tuple[Tuple[str, ...], list]:
 
 
 def _int(v, what: str) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-        raise ArgumentTypeError(f"{what} must be an integer, got {type(v).__name__}")
-    return int(v)
+    """The shared strict integer rule (_args.as_int): bools, floats and strings refused, beyond int64 an
+    ArgumentOverflowError."""
+    return as_int(v, what)
 
 
 def _progress_bar(show: bool, total: int, desc: str):
@@ -182,7 +183,7 @@ class SNAIL:
 
     # -- forward / loss ---------------------------------------------------------------------------------------------
     def _x(self, x) -> np.ndarray:
-        arr = np.ascontiguousarray(x, dtype=np.float32)
+        arr = as_float32(x, "x")
         if arr.ndim != 3 or arr.shape[2] != self.input_size:
             raise InvalidArgumentError(f"x must have shape (B, T, {self.input_size}), got {tuple(np.shape(x))}")
         return arr
@@ -196,12 +197,12 @@ class SNAIL:
     def _batch(self, x, targets, weights):
         x = self._x(x)
         b, t = x.shape[:2]
-        targets = np.ascontiguousarray(targets, dtype=np.float32)
+        targets = as_float32(targets, "targets")
         if targets.shape != (b, t, self.output_size):
             raise InvalidArgumentError(f"targets must have shape ({b}, {t}, {self.output_size}), got {targets.shape}")
         if weights is None:
             weights = np.ones((b, t), np.float32)
-        weights = np.ascontiguousarray(weights, dtype=np.float32)
+        weights = as_float32(weights, "weights")
         if weights.shape != (b, t):
             raise InvalidArgumentError(f"weights must have shape ({b}, {t}), got {weights.shape}")
         return x, targets, weights

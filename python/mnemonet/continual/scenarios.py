@@ -7,6 +7,7 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
+from .._args import as_float32
 from .._native import InvalidArgumentError
 
 __all__ = ["Task", "TaskStream", "SCENARIOS", "stream", "split_digits", "permuted_digits", "rotated_digits",
@@ -97,8 +98,11 @@ def _check_scenario(scenario: str) -> str:
 
 
 def _as_xy(X, y, what: str):
-    X = np.asarray(X)
-    y = np.asarray(y)
+    X = as_float32(X, f"{what} X")  # None, strings, ragged lists, complex: clear errors (mnemonet._args)
+    try:
+        y = np.asarray(y)
+    except ValueError as e:  # ragged label lists
+        raise InvalidArgumentError(f"{what} y could not be converted to an array: {e}") from None
     if X.ndim != 2:
         raise InvalidArgumentError(f"{what} X must be 2-D [n, d], got shape {X.shape}")
     if y.ndim != 1:
@@ -107,9 +111,6 @@ def _as_xy(X, y, what: str):
         raise InvalidArgumentError(f"{what} X has {X.shape[0]} rows but y has {y.shape[0]} labels (mismatched lengths)")
     if X.shape[0] == 0:
         raise InvalidArgumentError(f"{what} X is empty")
-    if not np.issubdtype(X.dtype, np.number):
-        raise InvalidArgumentError(f"{what} X must be numeric, got dtype {X.dtype}")
-    X = X.astype(np.float32)
     if not np.all(np.isfinite(X)):
         raise InvalidArgumentError(f"{what} X contains NaN or infinity")
     return X, y

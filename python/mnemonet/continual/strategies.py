@@ -8,6 +8,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from .. import _native
+from .._args import as_int
 from .._native import InvalidArgumentError
 from . import metrics as _metrics
 
@@ -130,6 +131,7 @@ def run(stream, strategy: str = "naive", *, seed: int = 0, hidden: Sequence[int]
     """
     if strategy not in STRATEGIES:
         raise InvalidArgumentError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
+    seed = as_int(seed, "seed", 0)
     h = _hyper(dict(STRATEGY_DEFAULTS.get(strategy, {}), **hyperparameters))
     hidden_arr = np.asarray(list(hidden), dtype=np.int64)
     units = np.asarray([u for us in stream.units for u in us], dtype=np.int64)
