@@ -77,7 +77,9 @@ def test_fork_while_another_thread_is_in_native_code():
 
     def train():
         started.set()
-        busy.fit(X, X, epochs=30, progress=False)  # one long native call
+        # One long native call (ContinualLearningAgent.fit itself runs ~0.1 s chunks so that Ctrl-C works, and the
+        # lock is free between chunks): the native fit over all 300 epochs at once.
+        busy._agent.fit(X, X, 300, False, np.zeros(300 * len(X), np.float64))  # ~1.5 s
 
     t = threading.Thread(target=train)
     t.start()
