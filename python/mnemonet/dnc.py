@@ -11,6 +11,7 @@ from typing import Callable, Dict, Optional, Tuple, Union
 import numpy as np
 
 from . import _native
+from ._args import as_int
 from ._checkpoint import CheckpointBytes
 from .memory import MemoryConfig
 
@@ -19,11 +20,11 @@ _LOSSES = {"sigmoid_cross_entropy": 0, "squared_error": 1}
 
 
 def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise _native.ArgumentTypeError(f"{name} must be an int, got {type(value).__name__}")
+    """The shared strict integer rule (bools, floats, strings refused; beyond int64 ArgumentOverflowError), >= 1."""
+    value = as_int(value, name)
     if value < 1:
         raise _native.InvalidArgumentError(f"{name} must be at least 1, got {value}")
-    return int(value)
+    return value
 
 
 @dataclass
