@@ -24,19 +24,12 @@ def _real_array(a, name):
 
 
 def _real(value, name, minimum=None, strictly=False):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise _native.ArgumentTypeError(f"{name} must be a real number, got {type(value).__name__}")
-    v = float(value)
-    if not np.isfinite(v) or (minimum is not None and (v <= minimum if strictly else v < minimum)):
-        raise _native.InvalidArgumentError(
-            f"{name} must be finite and {'>' if strictly else '>='} {minimum}, got {value!r}")
+    """The shared strict real rule (_args.as_real: finite, no bools or strings, huge ints -> ArgumentOverflowError),
+    then ``> minimum`` when ``strictly``."""
+    v = as_real(value, name, minimum)
+    if strictly and not v > minimum:
+        raise _native.InvalidArgumentError(f"{name} must be > {minimum}, got {value!r}")
     return v
-
-
-def _flag(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise _native.ArgumentTypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
-    return bool(value)
 
 
 def _pairs_to_arrays(X, Y, what):
@@ -224,7 +217,7 @@ class ContinualLearningAgent(CheckpointBytes):
             training, so evaluating changes what the agent holds (the seed's numbers; the parity tests use it).
         """
         X, Y = _pairs_to_arrays(X, Y, "evaluate")
-        return self._agent.evaluate(X, Y, _flag(write_memory, "write_memory"))
+        return self._agent.evaluate(X, Y, as_bool(write_memory, "write_memory"))
 
     def predict(self, x) -> np.ndarray:
         """The controller's output for ``x`` [input_dim] (returns [input_dim]) or ``X`` [n, input_dim] (returns
