@@ -258,3 +258,11 @@ def test_continual_api_is_documented(name):
     assert len(doc) > 30, name
     if inspect.isclass(obj):
         assert "Attributes" in doc or "Parameters" in doc, name
+
+
+def test_forward_transfer_refuses_a_non_finite_baseline():
+    from mnemonet.continual import metrics
+    R = np.array([[0.9, 0.1], [0.8, 0.95]])
+    assert metrics.forward_transfer(R, [0.1, 0.1]) == pytest.approx(0.0)
+    with pytest.raises(ValueError, match=r"baseline\[1\]"):
+        metrics.forward_transfer(R, [0.1, np.nan])

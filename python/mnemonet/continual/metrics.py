@@ -90,6 +90,9 @@ def forward_transfer(R, baseline) -> Optional[float]:
     t = R.shape[0]
     if b.shape != (t,):
         raise InvalidArgumentError(f"baseline must have shape ({t},) to match R, got {b.shape}")
+    if not np.isfinite(b).all():
+        k = int(np.flatnonzero(~np.isfinite(b))[0])
+        raise InvalidArgumentError(f"baseline must be finite, got {b[k]} at baseline[{k}]")
     if t < 2:
         return None
     return float(np.mean([R[j - 1, j] - b[j] for j in range(1, t)]))
