@@ -11,7 +11,7 @@ from typing import Callable, Dict, Optional, Tuple, Union
 import numpy as np
 
 from . import _native
-from ._args import as_int
+from ._args import as_bool, as_int, as_real
 from ._checkpoint import CheckpointBytes
 from .memory import MemoryConfig
 
@@ -25,6 +25,19 @@ def _positive_int(value, name):
     if value < 1:
         raise _native.InvalidArgumentError(f"{name} must be at least 1, got {value}")
     return value
+
+
+def _lr(value):
+    """A learning rate: a finite real number > 0 (the shared strict rule, _args.as_real)."""
+    value = as_real(value, "lr")
+    if not value > 0:
+        raise _native.InvalidArgumentError(f"lr must be > 0, got {value}")
+    return value
+
+
+def _clip(value):
+    """A gradient-norm clip: a real number >= 0, or +inf for none."""
+    return as_real(value, "clip", 0.0, finite=False)
 
 
 @dataclass
@@ -153,7 +166,8 @@ class DNC(CheckpointBytes):
                  _positive_int(hidden_size, "hidden_size")] + [
             _positive_int(v, n) for v, n in zip(memory._dims(), ("memory_size", "memory_dim", "num_read_heads",
                                                                  "num_write_heads"))]
-        self._native = _native.DNC(*sizes, _CONTROLLERS[controller], float(lr), float(clip), _LOSSES[loss], int(seed))
+        self._native = _native.DNC(*sizes, _CONTROLLERS[controller], _lr(lr), _clip(clip), _LOSSES[loss],
+                                   int(seed))
         self._describe()
 
     def _describe(self):
@@ -279,7 +293,7 @@ class DNC(CheckpointBytes):
             if not isinstance(state, DNCState):
                 raise _native.ArgumentTypeError(f"state must be a DNCState, got {type(state).__name__}")
             flat_in = state._flat()
-        y, flat, reads, writes = self._native.forward(x, mask, flat_in, bool(trace))
+        y, flat, reads, writes = self._native.forward(x, mask, flat_in, as_bool(trace, "trace"))
         return DNCOutput(y, self._state_from_flat(flat, y.shape[1]), reads, writes)
 
     __call__ = forward
@@ -309,9 +323,9 @@ class DNC(CheckpointBytes):
             The loss (summed over time and outputs, averaged over the batch; summed over chunks).
         """
         if lr is not None:
-            self.lr = float(lr)
+            self.lr = _lr(lr)
         if clip is not None:
-            self.clip = float(clip)
+            self.clip = _clip(clip)
         t = 0 if truncation is None else _positive_int(truncation, "truncation")
         return self._native.train_step(x, y, mask, t, self.lr, self.clip)
 

@@ -23,7 +23,7 @@ from typing import Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _native
-from ._args import as_float32, as_int
+from ._args import as_bool, as_float32, as_int, as_real
 from ._native import ArgumentTypeError, InvalidArgumentError
 
 __all__ = ["SNAIL", "LOSSES"]
@@ -111,7 +111,7 @@ class SNAIL:
         if seed < 0:
             raise InvalidArgumentError(f"seed must be >= 0, got {seed}")
         self._native = _native.SNAIL(self.input_size, self.output_size, self.sequence_length, native_blocks,
-                                     float(lr), float(clip_norm), seed)
+                                     as_real(lr, "lr"), as_real(clip_norm, "clip_norm", 0.0), seed)
         self.seed = seed
 
     @classmethod
@@ -144,7 +144,7 @@ class SNAIL:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._native.set_optimizer(float(value), self.clip_norm)
+        self._native.set_optimizer(as_real(value, "lr"), self.clip_norm)
 
     @property
     def clip_norm(self) -> float:
@@ -153,7 +153,7 @@ class SNAIL:
 
     @clip_norm.setter
     def clip_norm(self, value: float) -> None:
-        self._native.set_optimizer(self.lr, float(value))
+        self._native.set_optimizer(self.lr, as_real(value, "clip_norm", 0.0))
 
     def parameter_names(self) -> list:
         """The parameter names in PyTorch ``named_parameters()`` order."""
@@ -305,8 +305,9 @@ class SNAIL:
         Returns the mean episode reward of each update's batch."""
         k = self._arms()
         iterations, chunk = _int(iterations, "iterations"), max(1, _int(chunk, "chunk"))
-        config = (float(discount), float(gae_lambda), float(value_coef), float(entropy_coef),
-                  1.0 if normalize_advantages else 0.0)
+        config = (as_real(discount, "discount"), as_real(gae_lambda, "gae_lambda"), as_real(value_coef, "value_coef"),
+                  as_real(entropy_coef, "entropy_coef"), 1.0 if as_bool(normalize_advantages, "normalize_advantages")
+                  else 0.0)
         bar = _progress_bar(progress, iterations, f"SNAIL bandits K={k} N={pulls}")
         history = np.empty(iterations, dtype=np.float32)
         done = 0
@@ -331,7 +332,7 @@ class SNAIL:
         self._arms()
         p = np.ascontiguousarray(probabilities, dtype=np.float32)
         u = np.ascontiguousarray(uniforms, dtype=np.float32)
-        return self._native.bandit_evaluate(p, u, bool(greedy))
+        return self._native.bandit_evaluate(p, u, as_bool(greedy, "greedy"))
 
     # -- checkpoints ------------------------------------------------------------------------------------------------
     def save(self, path) -> None:

@@ -37,8 +37,11 @@ static int agent_init(MnAgent *self, PyObject *args, PyObject *kwds) {
     float lr, weight = 0.3f, clip = 1.0f;
     double alpha = 0.6, beta = 0.4;
     PyObject *seed_obj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LLLLLLLf|OLffdd", kwlist, &i, &h, &n, &w, &r, &writes, &cap, &lr,
-                                     &seed_obj, &batch, &weight, &clip, &alpha, &beta))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&O&O&O&O&O&O&O&|OO&O&O&O&O&", kwlist, mn_to_int64, &i,
+                                     mn_to_int64, &h, mn_to_int64, &n, mn_to_int64, &w, mn_to_int64, &r, mn_to_int64,
+                                     &writes, mn_to_int64, &cap, mn_to_float32, &lr, &seed_obj, mn_to_int64, &batch,
+                                     mn_to_float32, &weight, mn_to_float32, &clip, mn_to_float64, &alpha,
+                                     mn_to_float64, &beta))
         return -1;
     int32_t has_seed;
     uint64_t seed;
@@ -75,7 +78,7 @@ static PyObject *agent_train_step(MnAgent *self, PyObject *args) {
     MN_READY(self);
     PyObject *xo, *yo;
     int use_replay = 1;
-    if (!PyArg_ParseTuple(args, "OO|p", &xo, &yo, &use_replay)) return NULL;
+    if (!PyArg_ParseTuple(args, "OO|O&", &xo, &yo, mn_to_bool, &use_replay)) return NULL;
     npy_intp d[1] = {self->dims[0]};
     PyArrayObject *x = mn_check_array(xo, "x", NPY_FLOAT32, 1, d, 0);
     if (!x) return NULL;
@@ -113,7 +116,7 @@ static PyObject *agent_evaluate(MnAgent *self, PyObject *args) {
     MN_READY(self);
     PyObject *xo, *yo;
     int write_memory = 1;
-    if (!PyArg_ParseTuple(args, "OO|p", &xo, &yo, &write_memory)) return NULL;
+    if (!PyArg_ParseTuple(args, "OO|O&", &xo, &yo, mn_to_bool, &write_memory)) return NULL;
     PyArrayObject *x, *y;
     npy_intp count;
     if (mn_check_rows(xo, yo, "X", "Y", self->dims[0], self->dims[0], 1, &x, &y, &count) < 0) return NULL;
@@ -157,7 +160,7 @@ static PyObject *agent_adapt(MnAgent *self, PyObject *args) {
     PyObject *xo, *yo;
     long long steps;
     float lr;
-    if (!PyArg_ParseTuple(args, "OOLf", &xo, &yo, &steps, &lr)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOO&O&", &xo, &yo, mn_to_int64, &steps, mn_to_float32, &lr)) return NULL;
     PyArrayObject *x, *y;
     npy_intp count;
     if (mn_check_rows(xo, yo, "support_x", "support_y", self->dims[0], self->dims[0], 1, &x, &y, &count) < 0 ||
@@ -180,7 +183,7 @@ static PyObject *agent_fit(MnAgent *self, PyObject *args) {
     PyObject *xo, *yo, *lo;
     long long epochs;
     int use_replay;
-    if (!PyArg_ParseTuple(args, "OOLpO", &xo, &yo, &epochs, &use_replay, &lo)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOO&O&O", &xo, &yo, mn_to_int64, &epochs, mn_to_bool, &use_replay, &lo)) return NULL;
     PyArrayObject *x, *y;
     npy_intp count;
     if (mn_check_rows(xo, yo, "X", "Y", self->dims[0], self->dims[0], 1, &x, &y, &count) < 0) return NULL;
@@ -208,7 +211,7 @@ static PyObject *agent_replay_sample(MnAgent *self, PyObject *args) {
     MN_READY(self);
     long long batch;
     double beta = 0.4;
-    if (!PyArg_ParseTuple(args, "L|d", &batch, &beta)) return NULL;
+    if (!PyArg_ParseTuple(args, "O&|O&", mn_to_int64, &batch, mn_to_float64, &beta)) return NULL;
     if (batch < 1) { PyErr_Format(MnInvalidArgument, "batch_size must be >= 1, got %lld", batch); return NULL; }
     npy_intp bd[1] = {batch}, xd[2] = {batch, self->dims[0]};
     PyObject *ix = PyArray_ZEROS(1, bd, NPY_INT64, 0), *w = PyArray_ZEROS(1, bd, NPY_FLOAT32, 0);

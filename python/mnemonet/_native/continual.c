@@ -37,9 +37,9 @@ static PyObject *continual_run(PyObject *self, PyObject *args, PyObject *kw) {
     int strategy, head_mode;
     long long output_count;
     PyObject *o_units, *o_uoff, *o_trx, *o_try, *o_troff, *o_tex, *o_tey, *o_teoff, *o_hidden, *o_hyper, *o_seed;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "iiLOOOOOOOOOOO:continual_run", kwlist, &strategy, &head_mode,
-                                     &output_count, &o_units, &o_uoff, &o_trx, &o_try, &o_troff, &o_tex, &o_tey,
-                                     &o_teoff, &o_hidden, &o_hyper, &o_seed))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&O&O&OOOOOOOOOOO:continual_run", kwlist, mn_to_int32, &strategy,
+                                     mn_to_int32, &head_mode, mn_to_int64, &output_count, &o_units, &o_uoff, &o_trx,
+                                     &o_try, &o_troff, &o_tex, &o_tey, &o_teoff, &o_hidden, &o_hyper, &o_seed))
         return NULL;
     int32_t has_seed;
     uint64_t seed;

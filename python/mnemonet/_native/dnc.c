@@ -29,8 +29,10 @@ static int dnc_init(DNCObject *self, PyObject *args, PyObject *kwds) {
     int controller, loss;
     float lr, clip;
     unsigned long long seed;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LLLLLLLiffiK", kwlist, &s[0], &s[1], &s[2], &s[3], &s[4], &s[5],
-                                     &s[6], &controller, &lr, &clip, &loss, &seed))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&O&O&O&O&O&O&O&O&O&O&O&", kwlist, mn_to_int64, &s[0], mn_to_int64,
+                                     &s[1], mn_to_int64, &s[2], mn_to_int64, &s[3], mn_to_int64, &s[4], mn_to_int64,
+                                     &s[5], mn_to_int64, &s[6], mn_to_int32, &controller, mn_to_float32, &lr,
+                                     mn_to_float32_or_inf, &clip, mn_to_int32, &loss, mn_to_uint64, &seed))
         return -1;
     if (mn_handle_fresh((PyObject *)self) < 0)
         return -1;
@@ -95,7 +97,7 @@ static PyObject *dnc_forward(DNCObject *self, PyObject *args, PyObject *kwds) {
     PyObject *x_obj, *mask_obj = Py_None, *state_obj = Py_None;
     int trace = 0;
     MN_READY(self);
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OOp", kwlist, &x_obj, &mask_obj, &state_obj, &trace))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OOO&", kwlist, &x_obj, &mask_obj, &state_obj, mn_to_bool, &trace))
         return NULL;
     PyArrayObject *x = check_sequence(self, x_obj, "x", (npy_intp)self->sizes[0], MN_ANY, MN_ANY);
     if (!x)
@@ -154,7 +156,8 @@ static PyObject *dnc_train_step(DNCObject *self, PyObject *args, PyObject *kwds)
     long long truncation = 0;
     float lr, clip;
     MN_READY(self);
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOLff", kwlist, &x_obj, &y_obj, &mask_obj, &truncation, &lr, &clip))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOO&O&O&", kwlist, &x_obj, &y_obj, &mask_obj, mn_to_int64,
+                                     &truncation, mn_to_float32, &lr, mn_to_float32_or_inf, &clip))
         return NULL;
     PyArrayObject *x = check_sequence(self, x_obj, "x", (npy_intp)self->sizes[0], MN_ANY, MN_ANY);
     if (!x)
@@ -212,8 +215,8 @@ static PyObject *dnc_set_parameters(DNCObject *self, PyObject *arg) {
 
 static PyObject *dnc_state_size(DNCObject *self, PyObject *arg) {
     MN_READY(self);
-    long long b = PyLong_AsLongLong(arg);
-    if (b == -1 && PyErr_Occurred())
+    long long b;
+    if (mn_as_int64(arg, "batch", &b) < 0)
         return NULL;
     if (b < 1 || b > (1LL << 24)) {
         PyErr_Format(MnInvalidArgument, "batch must be in 1...16777216, got %lld", b);

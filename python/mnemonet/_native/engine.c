@@ -29,8 +29,9 @@ static PyObject *bench_lstm(PyObject *self, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"batch", "input_size", "hidden_size", "backward", "iterations", "repeats", NULL};
     long long batch, input, hidden, iterations = 200, repeats = 5;
     int backward = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "LLL|pLL:engine_bench_lstm", kwlist, &batch, &input, &hidden,
-                                     &backward, &iterations, &repeats))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&O&O&|O&O&O&:engine_bench_lstm", kwlist, mn_to_int64, &batch,
+                                     mn_to_int64, &input, mn_to_int64, &hidden, mn_to_bool, &backward, mn_to_int64,
+                                     &iterations, mn_to_int64, &repeats))
         return NULL;
     if (!positive("batch", batch) || !positive("input_size", input) || !positive("hidden_size", hidden) ||
         !positive("iterations", iterations) || !positive("repeats", repeats))
@@ -42,8 +43,9 @@ static PyObject *bench_op_overhead(PyObject *self, PyObject *args, PyObject *kw)
     static char *kwlist[] = {"size", "length", "mode", "iterations", "repeats", NULL};
     long long size, length, iterations = 200, repeats = 5;
     int mode;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "LLi|LL:engine_bench_op_overhead", kwlist, &size, &length, &mode,
-                                     &iterations, &repeats))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&O&O&|O&O&:engine_bench_op_overhead", kwlist, mn_to_int64, &size,
+                                     mn_to_int64, &length, mn_to_int32, &mode, mn_to_int64, &iterations, mn_to_int64,
+                                     &repeats))
         return NULL;
     if (!positive("size", size) || !positive("length", length) || !positive("iterations", iterations) ||
         !positive("repeats", repeats))
@@ -60,8 +62,9 @@ static PyObject *bench_maml(PyObject *self, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"meta_batch", "k", "second_order", "iterations", "repeats", NULL};
     long long meta_batch, k, iterations = 20, repeats = 5;
     int second_order = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "LL|pLL:engine_bench_maml", kwlist, &meta_batch, &k, &second_order,
-                                     &iterations, &repeats))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&O&|O&O&O&:engine_bench_maml", kwlist, mn_to_int64, &meta_batch,
+                                     mn_to_int64, &k, mn_to_bool, &second_order, mn_to_int64, &iterations,
+                                     mn_to_int64, &repeats))
         return NULL;
     if (!positive("meta_batch", meta_batch) || !positive("k", k) || !positive("iterations", iterations) ||
         !positive("repeats", repeats))

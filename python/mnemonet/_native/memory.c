@@ -15,7 +15,8 @@
 static int bank_init(MnMemoryBank *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"memory_size", "memory_dim", "num_read_heads", "num_write_heads", NULL};
     long long n = 128, w = 64, r = 4, writes = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|LLLL", kwlist, &n, &w, &r, &writes) ||
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O&O&O&O&", kwlist, mn_to_int64, &n, mn_to_int64, &w, mn_to_int64,
+                                     &r, mn_to_int64, &writes) ||
         mn_handle_fresh((PyObject *)self) < 0)
         return -1;
     MN_CREATE_AND_RETURN(self, mn_memory_bank, mn_memory_bank_create(n, w, r, writes, &handle, &status));
@@ -119,7 +120,7 @@ static PyObject *bank_write(MnMemoryBank *self, PyObject *args) {
     MN_READY(self);
     PyObject *ko, *vo, *eo;
     float strength;
-    if (!PyArg_ParseTuple(args, "OOOf", &ko, &vo, &eo, &strength)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOOO&", &ko, &vo, &eo, mn_to_float32, &strength)) return NULL;
     npy_intp d[1] = {self->w};
     PyArrayObject *k = mn_check_array(ko, "write_key", NPY_FLOAT32, 1, d, 0);
     if (!k) return NULL;
@@ -168,7 +169,9 @@ static int controller_init(MnController *self, PyObject *args, PyObject *kwds) {
                              "num_write_heads", "seed", NULL};
     long long i, h, n, w, r, writes;
     PyObject *seed_obj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LLLLLL|O", kwlist, &i, &h, &n, &w, &r, &writes, &seed_obj))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&O&O&O&O&O&|O", kwlist, mn_to_int64, &i, mn_to_int64, &h,
+                                     mn_to_int64, &n, mn_to_int64, &w, mn_to_int64, &r, mn_to_int64, &writes,
+                                     &seed_obj))
         return -1;
     int32_t has_seed;
     uint64_t seed;
@@ -227,7 +230,7 @@ static PyObject *controller_get_tensor(MnController *self, PyObject *args) {
     MN_READY(self);
     long long index;
     PyObject *oo;
-    if (!PyArg_ParseTuple(args, "LO", &index, &oo)) return NULL;
+    if (!PyArg_ParseTuple(args, "O&O", mn_to_int64, &index, &oo)) return NULL;
     PyArrayObject *o = mn_check_array(oo, "out", NPY_FLOAT32, PyArray_Check(oo) ? PyArray_NDIM((PyArrayObject *)oo) : 1,
                                       NULL, 1);
     if (!o) return NULL;
@@ -243,7 +246,7 @@ static PyObject *controller_set_tensor(MnController *self, PyObject *args) {
     MN_READY(self);
     long long index;
     PyObject *vo;
-    if (!PyArg_ParseTuple(args, "LO", &index, &vo)) return NULL;
+    if (!PyArg_ParseTuple(args, "O&O", mn_to_int64, &index, &vo)) return NULL;
     PyArrayObject *v = mn_check_array(vo, "value", NPY_FLOAT32, PyArray_Check(vo) ? PyArray_NDIM((PyArrayObject *)vo) : 1,
                                       NULL, 0);
     if (!v) return NULL;
@@ -299,7 +302,7 @@ static PyObject *controller_adapt(MnController *self, PyObject *args) {
     PyObject *bo, *xo, *yo;
     long long steps;
     float lr;
-    if (!PyArg_ParseTuple(args, "OOOLf", &bo, &xo, &yo, &steps, &lr)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOOO&O&", &bo, &xo, &yo, mn_to_int64, &steps, mn_to_float32, &lr)) return NULL;
     MnMemoryBank *bank = controller_bank_arg(bo);
     if (!bank) return NULL;
     PyArrayObject *x, *y;
@@ -346,7 +349,8 @@ static PyObject *controller_meta_gradient(MnController *self, PyObject *args) {
     long long steps;
     float lr;
     int first_order;
-    if (!PyArg_ParseTuple(args, "OOOOOLfpO", &bo, &sxo, &syo, &qxo, &qyo, &steps, &lr, &first_order, &go))
+    if (!PyArg_ParseTuple(args, "OOOOOO&O&O&O", &bo, &sxo, &syo, &qxo, &qyo, mn_to_int64, &steps, mn_to_float32, &lr,
+                          mn_to_bool, &first_order, &go))
         return NULL;
     MnMemoryBank *bank = controller_bank_arg(bo);
     if (!bank) return NULL;

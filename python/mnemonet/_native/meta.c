@@ -35,8 +35,10 @@ static int meta_init(MetaLearnerObject *self, PyObject *args, PyObject *kwds) {
     int activation, algorithm, inner_steps, first_order, backend = 0;
     float inner_lr, meta_lr;
     unsigned long long seed;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OiifipfK|i", kwlist, &sizes_obj, &activation, &algorithm,
-                                     &inner_lr, &inner_steps, &first_order, &meta_lr, &seed, &backend))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO&O&O&O&O&O&O&|O&", kwlist, &sizes_obj, mn_to_int32, &activation,
+                                     mn_to_int32, &algorithm, mn_to_float32, &inner_lr, mn_to_int32, &inner_steps,
+                                     mn_to_bool, &first_order, mn_to_float32, &meta_lr, mn_to_uint64, &seed,
+                                     mn_to_int32, &backend))
         return -1;
     if (mn_handle_fresh((PyObject *)self) < 0)
         return -1;
@@ -52,13 +54,10 @@ static int meta_init(MetaLearnerObject *self, PyObject *args, PyObject *kwds) {
     int64_t sizes[64];
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
-        if (!PyLong_Check(item)) {
-            Py_DECREF(seq);
-            PyErr_Format(MnArgumentType, "layer_sizes[%zd] must be an int, got %.100s", i, Py_TYPE(item)->tp_name);
-            return -1;
-        }
-        long long v = PyLong_AsLongLong(item);
-        if (v == -1 && PyErr_Occurred()) {
+        char what[48];
+        snprintf(what, sizeof what, "layer_sizes[%zd]", i);
+        long long v;
+        if (mn_as_int64(item, what, &v) < 0) {
             Py_DECREF(seq);
             return -1;
         }
@@ -164,7 +163,8 @@ static PyObject *meta_adapt(MetaLearnerObject *self, PyObject *args, PyObject *k
     int steps;
     float lr;
     if (mn_ready((PyObject *)self) < 0 ||
-        !PyArg_ParseTupleAndKeywords(args, kwds, "OOif|O", kwlist, &x_obj, &y_obj, &steps, &lr, &p_obj))
+        !PyArg_ParseTupleAndKeywords(args, kwds, "OOO&O&|O", kwlist, &x_obj, &y_obj, mn_to_int32, &steps,
+                                     mn_to_float32, &lr, &p_obj))
         return NULL;
     PyArrayObject *x, *y;
     npy_intp n;
@@ -192,8 +192,9 @@ static PyObject *meta_meta_gradient(MetaLearnerObject *self, PyObject *args, PyO
     PyObject *sx_o, *sy_o, *qx_o, *qy_o;
     int steps, first_order;
     float lr;
-    if (mn_ready((PyObject *)self) < 0 || !PyArg_ParseTupleAndKeywords(args, kwds, "OOOOifi", kwlist, &sx_o, &sy_o, &qx_o, &qy_o,
-                                                          &steps, &lr, &first_order))
+    if (mn_ready((PyObject *)self) < 0 || !PyArg_ParseTupleAndKeywords(args, kwds, "OOOOO&O&O&", kwlist, &sx_o,
+                                                                       &sy_o, &qx_o, &qy_o, mn_to_int32, &steps,
+                                                                       mn_to_float32, &lr, mn_to_int32, &first_order))
         return NULL;
     PyArrayObject *sx, *sy, *qx, *qy;
     npy_intp ns, nq;
@@ -283,7 +284,8 @@ static PyObject *meta_train_sinusoid(MetaLearnerObject *self, PyObject *args, Py
     long long iterations;
     int meta_batch, k_shot;
     if (mn_ready((PyObject *)self) < 0 ||
-        !PyArg_ParseTupleAndKeywords(args, kwds, "Lii", kwlist, &iterations, &meta_batch, &k_shot))
+        !PyArg_ParseTupleAndKeywords(args, kwds, "O&O&O&", kwlist, mn_to_int64, &iterations, mn_to_int32,
+                                     &meta_batch, mn_to_int32, &k_shot))
         return NULL;
     if (iterations < 0 || iterations > 100000000LL) {
         PyErr_Format(MnInvalidArgument, "iterations must be in 0...100000000, got %lld", iterations);
@@ -311,7 +313,8 @@ static PyObject *meta_evaluate_sinusoid(MetaLearnerObject *self, PyObject *args,
     float lr;
     unsigned long long seed;
     if (mn_ready((PyObject *)self) < 0 ||
-        !PyArg_ParseTupleAndKeywords(args, kwds, "LiifK", kwlist, &tasks, &k_shot, &max_steps, &lr, &seed))
+        !PyArg_ParseTupleAndKeywords(args, kwds, "O&O&O&O&O&", kwlist, mn_to_int64, &tasks, mn_to_int32, &k_shot,
+                                     mn_to_int32, &max_steps, mn_to_float32, &lr, mn_to_uint64, &seed))
         return NULL;
     if (tasks < 1 || tasks > 1000000 || max_steps < 0 || max_steps > 10000 ||
         tasks * (long long)(max_steps + 1) > 100000000LL) {

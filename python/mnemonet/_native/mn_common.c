@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+#include <float.h>
 
 PyObject *MnError, *MnInvalidArgument, *MnArgumentType, *MnIndexOutOfRange, *MnInvalidState, *MnCheckpointIO,
     *MnCheckpointFormat, *MnNonFinite, *MnArgumentOverflow, *MnOutOfMemory;
@@ -239,28 +240,137 @@ int mn_guard_install_fork_handler(void) {
     return 0;
 }
 
-/* seed: None or an integer (int, numpy integer: anything with __index__ but bool) in [0, 2^64). */
+/* seed: None or an integer (int, numpy integer: anything with __index__ but bool) in [0, 2^64): mn_to_uint64's rule. */
 int mn_parse_seed(PyObject *obj, int32_t *has_seed, uint64_t *seed) {
     *has_seed = 0;
     *seed = 0;
     if (obj == Py_None)
         return 0;
-    PyObject *index = PyBool_Check(obj) || !PyIndex_Check(obj) ? NULL : PyNumber_Index(obj);
-    if (!index) {
-        PyErr_Clear();
-        PyErr_Format(MnArgumentType, "seed must be None or an int, got %.200s", Py_TYPE(obj)->tp_name);
+    unsigned long long v;
+    if (!mn_to_uint64(obj, &v))
         return -1;
-    }
-    unsigned long long v = PyLong_AsUnsignedLongLong(index);
-    Py_DECREF(index);
-    if (v == (unsigned long long)-1 && PyErr_Occurred()) {
-        PyErr_Clear();
-        PyErr_SetString(MnInvalidArgument, "seed must be in 0...2**64-1");
-        return -1;
-    }
     *has_seed = 1;
     *seed = (uint64_t)v;
     return 0;
+}
+
+/* ---- strict scalar converters ------------------------------------------------------------------------------ */
+
+static int is_bool_like(PyObject *obj) { return PyBool_Check(obj) || PyArray_IsScalar(obj, Bool); }
+
+int mn_as_int64(PyObject *obj, const char *what, long long *out) {
+    if (is_bool_like(obj) || !PyIndex_Check(obj)) {
+        PyErr_Format(MnArgumentType, "%s must be an int, got %.100s %.60R", what, Py_TYPE(obj)->tp_name, obj);
+        return -1;
+    }
+    PyObject *index = PyNumber_Index(obj);
+    if (!index) {
+        PyErr_Clear();
+        PyErr_Format(MnArgumentType, "%s must be an int, got %.100s", what, Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(index, &overflow);
+    if (overflow) {
+        PyErr_Format(MnArgumentOverflow, "%s must be in -2**63...2**63-1, got %.60S", what, index);
+        Py_DECREF(index);
+        return -1;
+    }
+    Py_DECREF(index);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int mn_to_int64(PyObject *obj, void *out) { return mn_as_int64(obj, "an integer argument", (long long *)out) == 0; }
+
+int mn_to_int32(PyObject *obj, void *out) {
+    long long v;
+    if (mn_as_int64(obj, "an integer argument", &v) < 0)
+        return 0;
+    if (v < INT32_MIN || v > INT32_MAX) {
+        PyErr_Format(MnArgumentOverflow, "an integer argument must be in -2**31...2**31-1, got %lld", v);
+        return 0;
+    }
+    *(int *)out = (int)v;
+    return 1;
+}
+
+int mn_to_uint64(PyObject *obj, void *out) {
+    if (is_bool_like(obj) || !PyIndex_Check(obj)) {
+        PyErr_Format(MnArgumentType, "an integer argument must be an int, got %.100s %.60R", Py_TYPE(obj)->tp_name,
+                     obj);
+        return 0;
+    }
+    PyObject *index = PyNumber_Index(obj);
+    if (!index)
+        return 0;
+    int overflow = 0;
+    long long signed_value = PyLong_AsLongLongAndOverflow(index, &overflow);
+    int negative = overflow < 0 || (!overflow && signed_value < 0);
+    unsigned long long v = negative ? 0 : PyLong_AsUnsignedLongLong(index);
+    if (negative || (v == (unsigned long long)-1 && PyErr_Occurred())) {
+        PyErr_Clear();
+        PyErr_Format(negative ? MnInvalidArgument : MnArgumentOverflow,
+                     "an unsigned integer argument must be in 0...2**64-1, got %.60S", index);
+        Py_DECREF(index);
+        return 0;
+    }
+    Py_DECREF(index);
+    *(unsigned long long *)out = v;
+    return 1;
+}
+
+/* A real, finite (or +inf when `plus_inf`) number as a double; 0, or -1 with the exception set. */
+static int as_real(PyObject *obj, double *out, int plus_inf) {
+    int real = !is_bool_like(obj) && (PyFloat_Check(obj) || PyLong_Check(obj) || PyArray_IsScalar(obj, Integer) ||
+                                      PyArray_IsScalar(obj, Floating));
+    if (!real) {
+        PyErr_Format(MnArgumentType, "a real-number argument must be an int or a float, got %.100s %.60R",
+                     Py_TYPE(obj)->tp_name, obj);
+        return -1;
+    }
+    double v = PyFloat_AsDouble(obj);
+    if (v == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        PyErr_Format(MnArgumentOverflow, "a real-number argument is too large for a float, got %.60R", obj);
+        return -1;
+    }
+    if (!(isfinite(v) || (plus_inf && v == INFINITY))) {
+        PyErr_Format(MnInvalidArgument, "a real-number argument must be finite%s, got %R", plus_inf ? " or +inf" : "",
+                     obj);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int mn_to_float64(PyObject *obj, void *out) { return as_real(obj, (double *)out, 0) == 0; }
+
+static int to_float32(PyObject *obj, void *out, int plus_inf) {
+    double v;
+    if (as_real(obj, &v, plus_inf) < 0)
+        return 0;
+    if (isfinite(v) && fabs(v) > FLT_MAX) {
+        PyErr_Format(MnArgumentOverflow, "a float32 argument must be within +-3.4e38, got %R", obj);
+        return 0;
+    }
+    *(float *)out = (float)v;
+    return 1;
+}
+
+int mn_to_float32(PyObject *obj, void *out) { return to_float32(obj, out, 0); }
+int mn_to_float32_or_inf(PyObject *obj, void *out) { return to_float32(obj, out, 1); }
+
+int mn_to_bool(PyObject *obj, void *out) {
+    if (!is_bool_like(obj)) {
+        PyErr_Format(MnArgumentType, "a flag argument must be True or False, got %.100s %.60R", Py_TYPE(obj)->tp_name,
+                     obj);
+        return 0;
+    }
+    *(int *)out = PyObject_IsTrue(obj);
+    return 1;
 }
 
 /* ---- the handle base ---------------------------------------------------------------------------------------- */

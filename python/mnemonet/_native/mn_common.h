@@ -65,10 +65,35 @@ PyArrayObject *mn_check_array(PyObject *obj, const char *what, int typenum, int 
 int mn_check_finite(PyArrayObject *array, const char *what);
 
 /*
- * Parses a `seed=` argument: None (has_seed = 0) or an int in [0, 2^64). 0, or -1 with ArgumentTypeError (not an
- * int, or a bool) or InvalidArgumentError (out of range) set. Every type taking a seed uses this one rule.
+ * Parses a `seed=` argument: None (has_seed = 0) or an int in [0, 2^64) (mn_to_uint64's rule). 0, or -1 with
+ * ArgumentTypeError (not an int, or a bool), InvalidArgumentError (negative) or ArgumentOverflowError (>= 2^64) set.
+ * Every type taking a seed uses this one rule.
  */
 int mn_parse_seed(PyObject *obj, int32_t *has_seed, uint64_t *seed);
+
+/*
+ * Strict scalar converters for PyArg_ParseTuple(AndKeywords) "O&" (issue 14: nothing coerced silently, also when
+ * mnemonet._native is called directly). Every native method parses its scalars with these instead of the coercing
+ * format units: "L" -> mn_to_int64 (long long), "i" -> mn_to_int32 (int), "K" -> mn_to_uint64 (unsigned long long),
+ * "f" -> mn_to_float32 (float), "d" -> mn_to_float64 (double), "p" -> mn_to_bool (int).
+ *   ints    Python int or NumPy integer (anything with __index__), never bool / float / str; beyond the target
+ *           type's range ArgumentOverflowError (also an OverflowError); a negative value for mn_to_uint64
+ *           InvalidArgumentError.
+ *   reals   Python int / float or NumPy integer / floating scalar, never bool / str / complex / None; must be finite
+ *           (mn_to_float32_or_inf also takes +inf: "no limit"); beyond float32's range (±3.4e38) ArgumentOverflowError.
+ *   bools   True / False or a NumPy bool only (1, 'no', None are ArgumentTypeError).
+ * Each returns 1, or 0 with the exception set (ArgumentTypeError for a wrong type).
+ */
+int mn_to_int64(PyObject *obj, void *out);
+int mn_to_int32(PyObject *obj, void *out);
+int mn_to_uint64(PyObject *obj, void *out);
+int mn_to_float32(PyObject *obj, void *out);
+int mn_to_float32_or_inf(PyObject *obj, void *out);
+int mn_to_float64(PyObject *obj, void *out);
+int mn_to_bool(PyObject *obj, void *out);
+
+/* The int rule of mn_to_int64 for a named value (list items: "layer_sizes[2]"); 0, or -1 with the exception set. */
+int mn_as_int64(PyObject *obj, const char *what, long long *out);
 
 /* Formats a shape as "(3, 64)" into `buf`. */
 void mn_format_shape(char *buf, size_t size, int ndim, const npy_intp *dims);

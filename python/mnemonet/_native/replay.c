@@ -40,10 +40,12 @@ static int parse_dtypes(PyObject *dtypes, mn_fields *fields) {
         PyErr_Format(MnInvalidArgument, "expected %lld dtype codes (one per field), got %zd",
                      (long long)fields->count, PySequence_Fast_GET_SIZE(seq));
     for (int64_t f = 0; ok && f < fields->count; f++) {
-        long v = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, f));
-        ok = !(v == -1 && PyErr_Occurred());
+        long long v = 0;
+        char what[48];
+        snprintf(what, sizeof what, "dtype code of field %lld", (long long)f);
+        ok = mn_as_int64(PySequence_Fast_GET_ITEM(seq, f), what, &v) == 0;
         if (ok && (v < 0 || v >= MN_DTYPE_COUNT)) {
-            PyErr_Format(MnInvalidArgument, "field %lld: unknown dtype code %ld", (long long)f, v);
+            PyErr_Format(MnInvalidArgument, "field %lld: unknown dtype code %lld", (long long)f, v);
             ok = 0;
         }
         if (ok)
@@ -82,8 +84,10 @@ static int parse_shapes(PyObject *shapes, mn_fields *fields) {
         }
         int64_t width = 1;
         for (Py_ssize_t d = 0; d < nd; d++) {
-            long long v = PyLong_AsLongLong(PyTuple_GET_ITEM(shape, d));
-            if (v == -1 && PyErr_Occurred())
+            long long v;
+            char what[64];
+            snprintf(what, sizeof what, "field %zd: dimension %zd", f, d);
+            if (mn_as_int64(PyTuple_GET_ITEM(shape, d), what, &v) < 0)
                 goto fail;
             if (v < 1 || v > (1LL << 31) || width > (1LL << 31) / v) {
                 PyErr_Format(MnInvalidArgument, "field %zd: every dimension must be in 1...2^31 and the item size "
@@ -215,12 +219,8 @@ static PyObject *sample_result(const mn_fields *fields, int64_t batch, int64_t *
 
 /* batch_size: a Python int >= 1. */
 static int parse_batch_size(PyObject *obj, int64_t *batch) {
-    if (!PyLong_Check(obj) || PyBool_Check(obj)) {
-        PyErr_Format(MnArgumentType, "batch_size must be an int, got %.200s", Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    long long v = PyLong_AsLongLong(obj);
-    if (v == -1 && PyErr_Occurred())
+    long long v;
+    if (mn_as_int64(obj, "batch_size", &v) < 0)
         return -1;
     if (v < 1 || v > (1LL << 31)) {
         PyErr_Format(MnInvalidArgument, "batch_size must be in 1...2^31, got %lld", v);
@@ -428,8 +428,9 @@ static int replay_init(ReplayObject *self, PyObject *args, PyObject *kwds) {
     PyObject *shapes, *seed_obj = Py_None, *dtypes = Py_None;
     double alpha = 0.6, eps = 1e-6;
     int sampling = MNEMONET_SAMPLING_PROPORTIONAL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LO|ddiOO", kwlist, &capacity, &shapes, &alpha, &eps, &sampling,
-                                     &seed_obj, &dtypes))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&O|O&O&O&OO", kwlist, mn_to_int64, &capacity, &shapes,
+                                     mn_to_float64, &alpha, mn_to_float64, &eps, mn_to_int32, &sampling, &seed_obj,
+                                     &dtypes))
         return -1;
     int32_t has_seed;
     uint64_t seed;
@@ -477,7 +478,7 @@ static PyObject *replay_sample(ReplayObject *self, PyObject *args, PyObject *kwd
     static char *kwlist[] = {"batch_size", "beta", NULL};
     PyObject *batch_obj;
     double beta = 0.4;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|d", kwlist, &batch_obj, &beta))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O&", kwlist, &batch_obj, mn_to_float64, &beta))
         return NULL;
     int64_t batch, *ip, sizes[MN_MAX_FIELDS];
     float *wp;
@@ -606,7 +607,8 @@ static int reservoir_init(ReservoirObject *self, PyObject *args, PyObject *kwds)
     static char *kwlist[] = {"capacity", "shapes", "seed", "dtypes", NULL};
     long long capacity;
     PyObject *shapes, *seed_obj = Py_None, *dtypes = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LO|OO", kwlist, &capacity, &shapes, &seed_obj, &dtypes))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&O|OO", kwlist, mn_to_int64, &capacity, &shapes, &seed_obj,
+                                     &dtypes))
         return -1;
     int32_t has_seed;
     uint64_t seed;

@@ -43,7 +43,9 @@ static int snail_init(SNAILObject *self, PyObject *args, PyObject *kwds) {
     PyObject *blocks_obj;
     float lr, clip;
     unsigned long long seed;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LLLOffK", kwlist, &in, &out, &len, &blocks_obj, &lr, &clip, &seed))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&O&O&OO&O&O&", kwlist, mn_to_int64, &in, mn_to_int64, &out,
+                                     mn_to_int64, &len, &blocks_obj, mn_to_float32, &lr, mn_to_float32, &clip,
+                                     mn_to_uint64, &seed))
         return -1;
     if (mn_handle_fresh((PyObject *)self) < 0)
         return -1;
@@ -60,7 +62,8 @@ static int snail_init(SNAILObject *self, PyObject *args, PyObject *kwds) {
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
         long long a, b, c;
-        if (!PyTuple_Check(item) || !PyArg_ParseTuple(item, "LLL", &a, &b, &c)) {
+        if (!PyTuple_Check(item) || !PyArg_ParseTuple(item, "O&O&O&", mn_to_int64, &a, mn_to_int64, &b, mn_to_int64,
+                                                      &c)) {
             Py_DECREF(seq);
             if (!PyErr_Occurred() || PyErr_ExceptionMatches(PyExc_TypeError)) {
                 PyErr_Clear();
@@ -78,8 +81,8 @@ static int snail_init(SNAILObject *self, PyObject *args, PyObject *kwds) {
 
 static PyObject *snail_tensor_info(SNAILObject *self, PyObject *arg) {
     MN_READY(self);
-    long long i = PyLong_AsLongLong(arg);
-    if (i == -1 && PyErr_Occurred())
+    long long i;
+    if (mn_as_int64(arg, "index", &i) < 0)
         return NULL;
     char name[256];
     int64_t shape[4], rank = 0;
@@ -125,7 +128,7 @@ static PyObject *snail_get_tensor(SNAILObject *self, PyObject *arg) {
 static PyObject *snail_set_tensor(SNAILObject *self, PyObject *args) {
     long long i;
     PyObject *v;
-    if (mn_ready((PyObject *)self) < 0 || !PyArg_ParseTuple(args, "LO", &i, &v))
+    if (mn_ready((PyObject *)self) < 0 || !PyArg_ParseTuple(args, "O&O", mn_to_int64, &i, &v))
         return NULL;
     PyObject *index = PyLong_FromLongLong(i);
     PyObject *info = index ? snail_tensor_info(self, index) : NULL;
@@ -187,7 +190,8 @@ static PyObject *snail_loss(SNAILObject *self, PyObject *args, PyObject *kwds) {
     PyObject *x_o, *t_o, *w_o;
     int loss, update, want;
     if (mn_ready((PyObject *)self) < 0 ||
-        !PyArg_ParseTupleAndKeywords(args, kwds, "OOOipp", kwlist, &x_o, &t_o, &w_o, &loss, &update, &want))
+        !PyArg_ParseTupleAndKeywords(args, kwds, "OOOO&O&O&", kwlist, &x_o, &t_o, &w_o, mn_to_int32, &loss,
+                                     mn_to_bool, &update, mn_to_bool, &want))
         return NULL;
     PyArrayObject *x = check_x(self, x_o);
     if (!x)
@@ -222,7 +226,7 @@ static PyObject *snail_loss(SNAILObject *self, PyObject *args, PyObject *kwds) {
 
 static PyObject *snail_set_optimizer(SNAILObject *self, PyObject *args) {
     float lr, clip;
-    if (mn_ready((PyObject *)self) < 0 || !PyArg_ParseTuple(args, "ff", &lr, &clip))
+    if (mn_ready((PyObject *)self) < 0 || !PyArg_ParseTuple(args, "O&O&", mn_to_float32, &lr, mn_to_float32, &clip))
         return NULL;
     mn_status st;
     int32_t rc;
@@ -257,8 +261,12 @@ static PyObject *snail_bandit_train(SNAILObject *self, PyObject *args, PyObject 
     static char *kwlist[] = {"arms", "pulls", "batch", "iterations", "config", NULL};
     long long arms, pulls, batch, iterations;
     float c[5];
-    if (mn_ready((PyObject *)self) < 0 || !PyArg_ParseTupleAndKeywords(args, kwds, "LLLL(fffff)", kwlist, &arms, &pulls, &batch,
-                                                           &iterations, &c[0], &c[1], &c[2], &c[3], &c[4]))
+    if (mn_ready((PyObject *)self) < 0 || !PyArg_ParseTupleAndKeywords(args, kwds, "O&O&O&O&(O&O&O&O&O&)", kwlist,
+                                                                       mn_to_int64, &arms, mn_to_int64, &pulls,
+                                                                       mn_to_int64, &batch, mn_to_int64, &iterations,
+                                                                       mn_to_float32, &c[0], mn_to_float32, &c[1],
+                                                                       mn_to_float32, &c[2], mn_to_float32, &c[3],
+                                                                       mn_to_float32, &c[4]))
         return NULL;
     if (iterations < 0 || iterations > 100000000LL) {
         PyErr_Format(MnInvalidArgument, "iterations must be in 0...100000000, got %lld", iterations);
@@ -283,7 +291,8 @@ static PyObject *snail_bandit_evaluate(SNAILObject *self, PyObject *args, PyObje
     static char *kwlist[] = {"probabilities", "uniforms", "greedy", NULL};
     PyObject *p_o, *u_o;
     int greedy = 0;
-    if (mn_ready((PyObject *)self) < 0 || !PyArg_ParseTupleAndKeywords(args, kwds, "OO|p", kwlist, &p_o, &u_o, &greedy))
+    if (mn_ready((PyObject *)self) < 0 || !PyArg_ParseTupleAndKeywords(args, kwds, "OO|O&", kwlist, &p_o, &u_o,
+                                                                       mn_to_bool, &greedy))
         return NULL;
     npy_intp ps[2] = {MN_ANY, self->d_in - 2};
     PyArrayObject *p = mn_check_array(p_o, "probabilities", NPY_FLOAT32, 2, ps, 0);
