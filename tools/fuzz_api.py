@@ -779,7 +779,151 @@ def _entry_points():
         s = continual.stream(x, labels, classes_per_task=2, scenario="class", seed=0)
         return continual.run(s, "er", seed=strategy_seed, hidden=(8,), epochs=1)
     E["continual.run"] = (st.tuples(array_arg((24, I)), seed_arg()), continual_run)
+    _more_entry_points(E, st, int_arg, real_arg, bool_arg, seed_arg, array_arg, agent, replay, cfg, dnc, snail)
     return E
+
+
+def _more_entry_points(E, st, int_arg, real_arg, bool_arg, seed_arg, array_arg, agent, replay, cfg, dnc, snail):
+    """The rest of the public surface (mnemonet.__all__ and the submodules continual, fewshot, bandits, dnc_tasks):
+    every remaining constructor and method taking user values."""
+    from mnemonet import bandits, continual, dnc_tasks, fewshot
+    I = 4
+    rng = lambda: np.random.default_rng(0)  # noqa: E731
+    # -- models: the remaining methods and settings --------------------------------------------------------------
+    E["agent.predict"] = (st.tuples(array_arg((I,))), lambda x: agent().predict(x))
+    E["agent.evaluate(write_memory)"] = (st.tuples(array_arg((2, I)), bool_arg()),
+                                         lambda x, w: agent().evaluate(x, x, write_memory=w))
+    E["bank.memory="] = (st.tuples(array_arg((8, 4))), lambda m: setattr(mn.NeuralMemoryBank(cfg()), "memory", m))
+    E["bank.usage="] = (st.tuples(array_arg((8,), 0, 3)), lambda u: setattr(mn.NeuralMemoryBank(cfg()), "usage", u))
+    E["controller.load_state_dict"] = (
+        st.tuples(array_arg((4 * 8, I))),
+        lambda w: mn.MemoryController(I, 8, cfg(), seed=0).load_state_dict(
+            {**mn.MemoryController(I, 8, cfg(), seed=0).state_dict(), "lstm.weight_ih_l0": w}))
+    E["MLP.loss"] = (st.tuples(array_arg((5, 1)), array_arg((5, 1))), lambda x, y: mn.MLP((1, 8, 1), seed=0).loss(x, y))
+    E["MLP.load_state_dict"] = (
+        st.tuples(array_arg((8, 1)), bool_arg()),
+        lambda w, strict: mn.MLP((1, 8, 1), seed=0).load_state_dict({**mn.MLP((1, 8, 1)).state_dict(), "0.weight": w},
+                                                                   strict=strict))
+    meta = lambda: mn.MetaLearner(mn.MLP((1, 8, 1), seed=0), algorithm="meta-sgd")  # noqa: E731
+    E["MetaLearner.meta_train"] = (st.tuples(int_arg(0, 2), int_arg(1, 3), int_arg(1, 6)),
+                                   lambda n, b, k: meta().meta_train(iterations=n, meta_batch_size=b, k_shot=k,
+                                                                     progress=False))
+    E["MetaLearner.evaluate_sinusoid"] = (
+        st.tuples(int_arg(1, 4), int_arg(1, 6), int_arg(1, 3), st.one_of(st.none().map(lambda v: ("ok", v)),
+                                                                         real_arg(0, 0.1)), seed_arg()),
+        lambda n, k, m, lr, s: meta().evaluate_sinusoid(n, k, m, lr=lr, seed=0 if s is None else s).summary((1,)))
+    E["MetaLearner.meta_gradient"] = (
+        st.tuples(array_arg((5, 1)), array_arg((5, 1)), int_arg(0, 3), st.one_of(
+            st.none().map(lambda v: ("ok", v)), bool_arg())),
+        lambda x, y, n, fo: meta().meta_gradient(x, y, x, y, num_steps=n, first_order=fo).state_dict())
+    E["MetaLearner.apply_meta_gradient"] = (
+        st.tuples(array_arg((mn.MLP((1, 8, 1)).parameter_count,))),
+        lambda g: meta().apply_meta_gradient(g, np.zeros(mn.MLP((1, 8, 1)).parameter_count, np.float32)))
+    cml = lambda: mn.ControllerMetaLearner(mn.MemoryController(I, 8, cfg(), seed=0))  # noqa: E731
+    E["ControllerMetaLearner.meta_gradient"] = (
+        st.tuples(array_arg((3, I)), array_arg((3, I)), int_arg(0, 2), real_arg(0, 0.1)),
+        lambda x, y, n, lr: cml().meta_gradient(x, y, x, y, num_steps=n, lr=lr).state_dict())
+    E["AdaptedController.predict/evaluate"] = (
+        st.tuples(array_arg((3, I)), array_arg((3, I))),
+        lambda x, y: (lambda a: (a.predict(x), a.evaluate(x, y)))(
+            cml().adapt(np.ones((3, I), np.float32), np.ones((3, I), np.float32), 1)))
+    E["DNC(lr, clip, controller)"] = (
+        st.tuples(real_arg(1e-6, 0.1), real_arg(0, 100).map(lambda t: ("ok", t[1]) if t[1] == float("inf") else t),
+                  st.one_of(
+            st.sampled_from(["lstm", "feedforward"]).map(lambda v: ("ok", v)),
+            st.sampled_from(["gru", None, 1]).map(lambda v: ("bad", v)))),
+        lambda lr, clip, c: mn.DNC(I, I, mn.MemoryConfig(8, 4, 1, 1), hidden_size=8, lr=lr, clip=clip, controller=c,
+                                   seed=0))
+    E["DNC.forward(state, lengths, trace)"] = (
+        st.tuples(int_arg(1, 3), bool_arg()),
+        lambda n, trace: (lambda d: d.forward(np.ones((3, 2, I), np.float32), d.initial_state(2),
+                                              lengths=[n, 1], trace=trace))(dnc()))
+    E["DNC.initial_state"] = (st.tuples(int_arg(1, 8)), lambda b: dnc().initial_state(b))
+    E["DNC.fit"] = (st.tuples(int_arg(1, 2), int_arg(1, 3), st.one_of(st.none().map(lambda v: ("ok", v)),
+                                                                    int_arg(1, 4)), seed_arg()),
+                    lambda n, b, t, s: mn.DNC(3, 2, mn.MemoryConfig(8, 4, 1, 1), hidden_size=8, seed=0).fit(
+                        dnc_tasks.CopyTask(bits=2, max_length=2), n, batch_size=b, truncation=t, progress=False,
+                        seed=s))
+    E["SNAIL.train_step/loss/gradients"] = (
+        st.tuples(array_arg((2, 5, I)), array_arg((2, 5, 3), 0, 1), array_arg((2, 5), 0, 1)),
+        lambda x, t, w: (lambda m: (m.loss(x, t, w), m.gradients(x, t, w), m.train_step(x, t, w)))(snail()))
+    E["SNAIL.lr/clip_norm="] = (st.tuples(real_arg(1e-6, 0.1), real_arg(0, 10)),
+                                lambda lr, c: (lambda m: (setattr(m, "lr", lr), setattr(m, "clip_norm", c)))(snail()))
+    E["SNAIL.fit"] = (st.tuples(int_arg(0, 2), int_arg(1, 3), seed_arg()),
+                      lambda n, b, s: mn.SNAIL(3, 1, 4, blocks=[("tc", 4)], seed=0).fit(
+                          fewshot.SinusoidEpisodes(2, 2), n, b, loss="mse", progress=False, seed=s))
+    E["SNAIL.for_bandits/fit_bandits"] = (
+        st.tuples(int_arg(2, 4), int_arg(1, 5), int_arg(0, 2), int_arg(1, 3), real_arg(0, 1), bool_arg()),
+        lambda k, n, it, b, g, norm: mn.SNAIL.for_bandits(k, n, blocks=[("tc", 4)]).fit_bandits(
+            n, iterations=it, batch_size=b, discount=g, normalize_advantages=norm, progress=False))
+    E["SNAIL.evaluate_bandits"] = (
+        st.tuples(array_arg((2, 3), 0, 1), array_arg((2, 4, 3), 0, 1), bool_arg()),
+        lambda p, u, g: mn.SNAIL.for_bandits(3, 4, blocks=[("tc", 4)]).evaluate_bandits(p, u, greedy=g))
+    # -- replay options ----------------------------------------------------------------------------------------------
+    E["PrioritizedReplay(sampling, dtypes)"] = (
+        st.tuples(st.one_of(st.sampled_from(["proportional", "seed", "rank"]).map(lambda v: ("ok", v)),
+                            st.sampled_from(["uniform", None, 2]).map(lambda v: ("bad", v))),
+                  st.one_of(st.sampled_from([np.float32, np.float64, np.int8, np.int64]).map(lambda v: ("ok", v)),
+                            st.sampled_from([np.complex64, object, "str", None]).map(lambda v: ("bad", v)))),
+        lambda smp, dt: (lambda b: (b.add(x=np.ones((3, 2)).astype(dt)), b.sample(2)))(
+            mn.PrioritizedReplay(8, {"x": ((2,), dt)}, sampling=smp, seed=0)))
+    E["PrioritizedReplay(nstep)"] = (
+        st.tuples(int_arg(1, 4), real_arg(0, 1)),
+        lambda n, g: (lambda b: [b.add(obs=np.ones(2), rew=1.0, next_obs=np.ones(2), done=0.0) for _ in range(5)])(
+            mn.PrioritizedReplay(8, {"obs": (2,), "rew": (), "next_obs": (2,), "done": ()}, seed=0,
+                                 nstep={"n": n, "gamma": g})))
+    E["PrioritizedReplay.priorities"] = (st.tuples(int_arg(0, 3)), lambda i: replay().priorities([i]))
+    E["ExperienceReplay.sample"] = (
+        st.tuples(int_arg(1, 3), real_arg(0, 1)),
+        lambda b, beta: (lambda e: (e.push((np.ones(3), np.ones(3))), e.push((np.ones(3), np.ones(3))), e.push(
+            (np.ones(3), np.ones(3))), e.sample(b, beta)))(mn.ExperienceReplay(8, seed=0)))
+    E["ReservoirReplay.sample"] = (st.tuples(int_arg(1, 4)), lambda b: (lambda r: (r.add(x=np.ones((4, 3))),
+                                                                                   r.sample(b)))(
+        mn.ReservoirReplay(8, {"x": (3,)}, seed=0)))
+    # -- few-shot episodes, bandits, DNC tasks -----------------------------------------------------------------------
+    digits_x = np.random.default_rng(1).random((40, 6)).astype(np.float32)
+    digits_y = np.arange(40) % 4
+    E["fewshot.FewShotEpisodes"] = (
+        st.tuples(array_arg((40, 6), any_shape=True), int_arg(2, 4), int_arg(1, 3), int_arg(1, 4)),
+        lambda x, n, k, b: fewshot.FewShotEpisodes(x, digits_y, ways=n, shots=k).sample(b, rng(),
+                                                                                        return_episodes=True))
+    E["fewshot.SinusoidEpisodes"] = (st.tuples(int_arg(1, 5), int_arg(1, 5), int_arg(1, 4)),
+                                     lambda k, q, b: fewshot.SinusoidEpisodes(k, q).sample(b, rng(),
+                                                                                           return_episodes=True))
+    E["fewshot.query/nearest_neighbour_accuracy"] = (
+        st.tuples(array_arg((2, 3, 4)), array_arg((2, 3, 4), 0, 1)),
+        lambda lg, t: (fewshot.query_accuracy(lg, t), fewshot.nearest_neighbour_accuracy(
+            fewshot.FewShotEpisodes(digits_x, digits_y, 2, 1).sample(2, rng(), return_episodes=True)[3])))
+    E["bandits.draw/run_baseline/summarize"] = (
+        st.tuples(int_arg(1, 4), int_arg(1, 4), int_arg(1, 6), st.one_of(
+            st.sampled_from(list(bandits.BASELINES)).map(lambda v: ("ok", v)),
+            st.sampled_from(["greedy", None, 3]).map(lambda v: ("bad", v))), real_arg(0, 1), seed_arg()),
+        lambda e, k, n, m, eps, s: bandits.summarize(bandits.run_baseline(m, *bandits.draw(e, k, n, seed=s or 0),
+                                                                          seed=s or 0, epsilon=eps)))
+    E["bandits.summarize"] = (st.tuples(array_arg((5,), 0, 10, f32=False)), lambda t: bandits.summarize(t))
+
+    def task(kind, a, b, c, batch):
+        t = {"copy": lambda: dnc_tasks.CopyTask(a, b, c), "repeat": lambda: dnc_tasks.RepeatCopyTask(a, b, c, 1, 2),
+             "recall": lambda: dnc_tasks.AssociativeRecallTask(a, 2, b, c)}[kind]()
+        return t.sample(batch, rng())
+    for kind in ("copy", "repeat", "recall"):
+        E[f"dnc_tasks.{kind}"] = (st.tuples(int_arg(1, 6), int_arg(1, 3), int_arg(3, 4), int_arg(1, 3)),
+                                  lambda a, b, c, batch, kind=kind: task(kind, a, b, c, batch))
+    E["dnc_tasks.bits_per_sequence"] = (
+        st.tuples(array_arg((3, 2, 4)), array_arg((3, 2, 4), 0, 1), array_arg((3, 2), 0, 1)),
+        lambda lg, t, m: dnc_tasks.bits_per_sequence(lg, t, m))
+    # -- continual: scenarios and metrics ----------------------------------------------------------------------------
+    E["continual.permuted/rotated/split_digits"] = (
+        st.tuples(int_arg(1, 3), st.one_of(st.sampled_from(["task", "domain", "class"]).map(lambda v: ("ok", v)),
+                                           st.sampled_from(["none", None, 1]).map(lambda v: ("bad", v))),
+                  real_arg(0.1, 0.5), seed_arg()),
+        lambda n, sc, ts, s: (continual.permuted_digits(n, sc, seed=s or 0, test_size=ts),
+                              continual.rotated_digits(n, sc, seed=s or 0, test_size=ts)))
+    E["continual.metrics"] = (
+        st.tuples(array_arg((3, 3), 0, 1, f32=False), array_arg((3,), 0, 1, f32=False)),
+        lambda R, b: (continual.average_accuracy(R), continual.backward_transfer(R), continual.forward_transfer(R, b),
+                      continual.forgetting(R), continual.average_forgetting(R), continual.accuracy_curve(R),
+                      continual.summarize(R, b), continual.tidy(R)))
 
 
 def _draw_specs(n_calls, seed):
@@ -864,10 +1008,45 @@ def _base_checkpoints(tmp):
         m.meta_train(iterations=3, meta_batch_size=2, k_shot=5, progress=False)
         return m
 
+    def typed():  # typed fields, rank-based sampling, priorities updated
+        b = mn.PrioritizedReplay(16, {"obs": ((2,), np.int8), "v": ((), np.float64), "a": ((), np.int64)}, seed=1,
+                                 sampling="rank")
+        b.add(obs=np.arange(12, dtype=np.int8).reshape(6, 2), v=np.linspace(0, 1, 6), a=np.arange(6))
+        b.update_priorities([0, 3], [2.0, 0.5])
+        return b
+
+    def maml():
+        m = mn.MetaLearner(mn.MLP((1, 8, 1), seed=0), algorithm="maml", inner_steps=2)
+        m.meta_train(iterations=2, meta_batch_size=2, k_shot=5, progress=False)
+        return m
+
+    def bank():
+        b = mn.NeuralMemoryBank(mn.MemoryConfig(8, 4, 2), seed=0)
+        b.write(np.ones(4, np.float32), np.full(4, 0.5, np.float32), np.full(4, 0.1, np.float32), 1.0)
+        return b
+
+    def controller():
+        return mn.MemoryController(4, 8, mn.MemoryConfig(8, 4, 2), seed=0)
+
+    def dnc(kind="lstm"):
+        d = mn.DNC(3, 2, mn.MemoryConfig(6, 4, 2, 1), hidden_size=8, controller=kind, seed=0)
+        x = np.random.default_rng(0).random((4, 2, 3)).astype(np.float32)
+        d.train_step(x, np.zeros((4, 2, 2), np.float32))  # Adam moments and a step count in the file
+        return d
+
+    def snail():
+        m = mn.SNAIL(3, 2, 4, blocks=[("tc", 4), ("attention", 4, 4)], seed=0)
+        x = np.random.default_rng(0).random((2, 4, 3)).astype(np.float32)
+        m.train_step(x, np.eye(2, dtype=np.float32)[np.zeros((2, 4), int)])
+        return m
+
     out = {}
     for name, make, cls in [("agent", agent, mn.ContinualLearningAgent), ("prioritized", pr, mn.PrioritizedReplay),
                             ("reservoir", rr, mn.ReservoirReplay), ("experience", er, mn.ExperienceReplay),
-                            ("meta", meta, mn.MetaLearner)]:
+                            ("meta", meta, mn.MetaLearner), ("typed-rank-replay", typed, mn.PrioritizedReplay),
+                            ("maml", maml, mn.MetaLearner), ("memory-bank", bank, mn.NeuralMemoryBank),
+                            ("controller", controller, mn.MemoryController), ("dnc", dnc, mn.DNC),
+                            ("dnc-feedforward", lambda: dnc("feedforward"), mn.DNC), ("snail", snail, mn.SNAIL)]:
         path = os.path.join(tmp, f"base-{name}.ckpt")
         make().save(path)
         out[name] = (open(path, "rb").read(), cls)
@@ -892,20 +1071,43 @@ def _mutations(data, count, rng):
     return out
 
 
+def _finite(parts):
+    """Every part (arrays, floats; None, e.g. a feedforward DNC's absent LSTM state, is skipped) is finite."""
+    return all(np.isfinite(np.asarray(p, dtype=np.float64)).all() for p in parts if p is not None)
+
+
 def _state_is_finite(obj):
+    """True when a loaded object's state is finite and it works: its invariants hold and a forward pass on valid
+    input (shapes from the loaded object itself) gives finite output. A MnemonetError here means the loader
+    accepted a file whose object is unusable (the caller reports it as silent)."""
+    if isinstance(obj, mn.DNC):
+        x = np.full((2, 1, obj.input_size), 0.5, np.float32)
+        y, state = obj.forward(x)
+        return _finite(list(obj.state_dict().values()) + [y] + [getattr(state, f) for f in vars(state)])
+    if isinstance(obj, mn.SNAIL):
+        x = np.full((1, obj.sequence_length, obj.input_size), 0.5, np.float32)
+        return _finite(list(obj.state_dict().values()) + [obj.forward(x), obj.lr, obj.clip_norm])
+    if isinstance(obj, mn.NeuralMemoryBank):
+        r = obj.read(np.ones((obj.num_read_heads, obj.memory_dim), np.float32), np.ones(obj.num_read_heads))
+        return _finite([obj.memory, obj.usage, r]) and bool((obj.usage >= 0).all())
+    if isinstance(obj, mn.MemoryController):
+        out = obj.forward(np.ones(obj.input_dim, np.float32), mn.NeuralMemoryBank(obj.memory_config))
+        return _finite(list(obj.state_dict().values()) + [out])
     if isinstance(obj, mn.ContinualLearningAgent):
         parts = list(obj.controller.state_dict().values()) + [obj.memory_bank.memory, obj.memory_bank.usage]
         if len(obj.replay_buffer) > 0:
             parts.append(obj.replay_buffer.sample(min(4, len(obj.replay_buffer)))[1])
     elif isinstance(obj, mn.MetaLearner):
         parts = [obj.parameters] + ([obj.alphas] if obj.alphas is not None else [])
+        x = np.linspace(-1, 1, 5, dtype=np.float32).reshape(5, 1)
+        parts.append(obj.adapt(x, x, num_steps=1)(x))
     elif isinstance(obj, mn.ExperienceReplay):
         parts = [obj.sample(4)[1]] if len(obj) else []
     else:
         parts = list(obj.sample(min(4, len(obj))).values()) if len(obj) else []
         if isinstance(obj, mn.PrioritizedReplay):
             obj.check_invariants()
-    return all(np.isfinite(np.asarray(p, dtype=np.float64)).all() for p in parts)
+    return _finite(parts)
 
 
 def _verdict_of_mutation(kind, data, tmp, k):
@@ -922,6 +1124,8 @@ def _verdict_of_mutation(kind, data, tmp, k):
             return f"unclean:{type(e).__name__}"
         try:
             return "loaded, state finite and consistent" if _state_is_finite(obj) else "silent:non-finite state"
+        except mn.NonFiniteError:  # finite but extreme values (1e38) whose use overflows: refused, nothing changed
+            return "loaded, state finite; a step on it refused with NonFiniteError"
         except mn.MnemonetError as e:
             return f"silent:loaded but unusable ({type(e).__name__})"
     finally:

@@ -116,6 +116,7 @@ extension ContinualLearningAgent: Checkpointable {
         }
         try r.readFloats("memory", into: agent.memoryBank.memory)
         try r.readFloats("usage", into: agent.memoryBank.usage)
+        try agent.memoryBank.requireUsageValid(source: source)
         let replay = try PrioritizedReplayBuffer(from: &r)
         guard replay.capacity == capacity, replay.fieldWidths == [i, i], replay.sampling == .seedWithoutReplacement else {
             throw .format("\(source) is corrupt (its replay buffer does not match the agent)")

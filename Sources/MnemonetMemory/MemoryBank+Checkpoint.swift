@@ -37,6 +37,7 @@ extension NeuralMemoryBank: Checkpointable {
         }
         try r.readFloats("memory", into: bank.memory)
         try r.readFloats("usage", into: bank.usage)
+        try bank.requireUsageValid(source: source)
         return bank
     }
 }

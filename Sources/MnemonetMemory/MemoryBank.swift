@@ -48,16 +48,31 @@ public final class NeuralMemoryBank {
         keys.deallocate(); betas.deallocate()
     }
 
+    /// The index of the first u_i < 0 (or NaN) in `u`, or nil: usage accumulates write weights, so it is never
+    /// negative; a checkpoint holding one is corrupt.
+    public static func firstNegative(_ u: UnsafeBufferPointer<Float>) -> Int? {
+        u.firstIndex(where: { !($0 >= 0) })
+    }
+
+    /// Throws `.format` when the loaded usage of `source` has a negative (or NaN) entry.
+    public func requireUsageValid(source: String) throws(MnemonetError) {
+        if let k = Self.firstNegative(UnsafeBufferPointer(usage)) {
+            throw .format("\(source) is corrupt (usage[\(k)] = \(usage[k]) is negative)")
+        }
+    }
+
     /// Zeroes M and u.
     public func reset() {
         memory.update(repeating: 0)
         usage.update(repeating: 0)
     }
 
-    /// Copies `memory` [N·W] and `usage` [N] in (from a checkpoint or a user).
+    /// Copies `memory` [N·W] and `usage` [N] in (from a checkpoint or a user); u must be ≥ 0 (it accumulates
+    /// write weights, u_i ← 0.99·u_i + w_i).
     public func assign(memory m: UnsafeBufferPointer<Float>, usage u: UnsafeBufferPointer<Float>) throws(MnemonetError) {
         try require(m.count == memory.count, "memory must have \(memory.count) values, got \(m.count)")
         try require(u.count == usage.count, "usage must have \(usage.count) values, got \(u.count)")
+        if let k = Self.firstNegative(u) { throw .invalidArgument("usage must be >= 0, got \(u[k]) at usage[\(k)]") }
         _ = memory.update(fromContentsOf: m)
         _ = usage.update(fromContentsOf: u)
     }

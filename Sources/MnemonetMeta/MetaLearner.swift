@@ -142,7 +142,7 @@ public final class MetaLearner {
         try require(steps >= 0 && steps <= 100_000, "num_steps must be in 0...100000, got \(steps)")
         if let lr { try require(lr.isFinite && lr >= 0, "lr must be finite and >= 0, got \(lr)") }
         let n = x.count / mlp.inputSize
-        return start.withUnsafeBufferPointer { t in
+        let adapted = start.withUnsafeBufferPointer { t in
             x.withUnsafeBufferPointer { xb in
                 y.withUnsafeBufferPointer { yb in
                     withStepSize(lr) { s in
@@ -152,6 +152,11 @@ public final class MetaLearner {
                 }
             }
         }
+        // θ′ is returned, never committed: a diverged adaptation is refused rather than handed back as NaN/inf.
+        if let k = adapted.firstIndex(where: { !$0.isFinite }) {
+            throw .nonFinite("adaptation diverged: θ′[\(k)] = \(adapted[k]) after \(steps) step(s); use a smaller lr")
+        }
+        return adapted
     }
 
     /// ŷ = f(x; θ) for n × d_in inputs (θ: any parameter vector of this network, e.g. an adapted one).

@@ -29,13 +29,24 @@ public final class SNAIL: Module {
     public init(inputSize: Int, outputSize: Int, sequenceLength: Int, blocks specs: [SNAILBlockSpec], seed: UInt64)
         throws(MnemonetError)
     {
-        guard inputSize >= 1, outputSize >= 1 else {
-            throw .invalidArgument("SNAIL: input_size \(inputSize) and output_size \(outputSize) must be ≥ 1")
+        guard inputSize >= 1, outputSize >= 1, inputSize <= 1 << 20, outputSize <= 1 << 20 else {
+            throw .invalidArgument("SNAIL: input_size \(inputSize) and output_size \(outputSize) must be in 1...\(1 << 20)")
         }
         guard sequenceLength >= 1, sequenceLength <= 1 << 20 else {
             throw .invalidArgument("SNAIL: sequence_length \(sequenceLength) must be in 1...\(1 << 20)")
         }
         guard specs.count <= 64 else { throw .invalidArgument("SNAIL: \(specs.count) blocks (at most 64)") }
+        // Every size in range first: the parameter count below must not overflow (a trap) on a hostile size.
+        for spec in specs {
+            switch spec {
+            case .attention(let k, let v):
+                guard k >= 1, v >= 1, k <= 1 << 16, v <= 1 << 16 else {
+                    throw .invalidArgument("SNAIL: attention sizes (\(k), \(v)) must be in 1...65536")
+                }
+            case .tc(let d):
+                guard d >= 1, d <= 1 << 16 else { throw .invalidArgument("SNAIL: tc filters \(d) must be in 1...65536") }
+            }
+        }
         // The parameter count, before anything is allocated (a typo in a size must not exhaust memory).
         var params = 0, width = inputSize
         for spec in specs {

@@ -18,7 +18,7 @@ import numpy as np
 
 from ._native import ArgumentOverflowError, ArgumentTypeError, InvalidArgumentError
 
-__all__ = ["as_int", "as_real", "as_bool", "as_float32", "as_float64"]
+__all__ = ["as_int", "as_real", "as_bool", "as_float32", "as_float64", "require_finite"]
 
 _INT64 = (-(2**63), 2**63 - 1)
 
@@ -95,3 +95,13 @@ def as_float64(value: Any, what: str, allow_bool: bool = True) -> np.ndarray:
     """``value`` as a float64 array (0-d for a scalar; C-contiguous otherwise); bools refused unless `allow_bool`."""
     array = np.asarray(_real_array(value, what, allow_bool), dtype=np.float64)
     return array if array.ndim == 0 else np.ascontiguousarray(array)
+
+
+def require_finite(array: np.ndarray, what: str) -> np.ndarray:
+    """``array`` itself when every value is finite, else InvalidArgumentError naming ``what`` and the first bad index
+    (the rule ``mn_check_array`` applies natively, for pure-Python helpers: metrics, episode builders)."""
+    finite = np.isfinite(array)
+    if not finite.all():
+        k = tuple(int(i) for i in np.argwhere(~finite)[0])
+        raise InvalidArgumentError(f"{what} must be finite, got {array[k]} at {what}{list(k)}")
+    return array

@@ -14,6 +14,9 @@ from typing import Dict, Tuple
 
 import numpy as np
 
+from ._args import as_float32, as_float64, as_int, as_real, require_finite
+from ._native import InvalidArgumentError
+
 __all__ = ["draw", "run_baseline", "BASELINES", "PAPER_TABLE3", "summarize"]
 
 #: The figures of Mishra et al. 2018, Table 3 that this project quotes (average total reward per episode); other
@@ -27,16 +30,29 @@ PAPER_TABLE3 = {
 
 def draw(episodes: int, arms: int, pulls: int, seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
     """p [E, K] ~ U[0, 1] and u [E, N, K] ~ U[0, 1) (float32), from ``seed``."""
-    rng = np.random.default_rng(seed)
+    episodes, arms = as_int(episodes, "episodes", 1, 1 << 24), as_int(arms, "arms", 1, 1 << 16)
+    pulls = as_int(pulls, "pulls", 1, 1 << 20)
+    rng = np.random.default_rng(as_int(seed, "seed", 0))
     return (rng.random((episodes, arms), dtype=np.float32), rng.random((episodes, pulls, arms), dtype=np.float32))
 
 
 def run_baseline(method: str, probabilities: np.ndarray, uniforms: np.ndarray, seed: int = 0,
                  epsilon: float = 0.1) -> np.ndarray:
     """Total reward per episode [E] of ``method`` ("random", "epsilon_greedy", "ucb1", "thompson") on the draws."""
-    p, u = probabilities, uniforms
+    if method not in BASELINES:
+        raise InvalidArgumentError(f"unknown baseline {method!r}; choose from {BASELINES}")
+    p, u = as_float32(probabilities, "probabilities"), as_float32(uniforms, "uniforms")
+    if u.ndim != 3 or p.shape != (u.shape[0], u.shape[2]) or 0 in u.shape:
+        raise InvalidArgumentError(f"probabilities must be [E, K] and uniforms [E, N, K] (non-empty), got {p.shape} "
+                                   f"and {u.shape}")
+    for a, what in ((p, "probabilities"), (u, "uniforms")):
+        if not ((require_finite(a, what) >= 0).all() and (a <= 1).all()):
+            raise InvalidArgumentError(f"{what} must be in [0, 1]")
+    epsilon = as_real(epsilon, "epsilon", 0.0)
+    if epsilon > 1:
+        raise InvalidArgumentError(f"epsilon must be in [0, 1], got {epsilon}")
     e, n, k = u.shape
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(as_int(seed, "seed", 0))
     counts = np.zeros((e, k))
     wins = np.zeros((e, k))
     total = np.zeros(e)
@@ -56,8 +72,8 @@ def run_baseline(method: str, probabilities: np.ndarray, uniforms: np.ndarray, s
                 a = np.argmax(score, axis=1)
         elif method == "thompson":
             a = np.argmax(rng.beta(wins + 1, counts - wins + 1), axis=1)
-        else:
-            raise ValueError(f"unknown baseline {method!r}; choose from {BASELINES}")
+        else:  # refused above
+            raise AssertionError(method)
         r = (u[rows, t, a] < p[rows, a]).astype(np.float64)
         counts[rows, a] += 1
         wins[rows, a] += r
@@ -70,5 +86,8 @@ BASELINES = ("random", "epsilon_greedy", "ucb1", "thompson")
 
 def summarize(totals: np.ndarray) -> Dict[str, float]:
     """mean and the 95% confidence half-width 1.96·σ/√E of per-episode totals."""
-    t = np.asarray(totals, dtype=np.float64)
+    t = as_float64(totals, "totals", allow_bool=False)
+    if t.ndim != 1 or t.size == 0:
+        raise InvalidArgumentError(f"totals must be a non-empty vector [E], got shape {t.shape}")
+    require_finite(t, "totals")
     return {"mean_reward": float(t.mean()), "ci95": float(1.96 * t.std(ddof=1) / np.sqrt(len(t))) if len(t) > 1 else 0.0}

@@ -280,6 +280,8 @@ class DNC(CheckpointBytes):
         mask = None
         if lengths is not None:
             t = np.shape(x)[0] if np.ndim(x) >= 1 else 0
+            if isinstance(lengths, (list, tuple)):  # each entry by the strict rule: [True, 1] is not [1, 1]
+                lengths = [as_int(v, f"lengths[{i}]") for i, v in enumerate(lengths)]
             lengths = np.asarray(lengths)
             if lengths.ndim != 1 or not np.issubdtype(lengths.dtype, np.integer):
                 raise _native.ArgumentTypeError(f"lengths must be a 1-D array of ints, got {lengths.dtype} shape "
@@ -360,7 +362,7 @@ class DNC(CheckpointBytes):
         """
         steps = _positive_int(steps, "steps")
         batch_size = _positive_int(batch_size, "batch_size")
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(None if seed is None else as_int(seed, "seed", 0))
         if isinstance(data, tuple):
             if len(data) not in (2, 3):
                 raise _native.InvalidArgumentError(f"data must be (x, y) or (x, y, mask), got {len(data)} arrays")

@@ -14,7 +14,23 @@ from typing import Tuple
 
 import numpy as np
 
+from ._args import as_float64, as_int, require_finite
+from ._native import InvalidArgumentError
+
 Batch = Tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _check_fields(task, pairs) -> None:
+    """Every size field of a task is an int >= 1 (the shared strict rule) and each (min, max) pair is ordered."""
+    for name in task.__dataclass_fields__:
+        setattr(task, name, as_int(getattr(task, name), name, 1, 1 << 20))
+    for lo, hi in pairs:
+        if getattr(task, lo) > getattr(task, hi):
+            raise InvalidArgumentError(f"{lo} must be <= {hi}, got {getattr(task, lo)} > {getattr(task, hi)}")
+
+
+def _batch_size(value) -> int:
+    return as_int(value, "batch_size", 1, 1 << 20)
 
 
 def _pad(seqs, width_x, width_y) -> Batch:
@@ -33,6 +49,13 @@ def bits_per_sequence(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray)
 
     The cross-entropy is the NTM/DNC papers' "cost per sequence (bits)": −Σ [y log₂ σ(ŷ) + (1 − y) log₂(1 − σ(ŷ))].
     """
+    logits = as_float64(logits, "logits", allow_bool=False)
+    targets, mask = as_float64(targets, "targets"), as_float64(mask, "mask")
+    if logits.ndim != 3 or targets.shape != logits.shape or mask.shape != logits.shape[:2]:
+        raise InvalidArgumentError(f"logits and targets must be [T, B, Y] and mask [T, B], got {logits.shape}, "
+                                   f"{targets.shape} and {mask.shape}")
+    for a, what in ((logits, "logits"), (targets, "targets"), (mask, "mask")):
+        require_finite(a, what)
     xent = (np.logaddexp(0, logits) - logits * targets) / np.log(2)
     b = logits.shape[1]
     m = mask[:, :, None]
@@ -55,6 +78,9 @@ class CopyTask:
     min_length: int = 1
     max_length: int = 20
 
+    def __post_init__(self):
+        _check_fields(self, [("min_length", "max_length")])
+
     @property
     def input_size(self) -> int:
         """bits + 1 (the delimiter channel)."""
@@ -68,7 +94,7 @@ class CopyTask:
     def sample(self, batch_size: int, rng: np.random.Generator) -> Batch:
         """A batch (x [T, B, bits+1], y [T, B, bits], mask [T, B])."""
         seqs = []
-        for _ in range(batch_size):
+        for _ in range(_batch_size(batch_size)):
             n = int(rng.integers(self.min_length, self.max_length + 1))
             v = (rng.random((n, self.bits)) < 0.5).astype(np.float32)
             x = np.zeros((2 * n + 1, self.bits + 1), np.float32)
@@ -100,6 +126,9 @@ class RepeatCopyTask:
     min_repeats: int = 1
     max_repeats: int = 5
 
+    def __post_init__(self):
+        _check_fields(self, [("min_length", "max_length"), ("min_repeats", "max_repeats")])
+
     @property
     def input_size(self) -> int:
         """bits + 2 (start-of-repeat flag and normalised repeat count)."""
@@ -113,7 +142,7 @@ class RepeatCopyTask:
     def sample(self, batch_size: int, rng: np.random.Generator) -> Batch:
         """A batch (x [T, B, bits+2], y [T, B, bits+1], mask [T, B])."""
         seqs = []
-        for _ in range(batch_size):
+        for _ in range(_batch_size(batch_size)):
             n = int(rng.integers(self.min_length, self.max_length + 1))
             k = int(rng.integers(self.min_repeats, self.max_repeats + 1))
             v = (rng.random((n, self.bits)) < 0.5).astype(np.float32)
@@ -148,6 +177,11 @@ class AssociativeRecallTask:
     min_items: int = 2
     max_items: int = 6
 
+    def __post_init__(self):
+        _check_fields(self, [("min_items", "max_items")])
+        if self.min_items < 2:
+            raise InvalidArgumentError(f"min_items must be >= 2 (a query needs a following item), got {self.min_items}")
+
     @property
     def input_size(self) -> int:
         """bits + 2 (item and query delimiters)."""
@@ -161,7 +195,7 @@ class AssociativeRecallTask:
     def sample(self, batch_size: int, rng: np.random.Generator) -> Batch:
         """A batch (x [T, B, bits+2], y [T, B, bits], mask [T, B])."""
         seqs, L = [], self.item_length
-        for _ in range(batch_size):
+        for _ in range(_batch_size(batch_size)):
             k = int(rng.integers(self.min_items, self.max_items + 1))
             items = (rng.random((k, L, self.bits)) < 0.5).astype(np.float32)
             q = int(rng.integers(0, k - 1))

@@ -16,9 +16,14 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
+from ._args import as_bool, as_float32, as_int, require_finite
 from ._native import InvalidArgumentError
 
 __all__ = ["FewShotEpisodes", "SinusoidEpisodes", "digits_episodes", "nearest_neighbour_accuracy", "query_accuracy"]
+
+
+def _batch_size(value) -> int:
+    return as_int(value, "batch_size", 1, 1 << 20)
 
 
 class FewShotEpisodes:
@@ -45,12 +50,15 @@ class FewShotEpisodes:
     """
 
     def __init__(self, x, y, ways: int = 5, shots: int = 1, classes: Optional[Sequence[int]] = None):
-        x = np.asarray(x, dtype=np.float32)
+        x = as_float32(x, "x")
         y = np.asarray(y)
         if x.ndim < 2 or y.shape != (x.shape[0],):
             raise InvalidArgumentError(f"x must be [n, ...] and y [n], got {x.shape} and {y.shape}")
+        if y.dtype.kind not in "iu":
+            raise InvalidArgumentError(f"y must hold integer class labels, got dtype {y.dtype}")
+        require_finite(x, "x")
         self.x = np.ascontiguousarray(x.reshape(x.shape[0], -1))
-        self.ways, self.shots = int(ways), int(shots)
+        self.ways, self.shots = as_int(ways, "ways", 2, 1 << 16), as_int(shots, "shots", 1, 1 << 16)
         if self.ways < 2 or self.shots < 1:
             raise InvalidArgumentError(f"ways must be >= 2 and shots >= 1, got {ways}, {shots}")
         labels = np.unique(y) if classes is None else np.asarray(list(classes))
@@ -68,6 +76,7 @@ class FewShotEpisodes:
         """``batch_size`` episodes: x [B, T, D + N], targets [B, T, N] (one-hot labels of every step), weights [B, T]
         (1 on the query). With ``return_episodes`` also (support_x [B, N·K, D], support_labels [B, N·K],
         query_x [B, D], query_labels [B]) for baselines on the same episodes."""
+        batch_size, return_episodes = _batch_size(batch_size), as_bool(return_episodes, "return_episodes")
         n, k, d, t = self.ways, self.shots, self.features, self.sequence_length
         x = np.zeros((batch_size, t, d + n), np.float32)
         targets = np.zeros((batch_size, t, n), np.float32)
@@ -127,6 +136,12 @@ def digits_episodes(ways: int = 5, shots: int = 1, rotations: bool = True):
 
 def query_accuracy(logits, targets) -> np.ndarray:
     """Per-episode correctness (bool [B]) of the query step: argmax logits[:, -1] == argmax targets[:, -1]."""
+    logits, targets = as_float32(logits, "logits"), as_float32(targets, "targets")
+    if logits.ndim != 3 or targets.shape != logits.shape or 0 in logits.shape:
+        raise InvalidArgumentError(f"logits and targets must both be [B, T, N] (non-empty), got {logits.shape} and "
+                                   f"{targets.shape}")
+    require_finite(logits, "logits")
+    require_finite(targets, "targets")
     return np.argmax(logits[:, -1], axis=1) == np.argmax(targets[:, -1], axis=1)
 
 
@@ -156,7 +171,7 @@ class SinusoidEpisodes:
     input_size = 3
 
     def __init__(self, shots: int = 5, queries: int = 5):
-        self.shots, self.queries = int(shots), int(queries)
+        self.shots, self.queries = as_int(shots, "shots", 1, 1 << 20), as_int(queries, "queries", 1, 1 << 20)
         if self.shots < 1 or self.queries < 1:
             raise InvalidArgumentError(f"shots and queries must be >= 1, got {shots}, {queries}")
         self.sequence_length = self.shots + self.queries
@@ -164,6 +179,7 @@ class SinusoidEpisodes:
     def sample(self, batch_size: int, rng: np.random.Generator, return_episodes: bool = False):
         """x [B, T, 3], targets [B, T, 1], weights [B, T]; with ``return_episodes`` also
         (support_x [B, K], support_y [B, K], query_x [B, Q], query_y [B, Q])."""
+        batch_size, return_episodes = _batch_size(batch_size), as_bool(return_episodes, "return_episodes")
         k, q = self.shots, self.queries
         amp = rng.uniform(0.1, 5.0, size=(batch_size, 1))
         phase = rng.uniform(0, math.pi, size=(batch_size, 1))

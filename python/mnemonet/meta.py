@@ -29,7 +29,7 @@ import numpy as np
 from . import _native
 from ._checkpoint import CheckpointBytes
 from ._native import ArgumentTypeError, InvalidArgumentError
-from ._args import as_bool, as_float32, as_int, as_real
+from ._args import as_bool, as_float32, as_int, as_real, require_finite
 from ._locking import serialized
 from .meta_gradient import MetaGradient
 
@@ -124,6 +124,7 @@ class MLP:
     def load_state_dict(self, state_dict: Mapping[str, object], strict: bool = True) -> None:
         """Loads parameters from a PyTorch-style state dict (NumPy arrays, or anything ``np.asarray`` accepts, such as
         CPU torch tensors). Shapes must match exactly; with ``strict`` the key sets must match too."""
+        strict = as_bool(strict, "strict")
         layout = list(self._layout())
         expected = {k for k, _ in layout}
         if strict:
@@ -161,7 +162,7 @@ class MLP:
 
     def loss(self, x, y) -> float:
         """Mean squared error of the predictions on (x, y)."""
-        y = _as_rows(y, self.layer_sizes[-1], "y")
+        y = require_finite(_as_rows(y, self.layer_sizes[-1], "y"), "y")
         pred = self.predict(x)
         if pred.shape != y.shape:
             raise InvalidArgumentError(f"x gives {pred.shape[0]} predictions but y has {y.shape[0]} rows")
@@ -477,6 +478,9 @@ class MetaLearner(CheckpointBytes):
         adaptive = chunk is None
         iterations = as_int(iterations, "iterations", 0)
         chunk = 10 if adaptive else max(1, as_int(chunk, "chunk"))
+        # Checked before the first iteration (also for iterations = 0): no value passes unvalidated.
+        meta_batch_size = as_int(meta_batch_size, "meta_batch_size", 1, 2**31 - 1)
+        k_shot = as_int(k_shot, "k_shot", 1, 2**31 - 1)
         if iterations < 0:
             raise InvalidArgumentError(f"iterations must be >= 0, got {iterations}")
         bar = None

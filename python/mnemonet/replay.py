@@ -83,6 +83,8 @@ def _as_dtype(value: Any, dtype: np.dtype, what: str) -> np.ndarray:
 
 
 def _parse_dtype(dtype: Any, name: str) -> np.dtype:
+    if dtype is None:  # np.dtype(None) is float64: a missing dtype must not pass as one
+        raise ArgumentTypeError(f"field {name!r}: None is not a dtype")
     try:
         d = np.dtype(dtype)
     except TypeError:

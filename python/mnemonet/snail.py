@@ -53,6 +53,14 @@ def _parse_blocks(blocks) -> Tuple[Tuple[str, ...], list]:
     return tuple(specs), native
 
 
+def _unit(v, what: str) -> float:
+    """A real number in [0, 1] (a discount, GAE's lambda)."""
+    v = as_real(v, what, 0.0)
+    if v > 1:
+        raise InvalidArgumentError(f"{what} must be in [0, 1], got {v}")
+    return v
+
+
 def _int(v, what: str) -> int:
     """The shared strict integer rule (_args.as_int): bools, floats and strings refused, beyond int64 an
     ArgumentOverflowError."""
@@ -256,6 +264,7 @@ class SNAIL:
         iterations, batch_size = _int(iterations, "iterations"), _int(batch_size, "batch_size")
         if iterations < 0 or batch_size < 1:
             raise InvalidArgumentError(f"iterations must be >= 0 and batch_size >= 1, got {iterations}, {batch_size}")
+        seed = None if seed is None else as_int(seed, "seed", 0)
         rng = np.random.default_rng(seed if seed is not None else ((self.seed or 0) * 1_000_003 + self.iteration))
         if hasattr(data, "sample"):
             sample = lambda: data.sample(batch_size, rng)  # noqa: E731
@@ -304,10 +313,12 @@ class SNAIL:
         ``iterations`` advantage actor-critic updates (GAE) on ``batch_size`` fresh episodes each, all in Swift.
         Returns the mean episode reward of each update's batch."""
         k = self._arms()
-        iterations, chunk = _int(iterations, "iterations"), max(1, _int(chunk, "chunk"))
-        config = (as_real(discount, "discount"), as_real(gae_lambda, "gae_lambda"), as_real(value_coef, "value_coef"),
-                  as_real(entropy_coef, "entropy_coef"), 1.0 if as_bool(normalize_advantages, "normalize_advantages")
-                  else 0.0)
+        # Everything is checked before the first update (also for iterations = 0): no value is used unvalidated.
+        iterations, chunk = as_int(iterations, "iterations", 0), as_int(chunk, "chunk", 1)
+        pulls, batch_size = as_int(pulls, "pulls", 1), as_int(batch_size, "batch_size", 1)
+        discount, gae_lambda = _unit(discount, "discount"), _unit(gae_lambda, "gae_lambda")
+        config = (discount, gae_lambda, as_real(value_coef, "value_coef", 0.0), as_real(entropy_coef, "entropy_coef", 0.0),
+                  1.0 if as_bool(normalize_advantages, "normalize_advantages") else 0.0)
         bar = _progress_bar(progress, iterations, f"SNAIL bandits K={k} N={pulls}")
         history = np.empty(iterations, dtype=np.float32)
         done = 0
@@ -330,8 +341,7 @@ class SNAIL:
         (pulling arm a at step t pays 1 iff u[e, t, a] < p[e, a]); see :func:`mnemonet.bandits.draw`. Actions are
         sampled from the policy (its argmax when ``greedy``)."""
         self._arms()
-        p = np.ascontiguousarray(probabilities, dtype=np.float32)
-        u = np.ascontiguousarray(uniforms, dtype=np.float32)
+        p, u = as_float32(probabilities, "probabilities"), as_float32(uniforms, "uniforms")
         return self._native.bandit_evaluate(p, u, as_bool(greedy, "greedy"))
 
     # -- checkpoints ------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from typing import Optional
 
 import numpy as np
 
+from .._args import as_float64, require_finite
 from .._native import InvalidArgumentError
 
 __all__ = ["check_accuracy_matrix", "average_accuracy", "backward_transfer", "forward_transfer", "forgetting",
@@ -28,12 +29,10 @@ def check_accuracy_matrix(R) -> np.ndarray:
     InvalidArgumentError
         Not square, empty, or not finite.
     """
-    R = np.asarray(R, dtype=np.float64)
+    R = as_float64(R, "R", allow_bool=False)  # None, strings, complex, ragged lists: clear errors (mnemonet._args)
     if R.ndim != 2 or R.shape[0] != R.shape[1] or R.shape[0] == 0:
         raise InvalidArgumentError(f"the accuracy matrix must be square [T, T] with T >= 1, got shape {R.shape}")
-    if not np.all(np.isfinite(R)):
-        raise InvalidArgumentError("the accuracy matrix contains NaN or infinity")
-    return R
+    return require_finite(R, "R")
 
 
 def average_accuracy(R) -> float:
@@ -86,13 +85,11 @@ def forward_transfer(R, baseline) -> Optional[float]:
         None for T = 1.
     """
     R = check_accuracy_matrix(R)
-    b = np.asarray(baseline, dtype=np.float64)
+    b = as_float64(baseline, "baseline", allow_bool=False)
     t = R.shape[0]
     if b.shape != (t,):
         raise InvalidArgumentError(f"baseline must have shape ({t},) to match R, got {b.shape}")
-    if not np.isfinite(b).all():
-        k = int(np.flatnonzero(~np.isfinite(b))[0])
-        raise InvalidArgumentError(f"baseline must be finite, got {b[k]} at baseline[{k}]")
+    require_finite(b, "baseline")
     if t < 2:
         return None
     return float(np.mean([R[j - 1, j] - b[j] for j in range(1, t)]))

@@ -7,7 +7,7 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-from .._args import as_float32
+from .._args import as_float32, as_int, as_real
 from .._native import InvalidArgumentError
 
 __all__ = ["Task", "TaskStream", "SCENARIOS", "stream", "split_digits", "permuted_digits", "rotated_digits",
@@ -116,6 +116,21 @@ def _as_xy(X, y, what: str):
     return X, y
 
 
+def _test_size(value) -> float:
+    value = as_real(value, "test_size")
+    if not 0 < value < 1:
+        raise InvalidArgumentError(f"test_size must be in (0, 1), got {value}")
+    return value
+
+
+def _seed(value) -> int:
+    return as_int(value, "seed", 0, 2**63 - 1 - 1_000_003)
+
+
+def _num_tasks(value) -> int:
+    return as_int(value, "num_tasks", 1, 10_000)
+
+
 def _split(n: int, test_size: float, rng: np.random.Generator, labels: np.ndarray):
     """A stratified train/test split of n rows."""
     train, test = [], []
@@ -175,12 +190,10 @@ def stream(X, y, *, tasks=None, classes_per_task: int = 2, class_order: Optional
     """
     _check_scenario(scenario)
     X, y = _as_xy(X, y, "training")
-    if not 0 < test_size < 1:
-        raise InvalidArgumentError(f"test_size must be in (0, 1), got {test_size}")
-    rng = np.random.default_rng(seed)
+    test_size = _test_size(test_size)
+    rng = np.random.default_rng(_seed(seed))
     if tasks is None:
-        if int(classes_per_task) != classes_per_task or classes_per_task < 1:
-            raise InvalidArgumentError(f"classes_per_task must be a positive integer, got {classes_per_task}")
+        classes_per_task = as_int(classes_per_task, "classes_per_task", 1)
         classes = list(np.unique(y)) if class_order is None else list(class_order)
         missing = set(np.unique(y).tolist()) - set(np.asarray(classes).tolist())
         if missing:
@@ -316,9 +329,10 @@ def split_digits(scenario: str = "class", *, seed: int = 0, test_size: float = 0
 
 
 def _per_task_stream(name, transforms, scenario, seed, test_size):
+    _check_scenario(scenario)
     X, y = load_digits_arrays()
-    rng = np.random.default_rng(seed)
-    train_idx, test_idx = _split(y.size, test_size, rng, y)
+    rng = np.random.default_rng(_seed(seed))
+    train_idx, test_idx = _split(y.size, _test_size(test_size), rng, y)
     xs, ys, ts, xt, yt, tt = [], [], [], [], [], []
     for k, f in enumerate(transforms):
         xs.append(f(X[train_idx])); ys.append(y[train_idx]); ts.append(np.full(train_idx.size, k))
@@ -346,10 +360,9 @@ def permuted_digits(num_tasks: int = 5, scenario: str = "domain", *, seed: int =
     -------
     TaskStream
     """
-    if int(num_tasks) != num_tasks or num_tasks < 1:
-        raise InvalidArgumentError(f"num_tasks must be a positive integer, got {num_tasks}")
+    num_tasks, seed = _num_tasks(num_tasks), _seed(seed)
     rng = np.random.default_rng(seed + 1_000_003)
-    perms = [np.arange(64)] + [rng.permutation(64) for _ in range(int(num_tasks) - 1)]
+    perms = [np.arange(64)] + [rng.permutation(64) for _ in range(num_tasks - 1)]
     s = _per_task_stream("permuted-digits", [lambda a, p=p: a[:, p] for p in perms], scenario, seed, test_size)
     s.info["permutations"] = np.stack(perms)
     return s
@@ -377,10 +390,9 @@ def rotated_digits(num_tasks: int = 5, scenario: str = "domain", *, angles: Opti
     from scipy.ndimage import rotate
 
     if angles is None:
-        if int(num_tasks) != num_tasks or num_tasks < 1:
-            raise InvalidArgumentError(f"num_tasks must be a positive integer, got {num_tasks}")
-        angles = [180.0 * k / num_tasks for k in range(int(num_tasks))]
-    angles = [float(a) for a in angles]
+        num_tasks = _num_tasks(num_tasks)
+        angles = [180.0 * k / num_tasks for k in range(num_tasks)]
+    angles = [as_real(a, f"angles[{i}]") for i, a in enumerate(angles)]
     if not angles:
         raise InvalidArgumentError("angles is empty")
 
