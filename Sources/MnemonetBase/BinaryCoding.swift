@@ -6,21 +6,38 @@ import Glibc
 ///
 /// A checkpoint is a `BinaryWriter`'s bytes wrapped by `CheckpointFile` (magic, kind, length, CRC-32). Readers throw
 /// `MnemonetError.format` on any shortfall, so a truncated or foreign file is an error, never a crash.
+///
+/// A writer has one of three destinations: memory (`init()`, the bytes in `bytes`), nothing (`counter()`: only
+/// `count` advances, to learn a payload's length before it is streamed) or a file (`CheckpointFile`'s streaming
+/// save: the bytes go through a fixed 1 MiB buffer to the file and the running CRC-32, so a save never holds a
+/// second copy of the object).
 public struct BinaryWriter {
     public private(set) var bytes: [UInt8] = []
+    /// The number of bytes written so far (every destination).
+    public private(set) var count = 0
+    let sink: BinarySink?
+    let counting: Bool
 
-    public init() {}
-
-    public mutating func write(_ v: UInt8) { bytes.append(v) }
-    public mutating func write(_ v: Bool) { bytes.append(v ? 1 : 0) }
-
-    public mutating func write(_ v: UInt32) {
-        for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) }
+    /// A writer into memory (`bytes`).
+    public init() {
+        sink = nil
+        counting = false
     }
 
-    public mutating func write(_ v: UInt64) {
-        for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
+    /// A writer that keeps nothing and only counts (`count`).
+    public static func counter() -> BinaryWriter { BinaryWriter(sink: nil, counting: true) }
+
+    init(sink: BinarySink?, counting: Bool) {
+        self.sink = sink
+        self.counting = counting
     }
+
+    public mutating func write(_ v: UInt8) { withUnsafeBytes(of: v) { writeRaw($0) } }
+    public mutating func write(_ v: Bool) { write(UInt8(v ? 1 : 0)) }
+
+    public mutating func write(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { writeRaw($0) } }
+
+    public mutating func write(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { writeRaw($0) } }
 
     public mutating func write(_ v: Int64) { write(UInt64(bitPattern: v)) }
     public mutating func write(_ v: Int) { write(Int64(v)) }
@@ -31,7 +48,7 @@ public struct BinaryWriter {
     public mutating func write(_ s: String) {
         let utf8 = Array(s.utf8)
         write(Int64(utf8.count))
-        bytes.append(contentsOf: utf8)
+        utf8.withUnsafeBytes { writeRaw($0) }
     }
 
     /// A float buffer, count-prefixed.
@@ -63,7 +80,64 @@ public struct BinaryWriter {
 
     /// Raw bytes (the host is little-endian; checked at compile time below).
     public mutating func writeRaw(_ raw: UnsafeRawBufferPointer) {
-        bytes.append(contentsOf: raw)
+        count += raw.count
+        if let sink {
+            sink.write(raw)
+        } else if !counting {
+            bytes.append(contentsOf: raw)
+        }
+    }
+}
+
+/// The file destination of a streaming `BinaryWriter`: bytes are gathered in a 1 MiB buffer and written to `fd`
+/// when it fills (large raw blocks, e.g. a replay buffer's storage, go straight to the file), each byte folded into
+/// the running CRC-32 `crc` on its way. `writeCheckpoint` cannot throw, so the first I/O error is kept in `failure`
+/// and later bytes are dropped; the caller checks it after `flush()`.
+final class BinarySink {
+    static let capacity = 1 << 20
+    let fd: Int32
+    let path: String
+    /// The running CRC-32 state (not yet finalised with `^ 0xFFFF_FFFF`).
+    var crc: UInt32
+    var failure: MnemonetError?
+    private let buffer = UnsafeMutableRawPointer.allocate(byteCount: BinarySink.capacity, alignment: 16)
+    private var used = 0
+
+    init(fd: Int32, path: String, crc: UInt32) {
+        self.fd = fd
+        self.path = path
+        self.crc = crc
+    }
+
+    deinit { buffer.deallocate() }
+
+    func write(_ raw: UnsafeRawBufferPointer) {
+        guard failure == nil, let base = raw.baseAddress, raw.count > 0 else { return }
+        if used + raw.count <= BinarySink.capacity {
+            (buffer + used).copyMemory(from: base, byteCount: raw.count)
+            used += raw.count
+            return
+        }
+        flush()
+        if raw.count >= BinarySink.capacity {
+            emit(raw)
+        } else {
+            buffer.copyMemory(from: base, byteCount: raw.count)
+            used = raw.count
+        }
+    }
+
+    /// Writes what the buffer holds.
+    func flush() {
+        guard used > 0 else { return }
+        emit(UnsafeRawBufferPointer(start: buffer, count: used))
+        used = 0
+    }
+
+    private func emit(_ raw: UnsafeRawBufferPointer) {
+        guard failure == nil else { return }
+        crc = CRC32.update(crc, raw)
+        do throws(MnemonetError) { try AtomicFile.writeAll(fd, raw, path: path) } catch { failure = error }
     }
 }
 

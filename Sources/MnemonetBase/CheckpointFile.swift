@@ -50,6 +50,35 @@ public enum CheckpointFile {
         try AtomicFile.write(path: path, chunks: [header(kind: kind, payload: payload), payload])
     }
 
+    /// Streams a payload of `length` bytes, produced by `body` (run once, writing exactly `length` bytes: the
+    /// length a counting pass of the same `body` found), atomically to `path` without holding it in memory. The
+    /// header is written with a placeholder checksum, the payload flows through a 1 MiB buffer into the file and
+    /// the CRC-32 (header fields, then payload), and the checksum is written in place before the fsync and rename:
+    /// the file at `path` is still always absent, the old checkpoint or the whole new one.
+    public static func write(path: String, kind: String, length: Int, payload body: (inout BinaryWriter) -> Void)
+        throws(MnemonetError) {
+        var prefix = BinaryWriter()
+        magic.withUnsafeBytes { prefix.writeRaw($0) }
+        prefix.write(formatVersion)
+        prefix.write(kind)
+        prefix.write(UInt64(length))
+        let start = prefix.bytes.withUnsafeBytes { CRC32.update(0xFFFF_FFFF, $0) }
+        try AtomicFile.write(path: path) { (fd: Int32, tmp: String) throws(MnemonetError) in
+            try AtomicFile.writeAll(fd, prefix.bytes + [0, 0, 0, 0], path: tmp)  // the CRC-32 comes last
+            let sink = BinarySink(fd: fd, path: tmp, crc: start)
+            var w = BinaryWriter(sink: sink, counting: false)
+            body(&w)
+            sink.flush()
+            if let failure = sink.failure { throw failure }
+            guard w.count == length else {
+                throw .invalidState("the object changed while it was saved (\(w.count) bytes, \(length) counted)")
+            }
+            let crc = (sink.crc ^ 0xFFFF_FFFF).littleEndian
+            let written = withUnsafeBytes(of: crc) { pwrite(fd, $0.baseAddress!, 4, off_t(prefix.bytes.count)) }
+            guard written == 4 else { throw AtomicFile.ioError("cannot write", tmp) }
+        }
+    }
+
     /// Checks magic, version, kind, length and checksum of a complete checkpoint held in `bytes` and returns a
     /// reader over its payload. `source` names the bytes in error messages (a quoted path, or "the checkpoint data").
     public static func decode(_ bytes: [UInt8], kind: String, source: String) throws(MnemonetError) -> BinaryReader {
@@ -114,6 +143,39 @@ public enum AtomicFile {
 
     /// Writes the concatenation of `chunks` to `path` atomically (temporary file, fsync, rename, fsync directory).
     public static func write(path: String, chunks: [[UInt8]]) throws(MnemonetError) {
+        try write(path: path) { (fd: Int32, tmp: String) throws(MnemonetError) in
+            for chunk in chunks { try writeAll(fd, chunk, path: tmp) }
+        }
+    }
+
+    /// Writes all of `raw` to `fd` (retrying short writes and EINTR); `path` names the file in the error.
+    static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer, path: String) throws(MnemonetError) {
+        guard writeAllOrFail(fd, raw) else { throw ioError("cannot write", path) }
+    }
+
+    /// `writeAll` for an array.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(MnemonetError) {
+        guard bytes.withUnsafeBytes({ writeAllOrFail(fd, $0) }) else { throw ioError("cannot write", path) }
+    }
+
+    /// Writes all of `raw`; false (errno set) on a write error other than EINTR.
+    private static func writeAllOrFail(_ fd: Int32, _ raw: UnsafeRawBufferPointer) -> Bool {
+        var done = 0
+        while done < raw.count {
+            let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            done += n
+        }
+        return true
+    }
+
+    /// Creates a fresh temporary file next to `path`, lets `fill(fd, temporaryPath)` write its content, then
+    /// fsyncs, renames it over `path` and fsyncs the directory; on any failure the temporary file is removed and
+    /// `path` is untouched.
+    static func write(path: String, fill: (Int32, String) throws(MnemonetError) -> Void) throws(MnemonetError) {
         guard !path.isEmpty else { throw .invalidArgument("path must not be empty") }
         var tmp = ""
         var fd: Int32 = -1
@@ -124,20 +186,7 @@ public enum AtomicFile {
         }
         guard fd >= 0 else { throw ioError("cannot create", tmp) }
         var failure: MnemonetError? = nil
-        outer: for chunk in chunks {
-            var done = 0
-            while done < chunk.count {
-                let n = chunk.withUnsafeBytes { raw in
-                    Glibc.write(fd, raw.baseAddress! + done, chunk.count - done)
-                }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = ioError("cannot write", tmp)
-                    break outer
-                }
-                done += n
-            }
-        }
+        do throws(MnemonetError) { try fill(fd, tmp) } catch { failure = error }
         if failure == nil && fsync(fd) != 0 { failure = ioError("cannot sync", tmp) }
         if close(fd) != 0 && failure == nil { failure = ioError("cannot close", tmp) }
         if failure == nil && rename(tmp, path) != 0 { failure = ioError("cannot rename onto", path) }

@@ -25,11 +25,16 @@ extension Checkpointable {
         return CheckpointFile.encode(kind: Self.checkpointKind, payload: w.bytes)
     }
 
-    /// Writes the checkpoint atomically to `path` (temporary file, fsync, rename).
+    /// Writes the checkpoint atomically to `path` (temporary file, fsync, rename), streaming: a counting pass
+    /// learns the payload's length (the header precedes the payload), then the payload goes through a 1 MiB buffer
+    /// into the file, so a save's extra memory is ~1 MiB, not a second copy of the object. The caller holds the
+    /// object's lock, so both passes see the same state.
     public func save(path: String) throws(MnemonetError) {
-        var w = BinaryWriter()
-        writeCheckpoint(to: &w)
-        try CheckpointFile.write(path: path, kind: Self.checkpointKind, payload: w.bytes)
+        var counter = BinaryWriter.counter()
+        writeCheckpoint(to: &counter)
+        try CheckpointFile.write(path: path, kind: Self.checkpointKind, length: counter.count) { w in
+            writeCheckpoint(to: &w)
+        }
     }
 
     /// Reads a checkpoint from `bytes` (as made by `checkpointBytes()` or read from a saved file).

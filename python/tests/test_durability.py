@@ -118,6 +118,7 @@ def test_kill_minus_9_during_saves_never_leaves_a_partial_checkpoint(tmp_path):
             assert np.all(x == x.flat[0]) and 1.0 <= x.flat[0] <= fill
     assert kills >= 20
     assert mid_save >= 5, mid_save  # the kills really landed during saves
-    # The next save removes the temporary files the killed writers left.
-    mn.PrioritizedReplay.load(path).save(path)
+    # The next save removes the temporary files the killed writers left. (On a loaded machine every writer can be
+    # killed before its first save completes: then there is no file yet, which is also a correct outcome.)
+    (mn.PrioritizedReplay.load(path) if os.path.exists(path) else _buffers()[0]).save(path)
     assert not glob.glob(path + ".tmp-*")
