@@ -902,21 +902,25 @@ def _more_entry_points(E, st, int_arg, real_arg, bool_arg, seed_arg, array_arg, 
                                                                           seed=s or 0, epsilon=eps)))
     E["bandits.summarize"] = (st.tuples(array_arg((5,), 0, 10, f32=False)), lambda t: bandits.summarize(t))
 
-    def task(kind, a, b, c, batch):
-        t = {"copy": lambda: dnc_tasks.CopyTask(a, b, c), "repeat": lambda: dnc_tasks.RepeatCopyTask(a, b, c, 1, 2),
-             "recall": lambda: dnc_tasks.AssociativeRecallTask(a, 2, b, c)}[kind]()
+    def task(kind, bits, longest, batch):  # the minimum is fixed, so every drawn maximum above it is valid
+        t = {"copy": lambda: dnc_tasks.CopyTask(bits, 1, longest),
+             "repeat": lambda: dnc_tasks.RepeatCopyTask(bits, 1, longest, 1, 2),
+             "recall": lambda: dnc_tasks.AssociativeRecallTask(bits, 2, 2, longest + 1)}[kind]()
         return t.sample(batch, rng())
     for kind in ("copy", "repeat", "recall"):
-        E[f"dnc_tasks.{kind}"] = (st.tuples(int_arg(1, 6), int_arg(1, 3), int_arg(3, 4), int_arg(1, 3)),
-                                  lambda a, b, c, batch, kind=kind: task(kind, a, b, c, batch))
+        E[f"dnc_tasks.{kind}"] = (st.tuples(int_arg(1, 6), int_arg(1, 3), int_arg(1, 3)),
+                                  lambda a, c, batch, kind=kind: task(kind, a, c, batch))
     E["dnc_tasks.bits_per_sequence"] = (
-        st.tuples(array_arg((3, 2, 4)), array_arg((3, 2, 4), 0, 1), array_arg((3, 2), 0, 1)),
+        st.tuples(array_arg((3, 2, 4), f32=False), array_arg((3, 2, 4), 0, 1, f32=False),
+                  array_arg((3, 2), 0, 1, f32=False)),
         lambda lg, t, m: dnc_tasks.bits_per_sequence(lg, t, m))
     # -- continual: scenarios and metrics ----------------------------------------------------------------------------
     E["continual.permuted/rotated/split_digits"] = (
         st.tuples(int_arg(1, 3), st.one_of(st.sampled_from(["task", "domain", "class"]).map(lambda v: ("ok", v)),
                                            st.sampled_from(["none", None, 1]).map(lambda v: ("bad", v))),
-                  real_arg(0.1, 0.5), seed_arg()),
+                  st.one_of(st.floats(0.1, 0.5).map(lambda v: ("ok", v)),
+                            st.sampled_from([0.0, 1.0, 1.5, -0.1, float("nan"), "0.2", None, True]).map(
+                                lambda v: ("bad", v))), seed_arg()),
         lambda n, sc, ts, s: (continual.permuted_digits(n, sc, seed=s or 0, test_size=ts),
                               continual.rotated_digits(n, sc, seed=s or 0, test_size=ts)))
     E["continual.metrics"] = (
@@ -1198,14 +1202,16 @@ def oracle_run(n_calls, n_mutations, seed, timeout, out_json=None):
     if n_calls:
         specs = _draw_specs(n_calls, seed)
         counts, examples, peak = _run_batches(specs, lambda spec, k: _verdict_of_call(*spec), timeout)
+        from collections import Counter
         report["calls"] = {"tried": len(specs), "entry_points": len(_entry_points()), "verdicts": counts,
+                           "per_entry_point": dict(sorted(Counter(name for name, _ in specs).items())),
                            "examples": examples, "peak_rss_mb": round(peak, 1)}
     if n_mutations:
         with tempfile.TemporaryDirectory() as tmp:
             bases = _base_checkpoints(tmp)
             _base_checkpoints.classes = {k: cls for k, (_, cls) in bases.items()}
             jobs = []
-            per = max(1, n_mutations // len(bases))
+            per = max(1, -(-n_mutations // len(bases)))  # at least n_mutations in all
             for kind, (data, _) in sorted(bases.items()):
                 jobs += [(kind, m) for m in _mutations(data, per, rng)]
             counts, examples, peak = _run_batches(jobs, lambda job, k: _verdict_of_mutation(job[0], job[1], tmp, k),

@@ -258,8 +258,14 @@ def _read_metadata(native: Any, expected_class: str, path: Any) -> Tuple[Tuple[s
         meta = json.loads(text)
         if not isinstance(meta, dict) or meta.get("format") != _METADATA_FORMAT:
             raise ValueError("unknown metadata format")
-        names = tuple(str(f[0]) for f in meta["fields"])
-        shapes = tuple(tuple(int(d) for d in f[1]) for f in meta["fields"])
+        fields = meta.get("fields")
+        # Each field is [name, [dim, ...], ...]: checked as it was written, never coerced (a crafted 2.5 is not 2).
+        if not isinstance(fields, list) or not all(
+                isinstance(f, list) and len(f) >= 2 and isinstance(f[0], str) and isinstance(f[1], list)
+                and all(type(d) is int for d in f[1]) for f in fields):
+            raise ValueError("the fields entry is not a list of [name, [dims]]")
+        names = tuple(f[0] for f in fields)
+        shapes = tuple(tuple(f[1]) for f in fields)
     except (ValueError, KeyError, TypeError, OverflowError, RecursionError, MemoryError) as e:
         raise CheckpointFormatError(f"{source_name(path)} has unreadable replay metadata ({e})") from None
     if meta.get("class") != expected_class:

@@ -1,5 +1,6 @@
 """Regression tests for the defects the fuzzer (tools/fuzz_api.py) found once it covered every public class and every
 checkpoint kind (issue 14). Each reproducer is the fuzzer's own case, reduced."""
+import json
 import os
 import struct
 import subprocess
@@ -188,3 +189,18 @@ def test_continual_helpers_refuse_coercion():
         continual.average_accuracy([["a", "b"], ["c", "d"]])
     with pytest.raises(mn.InvalidArgumentError, match=r"R must be finite, got nan at R\[1, 0\]"):
         continual.average_accuracy([[1.0, 0.0], [np.nan, 1.0]])
+
+
+@pytest.mark.parametrize("fields", ['[["x"]]', '[["x", [2.5], "float32"]]', '[["x", ["3"], "float32"]]',
+                                    '[["x", [true], "float32"]]', '[[1, [3], "float32"]]', '{"x": [3]}'])
+def test_malformed_replay_metadata_is_a_format_error(tmp_path, fields):
+    """A CRC-recomputed typed replay file whose metadata lost a field's shape raised a bare IndexError on load;
+    shapes of 2.5 or "3" were coerced by int()."""
+    rb = mn.PrioritizedReplay(8, {"x": (3,)}, seed=0)
+    rb.add(x=np.ones((2, 3), F32))
+    fmt = json.dumps(json.loads(rb._native.metadata)["format"])
+    rb._native.metadata = '{"format": %s, "class": "PrioritizedReplay", "fields": %s}' % (fmt, fields)
+    path = tmp_path / "r.ckpt"
+    rb._native.save(str(path))
+    with pytest.raises(mn.CheckpointFormatError, match="metadata"):
+        mn.PrioritizedReplay.load(path)

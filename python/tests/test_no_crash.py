@@ -162,3 +162,7 @@ def test_oracle_fuzzer_slice_finds_no_defect(tmp_path):
     report = json.loads(out.read_text())
     assert report["defects"] == 0 and r.returncode == 0, json.dumps(report, indent=1)[-3000:]
     assert report["calls"]["tried"] >= 2900 and report["mutations"]["tried"] >= 1500
+    # Every public entry point and every checkpoint kind is in the slice.
+    assert report["calls"]["entry_points"] >= 69, report["calls"]["entry_points"]
+    assert len(report["mutations"]["kinds"]) >= 12, report["mutations"]["kinds"]
+    assert len(report["calls"]["per_entry_point"]) == report["calls"]["entry_points"]
