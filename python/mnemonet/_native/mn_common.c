@@ -240,6 +240,8 @@ int mn_guard_install_fork_handler(void) {
     return 0;
 }
 
+static int as_uint64(PyObject *obj, const char *what, unsigned long long *out);
+
 /* seed: None or an integer (int, numpy integer: anything with __index__ but bool) in [0, 2^64): mn_to_uint64's rule. */
 int mn_parse_seed(PyObject *obj, int32_t *has_seed, uint64_t *seed) {
     *has_seed = 0;
@@ -247,7 +249,7 @@ int mn_parse_seed(PyObject *obj, int32_t *has_seed, uint64_t *seed) {
     if (obj == Py_None)
         return 0;
     unsigned long long v;
-    if (!mn_to_uint64(obj, &v))
+    if (as_uint64(obj, "seed", &v) < 0)
         return -1;
     *has_seed = 1;
     *seed = (uint64_t)v;
@@ -297,29 +299,33 @@ int mn_to_int32(PyObject *obj, void *out) {
     return 1;
 }
 
-int mn_to_uint64(PyObject *obj, void *out) {
+/* mn_to_uint64's rule for a value named `what` in messages; 0, or -1 with the exception set. */
+static int as_uint64(PyObject *obj, const char *what, unsigned long long *out) {
     if (is_bool_like(obj) || !PyIndex_Check(obj)) {
-        PyErr_Format(MnArgumentType, "an integer argument must be an int, got %.100s %.60R", Py_TYPE(obj)->tp_name,
-                     obj);
-        return 0;
+        PyErr_Format(MnArgumentType, "%s must be an int, got %.100s %.60R", what, Py_TYPE(obj)->tp_name, obj);
+        return -1;
     }
     PyObject *index = PyNumber_Index(obj);
     if (!index)
-        return 0;
+        return -1;
     int overflow = 0;
     long long signed_value = PyLong_AsLongLongAndOverflow(index, &overflow);
     int negative = overflow < 0 || (!overflow && signed_value < 0);
     unsigned long long v = negative ? 0 : PyLong_AsUnsignedLongLong(index);
     if (negative || (v == (unsigned long long)-1 && PyErr_Occurred())) {
         PyErr_Clear();
-        PyErr_Format(negative ? MnInvalidArgument : MnArgumentOverflow,
-                     "an unsigned integer argument must be in 0...2**64-1, got %.60S", index);
+        PyErr_Format(negative ? MnInvalidArgument : MnArgumentOverflow, "%s must be in 0...2**64-1, got %.60S", what,
+                     index);
         Py_DECREF(index);
-        return 0;
+        return -1;
     }
     Py_DECREF(index);
-    *(unsigned long long *)out = v;
-    return 1;
+    *out = v;
+    return 0;
+}
+
+int mn_to_uint64(PyObject *obj, void *out) {
+    return as_uint64(obj, "an unsigned integer argument", (unsigned long long *)out) == 0;
 }
 
 /* A real, finite (or +inf when `plus_inf`) number as a double; 0, or -1 with the exception set. */
