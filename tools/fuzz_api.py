@@ -905,10 +905,11 @@ def _more_entry_points(E, st, int_arg, real_arg, bool_arg, seed_arg, array_arg, 
     def task(kind, bits, longest, batch):  # the minimum is fixed, so every drawn maximum above it is valid
         t = {"copy": lambda: dnc_tasks.CopyTask(bits, 1, longest),
              "repeat": lambda: dnc_tasks.RepeatCopyTask(bits, 1, longest, 1, 2),
-             "recall": lambda: dnc_tasks.AssociativeRecallTask(bits, 2, 2, longest + 1)}[kind]()
+             "recall": lambda: dnc_tasks.AssociativeRecallTask(bits, 2, 2, longest)}[kind]()
         return t.sample(batch, rng())
-    for kind in ("copy", "repeat", "recall"):
-        E[f"dnc_tasks.{kind}"] = (st.tuples(int_arg(1, 6), int_arg(1, 3), int_arg(1, 3)),
+    for kind in ("copy", "repeat", "recall"):  # the drawn value is passed as it is (no arithmetic on a bad one)
+        lo = 2 if kind == "recall" else 1  # recall's minimum is 2 items
+        E[f"dnc_tasks.{kind}"] = (st.tuples(int_arg(1, 6), int_arg(lo, 3), int_arg(1, 3)),
                                   lambda a, c, batch, kind=kind: task(kind, a, c, batch))
     E["dnc_tasks.bits_per_sequence"] = (
         st.tuples(array_arg((3, 2, 4), f32=False), array_arg((3, 2, 4), 0, 1, f32=False),

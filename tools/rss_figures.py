@@ -1,7 +1,8 @@
 """Prints the RSS growth of each hot entry point over 10^5 calls (the workloads of python/tests/test_rss.py) and the
-peak RSS of loading a 103 MB replay checkpoint relative to its size (python/tests/test_hostile_checkpoints.py).
+peak RSS of saving and of loading a 103 MB replay checkpoint relative to its size
+(python/tests/test_hostile_checkpoints.py).
 
-    python tools/rss_figures.py
+    python tools/rss_figures.py [--checkpoints]     (--checkpoints: only the save and load figures)
 """
 import os
 import resource
@@ -16,18 +17,31 @@ import test_rss  # noqa: E402
 
 def main():
     env = {"OPENBLAS_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
-    for name in sorted(test_rss.WORKLOADS):
+    for name in ([] if "--checkpoints" in sys.argv[1:] else sorted(test_rss.WORKLOADS)):
         code = test_rss.PRELUDE + textwrap.dedent(test_rss.WORKLOADS[name])
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
         print(f"{name:30s} RSS growth after warm-up: {float(r.stdout.split()[-1]):+.2f} MB")
     with tempfile.TemporaryDirectory() as tmp:
         big = os.path.join(tmp, "big.ckpt")
-        subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+        saved = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
             import numpy as np, mnemonet as mn
+            def status(key):
+                with open("/proc/self/status") as f:
+                    for line in f:
+                        if line.startswith(key): return int(line.split()[1]) * 1024
             rb = mn.PrioritizedReplay(100_000, {{"x": (128,), "y": (128,)}})
             x = np.random.default_rng(0).standard_normal((100_000, 128)).astype(np.float32)
             rb.add(x=x, y=x)
-            rb.save({big!r})""")], check=True, env=env)
+            del x
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+            base = status("VmRSS")
+            rb.save({big!r})
+            print(base, status("VmHWM"))""")], capture_output=True, text=True, check=True, env=env).stdout.split()
+        size = os.path.getsize(big)
+        base, peak = map(int, saved)
+        print(f"save of a {size / 1e6:.0f} MB replay checkpoint: peak RSS grew {(peak - base) / 1e6:.1f} MB "
+              f"= {(peak - base) / size:.3f}x the file")
         out = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
             import mnemonet as mn
             def status(key):
