@@ -87,36 +87,26 @@ struct AdamStepConstants {
         eps = adam.eps
     }
 
-    /// Updates eight consecutive parameters at `p` (moments at `m`, `v`) with gradients `g`.
+    /// Updates eight consecutive parameters at `p` (moments at `m`, `v`) with gradients `g`. With `fast` (a
+    /// constant at every call site) the estimate of `Adam.fastDivision` (see the file's doc): the quotient as a
+    /// product with rcp(√v + ε√bc₂), refined by one Newton step (≈ 23 correct bits); that denominator is ≥ ε√bc₂ > 0.
     @inline(__always)
     func apply(_ g: SIMD8<Float>, p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>,
-               v: UnsafeMutablePointer<Float>) {
+               v: UnsafeMutablePointer<Float>, fast: Bool = false) {
         typealias V = SIMD8<Float>
         let m0 = UnsafeRawPointer(m).loadUnaligned(as: V.self)
         let v0 = UnsafeRawPointer(v).loadUnaligned(as: V.self)
         let p0 = UnsafeRawPointer(p).loadUnaligned(as: V.self)
         let m1 = m0 + w1 * (g - m0)
         let v1 = v0 * b2 + w2 * (g * g)
-        let denom = VectorMath.squareRoot(v1) / bc2Sqrt + eps
-        UnsafeMutableRawPointer(p).storeBytes(of: p0 + stepSize * (m1 / denom), as: V.self)
-        UnsafeMutableRawPointer(m).storeBytes(of: m1, as: V.self)
-        UnsafeMutableRawPointer(v).storeBytes(of: v1, as: V.self)
-    }
-
-    /// `apply` with the estimate of `Adam.fastDivision` (see the file's doc): the quotient as a product with
-    /// rcp(√v + ε√bc₂), refined by one Newton step (≈ 23 correct bits); the denominator is ≥ ε√bc₂ > 0, never 0.
-    @inline(__always)
-    func applyFast(_ g: SIMD8<Float>, p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>,
-                   v: UnsafeMutablePointer<Float>) {
-        typealias V = SIMD8<Float>
-        let m0 = UnsafeRawPointer(m).loadUnaligned(as: V.self)
-        let v0 = UnsafeRawPointer(v).loadUnaligned(as: V.self)
-        let p0 = UnsafeRawPointer(p).loadUnaligned(as: V.self)
-        let m1 = m0 + w1 * (g - m0)
-        let v1 = v0 * b2 + w2 * (g * g)
-        let denom = VectorMath.squareRoot(v1) + eps * bc2Sqrt
-        UnsafeMutableRawPointer(p).storeBytes(of: p0 + (stepSize * bc2Sqrt) * (m1 * AdamEstimates.reciprocal(denom)),
-                                              as: V.self)
+        let p1: V
+        if fast {
+            let denom = VectorMath.squareRoot(v1) + eps * bc2Sqrt
+            p1 = p0 + (stepSize * bc2Sqrt) * (m1 * AdamEstimates.reciprocal(denom))
+        } else {
+            p1 = p0 + stepSize * (m1 / (VectorMath.squareRoot(v1) / bc2Sqrt + eps))
+        }
+        UnsafeMutableRawPointer(p).storeBytes(of: p1, as: V.self)
         UnsafeMutableRawPointer(m).storeBytes(of: m1, as: V.self)
         UnsafeMutableRawPointer(v).storeBytes(of: v1, as: V.self)
     }
@@ -133,7 +123,7 @@ struct AdamStepConstants {
     }
 }
 
-/// The refined hardware estimate `AdamStepConstants.applyFast` uses (the exact division off x86-64).
+/// The refined hardware estimate `AdamStepConstants.apply(…, fast: true)` uses (the exact division off x86-64).
 @usableFromInline
 enum AdamEstimates {
     typealias V = SIMD8<Float>
@@ -184,8 +174,8 @@ extension Adam {
             i = withSubnormalsFlushed {
                 var i = 0
                 while i + 8 <= n {
-                    c.applyFast(UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self) * scale, p: p + i,
-                                m: m + i, v: v + i)
+                    c.apply(UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self) * scale, p: p + i,
+                            m: m + i, v: v + i, fast: true)
                     i += 8
                 }
                 return i
@@ -218,8 +208,8 @@ extension Adam {
                     let p = parameter.baseAddress! + o, m = state.expAvg.pointer + o, v = state.expAvgSq.pointer + o
                     var j = 0
                     while j + 8 <= k {
-                        c.applyFast((di * UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self)) * scale,
-                                    p: p + j, m: m + j, v: v + j)
+                        c.apply((di * UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self)) * scale,
+                                p: p + j, m: m + j, v: v + j, fast: true)
                         j += 8
                     }
                 }
