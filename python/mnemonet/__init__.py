@@ -7,12 +7,7 @@ Errors
 Every error mnemonet raises derives from :class:`MnemonetError`; each subclass is also the built-in exception a
 Python user would expect (``InvalidArgumentError`` is a ``ValueError``, ``ArgumentTypeError`` a ``TypeError``, …).
 """
-from ._blas_core import select_openblas_core as _select_openblas_core
-
-_select_openblas_core()  # before the extension loads OpenBLAS (see _blas_core.py: unknown CPUs get SSE3 kernels)
-del _select_openblas_core
-
-from ._native import (  # noqa: F401,E402  (re-exported)
+from ._native import (  # noqa: F401  (re-exported)
     ArgumentTypeError,
     CheckpointFormatError,
     CheckpointIOError,
