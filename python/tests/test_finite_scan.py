@@ -22,5 +22,5 @@ def test_first_non_finite_is_found_at_every_position(dtype):
                     x[k] = bad
                 with pytest.raises(mn.InvalidArgumentError) as e:
                     rb.add(x=x)
-                assert re.search(rf"at x\[(0, )?{k}\]", str(e.value)), (n, k, str(e.value))
+                assert re.search(rf"at (x|field 0)\[(0, )?{k}\]", str(e.value)), (n, k, str(e.value))
         assert len(rb) == 1
