@@ -5,7 +5,8 @@ the seed) and without. One thread each (OPENBLAS_NUM_THREADS=1, torch.set_num_th
 with replay (tasks 2-4, where 8 samples are replayed every step) and without (the no-replay run), the whole demo's
 wall time, and the ratios. Per-step times are CPU time (time.process_time: both
 sides are single-threaded, and CPU time is far less disturbed than wall time on a shared machine); whole-demo times
-are wall time. PyTorch runs the seed's classes verbatim (from tools/fixtures/make_agent_fixtures.py);
+are wall time. Rows marked exact_adam=True use PyTorch's Adam arithmetic bit for bit (the default's division is a refined
+reciprocal estimate). PyTorch runs the seed's classes verbatim (from tools/fixtures/make_agent_fixtures.py);
 it is skipped when torch is not installed.
 
 Usage: python bench/bench_agent.py [--repeats 3] [--json bench/results/agent.json]
@@ -29,9 +30,9 @@ from mnemonet import ContinualLearningAgent, create_task_data  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def mnemonet_demo(use_replay, seed=0, python_loop=False):
+def mnemonet_demo(use_replay, seed=0, python_loop=False, exact_adam=False):
     """The seed's demo on mnemonet; returns (ms per replaying step, ms per plain step, whole seconds, errors)."""
-    agent = ContinualLearningAgent(seed=seed)
+    agent = ContinualLearningAgent(seed=seed, exact_adam=exact_adam)
     times = {True: 0.0, False: 0.0}
     steps = {True: 0, False: 0}
     errors = []
@@ -102,12 +103,17 @@ def main():
     mn_plain = min((mnemonet_demo(False) for _ in range(args.repeats)), key=lambda r: r[1])
     mn_loop_replay = min((mnemonet_demo(True, python_loop=True) for _ in range(args.repeats)), key=lambda r: r[0])
     mn_loop_plain = min((mnemonet_demo(False, python_loop=True) for _ in range(args.repeats)), key=lambda r: r[1])
+    # PyTorch's Adam arithmetic bit for bit (exact_adam=True) instead of the default's refined reciprocal estimate
+    mn_exact_replay = min((mnemonet_demo(True, exact_adam=True) for _ in range(args.repeats)), key=lambda r: r[0])
+    mn_exact_plain = min((mnemonet_demo(False, exact_adam=True) for _ in range(args.repeats)), key=lambda r: r[1])
     result = {
         "machine": platform.processor() or platform.machine(),
         "mnemonet": {
             "fit_ms_per_step_with_replay": mn_replay[0], "fit_ms_per_step_without_replay": mn_plain[1],
             "train_step_loop_ms_per_step_with_replay": mn_loop_replay[0],
             "train_step_loop_ms_per_step_without_replay": mn_loop_plain[1],
+            "fit_exact_adam_ms_per_step_with_replay": mn_exact_replay[0],
+            "fit_exact_adam_ms_per_step_without_replay": mn_exact_plain[1],
             "demo_seconds_with_replay": mn_replay[2], "demo_seconds_without_replay": mn_plain[2],
             "task1_error_after_4_tasks": {"with_replay": mn_replay[3][3][0], "without_replay": mn_plain[3][3][0]},
         },
@@ -131,6 +137,9 @@ def main():
             "train_step_loop_with_replay": p["ms_per_step_with_replay"] / m["train_step_loop_ms_per_step_with_replay"],
             "train_step_loop_without_replay":
                 p["ms_per_step_without_replay"] / m["train_step_loop_ms_per_step_without_replay"],
+            "fit_exact_adam_with_replay": p["ms_per_step_with_replay"] / m["fit_exact_adam_ms_per_step_with_replay"],
+            "fit_exact_adam_without_replay":
+                p["ms_per_step_without_replay"] / m["fit_exact_adam_ms_per_step_without_replay"],
             "whole_demo_with_replay": p["demo_seconds_with_replay"] / m["demo_seconds_with_replay"],
             "whole_demo_without_replay": p["demo_seconds_without_replay"] / m["demo_seconds_without_replay"],
         }
@@ -150,6 +159,14 @@ def main():
         s = result.get("speedup", {})
         print(f"| {label} | {m[key_m]:.4f} | {m[key_l]:.4f} | {p if p is None else f'{p:.3f}'} | "
               f"{s.get(key_s, float('nan')):.1f}x | {s.get(key_sl, float('nan')):.1f}x |")
+    for label, key_m, key_p, key_s in (
+            ("ms / train_step, with replay, exact_adam=True", "fit_exact_adam_ms_per_step_with_replay",
+             "ms_per_step_with_replay", "fit_exact_adam_with_replay"),
+            ("ms / train_step, without replay, exact_adam=True", "fit_exact_adam_ms_per_step_without_replay",
+             "ms_per_step_without_replay", "fit_exact_adam_without_replay")):
+        p = result.get("pytorch", {}).get(key_p)
+        print(f"| {label} | {m[key_m]:.4f} | | {p if p is None else f'{p:.3f}'} | "
+              f"{result.get('speedup', {}).get(key_s, float('nan')):.1f}x | |")
     if "pytorch" in result:
         p = result["pytorch"]
         print(f"| whole demo (s), with replay | {m['demo_seconds_with_replay']:.2f} | | "

@@ -12,7 +12,7 @@ import MnemonetReplay
 /// I, H, N, W, R, write heads, replay capacity      Int64 × 7
 /// lr                         Float
 /// B, λ, c, α, β              Int64, Float, Float, Double, Double       (version ≥ 2)
-/// O                          Int64                                     (version 3)
+/// O, exact Adam              Int64, Bool                               (version 3)
 /// parameters                 [Float] (ControllerLayout order)
 /// Adam slots                 Int64, then per slot: has state (Bool), step, m [Float], v [Float]
 /// memory M, usage u          [Float], [Float]
@@ -37,6 +37,7 @@ extension ContinualLearningAgent: Checkpointable {
         w.write(replayAlpha)
         w.write(replayBeta)
         w.write(outputDim)
+        w.write(exactAdam)
         w.write(UnsafeBufferPointer(controller.parameters))
         w.write(optimizer.states.count)
         for s in optimizer.states {
@@ -77,6 +78,8 @@ extension ContinualLearningAgent: Checkpointable {
             beta = try r.readDouble("replay beta")
         }
         let o = version >= 3 ? try r.readInt("output_dim", in: 1...(1 << 16)) : i
+        // Files from before the choice existed trained with PyTorch's exact arithmetic: they continue with it.
+        let exact = version >= 3 ? try r.readBool("exact adam") : true
         // The parameters, memory and usage must be present before anything is allocated for them: a 100-byte file
         // must not make us allocate gigabytes before failing.
         let config = MemoryConfig(memorySize: n, memoryDim: wd, numReadHeads: heads, numWriteHeads: writes)
@@ -100,6 +103,7 @@ extension ContinualLearningAgent: Checkpointable {
         } catch {
             throw .format("\(source) is corrupt (\(error.message))")
         }
+        agent.exactAdam = exact
         try r.readFloats("parameters", into: agent.controller.parameters)
         let slots = try r.readInt("optimizer slots", in: agent.optimizer.states.count...agent.optimizer.states.count)
         for k in 0..<slots {

@@ -64,6 +64,13 @@ public final class ContinualLearningAgent {
     public internal(set) var replay: PrioritizedReplayBuffer
     /// Adam over the controller's trainable ranges (`ControllerLayout.trainableRanges`, one state slot each).
     public internal(set) var optimizer: Adam
+    /// PyTorch's Adam arithmetic bit for bit (`sqrtps` and two `divps` per 8 parameters) when true; when false (the
+    /// default) √v and the quotient come from refined hardware estimates (`Adam.fastDivision`): each update within
+    /// a few 1e-7 of PyTorch's, relative, and the step no longer bound by the divider.
+    public var exactAdam: Bool {
+        get { !optimizer.fastDivision }
+        set { optimizer.fastDivision = !newValue }
+    }
 
     // Preallocated per-step views (no allocation in the hot path).
     let trainable: [UnsafeMutableBufferPointer<Float>]
@@ -121,6 +128,7 @@ public final class ContinualLearningAgent {
                                              sampling: .seedWithoutReplacement, seed: rng.next())
         let layout = controller.layout
         optimizer = Adam(parameterCount: layout.trainableRanges.count, lr: learningRate)
+        optimizer.fastDivision = true
         let p = controller.parameters, g = controller.gradients
         trainable = layout.trainableRanges.map { UnsafeMutableBufferPointer(rebasing: p[$0]) }
         trainableGradients = layout.trainableRanges.map { UnsafeMutableBufferPointer(rebasing: g[$0]) }

@@ -39,6 +39,18 @@ public func mnAgentOptions(_ h: UnsafeMutableRawPointer, _ batch: UnsafeMutableP
     }
 }
 
+/// `int32_t mn_agent_exact_adam(mn_agent *agent, int32_t set, int32_t *exact, mn_status *status)`: reads (set < 0)
+/// or sets (set = 0 or 1) whether Adam uses PyTorch's exact arithmetic; *exact receives the value after the call.
+@c(mn_agent_exact_adam)
+public func mnAgentExactAdam(_ h: UnsafeMutableRawPointer, _ set: Int32, _ exact: UnsafeMutablePointer<Int32>,
+                             _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) {
+        let a = object(h, as: ContinualLearningAgent.self)
+        if set >= 0 { a.exactAdam = set != 0 }
+        exact.pointee = a.exactAdam ? 1 : 0
+    }
+}
+
 /// `void mn_agent_free(mn_agent *agent)`
 @c(mn_agent_free)
 public func mnAgentFree(_ h: UnsafeMutableRawPointer?) { release(h, as: ContinualLearningAgent.self) }

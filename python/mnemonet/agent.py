@@ -138,6 +138,11 @@ class ContinualLearningAgent(CheckpointBytes):
         α of the replay priorities.
     replay_beta : float, default 0.4
         β of the importance weights.
+    exact_adam : bool, default False
+        True: Adam's arithmetic is PyTorch's bit for bit (a square root and two divisions per parameter, which bind
+        the step to the CPU's divider). False: √v and the quotient come from hardware estimates refined by one
+        Newton step, so each Adam update is within a few 1e-7 of PyTorch's (relative) and the step without replay is
+        faster. Settable later as the ``exact_adam`` attribute; stored in checkpoints (older files load as True).
     seed : int, optional
         Fixes the initial weights, the replay sampler and a ``MemoryConfig(init="normal")`` memory; random when None.
 
@@ -162,7 +167,7 @@ class ContinualLearningAgent(CheckpointBytes):
                  config: Union[MemoryConfig, Mapping[str, Any], None] = None, replay_capacity: int = 5000,
                  lr: float = 1e-3, seed: Optional[int] = None, *, output_dim: Optional[int] = None,
                  replay_batch_size: int = 8, replay_weight: float = 0.3, clip_norm: float = 1.0,
-                 replay_alpha: float = 0.6, replay_beta: float = 0.4):
+                 replay_alpha: float = 0.6, replay_beta: float = 0.4, exact_adam: bool = False):
         config = MemoryConfig._coerce(config)
         input_dim, hidden_dim = _int(input_dim, "input_dim"), _int(hidden_dim, "hidden_dim")
         for name, v in (("input_dim", input_dim), ("hidden_dim", hidden_dim)):
@@ -181,6 +186,7 @@ class ContinualLearningAgent(CheckpointBytes):
                                replay_alpha=_real(replay_alpha, "replay_alpha", 0),
                                replay_beta=_real(replay_beta, "replay_beta", 0), output_dim=output_dim)
         self._adopt(native, config)
+        self.exact_adam = exact_adam
         m0 = config._initial_memory(seed)
         if m0 is not None:
             self.memory_bank.memory = m0
@@ -198,6 +204,15 @@ class ContinualLearningAgent(CheckpointBytes):
         self.controller._agent_memory_bank = self.memory_bank  # MetaLearner(agent.controller) adapts from it
         self.replay_buffer = AgentReplayBuffer(self)
         self.task_history: list = []
+
+    @property
+    def exact_adam(self) -> bool:
+        """Whether Adam uses PyTorch's exact arithmetic (see the class's ``exact_adam`` parameter)."""
+        return self._agent.exact_adam()
+
+    @exact_adam.setter
+    def exact_adam(self, value: bool) -> None:
+        self._agent.exact_adam(int(as_bool(value, "exact_adam")))
 
     def train_step(self, x, y, use_replay: bool = True) -> float:
         """One training step on x [input_dim], y [output_dim]; returns the total loss (current + weighted replay)."""

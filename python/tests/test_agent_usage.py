@@ -163,7 +163,8 @@ def test_ctrl_c_in_meta_train_stops_within_a_second():
 
 
 def _as_version(raw: bytes, version: int) -> bytes:
-    """A version-3 agent checkpoint rewritten in payload version 2 (no output_dim after the replay options) or 1
+    """A version-3 agent checkpoint rewritten in payload version 2 (no output_dim and exact_adam after the replay
+    options) or 1
     (no replay options after lr either), the container resealed (length and CRC recomputed, tools/ckpt.py): what
     mnemonet wrote before those fields existed."""
     import os
@@ -177,13 +178,14 @@ def _as_version(raw: bytes, version: int) -> bytes:
     assert struct.unpack_from("<I", payload, p)[0] == 3
     lr_end = p + 4 + 7 * 8 + 4
     keep = 32 if version == 2 else 0  # the replay options (B, λ, c, α, β) stay in version 2
-    old = payload[:p] + struct.pack("<I", version) + payload[p + 4:lr_end + keep] + payload[lr_end + 32 + 8:]
+    old = payload[:p] + struct.pack("<I", version) + payload[p + 4:lr_end + keep] + payload[lr_end + 32 + 8 + 1:]
     return ckpt.reseal(raw, old)
 
 
 @pytest.mark.parametrize("version", [1, 2])
 def test_older_agent_checkpoints_load(tmp_path, version):
-    """Versions 1 (the seed's replay options) and 2 (output_dim = input_dim) still load."""
+    """Versions 1 (the seed's replay options) and 2 (output_dim = input_dim) still load, with PyTorch's exact Adam
+    arithmetic they were trained with."""
     options = dict(replay_batch_size=5, replay_weight=0.4, clip_norm=2.0, replay_alpha=0.5, replay_beta=0.3)
     a = ContinualLearningAgent(8, 16, config=MemoryConfig(8, 8, 2), replay_capacity=64, seed=0,
                                **(options if version == 2 else {}))
@@ -197,6 +199,7 @@ def test_older_agent_checkpoints_load(tmp_path, version):
     expected = (5, 0.4, 2.0, 0.5, 0.3) if version == 2 else (8, 0.3, 1.0, 0.6, 0.4)
     assert (b.replay_batch_size, b.replay_weight, b.clip_norm, b.replay_alpha, b.replay_beta) == \
         pytest.approx(expected)
-    assert b.output_dim == b.input_dim == 8
+    assert b.output_dim == b.input_dim == 8 and b.exact_adam and not a.exact_adam
+    a.exact_adam = True
     np.testing.assert_array_equal(b.memory_bank.memory, a.memory_bank.memory)
     assert b.train_step(X[0], Y[0]) == a.train_step(X[0], Y[0])

@@ -48,6 +48,11 @@ public final class Adam {
     public let amsgrad: Bool
     /// Per-parameter state, `nil` until the parameter's first update.
     public var states: [AdamState?]
+    /// The fast paths (`update(index:parameter:gradient:scale:)` and the outer-product form) compute √v and the
+    /// quotient from refined hardware estimates instead of `sqrtps`/`divps`: within a few 1e-7 of PyTorch's update,
+    /// relative, instead of bit-identical (see `Adam+ScaledUpdate.swift`). Off by default; `step()` and
+    /// `update(index:parameter:gradient:)` are always exact.
+    public var fastDivision = false
 
     /// An optimizer over `parameters` (PyTorch's defaults).
     public init(

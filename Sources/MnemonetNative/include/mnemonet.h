@@ -215,6 +215,8 @@ int32_t mn_agent_create(int64_t input_dim, int64_t hidden_dim, int64_t output_di
 /* The replay and clipping options given to mn_agent_create (any pointer may be NULL). */
 int32_t mn_agent_options(mn_agent *agent, int64_t *replay_batch, float *replay_weight, float *clip_norm,
                          double *replay_alpha, double *replay_beta, mn_status *status);
+/* Reads (set < 0) or sets (0/1) whether Adam uses PyTorch's exact arithmetic; *exact receives the value after. */
+int32_t mn_agent_exact_adam(mn_agent *agent, int32_t set, int32_t *exact, mn_status *status);
 void mn_agent_free(mn_agent *agent);
 /* dims [8]: input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, replay_capacity,
    output_dim. */

@@ -155,6 +155,17 @@ static PyObject *agent_options(MnAgent *self, PyObject *unused) {
     return Py_BuildValue("(Ldddd)", (long long)batch, (double)weight, (double)clip, alpha, beta);
 }
 
+/* exact_adam(set=-1) -> bool: reads (set < 0) or sets (0/1) whether Adam uses PyTorch's exact arithmetic. */
+static PyObject *agent_exact_adam(MnAgent *self, PyObject *args) {
+    MN_READY(self);
+    int set = -1;
+    if (!PyArg_ParseTuple(args, "|i", &set)) return NULL;
+    mn_status st; int32_t rc, exact = 0;
+    MN_CALL(self, rc = mn_agent_exact_adam(self->handle, set < 0 ? -1 : set != 0, &exact, &st));
+    if (rc) return mn_raise(&st);
+    return PyBool_FromLong(exact);
+}
+
 /* adapt(X [n, I], Y [n, I], num_steps, lr) -> losses float64 [num_steps + 1] (controller adapted in place) */
 static PyObject *agent_adapt(MnAgent *self, PyObject *args) {
     MN_READY(self);
@@ -244,6 +255,8 @@ static PyMethodDef agent_methods[] = {
     {"options", (PyCFunction)agent_options, METH_NOARGS,
      "options() -> (replay_batch_size, replay_weight, clip_norm, replay_alpha, replay_beta)"},
     {"fit", (PyCFunction)agent_fit, METH_VARARGS, "fit(X, Y, epochs, use_replay, losses)"},
+    {"exact_adam", (PyCFunction)agent_exact_adam, METH_VARARGS,
+     "exact_adam(set=-1) -> bool (set 0/1 changes it: PyTorch's exact Adam arithmetic or refined estimates)"},
     {"adapt", (PyCFunction)agent_adapt, METH_VARARGS, "adapt(X, Y, num_steps, lr) -> losses float64 [num_steps + 1]"},
     {"replay_count", (PyCFunction)agent_replay_count, METH_NOARGS, "replay_count() -> int"},
     {"replay_sample", (PyCFunction)agent_replay_sample, METH_VARARGS,

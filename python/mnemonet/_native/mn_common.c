@@ -9,6 +9,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <float.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 PyObject *MnError, *MnInvalidArgument, *MnArgumentType, *MnIndexOutOfRange, *MnInvalidState, *MnCheckpointIO,
     *MnCheckpointFormat, *MnNonFinite, *MnArgumentOverflow, *MnOutOfMemory;
@@ -109,34 +112,46 @@ PyArrayObject *mn_check_array(PyObject *obj, const char *what, int typenum, int 
     return array;
 }
 
-/* Index of the first NaN/inf among `n` floats (exponent bits all ones), or -1. Integer tests, so the compiler
- * vectorises the scan; the early exit is per block of 64. */
+/* Index of the first NaN/inf among `n` floats (exponent bits all ones), or -1. Blocks of 64 are tested with SSE2
+ * (4 lanes, no early exit inside a block); a block with a hit and the tail are scanned one by one. (The plain C loop
+ * was not vectorised at -O2 and took 30% of a replay add of 1024 x 128 floats: ~1 ns per value.) */
 static npy_intp first_non_finite_f32(const uint32_t *v, npy_intp n) {
-    for (npy_intp start = 0; start < n; start += 64) {
-        npy_intp end = start + 64 < n ? start + 64 : n;
-        uint32_t bad = 0;
-        for (npy_intp k = start; k < end; k++)
-            bad |= (uint32_t)((v[k] & 0x7F800000u) == 0x7F800000u);
-        if (bad)
-            for (npy_intp k = start; k < end; k++)
-                if ((v[k] & 0x7F800000u) == 0x7F800000u)
-                    return k;
+    npy_intp start = 0;
+#if defined(__SSE2__)
+    const __m128i e = _mm_set1_epi32(0x7F800000);
+    for (; start + 64 <= n; start += 64) {
+        __m128i bad = _mm_setzero_si128();
+        for (int k = 0; k < 64; k += 4) {
+            __m128i x = _mm_and_si128(_mm_loadu_si128((const __m128i *)(v + start + k)), e);
+            bad = _mm_or_si128(bad, _mm_cmpeq_epi32(x, e));
+        }
+        if (_mm_movemask_epi8(bad)) break;
     }
+#endif
+    for (npy_intp k = start; k < n; k++)
+        if ((v[k] & 0x7F800000u) == 0x7F800000u)
+            return k;
     return -1;
 }
 
+/* The same for doubles: the exponent bits are in the high 32-bit word of each (little-endian) value. */
 static npy_intp first_non_finite_f64(const uint64_t *v, npy_intp n) {
-    const uint64_t e = 0x7FF0000000000000ull;
-    for (npy_intp start = 0; start < n; start += 64) {
-        npy_intp end = start + 64 < n ? start + 64 : n;
-        uint64_t bad = 0;
-        for (npy_intp k = start; k < end; k++)
-            bad |= (uint64_t)((v[k] & e) == e);
-        if (bad)
-            for (npy_intp k = start; k < end; k++)
-                if ((v[k] & e) == e)
-                    return k;
+    const uint64_t e64 = 0x7FF0000000000000ull;
+    npy_intp start = 0;
+#if defined(__SSE2__)
+    const __m128i e = _mm_set_epi32(0x7FF00000, 0, 0x7FF00000, 0);
+    for (; start + 64 <= n; start += 64) {
+        __m128i bad = _mm_setzero_si128();
+        for (int k = 0; k < 64; k += 2) {
+            __m128i x = _mm_and_si128(_mm_loadu_si128((const __m128i *)(v + start + k)), e);
+            bad = _mm_or_si128(bad, _mm_cmpeq_epi32(x, e));
+        }
+        if (_mm_movemask_epi8(bad) & 0xF0F0) break;  /* the high words' lanes (the low ones always compare 0 == 0) */
     }
+#endif
+    for (npy_intp k = start; k < n; k++)
+        if ((v[k] & e64) == e64)
+            return k;
     return -1;
 }
 
