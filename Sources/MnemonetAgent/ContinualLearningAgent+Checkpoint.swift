@@ -8,7 +8,8 @@ import MnemonetReplay
 /// Payload (little-endian, inside `CheckpointFile` kind "agent", which adds magic, length and CRC-32):
 /// ```
 /// "ContinualLearningAgent"   tag string
-/// version                    UInt32 (2; version 1 = the seed's replay options, still loads)
+/// version                    UInt32 (2; version 1 = the seed's replay options, still loads; version 3 adds a
+///                            memory kind UInt32 after it, 0 = this seed memory, 1 = DNCMemoryAgent)
 /// I, H, N, W, R, write heads, replay capacity      Int64 × 7
 /// lr                         Float
 /// B, λ, c, α, β              Int64, Float, Float, Double, Double       (version 2)
@@ -56,8 +57,15 @@ extension ContinualLearningAgent: Checkpointable {
         let tag = try r.readString("agent tag")
         guard tag == payloadTag else { throw .format("\(source) does not hold a \(payloadTag)") }
         let version = try r.readUInt32("agent version")
-        guard version == 1 || version == payloadVersion else {
-            throw .format("\(source) has agent checkpoint version \(version); this mnemonet reads version \(payloadVersion)")
+        guard version >= 1 && version <= DNCMemoryAgent.payloadVersion else {
+            throw .format("\(source) has agent checkpoint version \(version); this mnemonet reads versions 1 to \(DNCMemoryAgent.payloadVersion)")
+        }
+        // Version 3 records the memory kind (DNCMemoryAgent+Checkpoint.swift); 1 and 2 are the seed's memory.
+        if version >= 3 {
+            let kind = try r.readUInt32("memory kind")
+            guard kind == UInt32(AgentMemoryKind.seed.rawValue) else {
+                throw .format("\(source) holds an agent with memory kind \(kind) (1 = 'dnc'), not the seed's memory")
+            }
         }
         let i = try r.readInt("input_dim", in: 1...(1 << 16)), h = try r.readInt("hidden_dim", in: 1...(1 << 16))
         let n = try r.readInt("memory_size", in: 1...(1 << 20)), wd = try r.readInt("memory_dim", in: 1...(1 << 16))
@@ -67,7 +75,7 @@ extension ContinualLearningAgent: Checkpointable {
         guard lr.isFinite && lr >= 0 else { throw .format("\(source) is corrupt (learning rate \(lr))") }
         var batch = ContinualLearningAgent.replayBatch, weight = ContinualLearningAgent.replayScale
         var clip = ContinualLearningAgent.maxGradNorm, alpha = 0.6, beta = ContinualLearningAgent.importanceBeta
-        if version >= 2 {
+        if version >= 2 {  // (3 too)
             batch = try r.readInt("replay batch size", in: 1...4096)
             weight = try r.readFloat("replay weight")
             clip = try r.readFloat("clip norm")

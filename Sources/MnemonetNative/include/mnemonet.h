@@ -209,12 +209,16 @@ int32_t mn_controller_meta_gradient(mn_controller *controller, mn_memory_bank *b
 int32_t mn_agent_create(int64_t input_dim, int64_t hidden_dim, int64_t memory_size, int64_t memory_dim,
                         int64_t num_read_heads, int64_t num_write_heads, int64_t replay_capacity, float lr,
                         int64_t replay_batch, float replay_weight, float clip_norm, double replay_alpha,
-                        double replay_beta, int32_t has_seed, uint64_t seed, mn_agent **out, mn_status *status);
+                        double replay_beta, int32_t memory_kind, int32_t has_seed, uint64_t seed, mn_agent **out,
+                        mn_status *status);
 /* The replay and clipping options given to mn_agent_create (any pointer may be NULL). */
 int32_t mn_agent_options(mn_agent *agent, int64_t *replay_batch, float *replay_weight, float *clip_norm,
                          double *replay_alpha, double *replay_beta, mn_status *status);
 void mn_agent_free(mn_agent *agent);
-/* dims [7]: input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, replay_capacity. */
+/* memory_kind: 0 = the seed's bank (ContinualLearningAgent), 1 = the DNC's memory access (DNCMemoryAgent); the
+ * controller / memory_bank views, train_step_with_draws and adapt need kind 0 (kind 1: MN_INVALID_STATE). */
+/* dims [8]: input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, replay_capacity,
+ * memory_kind. */
 int32_t mn_agent_info(mn_agent *agent, int64_t *dims, float *lr, mn_status *status);
 int32_t mn_agent_controller(mn_agent *agent, mn_controller **out, mn_status *status);
 int32_t mn_agent_memory_bank(mn_agent *agent, mn_memory_bank **out, mn_status *status);
@@ -240,6 +244,8 @@ int32_t mn_agent_replay_sample(mn_agent *agent, int64_t batch_size, double beta,
                                float *x, float *y, mn_status *status);
 int32_t mn_agent_save(mn_agent *agent, const char *path, mn_status *status);
 int32_t mn_agent_load(const char *path, mn_agent **out, mn_status *status);
+/* M [N*W] then u [N] of the agent's current memory (either kind) into out [N*W + N]. */
+int32_t mn_agent_memory(mn_agent *agent, float *out, mn_status *status);
 
 /* ---- end of memory section ---- */
 

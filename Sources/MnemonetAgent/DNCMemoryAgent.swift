@@ -1,0 +1,217 @@
+import MnemonetBase
+import MnemonetEngine
+import MnemonetMemory
+import MnemonetReplay
+
+/// The continual-learning agent on the DNC's memory (`ContinualLearningAgent(memory="dnc")`): the seed's training
+/// recipe (prioritized replay, importance-weighted replayed losses, gradient clipping, Adam), with the memory read
+/// and written by `DNCMemoryAccess` — content and allocation write weighting, erase/add, read heads — instead of the
+/// seed's uniform writes.
+///
+/// One forward of a sample x [I] is one DNC step (`dncCell`, Graves et al. 2016) from the carried memory state
+/// `access` = (M, u, L, p, w^r, w^w), with the controller's LSTM state and the previous read vectors at zero (each
+/// sample is an independent query; what persists between samples is the memory alone):
+///
+///     h = LSTM([x; 0], 0);  ξ = W_ξ h + b_ξ;  (r, access') = access(ξ, access);  ŷ = W_y [h; r] + b_y
+///
+/// The write precedes the read inside a step, so the write parameters (keys, gates, erase/add vectors) receive a
+/// gradient through the same step's read. `trainStep(x, y)`:
+///
+///     ŷ₀, access₁ = step(x, access);   ℓ₀ = mean_i (ŷ₀ − y)²;   replay.push((x, y), priority ℓ₀ + 1e-6)
+///     for j = 1..B (when use_replay and |replay| > max(16, B)):   ŷ_j, access_{j+1} = step(x_j, sg(access_j))
+///     L = ℓ₀ + Σ_j λ w_j mean_i (ŷ_j − y_j)²
+///     g = ∇L (the memory state is a constant between samples: sg = stop-gradient);  clip ‖g‖ at c;  Adam(lr) step
+///
+/// with the seed's sampling (without replacement, P ∝ priority^α, w_j = (N P(j))^−β / max). The replayed samples are
+/// written into the memory too, in order, as the seed's replayed forwards are. The step is transactional: a
+/// non-finite loss or gradient leaves weights, Adam moments, memory state and replay buffer exactly as they were.
+public final class DNCMemoryAgent {
+    /// I, the size of x and y; H, the LSTM width.
+    public let inputDim: Int, hiddenDim: Int
+    /// N, W, R, H_w.
+    public let config: MemoryConfig
+    /// Replay capacity, B, λ, c, α, β (as in `ContinualLearningAgent`).
+    public let replayCapacity: Int, replayBatchSize: Int
+    /// λ, the weight of a replayed loss; c, the gradient-norm clipping threshold.
+    public let replayWeight: Float, clipNorm: Float
+    /// α of the priorities, β of the importance weights.
+    public let replayAlpha: Double, replayBeta: Double
+    /// The DNC (controller, interface and output layers) and its Adam optimizer.
+    public let trainer: DNCTrainer
+    /// The memory state carried from sample to sample (batch 1).
+    public internal(set) var access: DNCAccessState
+    /// The replay buffer of (x, y) pairs (fields [I, I], the seed's sampling mode).
+    public internal(set) var replay: PrioritizedReplayBuffer
+
+    let sampledX: UnsafeMutableBufferPointer<Float>, sampledY: UnsafeMutableBufferPointer<Float>
+    let replayIndices: UnsafeMutableBufferPointer<Int64>, replayWeights: UnsafeMutableBufferPointer<Float>
+    let replayUndo: ReplayUndoRecord
+
+    /// The DNC's configuration: x [I] → ŷ [I], LSTM of width H, memory `config`.
+    public var dncConfig: DNCConfig { trainer.model.config }
+    /// Adam's learning rate.
+    public var learningRate: Float { trainer.optimizer.lr }
+
+    /// A fresh agent (PyTorch-default initial weights from `seed`, the memory state at zero). Throws
+    /// `.invalidArgument` naming the offending value.
+    public init(inputDim: Int = 64, hiddenDim: Int = 128, config: MemoryConfig = MemoryConfig(),
+                replayCapacity: Int = 5000, learningRate: Float = 1e-3, replayBatchSize: Int = 8,
+                replayWeight: Float = 0.3, clipNorm: Float = 1.0, replayAlpha: Double = 0.6, replayBeta: Double = 0.4,
+                seed: UInt64? = nil) throws(MnemonetError) {
+        try require(inputDim >= 1 && inputDim <= 1 << 16, "input_dim must be in 1...65536, got \(inputDim)")
+        try require(hiddenDim >= 1 && hiddenDim <= 1 << 14, "hidden_dim must be in 1...16384, got \(hiddenDim)")
+        try require(replayBatchSize >= 1 && replayBatchSize <= 4096,
+                    "replay_batch_size must be in 1...4096, got \(replayBatchSize)")
+        let threshold = Swift.max(ContinualLearningAgent.replayThreshold, replayBatchSize)
+        try require(replayCapacity >= threshold + 1 && replayCapacity <= 1 << 26,
+                    "replay_capacity must be in \(threshold + 1)...\(1 << 26), got \(replayCapacity)")
+        try require(learningRate.isFinite && learningRate > 0, "lr must be finite and > 0, got \(learningRate)")
+        try require(replayWeight.isFinite && replayWeight >= 0, "replay_weight must be finite and >= 0, got \(replayWeight)")
+        try require(clipNorm.isFinite && clipNorm > 0, "clip_norm must be finite and > 0, got \(clipNorm)")
+        try require(replayAlpha.isFinite && replayAlpha >= 0, "replay_alpha must be finite and >= 0, got \(replayAlpha)")
+        try require(replayBeta.isFinite && replayBeta >= 0, "replay_beta must be finite and >= 0, got \(replayBeta)")
+        var rng = seed.map { Xoshiro256(seed: $0) } ?? Xoshiro256()
+        let dnc = try DNC(config: DNCConfig(inputSize: inputDim, outputSize: inputDim, hiddenSize: hiddenDim,
+                                            memory: config, controller: .lstm), seed: rng.next())
+        trainer = DNCTrainer(model: dnc, lr: learningRate, clip: clipNorm, loss: .squaredError)
+        replay = try PrioritizedReplayBuffer(capacity: replayCapacity, fieldWidths: [inputDim, inputDim],
+                                             alpha: replayAlpha, sampling: .seedWithoutReplacement, seed: rng.next())
+        self.inputDim = inputDim
+        self.hiddenDim = hiddenDim
+        self.config = config
+        self.replayCapacity = replayCapacity
+        self.replayBatchSize = replayBatchSize
+        self.replayWeight = replayWeight
+        self.clipNorm = clipNorm
+        self.replayAlpha = replayAlpha
+        self.replayBeta = replayBeta
+        access = DNCAccessState.zeros(batch: 1, memory: config)
+        sampledX = .allocate(capacity: replayBatchSize * inputDim)
+        sampledY = .allocate(capacity: replayBatchSize * inputDim)
+        replayIndices = .allocate(capacity: replayBatchSize)
+        replayWeights = .allocate(capacity: replayBatchSize)
+        replayUndo = replay.makeUndoRecord()
+    }
+
+    deinit {
+        sampledX.deallocate()
+        sampledY.deallocate()
+        replayIndices.deallocate()
+        replayWeights.deallocate()
+    }
+
+    /// One forward of x [I] from `state`: ŷ [1, I] and the memory state after the step's write (and read).
+    public func step(_ x: UnsafePointer<Float>, from state: DNCAccessState) -> (output: Variable, state: DNCAccessState) {
+        let c = dncConfig, m = c.memory
+        let s = DNCState(controller: LSTMState.zeros(batch: 1, hidden: c.hiddenSize), access: state,
+                         readVectors: Variable(Tensor(shape: [1, m.numReadHeads, m.memoryDim])))
+        let (y, next) = trainer.model.step(Variable(Tensor(shape: [1, inputDim], copying: x)), s)
+        return (y, next.access)
+    }
+
+    /// mean_i (ŷ − y)² of ŷ [1, I] against y [I].
+    func mse(_ output: Variable, _ y: UnsafePointer<Float>) -> Variable {
+        (output - Variable(Tensor(shape: [1, inputDim], copying: y))).squared().sum() * (1 / Float(inputDim))
+    }
+
+    /// The seed's `train_step(x, y, use_replay)` on the DNC's memory: x, y [I]; returns the total loss L.
+    public func trainStep(x: UnsafePointer<Float>, y: UnsafePointer<Float>, useReplay: Bool) throws(MnemonetError) -> Double {
+        let i = inputDim
+        try requireFinite(UnsafeBufferPointer(start: x, count: i), "x")
+        try requireFinite(UnsafeBufferPointer(start: y, count: i), "y")
+        let (y0, s0) = step(x, from: access)
+        let l0 = mse(y0, y)
+        let current = l0.scalar
+        guard current.isFinite else {
+            throw .nonFinite("train_step: the loss is \(current) (inputs are finite, but the forward pass overflowed); "
+                             + "the agent is unchanged")
+        }
+        replay.record(replayUndo)
+        do throws(MnemonetError) {
+            try replay.add(item: [UnsafeBufferPointer(start: x, count: i), UnsafeBufferPointer(start: y, count: i)],
+                           priority: Double(current) + 1e-6)
+            var total = l0
+            var state = s0.detached()
+            if useReplay && replay.count > Swift.max(ContinualLearningAgent.replayThreshold, replayBatchSize) {
+                let b = replayBatchSize
+                try replay.sample(batchSize: b, beta: replayBeta, indices: replayIndices, weights: replayWeights,
+                                  fields: [sampledX, sampledY])
+                for j in 0..<b {
+                    let (yj, sj) = step(sampledX.baseAddress! + j * i, from: state)
+                    total = total + mse(yj, sampledY.baseAddress! + j * i) * (replayWeight * replayWeights[j])
+                    state = sj.detached()
+                }
+            }
+            let loss = total.scalar
+            guard loss.isFinite else { throw MnemonetError.nonFinite("train_step: the loss with replay is \(loss); the agent is unchanged") }
+            let model = trainer.model, params = model.namedParameters.map { $0.variable }
+            let grads = gradients(of: total, wrt: params)
+            var sq = 0.0
+            for g in grads { for v in g.value.buffer { sq += Double(v) * Double(v) } }
+            guard sq.isFinite else {
+                throw MnemonetError.nonFinite("train_step: the gradient norm is \(sq.squareRoot()); the agent is unchanged")
+            }
+            for (p, g) in zip(model.parameters, grads) { p.grad = g.value }
+            clipGradNorm(model.parameters, maxNorm: clipNorm)
+            trainer.optimizer.step()
+            trainer.optimizer.zeroGrad()
+            access = state
+            return Double(loss)
+        } catch {
+            replay.restore(replayUndo)
+            throw error
+        }
+    }
+
+    /// The mean over `count` samples of mse(ŷ, y). With `writeMemory` each forward's write persists (as in
+    /// training and the seed's `evaluate`); without, every sample is read from the memory as it is and nothing in the
+    /// agent changes.
+    public func evaluate(x: UnsafePointer<Float>, y: UnsafePointer<Float>, count: Int,
+                         writeMemory: Bool = true) throws(MnemonetError) -> Double {
+        try require(count >= 1, "evaluate needs at least one sample, got \(count)")
+        let i = inputDim
+        try requireFinite(UnsafeBufferPointer(start: x, count: count * i), "X", columns: i)
+        try requireFinite(UnsafeBufferPointer(start: y, count: count * i), "Y", columns: i)
+        var state = access, total = 0.0
+        for s in 0..<count {
+            let (out, next) = step(x + s * i, from: state)
+            let loss = mse(out, y + s * i).scalar
+            guard loss.isFinite else {
+                throw .nonFinite("evaluate: the loss of sample \(s) is \(loss) (the forward pass overflowed); "
+                                 + "the memory is unchanged")
+            }
+            total += Double(loss)
+            if writeMemory { state = next.detached() }
+        }
+        if writeMemory { access = state }
+        return total / Double(count)
+    }
+
+    /// ŷ [count, I] for x [count, I], each from the memory as it is (no write persists, no training).
+    public func predict(x: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>) throws(MnemonetError) {
+        try require(count >= 0, "predict needs count >= 0, got \(count)")
+        for s in 0..<count {
+            let (out, _) = step(x + s * inputDim, from: access)
+            (output + s * inputDim).update(from: out.value.pointer, count: inputDim)
+        }
+    }
+
+    /// `epochs` passes of `trainStep` over `count` samples in order; `losses` [epochs · count] receives each L.
+    public func fit(x: UnsafePointer<Float>, y: UnsafePointer<Float>, count: Int, epochs: Int, useReplay: Bool,
+                    losses: UnsafeMutablePointer<Double>) throws(MnemonetError) {
+        try require(count >= 1, "fit needs at least one sample, got \(count)")
+        try require(epochs >= 0, "epochs must be >= 0, got \(epochs)")
+        try requireFinite(UnsafeBufferPointer(start: x, count: count * inputDim), "X", columns: inputDim)
+        try requireFinite(UnsafeBufferPointer(start: y, count: count * inputDim), "Y", columns: inputDim)
+        var k = 0
+        for _ in 0..<epochs {
+            for s in 0..<count {
+                losses[k] = try trainStep(x: x + s * inputDim, y: y + s * inputDim, useReplay: useReplay)
+                k += 1
+            }
+        }
+    }
+
+    /// Replaces the carried memory state (components in `DNCAccessState.components` order, batch 1).
+    public func setAccess(_ state: DNCAccessState) { access = state }
+}
