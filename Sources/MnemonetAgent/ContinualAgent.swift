@@ -63,9 +63,5 @@ extension DNCMemoryAgent: ContinualAgent {
     /// `.dnc`.
     public var memoryKind: AgentMemoryKind { .dnc }
     /// M then u of the carried memory state.
-    public func copyMemory(into out: UnsafeMutablePointer<Float>) {
-        let m = access.memory.value, u = access.usage.value
-        out.update(from: m.pointer, count: m.count)
-        (out + m.count).update(from: u.pointer, count: u.count)
-    }
+    public func copyMemory(into out: UnsafeMutablePointer<Float>) { core.copyMemory(into: out) }
 }

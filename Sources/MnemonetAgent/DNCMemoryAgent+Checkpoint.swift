@@ -33,8 +33,8 @@ extension DNCMemoryAgent: Checkpointable {
         w.write(clipNorm)
         w.write(replayAlpha)
         w.write(replayBeta)
-        trainer.writeCheckpoint(to: &w)
-        for c in access.components { w.write(UnsafeBufferPointer(c.value.buffer)) }
+        core.trainer.writeCheckpoint(to: &w)
+        for c in core.access.components { w.write(UnsafeBufferPointer(c.value.buffer)) }
         replay.save(to: &w)
     }
 
@@ -68,15 +68,11 @@ extension DNCMemoryAgent: Checkpointable {
         } catch {
             throw .format("\(source) is corrupt (\(error.message))")
         }
-        for (p, q) in zip(agent.trainer.model.parameters, trainer.model.parameters) {
-            p.buffer.baseAddress!.update(from: q.pointer, count: q.count)
-        }
-        for k in 0..<trainer.optimizer.states.count { agent.trainer.optimizer.states[k] = trainer.optimizer.states[k] }
-        let zero = DNCAccessState.zeros(batch: 1, memory: config)
-        for (k, c) in zero.components.enumerated() {
+        let access = DNCAccessState.zeros(batch: 1, memory: config)
+        for (k, c) in access.components.enumerated() {
             try r.readFloats("memory state component \(k)", into: c.value.buffer)
         }
-        agent.access = zero
+        agent.core = DNCMemoryCore(trainer: trainer, access: access)
         let replay = try PrioritizedReplayBuffer(from: &r)
         guard replay.capacity == capacity, replay.fieldWidths == [i, i], replay.sampling == .seedWithoutReplacement else {
             throw .format("\(source) is corrupt (its replay buffer does not match the agent)")

@@ -8,23 +8,20 @@ import MnemonetReplay
 /// and written by `DNCMemoryAccess` — content and allocation write weighting, erase/add, read heads — instead of the
 /// seed's uniform writes.
 ///
-/// One forward of a sample x [I] is one DNC step (`dncCell`, Graves et al. 2016) from the carried memory state
-/// `access` = (M, u, L, p, w^r, w^w), with the controller's LSTM state and the previous read vectors at zero (each
-/// sample is an independent query; what persists between samples is the memory alone):
+/// One forward of a sample x [I] is one DNC step from the carried memory state `access` = (M, u, L, p, w^r, w^w)
+/// (`DNCMemoryCore`: ŷ = W_y [h; r] + b_y with h = LSTM([x; 0], 0)). `trainStep(x, y)`:
 ///
-///     h = LSTM([x; 0], 0);  ξ = W_ξ h + b_ξ;  (r, access') = access(ξ, access);  ŷ = W_y [h; r] + b_y
-///
-/// The write precedes the read inside a step, so the write parameters (keys, gates, erase/add vectors) receive a
-/// gradient through the same step's read. `trainStep(x, y)`:
-///
-///     ŷ₀, access₁ = step(x, access);   ℓ₀ = mean_i (ŷ₀ − y)²;   replay.push((x, y), priority ℓ₀ + 1e-6)
-///     for j = 1..B (when use_replay and |replay| > max(16, B)):   ŷ_j, access_{j+1} = step(x_j, sg(access_j))
+///     ŷ₀, access' = step(x, access);   ℓ₀ = mean_i (ŷ₀ − y)²;   replay.push((x, y), priority ℓ₀ + 1e-6)
+///     ŷ_j, _ = step(x_j, sg(access')),  j = 1..B, as one batch   (when use_replay and |replay| > max(16, B))
 ///     L = ℓ₀ + Σ_j λ w_j mean_i (ŷ_j − y_j)²
 ///     g = ∇L (the memory state is a constant between samples: sg = stop-gradient);  clip ‖g‖ at c;  Adam(lr) step
+///     access ← sg(access')
 ///
-/// with the seed's sampling (without replacement, P ∝ priority^α, w_j = (N P(j))^−β / max). The replayed samples are
-/// written into the memory too, in order, as the seed's replayed forwards are. The step is transactional: a
-/// non-finite loss or gradient leaves weights, Adam moments, memory state and replay buffer exactly as they were.
+/// with the seed's sampling (without replacement, P ∝ priority^α, w_j = (N P(j))^−β / max). Unlike the seed, whose
+/// replayed forwards write the memory one after another, the B replayed samples run as one batch-B step, each from
+/// the memory after the current sample's write, and their writes are discarded: only the stream writes the memory
+/// (and a step costs about two DNC steps instead of B + 1). The step is transactional: a non-finite loss or gradient
+/// leaves weights, Adam moments, memory state and replay buffer exactly as they were.
 public final class DNCMemoryAgent {
     /// I, the size of x and y; H, the LSTM width.
     public let inputDim: Int, hiddenDim: Int
@@ -36,10 +33,8 @@ public final class DNCMemoryAgent {
     public let replayWeight: Float, clipNorm: Float
     /// α of the priorities, β of the importance weights.
     public let replayAlpha: Double, replayBeta: Double
-    /// The DNC (controller, interface and output layers) and its Adam optimizer.
-    public let trainer: DNCTrainer
-    /// The memory state carried from sample to sample (batch 1).
-    public internal(set) var access: DNCAccessState
+    /// The DNC (controller, interface and output layers), its Adam optimizer and the carried memory state.
+    public internal(set) var core: DNCMemoryCore
     /// The replay buffer of (x, y) pairs (fields [I, I], the seed's sampling mode).
     public internal(set) var replay: PrioritizedReplayBuffer
 
@@ -48,9 +43,9 @@ public final class DNCMemoryAgent {
     let replayUndo: ReplayUndoRecord
 
     /// The DNC's configuration: x [I] → ŷ [I], LSTM of width H, memory `config`.
-    public var dncConfig: DNCConfig { trainer.model.config }
+    public var dncConfig: DNCConfig { core.trainer.model.config }
     /// Adam's learning rate.
-    public var learningRate: Float { trainer.optimizer.lr }
+    public var learningRate: Float { core.trainer.optimizer.lr }
 
     /// A fresh agent (PyTorch-default initial weights from `seed`, the memory state at zero). Throws
     /// `.invalidArgument` naming the offending value.
@@ -71,9 +66,9 @@ public final class DNCMemoryAgent {
         try require(replayAlpha.isFinite && replayAlpha >= 0, "replay_alpha must be finite and >= 0, got \(replayAlpha)")
         try require(replayBeta.isFinite && replayBeta >= 0, "replay_beta must be finite and >= 0, got \(replayBeta)")
         var rng = seed.map { Xoshiro256(seed: $0) } ?? Xoshiro256()
-        let dnc = try DNC(config: DNCConfig(inputSize: inputDim, outputSize: inputDim, hiddenSize: hiddenDim,
-                                            memory: config, controller: .lstm), seed: rng.next())
-        trainer = DNCTrainer(model: dnc, lr: learningRate, clip: clipNorm, loss: .squaredError)
+        core = try DNCMemoryCore(config: DNCConfig(inputSize: inputDim, outputSize: inputDim, hiddenSize: hiddenDim,
+                                                   memory: config, controller: .lstm),
+                                 learningRate: learningRate, clipNorm: clipNorm, seed: rng.next())
         replay = try PrioritizedReplayBuffer(capacity: replayCapacity, fieldWidths: [inputDim, inputDim],
                                              alpha: replayAlpha, sampling: .seedWithoutReplacement, seed: rng.next())
         self.inputDim = inputDim
@@ -85,7 +80,6 @@ public final class DNCMemoryAgent {
         self.clipNorm = clipNorm
         self.replayAlpha = replayAlpha
         self.replayBeta = replayBeta
-        access = DNCAccessState.zeros(batch: 1, memory: config)
         sampledX = .allocate(capacity: replayBatchSize * inputDim)
         sampledY = .allocate(capacity: replayBatchSize * inputDim)
         replayIndices = .allocate(capacity: replayBatchSize)
@@ -100,15 +94,6 @@ public final class DNCMemoryAgent {
         replayWeights.deallocate()
     }
 
-    /// One forward of x [I] from `state`: ŷ [1, I] and the memory state after the step's write (and read).
-    public func step(_ x: UnsafePointer<Float>, from state: DNCAccessState) -> (output: Variable, state: DNCAccessState) {
-        let c = dncConfig, m = c.memory
-        let s = DNCState(controller: LSTMState.zeros(batch: 1, hidden: c.hiddenSize), access: state,
-                         readVectors: Variable(Tensor(shape: [1, m.numReadHeads, m.memoryDim])))
-        let (y, next) = trainer.model.step(Variable(Tensor(shape: [1, inputDim], copying: x)), s)
-        return (y, next.access)
-    }
-
     /// mean_i (ŷ − y)² of ŷ [1, I] against y [I].
     func mse(_ output: Variable, _ y: UnsafePointer<Float>) -> Variable {
         (output - Variable(Tensor(shape: [1, inputDim], copying: y))).squared().sum() * (1 / Float(inputDim))
@@ -119,7 +104,7 @@ public final class DNCMemoryAgent {
         let i = inputDim
         try requireFinite(UnsafeBufferPointer(start: x, count: i), "x")
         try requireFinite(UnsafeBufferPointer(start: y, count: i), "y")
-        let (y0, s0) = step(x, from: access)
+        let (y0, s0) = core.step(x, from: core.access)
         let l0 = mse(y0, y)
         let current = l0.scalar
         guard current.isFinite else {
@@ -131,32 +116,22 @@ public final class DNCMemoryAgent {
             try replay.add(item: [UnsafeBufferPointer(start: x, count: i), UnsafeBufferPointer(start: y, count: i)],
                            priority: Double(current) + 1e-6)
             var total = l0
-            var state = s0.detached()
+            let state = s0.detached()
             if useReplay && replay.count > Swift.max(ContinualLearningAgent.replayThreshold, replayBatchSize) {
                 let b = replayBatchSize
                 try replay.sample(batchSize: b, beta: replayBeta, indices: replayIndices, weights: replayWeights,
                                   fields: [sampledX, sampledY])
-                for j in 0..<b {
-                    let (yj, sj) = step(sampledX.baseAddress! + j * i, from: state)
-                    total = total + mse(yj, sampledY.baseAddress! + j * i) * (replayWeight * replayWeights[j])
-                    state = sj.detached()
-                }
+                // The B replayed samples as one batch-B step, each from the memory after the current write.
+                let yr = core.stepEach(sampledX.baseAddress!, rows: b, from: state)
+                let scale = Tensor(shape: [b, 1])
+                for j in 0..<b { scale.pointer[j] = replayWeight * replayWeights[j] / Float(i) }
+                let targets = Variable(Tensor(shape: [b, i], copying: sampledY.baseAddress!))
+                total = total + ((yr - targets).squared() * Variable(scale)).sum()
             }
-            let loss = total.scalar
-            guard loss.isFinite else { throw MnemonetError.nonFinite("train_step: the loss with replay is \(loss); the agent is unchanged") }
-            let model = trainer.model, params = model.namedParameters.map { $0.variable }
-            let grads = gradients(of: total, wrt: params)
-            var sq = 0.0
-            for g in grads { for v in g.value.buffer { sq += Double(v) * Double(v) } }
-            guard sq.isFinite else {
-                throw MnemonetError.nonFinite("train_step: the gradient norm is \(sq.squareRoot()); the agent is unchanged")
+            guard total.scalar.isFinite else {
+                throw MnemonetError.nonFinite("train_step: the loss with replay is \(total.scalar); the agent is unchanged")
             }
-            for (p, g) in zip(model.parameters, grads) { p.grad = g.value }
-            clipGradNorm(model.parameters, maxNorm: clipNorm)
-            trainer.optimizer.step()
-            trainer.optimizer.zeroGrad()
-            access = state
-            return Double(loss)
+            return Double(try core.apply(loss: total, next: state))
         } catch {
             replay.restore(replayUndo)
             throw error
@@ -172,9 +147,9 @@ public final class DNCMemoryAgent {
         let i = inputDim
         try requireFinite(UnsafeBufferPointer(start: x, count: count * i), "X", columns: i)
         try requireFinite(UnsafeBufferPointer(start: y, count: count * i), "Y", columns: i)
-        var state = access, total = 0.0
+        var state = core.access, total = 0.0
         for s in 0..<count {
-            let (out, next) = step(x + s * i, from: state)
+            let (out, next) = core.step(x + s * i, from: state)
             let loss = mse(out, y + s * i).scalar
             guard loss.isFinite else {
                 throw .nonFinite("evaluate: the loss of sample \(s) is \(loss) (the forward pass overflowed); "
@@ -183,7 +158,7 @@ public final class DNCMemoryAgent {
             total += Double(loss)
             if writeMemory { state = next.detached() }
         }
-        if writeMemory { access = state }
+        if writeMemory { core.access = state }
         return total / Double(count)
     }
 
@@ -191,7 +166,7 @@ public final class DNCMemoryAgent {
     public func predict(x: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>) throws(MnemonetError) {
         try require(count >= 0, "predict needs count >= 0, got \(count)")
         for s in 0..<count {
-            let (out, _) = step(x + s * inputDim, from: access)
+            let (out, _) = core.step(x + s * inputDim, from: core.access)
             (output + s * inputDim).update(from: out.value.pointer, count: inputDim)
         }
     }
@@ -211,7 +186,5 @@ public final class DNCMemoryAgent {
             }
         }
     }
-
-    /// Replaces the carried memory state (components in `DNCAccessState.components` order, batch 1).
-    public func setAccess(_ state: DNCAccessState) { access = state }
 }
+

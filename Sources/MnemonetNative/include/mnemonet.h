@@ -422,21 +422,25 @@ int32_t mn_dnc_from_bytes(const void *data, int64_t length, mn_dnc **out, mn_sta
 
 /*
  * One continual-learning run: an MLP classifier (input_dim → hidden[0..hidden_count) → output_count, ReLU) trained
- * task after task with `strategy` (0 naive, 1 joint, 2 EWC, 3 SI, 4 LwF, 5 A-GEM, 6 ER, 7 ER-prioritized, 8 MER, 9 memory agent)
+ * task after task with `strategy` (0 naive, 1 joint, 2 EWC, 3 SI, 4 LwF, 5 A-GEM, 6 ER, 7 ER-prioritized, 8 MER, 9 memory agent,
+ * 10 memory agent on the DNC's memory)
  * over `head_mode` (0 task-incremental multi-head, 1 shared head, 2 class-incremental growing head).
  * Task k's output units are units[unit_offsets[k] .. unit_offsets[k+1]); its training rows are
  * train_x/train_y[train_offsets[k] .. train_offsets[k+1]) (test likewise); offsets are [task_count + 1],
- * non-decreasing from 0. hyper [18]: lr, epochs, batch_size, buffer_size, replay_batch, ewc_lambda, ewc_decay,
+ * non-decreasing from 0. hyper [20]: lr, epochs, batch_size, buffer_size, replay_batch, ewc_lambda, ewc_decay,
  * si_c, si_xi, lwf_alpha, lwf_temperature, agem_sample_size, priority_alpha, priority_beta, mer_beta, mer_gamma,
- * mer_batches, mer_batch_rows. Writes accuracy [task_count, task_count] (R[i, j]) and baseline [task_count]
- * (accuracy of the initial model).
+ * mer_batches, mer_batch_rows, memory_size, memory_dim. Writes accuracy [task_count, task_count] (R[i, j]) and
+ * baseline [task_count] (accuracy of the initial model); memory (NULL: not wanted) receives the memory agents' M
+ * [task_count, memory_size, memory_dim] after each task (memory_count must be that many floats; untouched for the
+ * other strategies).
  */
 int32_t mn_continual_run(int32_t strategy, int32_t head_mode, int64_t output_count, const int64_t *units,
                          const int64_t *unit_offsets, int64_t task_count, int64_t input_dim, const float *train_x,
                          const int32_t *train_y, const int64_t *train_offsets, const float *test_x,
                          const int32_t *test_y, const int64_t *test_offsets, const int64_t *hidden,
                          int64_t hidden_count, const double *hyper, int64_t hyper_count, uint64_t seed,
-                         double *accuracy, double *baseline, mn_status *status);
+                         double *accuracy, double *baseline, float *memory, int64_t memory_count,
+                         mn_status *status);
 
 /* ---- end of continual learning section ---- */
 
