@@ -127,7 +127,9 @@ def class_stream():
 
 @pytest.mark.parametrize("strategy", continual.STRATEGIES)
 def test_every_strategy_runs_and_is_deterministic(task_stream, strategy):
-    kw = dict(epochs=1 if strategy == "agent" else 3, buffer_size=50, mer_batches=2, mer_batch_rows=4)
+    kw = dict(epochs=1 if strategy.startswith("agent") else 3, buffer_size=50, mer_batches=2, mer_batch_rows=4)
+    if strategy == "agent-dnc":
+        kw.update(memory_size=16, memory_dim=16)
     r = continual.run(task_stream, strategy, seed=3, **kw)
     assert r.accuracy_matrix.shape == (5, 5) and r.baseline.shape == (5,)
     assert np.all((r.accuracy_matrix >= 0) & (r.accuracy_matrix <= 1))
@@ -139,6 +141,11 @@ def test_every_strategy_runs_and_is_deterministic(task_stream, strategy):
     json.dumps(d, allow_nan=False)
     assert d["strategy"] == strategy and len(d["accuracy_matrix"]) == 5
     assert strategy in repr(r) and "ACC=" in repr(r)
+    if strategy in continual.MEMORY_STRATEGIES:
+        assert r.memory.shape == (5, kw.get("memory_size", 128), kw.get("memory_dim", 64))
+        assert len(d["memory_rank"]) == 5 and all(v >= 0 for v in d["memory_rank"])
+    else:
+        assert r.memory is None and d["memory_rank"] is None
 
 
 def test_class_incremental_pattern_short_run(class_stream):
