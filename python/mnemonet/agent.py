@@ -371,6 +371,67 @@ class ContinualLearningAgent(CheckpointBytes):
                 bar.close()
         return losses
 
+    def fit_stream(self, stream, epochs: int = 1, use_replay: bool = True, seed: int = 0,
+                   progress: bool = False):
+        """Learns a continual-learning stream (:class:`mnemonet.continual.TaskStream`, e.g. ``split_digits``) task
+        after task with this agent, and measures the accuracy matrix as :func:`mnemonet.continual.run` does.
+
+        Classification by regression: the target of a row of output unit k is the one-hot vector e_k [input_dim]
+        (so the stream's ``output_count`` must be ≤ ``input_dim``), trained with ``train_step``'s MSE, replay and
+        memory writes; a row's prediction is the argmax of ``predict(x)`` over the units active for it (task-IL:
+        its task's units; domain-IL: the shared head; class-IL: the units of every task seen so far). Each epoch
+        visits the task's rows in a random order (``seed``). The native ``"agent"``/``"agent-dnc"`` strategies of
+        ``continual.run`` train the same agents with a cross-entropy head instead.
+
+        Returns
+        -------
+        ContinualResult
+            ``accuracy_matrix`` R [T, T], ``baseline`` (accuracy before training), ``memory`` (M after each task) and
+            its ``memory_rank``; ``strategy`` names the agent's memory kind.
+        """
+        from .continual.strategies import ContinualResult
+
+        d, units = self.input_dim, [tuple(int(u) for u in us) for us in stream.units]
+        if stream.input_dim != d or stream.output_count > d:
+            raise _native.InvalidArgumentError(
+                f"fit_stream needs inputs of width input_dim={d} and at most {d} output units; the stream has "
+                f"inputs of width {stream.input_dim} and {stream.output_count} units")
+        epochs = as_int(epochs, "epochs", 1, 100_000)
+        rng = np.random.default_rng(as_int(seed, "seed", 0))
+        t_count = stream.num_tasks
+
+        def active(task, stage):
+            if stream.scenario == "task":
+                return list(units[task])
+            if stream.scenario == "domain":
+                return list(units[0])
+            return sorted({u for k in range(stage + 1) for u in units[k]})
+
+        def accuracy(task, stage):
+            t = stream.test[task]
+            cols = np.asarray(active(task, stage))
+            pred = cols[np.argmax(self.predict(t.x)[:, cols], axis=1)]
+            return float(np.mean(pred == t.y))
+
+        start = time.perf_counter()
+        baseline = np.array([accuracy(j, j) for j in range(t_count)])
+        R = np.zeros((t_count, t_count))
+        memory = []
+        for i in range(t_count):
+            task = stream.train[i]
+            Y = np.zeros((len(task), d), np.float32)
+            Y[np.arange(len(task)), task.y] = 1.0
+            for _ in range(epochs):
+                order = rng.permutation(len(task))
+                self.fit(task.x[order], Y[order], epochs=1, use_replay=use_replay, progress=progress,
+                         desc=f"task {i + 1}")
+            R[i] = [accuracy(j, i) for j in range(t_count)]
+            memory.append(np.array(self.memory_bank.memory, dtype=np.float32))
+        return ContinualResult(strategy=f"ContinualLearningAgent(memory={self.memory!r})", seed=int(seed),
+                               accuracy_matrix=R, baseline=baseline, wall_time=time.perf_counter() - start,
+                               hyperparameters={"epochs": epochs, "use_replay": bool(use_replay),
+                                                "memory": self.memory}, memory=np.stack(memory))
+
     def save(self, path) -> None:
         """Writes weights, Adam state, memory, usage, replay contents and RNG state: atomically to ``path`` (str or
         os.PathLike), or to a binary file object (anything with ``write``)."""

@@ -167,6 +167,22 @@ def test_run_rejects_bad_arguments(class_stream):
         continual.run(class_stream, "naive", lr=-1)
     with pytest.raises(mnemonet.InvalidArgumentError, match="mer_beta"):
         continual.run(class_stream, "mer", mer_beta=2.0)
+    with pytest.raises(mnemonet.InvalidArgumentError, match=r"memory must be one of \('seed', 'dnc'\)"):
+        continual.run(class_stream, "agent", memory="ntm")
+    with pytest.raises(mnemonet.InvalidArgumentError, match="option of strategy 'agent'"):
+        continual.run(class_stream, "er", memory="dnc")
+    with pytest.raises(mnemonet.InvalidArgumentError, match="memory_size"):
+        continual.run(class_stream, "agent-dnc", memory_size=0)
+
+
+def test_agent_memory_option_is_the_agent_dnc_strategy(class_stream):
+    kw = dict(memory_size=8, memory_dim=8, buffer_size=40)
+    a = continual.run(class_stream, "agent", memory="dnc", seed=1, **kw)
+    b = continual.run(class_stream, "agent-dnc", seed=1, **kw)
+    assert a.strategy == b.strategy == "agent-dnc"
+    np.testing.assert_array_equal(a.accuracy_matrix, b.accuracy_matrix)
+    np.testing.assert_array_equal(a.memory, b.memory)
+    assert a.acc > 0.4  # far above one task's worth (0.2) with its 40-row replay memory
 
 
 def _native_args(**over):

@@ -126,8 +126,8 @@ def _hyper(overrides: dict) -> dict:
     return h
 
 
-def run(stream, strategy: str = "naive", *, seed: int = 0, hidden: Sequence[int] = (100, 100), **hyperparameters
-        ) -> ContinualResult:
+def run(stream, strategy: str = "naive", *, seed: int = 0, hidden: Sequence[int] = (100, 100),
+        memory: Optional[str] = None, **hyperparameters) -> ContinualResult:
     """Trains an MLP classifier on ``stream`` task after task with ``strategy`` (natively) and evaluates it on every
     task's test rows after each task.
 
@@ -141,6 +141,9 @@ def run(stream, strategy: str = "naive", *, seed: int = 0, hidden: Sequence[int]
         Seeds the initial weights, the shuffling and the replay memories.
     hidden : sequence of int
         Hidden layer widths (ReLU).
+    memory : {"seed", "dnc"}, optional
+        For ``strategy="agent"``: the memory of the agent, as ``ContinualLearningAgent(memory=…)`` ("dnc" is the
+        strategy "agent-dnc"). Refused for the other strategies.
     **hyperparameters
         Any of :data:`DEFAULTS` (``lr``, ``epochs``, ``buffer_size``, ``ewc_lambda``, ``mer_beta``, …).
 
@@ -150,6 +153,13 @@ def run(stream, strategy: str = "naive", *, seed: int = 0, hidden: Sequence[int]
     """
     if strategy not in STRATEGIES:
         raise InvalidArgumentError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
+    if memory is not None:
+        from ..agent import MEMORY_KINDS
+        if strategy != "agent":
+            raise InvalidArgumentError(f"memory= is an option of strategy 'agent', not {strategy!r}")
+        if memory not in MEMORY_KINDS:
+            raise InvalidArgumentError(f"memory must be one of {MEMORY_KINDS}, got {memory!r}")
+        strategy = "agent" if memory == "seed" else "agent-dnc"
     seed = as_int(seed, "seed", 0)
     h = _hyper(dict(STRATEGY_DEFAULTS.get(strategy, {}), **hyperparameters))
     hidden_arr = np.asarray(list(hidden), dtype=np.int64)
