@@ -95,8 +95,20 @@ public final class DNCMemoryAgent {
     }
 
     /// mean_i (ŷ − y)² of ŷ [1, I] against y [I].
-    func mse(_ output: Variable, _ y: UnsafePointer<Float>) -> Variable {
+    public func mse(_ output: Variable, _ y: UnsafePointer<Float>) -> Variable {
         (output - Variable(Tensor(shape: [1, inputDim], copying: y))).squared().sum() * (1 / Float(inputDim))
+    }
+
+    /// Σ_j λ w_j mean_i (ŷ_j − y_j)² of `count` replayed samples x, y [count, I] with importance weights w [count],
+    /// run as one batch-`count` step, each from the batch-1 memory state `state`.
+    public func replayLoss(x: UnsafePointer<Float>, y: UnsafePointer<Float>, weights: UnsafePointer<Float>, count b: Int,
+                           from state: DNCAccessState) -> Variable {
+        let i = inputDim
+        let yr = core.stepEach(x, rows: b, from: state)
+        let scale = Tensor(shape: [b, 1])
+        for j in 0..<b { scale.pointer[j] = replayWeight * weights[j] / Float(i) }
+        let targets = Variable(Tensor(shape: [b, i], copying: y))
+        return ((yr - targets).squared() * Variable(scale)).sum()
     }
 
     /// The seed's `train_step(x, y, use_replay)` on the DNC's memory: x, y [I]; returns the total loss L.
@@ -121,12 +133,8 @@ public final class DNCMemoryAgent {
                 let b = replayBatchSize
                 try replay.sample(batchSize: b, beta: replayBeta, indices: replayIndices, weights: replayWeights,
                                   fields: [sampledX, sampledY])
-                // The B replayed samples as one batch-B step, each from the memory after the current write.
-                let yr = core.stepEach(sampledX.baseAddress!, rows: b, from: state)
-                let scale = Tensor(shape: [b, 1])
-                for j in 0..<b { scale.pointer[j] = replayWeight * replayWeights[j] / Float(i) }
-                let targets = Variable(Tensor(shape: [b, i], copying: sampledY.baseAddress!))
-                total = total + ((yr - targets).squared() * Variable(scale)).sum()
+                total = total + replayLoss(x: sampledX.baseAddress!, y: sampledY.baseAddress!,
+                                           weights: replayWeights.baseAddress!, count: b, from: state)
             }
             guard total.scalar.isFinite else {
                 throw MnemonetError.nonFinite("train_step: the loss with replay is \(total.scalar); the agent is unchanged")

@@ -63,13 +63,13 @@ public final class DNCMemoryCore {
         guard value.isFinite else { throw .nonFinite("train_step: the loss is \(value); the agent is unchanged") }
         let model = trainer.model
         let grads = gradients(of: loss, wrt: model.namedParameters.map { $0.variable })
-        var sq = 0.0
-        for g in grads { for v in g.value.buffer { sq += Double(v) * Double(v) } }
-        guard sq.isFinite else {
-            throw .nonFinite("train_step: the gradient norm is \(sq.squareRoot()); the agent is unchanged")
-        }
         for (p, g) in zip(model.parameters, grads) { p.grad = g.value }
-        clipGradNorm(model.parameters, maxNorm: trainer.clip)
+        // The norm clipGradNorm returns is the one before clipping: non-finite → nothing is updated.
+        let norm = clipGradNorm(model.parameters, maxNorm: trainer.clip)
+        guard norm.isFinite else {
+            trainer.optimizer.zeroGrad()
+            throw .nonFinite("train_step: the gradient norm is \(norm); the agent is unchanged")
+        }
         trainer.optimizer.step()
         trainer.optimizer.zeroGrad()
         access = next.detached()
