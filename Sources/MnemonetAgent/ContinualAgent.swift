@@ -65,3 +65,19 @@ extension DNCMemoryAgent: ContinualAgent {
     /// M then u of the carried memory state.
     public func copyMemory(into out: UnsafeMutablePointer<Float>) { core.copyMemory(into: out) }
 }
+
+/// Checks the replay and optimiser options every continual agent shares, throwing `.invalidArgument` naming the
+/// offending one: B in 1...4096, capacity in max(16, B) + 1 ... 2^26, lr and c finite and > 0, λ, α, β finite and ≥ 0.
+public func validateReplayOptions(replayCapacity: Int, learningRate: Float, replayBatchSize: Int, replayWeight: Float,
+                                  clipNorm: Float, replayAlpha: Double, replayBeta: Double) throws(MnemonetError) {
+    try require(replayBatchSize >= 1 && replayBatchSize <= 4096,
+                "replay_batch_size must be in 1...4096, got \(replayBatchSize)")
+    let threshold = Swift.max(ContinualLearningAgent.replayThreshold, replayBatchSize)
+    try require(replayCapacity >= threshold + 1 && replayCapacity <= 1 << 26,
+                "replay_capacity must be in \(threshold + 1)...\(1 << 26), got \(replayCapacity)")
+    try require(learningRate.isFinite && learningRate > 0, "lr must be finite and > 0, got \(learningRate)")
+    try require(replayWeight.isFinite && replayWeight >= 0, "replay_weight must be finite and >= 0, got \(replayWeight)")
+    try require(clipNorm.isFinite && clipNorm > 0, "clip_norm must be finite and > 0, got \(clipNorm)")
+    try require(replayAlpha.isFinite && replayAlpha >= 0, "replay_alpha must be finite and >= 0, got \(replayAlpha)")
+    try require(replayBeta.isFinite && replayBeta >= 0, "replay_beta must be finite and >= 0, got \(replayBeta)")
+}

@@ -31,15 +31,20 @@ struct DNCMemoryAgentTests {
     }
 
     /// L(θ) = mse(step(x, M)) + Σ_j λ w_j mse(step(x_j, sg(M'))) — the loss `trainStep` differentiates — has the
-    /// gradient of a fourth-order central difference along a random direction of every parameter tensor.
+    /// gradient of a fourth-order central difference along a random direction of every parameter tensor (with M'
+    /// held fixed, as the stop-gradient says).
     @Test func lossGradientMatchesFiniteDifferences() throws {
         let a = try Self.agent()
-        try Self.fit(a, Self.data(20, 6, seed: 1), Self.data(20, 6, seed: 2), count: 20)  // a non-trivial memory
+        // A non-trivial memory, but with usages still apart: the allocation weighting sorts the usage, and near a tie
+        // of two usages the loss has a kink that a finite difference straddles.
+        try Self.fit(a, Self.data(3, 6, seed: 1), Self.data(3, 6, seed: 2), count: 3)
         let x = Self.data(1, 6, seed: 3), y = Self.data(1, 6, seed: 4)
         let xr = Self.data(3, 6, seed: 5), yr = Self.data(3, 6, seed: 6), w: [Float] = [1, 0.5, 0.8]
+        // The replayed rows read sg(M'): M' is a constant of the loss (computed once, at the unperturbed weights).
+        let after = a.core.step(x, from: a.core.access).state.detached()
         func loss() -> Variable {
-            let (y0, s0) = a.core.step(x, from: a.core.access)
-            return a.mse(y0, y) + a.replayLoss(x: xr, y: yr, weights: w, count: 3, from: s0.detached())
+            let (y0, _) = a.core.step(x, from: a.core.access)
+            return a.mse(y0, y) + a.replayLoss(x: xr, y: yr, weights: w, count: 3, from: after)
         }
         let params = a.core.trainer.model.namedParameters.map { $0.variable }
         let grads = gradients(of: loss(), wrt: params)
@@ -55,11 +60,11 @@ struct DNCMemoryAgentTests {
                 defer { for k in 0..<buffer.count { buffer[k] = saved[k] } }
                 return Double(loss().scalar)
             }
-            let h: Float = 1e-2
+            let h: Float = 2e-3
             let numeric = (at(-2 * h) - 8 * at(-h) + 8 * at(h) - at(2 * h)) / (12 * Double(h))
             var analytic = 0.0
             for k in 0..<buffer.count { analytic += Double(g.value.buffer[k]) * Double(dir[k]) }
-            #expect(abs(analytic - numeric) <= 2e-2 * abs(numeric) + 2e-3,
+            #expect(abs(analytic - numeric) <= 2e-2 * abs(numeric) + 5e-4,
                     "\(p.shape): analytic \(analytic), numeric \(numeric)")
         }
     }
