@@ -10,6 +10,8 @@ public protocol ContinualAgent: AnyObject {
     var inputDim: Int { get }
     /// H, the LSTM width.
     var hiddenDim: Int { get }
+    /// O, the size of y.
+    var outputDim: Int { get }
     /// N, W, R, H_w.
     var config: MemoryConfig { get }
     /// The replay buffer's capacity and B, replayed samples per step.

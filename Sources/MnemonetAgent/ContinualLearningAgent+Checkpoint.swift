@@ -8,11 +8,13 @@ import MnemonetReplay
 /// Payload (little-endian, inside `CheckpointFile` kind "agent", which adds magic, length and CRC-32):
 /// ```
 /// "ContinualLearningAgent"   tag string
-/// version                    UInt32 (2; version 1 = the seed's replay options, still loads; version 3 adds a
-///                            memory kind UInt32 after it, 0 = this seed memory, 1 = DNCMemoryAgent)
+/// version                    UInt32 (3; versions 1 (the seed's replay options) and 2 (O = I) still load;
+///                            version 4 adds a memory kind UInt32 right after it — 0 = this seed memory, read as
+///                            version 3; 1 = `DNCMemoryAgent`, see DNCMemoryAgent+Checkpoint.swift)
 /// I, H, N, W, R, write heads, replay capacity      Int64 × 7
 /// lr                         Float
-/// B, λ, c, α, β              Int64, Float, Float, Double, Double       (version 2)
+/// B, λ, c, α, β              Int64, Float, Float, Double, Double       (version ≥ 2)
+/// O                          Int64                                     (version 3)
 /// parameters                 [Float] (ControllerLayout order)
 /// Adam slots                 Int64, then per slot: has state (Bool), step, m [Float], v [Float]
 /// memory M, usage u          [Float], [Float]
@@ -22,7 +24,7 @@ extension ContinualLearningAgent: Checkpointable {
     /// The checkpoint kind.
     public static let checkpointKind = "agent"
     static let payloadTag = "ContinualLearningAgent"
-    static let payloadVersion: UInt32 = 2
+    static let payloadVersion: UInt32 = 3
 
     /// The checkpoint payload (`Checkpointable` provides `save(path:)`, `load(path:)` and the in-memory forms).
     public func writeCheckpoint(to w: inout BinaryWriter) {
@@ -36,6 +38,7 @@ extension ContinualLearningAgent: Checkpointable {
         w.write(clipNorm)
         w.write(replayAlpha)
         w.write(replayBeta)
+        w.write(outputDim)
         w.write(UnsafeBufferPointer(controller.parameters))
         w.write(optimizer.states.count)
         for s in optimizer.states {
@@ -58,10 +61,10 @@ extension ContinualLearningAgent: Checkpointable {
         guard tag == payloadTag else { throw .format("\(source) does not hold a \(payloadTag)") }
         let version = try r.readUInt32("agent version")
         guard version >= 1 && version <= DNCMemoryAgent.payloadVersion else {
-            throw .format("\(source) has agent checkpoint version \(version); this mnemonet reads versions 1 to \(DNCMemoryAgent.payloadVersion)")
+            throw .format("\(source) has agent checkpoint version \(version); this mnemonet reads versions 1...\(DNCMemoryAgent.payloadVersion)")
         }
-        // Version 3 records the memory kind (DNCMemoryAgent+Checkpoint.swift); 1 and 2 are the seed's memory.
-        if version >= 3 {
+        // Version 4 records the memory kind (DNCMemoryAgent+Checkpoint.swift); 1...3 are the seed's memory.
+        if version >= 4 {
             let kind = try r.readUInt32("memory kind")
             guard kind == UInt32(AgentMemoryKind.seed.rawValue) else {
                 throw .format("\(source) holds an agent with memory kind \(kind) (1 = 'dnc'), not the seed's memory")
@@ -75,18 +78,19 @@ extension ContinualLearningAgent: Checkpointable {
         guard lr.isFinite && lr >= 0 else { throw .format("\(source) is corrupt (learning rate \(lr))") }
         var batch = ContinualLearningAgent.replayBatch, weight = ContinualLearningAgent.replayScale
         var clip = ContinualLearningAgent.maxGradNorm, alpha = 0.6, beta = ContinualLearningAgent.importanceBeta
-        if version >= 2 {  // (3 too)
+        if version >= 2 {
             batch = try r.readInt("replay batch size", in: 1...4096)
             weight = try r.readFloat("replay weight")
             clip = try r.readFloat("clip norm")
             alpha = try r.readDouble("replay alpha")
             beta = try r.readDouble("replay beta")
         }
+        let o = version >= 3 ? try r.readInt("output_dim", in: 1...(1 << 16)) : i
         // The parameters, memory and usage must be present before anything is allocated for them: a 100-byte file
         // must not make us allocate gigabytes before failing.
         let config = MemoryConfig(memorySize: n, memoryDim: wd, numReadHeads: heads, numWriteHeads: writes)
         let layout: ControllerLayout
-        do { layout = try ControllerLayout(inputDim: i, hiddenDim: h, config: config) } catch {
+        do { layout = try ControllerLayout(inputDim: i, hiddenDim: h, outputDim: o, config: config) } catch {
             throw .format("\(source) is corrupt (\(error.message))")
         }
         let (cells, o1) = n.multipliedReportingOverflow(by: wd)
@@ -98,7 +102,7 @@ extension ContinualLearningAgent: Checkpointable {
         let agent: ContinualLearningAgent
         do {
             agent = try ContinualLearningAgent(
-                inputDim: i, hiddenDim: h,
+                inputDim: i, hiddenDim: h, outputDim: o,
                 config: config,
                 replayCapacity: capacity, learningRate: lr, replayBatchSize: batch, replayWeight: weight,
                 clipNorm: clip, replayAlpha: alpha, replayBeta: beta, seed: 0)
@@ -125,7 +129,7 @@ extension ContinualLearningAgent: Checkpointable {
         try r.readFloats("memory", into: agent.memoryBank.memory)
         try r.readFloats("usage", into: agent.memoryBank.usage)
         let replay = try PrioritizedReplayBuffer(from: &r)
-        guard replay.capacity == capacity, replay.fieldWidths == [i, i], replay.sampling == .seedWithoutReplacement else {
+        guard replay.capacity == capacity, replay.fieldWidths == [i, o], replay.sampling == .seedWithoutReplacement else {
             throw .format("\(source) is corrupt (its replay buffer does not match the agent)")
         }
         agent.replay = replay

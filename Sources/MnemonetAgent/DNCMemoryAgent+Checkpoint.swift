@@ -3,11 +3,11 @@ import MnemonetEngine
 import MnemonetMemory
 import MnemonetReplay
 
-/// Checkpoints of a `DNCMemoryAgent`, in the agent's checkpoint kind ("agent") and payload tag, at payload version 3,
-/// which records the memory kind (version 1 and 2 payloads are the seed's memory, `ContinualLearningAgent`):
+/// Checkpoints of a `DNCMemoryAgent`, in the agent's checkpoint kind ("agent") and payload tag, at payload version 4,
+/// which records the memory kind (versions 1 to 3 are the seed's memory, `ContinualLearningAgent`):
 /// ```
 /// "ContinualLearningAgent"   tag string
-/// version                    UInt32 (3)
+/// version                    UInt32 (4)
 /// memory kind                UInt32 (AgentMemoryKind: 1 = dnc)
 /// I, H, N, W, R, write heads, replay capacity      Int64 × 7
 /// B, λ, c, α, β              Int64, Float, Float, Double, Double
@@ -19,7 +19,7 @@ extension DNCMemoryAgent: Checkpointable {
     /// The checkpoint kind (the same as the seed agent's: one `ContinualLearningAgent.load` reads both).
     public static let checkpointKind = ContinualLearningAgent.checkpointKind
     /// The payload version that records the memory kind.
-    static let payloadVersion: UInt32 = 3
+    static let payloadVersion: UInt32 = 4
 
     /// The checkpoint payload.
     public func writeCheckpoint(to w: inout BinaryWriter) {
@@ -43,7 +43,7 @@ extension DNCMemoryAgent: Checkpointable {
         let tag = try r.readString("agent tag")
         guard tag == ContinualLearningAgent.payloadTag else { throw .format("\(source) does not hold a \(ContinualLearningAgent.payloadTag)") }
         let version = try r.readUInt32("agent version")
-        let kind = version >= 3 ? try r.readUInt32("memory kind") : 0
+        let kind = version >= 4 ? try r.readUInt32("memory kind") : 0
         guard version == payloadVersion, kind == UInt32(AgentMemoryKind.dnc.rawValue) else {
             throw .format("\(source) holds an agent with the seed's memory (payload version \(version)), not memory='dnc'")
         }
@@ -82,7 +82,7 @@ extension DNCMemoryAgent: Checkpointable {
     }
 }
 
-/// Which memory a continual-learning agent uses (recorded in agent checkpoints from payload version 3 on).
+/// Which memory a continual-learning agent uses (recorded in agent checkpoints from payload version 4 on).
 public enum AgentMemoryKind: Int32, Sendable {
     /// The seed's `NeuralMemoryBank` (uniform writes): `ContinualLearningAgent`.
     case seed = 0
@@ -90,15 +90,15 @@ public enum AgentMemoryKind: Int32, Sendable {
     case dnc = 1
 }
 
-/// Reads an agent checkpoint of either memory kind: payload versions 1 and 2 (no memory kind: the seed's) and
-/// version 3 with memory kind 0 → `ContinualLearningAgent`, version 3 with kind 1 → `DNCMemoryAgent`.
+/// Reads an agent checkpoint of either memory kind: payload versions 1 to 3 (no memory kind: the seed's) and
+/// version 4 with memory kind 0 → `ContinualLearningAgent`, version 4 with kind 1 → `DNCMemoryAgent`.
 public enum AgentCheckpoint {
     /// The agent in `reader` (the payload of a checkpoint of kind "agent").
     public static func read(_ reader: BinaryReader, source: String) throws(MnemonetError) -> AnyObject {
         var peek = reader
         _ = try peek.readString("agent tag")
         let version = try peek.readUInt32("agent version")
-        let kind = version >= 3 ? try peek.readUInt32("memory kind") : 0
+        let kind = version >= 4 ? try peek.readUInt32("memory kind") : 0
         var r = reader
         let agent: AnyObject
         switch AgentMemoryKind(rawValue: Int32(bitPattern: kind)) {

@@ -46,6 +46,8 @@ public final class DNCMemoryAgent {
     public var dncConfig: DNCConfig { core.trainer.model.config }
     /// Adam's learning rate.
     public var learningRate: Float { core.trainer.optimizer.lr }
+    /// O, the size of y: the input size (the DNC maps x back to I values).
+    public var outputDim: Int { inputDim }
 
     /// A fresh agent (PyTorch-default initial weights from `seed`, the memory state at zero). Throws
     /// `.invalidArgument` naming the offending value.

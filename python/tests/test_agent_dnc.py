@@ -31,6 +31,8 @@ def data():
 
 def test_memory_kind_is_validated_at_construction():
     assert MEMORY_KINDS == ("seed", "dnc")
+    with pytest.raises(InvalidArgumentError, match="output_dim"):
+        ContinualLearningAgent(8, 16, config=MemoryConfig(8, 8, 2), output_dim=3, memory="dnc")
     for bad in ("foo", "DNC", 1, None):
         with pytest.raises(ValueError, match=r"memory must be one of \('seed', 'dnc'\)"):
             small(memory=bad)
@@ -126,10 +128,10 @@ def test_checkpoints_record_the_memory_kind_and_resume_exactly(tmp_path, data):
         assert (b.input_dim, b.hidden_dim, b.replay_capacity, len(b.replay_buffer)) == (8, 16, 64, 60)
         assert b.train_step(X[0], Y[0]) == ref
         np.testing.assert_array_equal(b.memory_bank.memory, a.memory_bank.memory)
-    # Payload version 3 records the memory kind (1 = dnc) right after the version.
+    # Payload version 4 records the memory kind (1 = dnc) right after the version.
     payload = ckpt.split(path.read_bytes())[2]
     (tlen,) = struct.unpack_from("<q", payload, 0)
-    assert struct.unpack_from("<II", payload, 8 + tlen) == (3, 1)
+    assert struct.unpack_from("<II", payload, 8 + tlen) == (4, 1)
     # An unknown memory kind is refused cleanly.
     bad = payload[:8 + tlen + 4] + struct.pack("<I", 9) + payload[8 + tlen + 8:]
     with pytest.raises(CheckpointFormatError, match="memory kind 9"):
@@ -138,15 +140,21 @@ def test_checkpoints_record_the_memory_kind_and_resume_exactly(tmp_path, data):
         ContinualLearningAgent.from_bytes(path.read_bytes()[:-10])
 
 
-def test_seed_checkpoints_keep_version_2(tmp_path, data):
+def test_seed_checkpoints_keep_version_3(tmp_path, data):
     X, Y = data
     a = small("seed")
     a.fit(X[:5], Y[:5], epochs=1, progress=False)
     payload = ckpt.split(a.to_bytes())[2]
     (tlen,) = struct.unpack_from("<q", payload, 0)
-    assert struct.unpack_from("<I", payload, 8 + tlen)[0] == 2
+    assert struct.unpack_from("<I", payload, 8 + tlen)[0] == 3
     b = ContinualLearningAgent.from_bytes(a.to_bytes())
     assert b.memory == "seed" and b.train_step(X[0], Y[0]) == a.train_step(X[0], Y[0])
+    # A version-4 payload with memory kind 0 (what a future writer may emit for the seed memory) reads as version 3.
+    raw = a.to_bytes()
+    payload = ckpt.split(raw)[2]
+    v4 = payload[:8 + tlen] + struct.pack("<II", 4, 0) + payload[8 + tlen + 4:]
+    c = ContinualLearningAgent.from_bytes(ckpt.reseal(raw, v4))
+    assert c.memory == "seed" and c.train_step(X[1], Y[1]) == a.train_step(X[1], Y[1])
 
 
 def test_seed_memory_only_calls_refuse_a_dnc_agent(data):
