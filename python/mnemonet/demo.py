@@ -140,7 +140,9 @@ def run_continual_learning_demo(output: Optional[str] = "neural_memory_results.p
           f"(MemoryConfig(init=\"normal\")) starts at effective rank {start:.1f} and ends at "
           f"{normal.effective_rank():.2f} (spread {normal.slot_spread():.1e}): the near-uniform erase/add writes "
           f"wash the differences out, and forgetting barely changes (table above, one seed). Slot-specific "
-          f"writes need sharper addressing or allocation (the DNC's).")
+          f"writes need sharper addressing or allocation: ContinualLearningAgent(memory=\"dnc\") writes with the "
+          f"DNC's allocation; `python -m mnemonet.demo --compare-memory --seeds 0 1 2` compares the two memories' "
+          f"slot diversity and forgetting over seeds.")
     steps = num_steps = 4 * epochs * 50
     t_replay, t_plain = times["zeros", True], times["zeros", False]
     print(f"\nTraining time: {t_replay:.2f} s with replay, {t_plain:.2f} s without "
