@@ -199,3 +199,17 @@ def test_fit_stream_runs_the_agent_on_a_continual_stream(memory):
     assert len(a.replay_buffer) > 0
     with pytest.raises(InvalidArgumentError, match="input_dim"):
         ContinualLearningAgent(4, 8, config=MemoryConfig(4, 4, 1), memory=memory).fit_stream(s)
+
+
+def test_demo_memory_comparison_is_strict_json_with_both_memories():
+    import json
+    from mnemonet.demo import compare_memories, format_memory_comparison
+    s = compare_memories(seeds=[0, 1], epochs=1, config=MemoryConfig(8, 8, 2), replay=[True])
+    json.dumps(s, allow_nan=False)
+    rows = {r["memory"]: r for r in s["rows"]}
+    assert set(rows) == {"seed", "dnc"} and len(rows["dnc"]["runs"]) == 2
+    assert rows["seed"]["effective_rank"]["mean"] == pytest.approx(1.0, abs=1e-3)
+    assert rows["dnc"]["effective_rank"]["mean"] > 1.0
+    assert rows["dnc"]["average_forgetting"]["std"] is not None
+    text = format_memory_comparison(s)
+    assert "dnc" in text and "effective rank" in text
