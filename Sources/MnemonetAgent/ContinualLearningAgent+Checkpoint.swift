@@ -8,7 +8,9 @@ import MnemonetReplay
 /// Payload (little-endian, inside `CheckpointFile` kind "agent", which adds magic, length and CRC-32):
 /// ```
 /// "ContinualLearningAgent"   tag string
-/// version                    UInt32 (3; versions 1 (the seed's replay options) and 2 (O = I) still load)
+/// version                    UInt32 (3; versions 1 (the seed's replay options) and 2 (O = I) still load;
+///                            version 4 adds a memory kind UInt32 right after it — 0 = this seed memory, read as
+///                            version 3; 1 = `DNCMemoryAgent`, see DNCMemoryAgent+Checkpoint.swift)
 /// I, H, N, W, R, write heads, replay capacity      Int64 × 7
 /// lr                         Float
 /// B, λ, c, α, β              Int64, Float, Float, Double, Double       (version ≥ 2)
@@ -59,8 +61,15 @@ extension ContinualLearningAgent: Checkpointable {
         let tag = try r.readString("agent tag")
         guard tag == payloadTag else { throw .format("\(source) does not hold a \(payloadTag)") }
         let version = try r.readUInt32("agent version")
-        guard version >= 1 && version <= payloadVersion else {
-            throw .format("\(source) has agent checkpoint version \(version); this mnemonet reads versions 1...\(payloadVersion)")
+        guard version >= 1 && version <= DNCMemoryAgent.payloadVersion else {
+            throw .format("\(source) has agent checkpoint version \(version); this mnemonet reads versions 1...\(DNCMemoryAgent.payloadVersion)")
+        }
+        // Version 4 records the memory kind (DNCMemoryAgent+Checkpoint.swift); 1...3 are the seed's memory.
+        if version >= 4 {
+            let kind = try r.readUInt32("memory kind")
+            guard kind == UInt32(AgentMemoryKind.seed.rawValue) else {
+                throw .format("\(source) holds an agent with memory kind \(kind) (1 = 'dnc'), not the seed's memory")
+            }
         }
         let i = try r.readInt("input_dim", in: 1...(1 << 16)), h = try r.readInt("hidden_dim", in: 1...(1 << 16))
         let n = try r.readInt("memory_size", in: 1...(1 << 20)), wd = try r.readInt("memory_dim", in: 1...(1 << 16))

@@ -97,16 +97,9 @@ public final class ContinualLearningAgent {
                 seed: UInt64? = nil) throws(MnemonetError) {
         try require(inputDim >= 1 && inputDim <= 1 << 16, "input_dim must be in 1...65536, got \(inputDim)")
         try require(hiddenDim >= 1 && hiddenDim <= 1 << 16, "hidden_dim must be in 1...65536, got \(hiddenDim)")
-        try require(replayBatchSize >= 1 && replayBatchSize <= 4096,
-                    "replay_batch_size must be in 1...4096, got \(replayBatchSize)")
-        let threshold = Swift.max(Self.replayThreshold, replayBatchSize)
-        try require(replayCapacity >= threshold + 1 && replayCapacity <= 1 << 26,
-                    "replay_capacity must be in \(threshold + 1)...\(1 << 26), got \(replayCapacity)")
-        try require(learningRate.isFinite && learningRate > 0, "lr must be finite and > 0, got \(learningRate)")
-        try require(replayWeight.isFinite && replayWeight >= 0, "replay_weight must be finite and >= 0, got \(replayWeight)")
-        try require(clipNorm.isFinite && clipNorm > 0, "clip_norm must be finite and > 0, got \(clipNorm)")
-        try require(replayAlpha.isFinite && replayAlpha >= 0, "replay_alpha must be finite and >= 0, got \(replayAlpha)")
-        try require(replayBeta.isFinite && replayBeta >= 0, "replay_beta must be finite and >= 0, got \(replayBeta)")
+        try validateReplayOptions(replayCapacity: replayCapacity, learningRate: learningRate,
+                                  replayBatchSize: replayBatchSize, replayWeight: replayWeight, clipNorm: clipNorm,
+                                  replayAlpha: replayAlpha, replayBeta: replayBeta)
         self.replayBatchSize = replayBatchSize
         self.replayWeight = replayWeight
         self.clipNorm = clipNorm

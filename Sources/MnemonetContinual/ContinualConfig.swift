@@ -1,3 +1,4 @@
+import MnemonetMemory
 import MnemonetBase
 
 /// The hyperparameters of a continual-learning run: the classifier, the shared training loop, and every strategy's
@@ -29,6 +30,10 @@ public struct ContinualConfig: Sendable {
     public var priorityAlpha: Double = 0.6, priorityBeta: Double = 0.4
     /// MER (Riemer et al. 2019): within-batch rate β, across-batch rate γ, batches s per example, rows k per batch.
     public var merBeta: Float = 0.3, merGamma: Float = 1, merBatches: Int = 5, merBatchRows: Int = 10
+    /// N and W of the memory agents' memories (R = 4 read heads, one write head): the seed's 128 × 64 by default.
+    public var memorySize: Int = 128, memoryDim: Int = 64
+    /// The memory agents' memory: N × W, 4 read heads, 1 write head.
+    public var agentMemory: MemoryConfig { MemoryConfig(memorySize: memorySize, memoryDim: memoryDim, numReadHeads: 4) }
 
     /// The defaults.
     public init() {}
@@ -67,5 +72,7 @@ public struct ContinualConfig: Sendable {
         try require(merGamma.isFinite && merGamma > 0 && merGamma <= 1, "mer_gamma must be in (0, 1], got \(merGamma)")
         try require(merBatches >= 1 && merBatches <= 1000, "mer_batches must be in 1...1000, got \(merBatches)")
         try require(merBatchRows >= 1 && merBatchRows <= 1000, "mer_batch_rows must be in 1...1000, got \(merBatchRows)")
+        try require(memorySize >= 1 && memorySize <= 4096, "memory_size must be in 1...4096, got \(memorySize)")
+        try require(memoryDim >= 1 && memoryDim <= 4096, "memory_dim must be in 1...4096, got \(memoryDim)")
     }
 }

@@ -12,6 +12,16 @@ public struct ContinualResult: Sendable {
     public let accuracy: [Double]
     /// b [T].
     public let baseline: [Double]
+    /// For a strategy with an external memory: M [N, W] after each task (T row-major copies); empty otherwise.
+    public var memory: [[Float]] = []
+
+    /// A result from its parts.
+    public init(taskCount: Int, accuracy: [Double], baseline: [Double], memory: [[Float]] = []) {
+        self.taskCount = taskCount
+        self.accuracy = accuracy
+        self.baseline = baseline
+        self.memory = memory
+    }
 }
 
 /// The shared training loop (template) of every continual-learning strategy: an MLP classifier f_θ (ReLU hidden
@@ -218,11 +228,13 @@ public final class ContinualLearner {
         trainSets = train
         let baseline = (0..<t).map { accuracy(test[$0], stage: $0) }
         var r = [Double](repeating: 0, count: t * t)
+        var memory: [[Float]] = []
         for i in 0..<t {
             try self.train(task: i, data: train[i])
             for j in 0..<t { r[i * t + j] = accuracy(test[j], stage: i) }
+            if let m = plugins.lazy.compactMap({ $0.memoryMatrix() }).first { memory.append(m) }
             progress?(i)
         }
-        return ContinualResult(taskCount: t, accuracy: r, baseline: baseline)
+        return ContinualResult(taskCount: t, accuracy: r, baseline: baseline, memory: memory)
     }
 }

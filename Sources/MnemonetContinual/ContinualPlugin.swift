@@ -34,6 +34,8 @@ public protocol ContinualPlugin: AnyObject {
     /// `logits` [rows, C] and returns true; false (the default) lets the learner's MLP predict.
     func predict(_ learner: ContinualLearner, x: UnsafePointer<Float>, rows: Int,
                  logits: UnsafeMutablePointer<Float>) -> Bool
+    /// For a plugin with an external memory (the memory agents): a copy of M [N, W] as it is now; nil otherwise.
+    func memoryMatrix() -> [Float]?
 }
 
 extension ContinualPlugin {
@@ -56,4 +58,6 @@ extension ContinualPlugin {
     /// false.
     public func predict(_ learner: ContinualLearner, x: UnsafePointer<Float>, rows: Int,
                         logits: UnsafeMutablePointer<Float>) -> Bool { false }
+    /// nil.
+    public func memoryMatrix() -> [Float]? { nil }
 }

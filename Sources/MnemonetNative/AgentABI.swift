@@ -3,22 +3,51 @@ import MnemonetBase
 import MnemonetMemory
 
 // Exports of mnemonet.h, section "memory" (agent part): the continual-learning agent. No logic: unpack, call.
+// A handle holds either memory kind (`ContinualAgent`); the seed-memory-only calls (controller, memory bank, draws,
+// adapt) refuse a DNC-memory agent with `.invalidState`.
+
+/// The agent behind `h`, whatever its memory.
+func continualAgent(_ h: UnsafeMutableRawPointer) -> any ContinualAgent {
+    let o = Unmanaged<AnyObject>.fromOpaque(h).takeUnretainedValue()
+    if let a = o as? ContinualLearningAgent { return a }
+    return o as! DNCMemoryAgent
+}
+
+/// The seed-memory agent behind `h`; `.invalidState` naming `what` for a DNC-memory agent.
+func seedAgent(_ h: UnsafeMutableRawPointer, _ what: String) throws(MnemonetError) -> ContinualLearningAgent {
+    guard let a = Unmanaged<AnyObject>.fromOpaque(h).takeUnretainedValue() as? ContinualLearningAgent else {
+        throw .invalidState("\(what) needs the seed's memory (memory='seed'); this agent has memory='dnc'")
+    }
+    return a
+}
 
 /// `int32_t mn_agent_create(int64_t input_dim, int64_t hidden_dim, int64_t output_dim, int64_t memory_size, int64_t memory_dim,
 ///  int64_t num_read_heads, int64_t num_write_heads, int64_t replay_capacity, float lr, int64_t replay_batch,
-///  float replay_weight, float clip_norm, double replay_alpha, double replay_beta, int32_t has_seed,
-///  uint64_t seed, mn_agent **out, mn_status *status)`
+///  float replay_weight, float clip_norm, double replay_alpha, double replay_beta, int32_t memory_kind,
+///  int32_t has_seed, uint64_t seed, mn_agent **out, mn_status *status)`: memory_kind 0 = the seed's bank
+///  (`ContinualLearningAgent`), 1 = the DNC's memory access (`DNCMemoryAgent`).
 @c(mn_agent_create)
 public func mnAgentCreate(_ i: Int64, _ hd: Int64, _ o: Int64, _ n: Int64, _ w: Int64, _ r: Int64, _ writes: Int64,
                           _ capacity: Int64, _ lr: Float, _ batch: Int64, _ weight: Float, _ clip: Float,
-                          _ alpha: Double, _ beta: Double, _ hasSeed: Int32, _ seed: UInt64,
+                          _ alpha: Double, _ beta: Double, _ memoryKind: Int32, _ hasSeed: Int32, _ seed: UInt64,
                           _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
                           _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
-        out.pointee = retainHandle(try ContinualLearningAgent(
-            inputDim: Int(i), hiddenDim: Int(hd), outputDim: Int(o), config: memoryConfig(n, w, r, writes),
-            replayCapacity: Int(capacity), learningRate: lr, replayBatchSize: Int(batch), replayWeight: weight,
-            clipNorm: clip, replayAlpha: alpha, replayBeta: beta, seed: hasSeed != 0 ? seed : nil))
+        switch AgentMemoryKind(rawValue: memoryKind) {
+        case .seed?:
+            out.pointee = retainHandle(try ContinualLearningAgent(
+                inputDim: Int(i), hiddenDim: Int(hd), outputDim: Int(o), config: memoryConfig(n, w, r, writes),
+                replayCapacity: Int(capacity), learningRate: lr, replayBatchSize: Int(batch), replayWeight: weight,
+                clipNorm: clip, replayAlpha: alpha, replayBeta: beta, seed: hasSeed != 0 ? seed : nil))
+        case .dnc?:
+            try require(o == i, "memory='dnc' maps x back to input_dim (\(i)) values; output_dim must equal it, got \(o)")
+            out.pointee = retainHandle(try DNCMemoryAgent(
+                inputDim: Int(i), hiddenDim: Int(hd), config: memoryConfig(n, w, r, writes),
+                replayCapacity: Int(capacity), learningRate: lr, replayBatchSize: Int(batch), replayWeight: weight,
+                clipNorm: clip, replayAlpha: alpha, replayBeta: beta, seed: hasSeed != 0 ? seed : nil))
+        case nil:
+            throw .invalidArgument("memory kind must be 0 (seed) or 1 (dnc), got \(memoryKind)")
+        }
     }
 }
 
@@ -30,7 +59,7 @@ public func mnAgentOptions(_ h: UnsafeMutableRawPointer, _ batch: UnsafeMutableP
                            _ alpha: UnsafeMutablePointer<Double>?, _ beta: UnsafeMutablePointer<Double>?,
                            _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) {
-        let a = object(h, as: ContinualLearningAgent.self)
+        let a = continualAgent(h)
         batch?.pointee = Int64(a.replayBatchSize)
         weight?.pointee = a.replayWeight
         clip?.pointee = a.clipNorm
@@ -41,11 +70,20 @@ public func mnAgentOptions(_ h: UnsafeMutableRawPointer, _ batch: UnsafeMutableP
 
 /// `int32_t mn_agent_exact_adam(mn_agent *agent, int32_t set, int32_t *exact, mn_status *status)`: reads (set < 0)
 /// or sets (set = 0 or 1) whether Adam uses PyTorch's exact arithmetic; *exact receives the value after the call.
+/// A DNC-memory agent is always exact (set = 0 → `.invalidState`).
 @c(mn_agent_exact_adam)
 public func mnAgentExactAdam(_ h: UnsafeMutableRawPointer, _ set: Int32, _ exact: UnsafeMutablePointer<Int32>,
                              _ status: UnsafeMutableRawPointer) -> Int32 {
-    withStatus(status) {
-        let a = object(h, as: ContinualLearningAgent.self)
+    withStatus(status) { () throws(MnemonetError) in
+        // A DNC-memory agent trains with the engine's Adam, which is always PyTorch's exact arithmetic.
+        if set == 0, Unmanaged<AnyObject>.fromOpaque(h).takeUnretainedValue() is DNCMemoryAgent {
+            throw .invalidState("exact_adam=False needs the seed's memory (memory='seed'); a memory='dnc' agent "
+                                + "always uses the engine's exact Adam")
+        }
+        guard let a = Unmanaged<AnyObject>.fromOpaque(h).takeUnretainedValue() as? ContinualLearningAgent else {
+            exact.pointee = 1
+            return
+        }
         if set >= 0 { a.exactAdam = set != 0 }
         exact.pointee = a.exactAdam ? 1 : 0
     }
@@ -53,17 +91,18 @@ public func mnAgentExactAdam(_ h: UnsafeMutableRawPointer, _ set: Int32, _ exact
 
 /// `void mn_agent_free(mn_agent *agent)`
 @c(mn_agent_free)
-public func mnAgentFree(_ h: UnsafeMutableRawPointer?) { release(h, as: ContinualLearningAgent.self) }
+public func mnAgentFree(_ h: UnsafeMutableRawPointer?) { release(h, as: AnyObject.self) }
 
 /// `int32_t mn_agent_info(mn_agent *agent, int64_t *dims, float *lr, mn_status *status)`: dims receives
-/// input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, replay_capacity, output_dim.
+/// input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, replay_capacity, output_dim,
+/// memory kind.
 @c(mn_agent_info)
 public func mnAgentInfo(_ h: UnsafeMutableRawPointer, _ dims: UnsafeMutablePointer<Int64>,
                         _ lr: UnsafeMutablePointer<Float>, _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) {
-        let a = object(h, as: ContinualLearningAgent.self)
+        let a = continualAgent(h)
         let v = [a.inputDim, a.hiddenDim, a.config.memorySize, a.config.memoryDim, a.config.numReadHeads,
-                 a.config.numWriteHeads, a.replayCapacity, a.outputDim]
+                 a.config.numWriteHeads, a.replayCapacity, a.outputDim, Int(a.memoryKind.rawValue)]
         for k in 0..<v.count { dims[k] = Int64(v[k]) }
         lr.pointee = a.learningRate
     }
@@ -74,7 +113,9 @@ public func mnAgentInfo(_ h: UnsafeMutableRawPointer, _ dims: UnsafeMutablePoint
 @c(mn_agent_controller)
 public func mnAgentController(_ h: UnsafeMutableRawPointer, _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
                               _ status: UnsafeMutableRawPointer) -> Int32 {
-    withStatus(status) { out.pointee = retainHandle(object(h, as: ContinualLearningAgent.self).controller) }
+    withStatus(status) { () throws(MnemonetError) in
+        out.pointee = retainHandle(try seedAgent(h, "the controller view").controller)
+    }
 }
 
 /// `int32_t mn_agent_memory_bank(mn_agent *agent, mn_memory_bank **out, mn_status *status)`: a new handle on the
@@ -82,7 +123,9 @@ public func mnAgentController(_ h: UnsafeMutableRawPointer, _ out: UnsafeMutable
 @c(mn_agent_memory_bank)
 public func mnAgentMemoryBank(_ h: UnsafeMutableRawPointer, _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
                               _ status: UnsafeMutableRawPointer) -> Int32 {
-    withStatus(status) { out.pointee = retainHandle(object(h, as: ContinualLearningAgent.self).memoryBank) }
+    withStatus(status) { () throws(MnemonetError) in
+        out.pointee = retainHandle(try seedAgent(h, "the memory bank view").memoryBank)
+    }
 }
 
 /// `int32_t mn_agent_train_step(mn_agent *agent, const float *x, const float *y, int32_t use_replay, double *loss,
@@ -92,7 +135,7 @@ public func mnAgentTrainStep(_ h: UnsafeMutableRawPointer, _ x: UnsafePointer<Fl
                              _ useReplay: Int32, _ loss: UnsafeMutablePointer<Double>,
                              _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
-        loss.pointee = try object(h, as: ContinualLearningAgent.self).trainStep(x: x, y: y, useReplay: useReplay != 0)
+        loss.pointee = try continualAgent(h).trainStep(x: x, y: y, useReplay: useReplay != 0)
     }
 }
 
@@ -104,7 +147,7 @@ public func mnAgentTrainStepWithDraws(_ h: UnsafeMutableRawPointer, _ x: UnsafeP
                                       _ weights: UnsafePointer<Float>, _ loss: UnsafeMutablePointer<Double>,
                                       _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
-        loss.pointee = try object(h, as: ContinualLearningAgent.self).trainStep(
+        loss.pointee = try seedAgent(h, "train_step_with_draws").trainStep(
             x: x, y: y, replayIndices: indices, replayWeights: weights)
     }
 }
@@ -116,7 +159,7 @@ public func mnAgentEvaluate(_ h: UnsafeMutableRawPointer, _ x: UnsafePointer<Flo
                             _ count: Int64, _ writeMemory: Int32, _ error: UnsafeMutablePointer<Double>,
                             _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
-        error.pointee = try object(h, as: ContinualLearningAgent.self).evaluate(
+        error.pointee = try continualAgent(h).evaluate(
             x: x, y: y, count: Int(count), writeMemory: writeMemory != 0)
     }
 }
@@ -126,7 +169,7 @@ public func mnAgentEvaluate(_ h: UnsafeMutableRawPointer, _ x: UnsafePointer<Flo
 public func mnAgentPredict(_ h: UnsafeMutableRawPointer, _ x: UnsafePointer<Float>, _ count: Int64,
                            _ out: UnsafeMutablePointer<Float>, _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
-        try object(h, as: ContinualLearningAgent.self).predict(x: x, count: Int(count), output: out)
+        try continualAgent(h).predict(x: x, count: Int(count), output: out)
     }
 }
 
@@ -137,7 +180,7 @@ public func mnAgentFit(_ h: UnsafeMutableRawPointer, _ x: UnsafePointer<Float>, 
                        _ count: Int64, _ epochs: Int64, _ useReplay: Int32, _ losses: UnsafeMutablePointer<Double>,
                        _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
-        try object(h, as: ContinualLearningAgent.self).fit(
+        try continualAgent(h).fit(
             x: x, y: y, count: Int(count), epochs: Int(epochs), useReplay: useReplay != 0, losses: losses)
     }
 }
@@ -146,7 +189,7 @@ public func mnAgentFit(_ h: UnsafeMutableRawPointer, _ x: UnsafePointer<Float>, 
 @c(mn_agent_replay_count)
 public func mnAgentReplayCount(_ h: UnsafeMutableRawPointer, _ count: UnsafeMutablePointer<Int64>,
                                _ status: UnsafeMutableRawPointer) -> Int32 {
-    withStatus(status) { count.pointee = Int64(object(h, as: ContinualLearningAgent.self).replay.count) }
+    withStatus(status) { count.pointee = Int64(continualAgent(h).replay.count) }
 }
 
 /// `int32_t mn_agent_replay_sample(mn_agent *agent, int64_t batch_size, double beta, int64_t *indices,
@@ -158,7 +201,7 @@ public func mnAgentReplaySample(_ h: UnsafeMutableRawPointer, _ batch: Int64, _ 
                                 _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                                 _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
-        let a = object(h, as: ContinualLearningAgent.self)
+        let a = continualAgent(h)
         let b = Int(batch), i = a.inputDim, o = a.outputDim
         try require(b >= 1, "batch_size must be >= 1, got \(batch)")
         try a.replay.sample(batchSize: b, beta: beta, indices: UnsafeMutableBufferPointer(start: indices, count: b),
@@ -173,7 +216,7 @@ public func mnAgentReplaySample(_ h: UnsafeMutableRawPointer, _ batch: Int64, _ 
 public func mnAgentSave(_ h: UnsafeMutableRawPointer, _ path: UnsafePointer<CChar>,
                         _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
-        try object(h, as: ContinualLearningAgent.self).save(path: string(path))
+        try continualAgent(h).save(path: string(path))
     }
 }
 
@@ -182,6 +225,14 @@ public func mnAgentSave(_ h: UnsafeMutableRawPointer, _ path: UnsafePointer<CCha
 public func mnAgentLoad(_ path: UnsafePointer<CChar>, _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
                         _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
-        out.pointee = retainHandle(try ContinualLearningAgent.load(path: string(path)))
+        out.pointee = retainHandle(try AgentCheckpoint.load(path: string(path)))
     }
+}
+
+/// `int32_t mn_agent_memory(mn_agent *agent, float *out, mn_status *status)`: copies M [N, W] then u [N] of the
+/// agent's current memory (either kind) into out [N·W + N].
+@c(mn_agent_memory)
+public func mnAgentMemory(_ h: UnsafeMutableRawPointer, _ out: UnsafeMutablePointer<Float>,
+                          _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) { continualAgent(h).copyMemory(into: out) }
 }

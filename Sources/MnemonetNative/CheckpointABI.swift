@@ -16,8 +16,13 @@ func exportCheckpoint<T: Checkpointable>(_ handle: UnsafeMutableRawPointer, as _
                                          _ data: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
                                          _ length: UnsafeMutablePointer<Int64>,
                                          _ status: UnsafeMutableRawPointer) -> Int32 {
+    exportCheckpoint(object(handle, as: T.self).checkpointBytes(), data, length, status)
+}
+
+/// Copies `bytes` into a new malloc'ed buffer (`*data`, `*length` bytes; free with mn_bytes_free).
+func exportCheckpoint(_ bytes: [UInt8], _ data: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
+                      _ length: UnsafeMutablePointer<Int64>, _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
-        let bytes = object(handle, as: T.self).checkpointBytes()
         guard let buffer = malloc(bytes.count) else {
             throw .invalidState("cannot allocate \(bytes.count) bytes for the checkpoint")
         }
@@ -77,7 +82,7 @@ public func mnReservoirFromBytes(_ data: UnsafeRawPointer?, _ length: Int64,
 @c(mn_agent_to_bytes)
 public func mnAgentToBytes(_ h: UnsafeMutableRawPointer, _ data: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
                            _ length: UnsafeMutablePointer<Int64>, _ status: UnsafeMutableRawPointer) -> Int32 {
-    exportCheckpoint(h, as: ContinualLearningAgent.self, data, length, status)
+    exportCheckpoint(continualAgent(h).checkpointBytes(), data, length, status)
 }
 
 /// `int32_t mn_agent_from_bytes(const void *data, int64_t length, mn_agent **out, mn_status *status)`
@@ -85,7 +90,11 @@ public func mnAgentToBytes(_ h: UnsafeMutableRawPointer, _ data: UnsafeMutablePo
 public func mnAgentFromBytes(_ data: UnsafeRawPointer?, _ length: Int64,
                              _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
                              _ status: UnsafeMutableRawPointer) -> Int32 {
-    importCheckpoint(data, length, as: ContinualLearningAgent.self, out, status)
+    withStatus(status) { () throws(MnemonetError) in
+        try require(length >= 0 && (length == 0 || data != nil), "checkpoint bytes: bad buffer (length \(length))")
+        let bytes = length == 0 ? [] : [UInt8](UnsafeRawBufferPointer(start: data, count: Int(length)))
+        out.pointee = retainHandle(try AgentCheckpoint.load(checkpointBytes: bytes))
+    }
 }
 
 /// `int32_t mn_meta_to_bytes(mn_meta_learner *h, void **data, int64_t *length, mn_status *status)`

@@ -4,13 +4,14 @@ import MnemonetContinual
 // Continual-learning exports (mnemonet.h, section "continual learning"). No logic: unpack, call MnemonetContinual.
 
 /// The number of hyperparameters `mn_continual_run` reads from `hyper` (order in mnemonet.h).
-let continualHyperparameterCount = 18
+let continualHyperparameterCount = 20
 
 /// `int32_t mn_continual_run(int32_t strategy, int32_t head_mode, int64_t output_count, const int64_t *units,
 ///  const int64_t *unit_offsets, int64_t task_count, int64_t input_dim, const float *train_x, const int32_t *train_y,
 ///  const int64_t *train_offsets, const float *test_x, const int32_t *test_y, const int64_t *test_offsets,
 ///  const int64_t *hidden, int64_t hidden_count, const double *hyper, int64_t hyper_count, uint64_t seed,
-///  double *accuracy, double *baseline, mn_status *status)`
+///  double *accuracy, double *baseline, float *memory, int64_t memory_count, mn_status *status)`: memory (may be
+///  NULL) receives M [T, N, W] after each task for the memory agents, memory_count = T·N·W floats.
 @c(mn_continual_run)
 public func mnContinualRun(
     _ strategy: Int32, _ headMode: Int32, _ outputCount: Int64, _ units: UnsafePointer<Int64>,
@@ -19,7 +20,7 @@ public func mnContinualRun(
     _ testX: UnsafePointer<Float>, _ testY: UnsafePointer<Int32>, _ testOffsets: UnsafePointer<Int64>,
     _ hidden: UnsafePointer<Int64>, _ hiddenCount: Int64, _ hyper: UnsafePointer<Double>, _ hyperCount: Int64,
     _ seed: UInt64, _ accuracy: UnsafeMutablePointer<Double>, _ baseline: UnsafeMutablePointer<Double>,
-    _ status: UnsafeMutableRawPointer
+    _ memory: UnsafeMutablePointer<Float>?, _ memoryCount: Int64, _ status: UnsafeMutableRawPointer
 ) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
         guard let s = Strategy(rawValue: strategy) else { throw .invalidArgument("unknown strategy code \(strategy)") }
@@ -58,10 +59,17 @@ public func mnContinualRun(
         c.agemSampleSize = try int(11); c.priorityAlpha = hyper[12]; c.priorityBeta = hyper[13]
         c.merBeta = Float(hyper[14]); c.merGamma = Float(hyper[15]); c.merBatches = try int(16)
         c.merBatchRows = try int(17)
+        c.memorySize = try int(18); c.memoryDim = try int(19)
         c.seed = seed
         let learner = try ContinualLearner(inputDim: d, heads: heads, config: c, strategy: s)
         let result = try learner.run(train: try sets(trainX, trainY, trainOffsets), test: try sets(testX, testY, testOffsets))
         for i in 0..<(t * t) { accuracy[i] = result.accuracy[i] }
         for j in 0..<t { baseline[j] = result.baseline[j] }
+        if let memory, !result.memory.isEmpty {
+            let cells = c.memorySize * c.memoryDim
+            try require(memoryCount == Int64(t * cells) && result.memory.count == t,
+                        "memory output needs \(t * cells) floats, got \(memoryCount)")
+            for (k, m) in result.memory.enumerated() { (memory + k * cells).update(from: m, count: cells) }
+        }
     }
 }

@@ -65,7 +65,7 @@ public func mnAgentAdapt(_ h: UnsafeMutableRawPointer, _ x: UnsafePointer<Float>
                          _ count: Int64, _ steps: Int64, _ lr: Float, _ losses: UnsafeMutablePointer<Double>,
                          _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
-        let result = try object(h, as: ContinualLearningAgent.self).adapt(
+        let result = try seedAgent(h, "adapt").adapt(
             x: x, y: y, count: Int(count), steps: Int(steps), learningRate: lr)
         for (k, l) in result.enumerated() { losses[k] = l }
     }

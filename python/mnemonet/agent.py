@@ -9,9 +9,51 @@ import numpy as np
 from . import _native
 from ._args import as_bool, as_float32, as_int, as_real
 from ._checkpoint import CheckpointBytes
-from .memory import MemoryConfig, MemoryController, NeuralMemoryBank, _f32, _int
+from .memory import MemoryConfig, MemoryController, NeuralMemoryBank, _f32, _int, effective_rank
 
-__all__ = ["ContinualLearningAgent", "AgentReplayBuffer"]
+__all__ = ["ContinualLearningAgent", "AgentReplayBuffer", "DNCMemoryView", "MEMORY_KINDS"]
+
+#: The agent's memory kinds, in native order: the seed's bank (uniform writes) and the DNC's memory access.
+MEMORY_KINDS = ("seed", "dnc")
+
+
+class DNCMemoryView:
+    """A read-only view of a ``memory="dnc"`` agent's memory (``agent.memory_bank``): copies of M and u as they
+    are now, with the seed bank's diagnostics.
+
+    Attributes
+    ----------
+    config : MemoryConfig
+        N, W, R, H_w.
+    """
+
+    def __init__(self, agent: "ContinualLearningAgent"):
+        self._native = agent._agent
+        self.config = agent.config
+
+    @property
+    def memory(self) -> np.ndarray:
+        """M, float32 [N, W] (a copy)."""
+        return self._native.memory()[0]
+
+    @property
+    def usage(self) -> np.ndarray:
+        """u, float32 [N] (a copy): the DNC's usage in [0, 1]."""
+        return self._native.memory()[1]
+
+    def effective_rank(self) -> float:
+        """Slot diversity: the effective rank of M (Roy & Vetterli 2007), as ``NeuralMemoryBank.effective_rank``."""
+        return effective_rank(self.memory)
+
+    def slot_spread(self) -> float:
+        """The largest standard deviation across slots of any memory coordinate (0: all slots identical)."""
+        return float(self.memory.std(axis=0).max())
+
+    def __repr__(self) -> str:
+        c = self.config
+        return (f"DNCMemoryView(memory_size={c.memory_size}, memory_dim={c.memory_dim}, "
+                f"num_read_heads={c.num_read_heads}, num_write_heads={c.num_write_heads}, "
+                f"effective_rank={self.effective_rank():.2f})")
 
 
 def _real_array(a, name):
@@ -109,6 +151,15 @@ class ContinualLearningAgent(CheckpointBytes):
 
     Every default is the seed's; change them for your own data.
 
+    With ``memory="dnc"`` the memory is the DNC's (:class:`mnemonet.DNC`'s memory access, Graves et al. 2016):
+    each sample is one DNC step ``h = LSTM([x; 0], 0)``, ``ξ = W_ξ h + b_ξ``, the write by content and allocation
+    (usage, free gates), erase/add, then the read heads (content, forward/backward links), ``ŷ = W_y [h; r] + b_y``.
+    The memory state (M, usage, links, weightings) carries from sample to sample (as a constant: no gradient
+    between samples); the write precedes the read in a step, so the write parameters are trained through it. The
+    replay, loss, clipping and Adam are the seed's recipe above (replayed samples are written too, in order).
+    ``controller``, ``adapt`` and ``_train_step_with_draws`` are the seed memory's only; ``memory_bank`` is then a
+    :class:`DNCMemoryView`.
+
     Parameters
     ----------
     input_dim : int, default 64
@@ -120,7 +171,7 @@ class ContinualLearningAgent(CheckpointBytes):
         layer ``output.weight`` [O, H + R·W]: the memory is written from the LSTM state s (write key, vector and
         erase are heads of s, as in the seed), never from the output, so what the memory holds does not depend on
         O. The replay buffer stores (x [input_dim], y [O]) pairs; ``train_step``/``fit``/``evaluate``/``adapt``
-        take y of O values and ``predict`` returns O values.
+        take y of O values and ``predict`` returns O values. ``memory="dnc"`` needs O = ``input_dim``.
     config : MemoryConfig or dict, optional
         (Positional order ``input_dim, hidden_dim, config, replay_capacity, lr, seed`` as in mnemonet 0.1.)
         Memory shape and initialisation (``MemoryConfig()`` by default; a dict of its fields is accepted).
@@ -143,13 +194,20 @@ class ContinualLearningAgent(CheckpointBytes):
         the step to the CPU's divider). False: √v and the quotient come from hardware estimates refined by one
         Newton step, so each Adam update is within a few 1e-7 of PyTorch's (relative) and the step without replay is
         faster. Settable later as the ``exact_adam`` attribute; stored in checkpoints (older files load as True).
+        A ``memory="dnc"`` agent always uses the engine's exact Adam (its ``exact_adam`` reads True; setting False
+        raises InvalidStateError).
     seed : int, optional
         Fixes the initial weights, the replay sampler and a ``MemoryConfig(init="normal")`` memory; random when None.
+    memory : {"seed", "dnc"}, default "seed"
+        The seed's bank (uniform writes; the seed's exact arithmetic) or the DNC's memory access (allocation; the
+        memory starts at zero as deepmind's, so ``MemoryConfig(init="normal")`` is refused; several write heads are
+        allowed).
 
     Raises
     ------
     InvalidArgumentError, ArgumentTypeError
-        At construction, for sizes < 1, non-integer sizes, unsupported ``num_write_heads``/``output_dim``,
+        At construction, for an unknown ``memory``, sizes < 1, non-integer sizes, unsupported
+        ``num_write_heads``/``output_dim``,
         negative ``replay_beta``/``replay_weight``/``replay_alpha``, non-positive ``lr``/``clip_norm``, or a
         ``config`` that is neither a MemoryConfig nor a dict.
 
@@ -157,8 +215,10 @@ class ContinualLearningAgent(CheckpointBytes):
     ----------
     controller : MemoryController
         The agent's controller (a live view: ``state_dict``/``load_state_dict`` act on the agent).
-    memory_bank : NeuralMemoryBank
-        The agent's memory (a live view).
+    memory_bank : NeuralMemoryBank or DNCMemoryView
+        The agent's memory (a live view; for ``memory="dnc"`` a read-only view of copies).
+    memory : str
+        ``"seed"`` or ``"dnc"``.
     replay_buffer : AgentReplayBuffer
         The agent's replay buffer (``len``, ``capacity``, ``sample``).
     """
@@ -167,8 +227,15 @@ class ContinualLearningAgent(CheckpointBytes):
                  config: Union[MemoryConfig, Mapping[str, Any], None] = None, replay_capacity: int = 5000,
                  lr: float = 1e-3, seed: Optional[int] = None, *, output_dim: Optional[int] = None,
                  replay_batch_size: int = 8, replay_weight: float = 0.3, clip_norm: float = 1.0,
-                 replay_alpha: float = 0.6, replay_beta: float = 0.4, exact_adam: bool = False):
+                 replay_alpha: float = 0.6, replay_beta: float = 0.4, exact_adam: bool = False,
+                 memory: str = "seed"):
+        if not isinstance(memory, str) or memory not in MEMORY_KINDS:
+            raise _native.InvalidArgumentError(f"memory must be one of {MEMORY_KINDS}, got {memory!r}")
         config = MemoryConfig._coerce(config)
+        if memory == "dnc" and config.init != "zeros":
+            raise _native.InvalidArgumentError(
+                f"memory='dnc' starts from the zero memory state (deepmind's); MemoryConfig(init={config.init!r}) "
+                f"is for the seed's bank")
         input_dim, hidden_dim = _int(input_dim, "input_dim"), _int(hidden_dim, "hidden_dim")
         for name, v in (("input_dim", input_dim), ("hidden_dim", hidden_dim)):
             if v < 1:
@@ -179,15 +246,18 @@ class ContinualLearningAgent(CheckpointBytes):
         batch = _int(replay_batch_size, "replay_batch_size")
         if batch < 1:
             raise _native.InvalidArgumentError(f"replay_batch_size must be >= 1, got {batch}")
-        native = _native.Agent(input_dim, hidden_dim, *config._seed_dims(), _int(replay_capacity, "replay_capacity"),
+        dims = config._seed_dims() if memory == "seed" else config._dims()
+        native = _native.Agent(input_dim, hidden_dim, *dims, _int(replay_capacity, "replay_capacity"),
                                _real(lr, "lr", 0, strictly=True), seed=seed, replay_batch_size=batch,
                                replay_weight=_real(replay_weight, "replay_weight", 0),
                                clip_norm=_real(clip_norm, "clip_norm", 0, strictly=True),
                                replay_alpha=_real(replay_alpha, "replay_alpha", 0),
-                               replay_beta=_real(replay_beta, "replay_beta", 0), output_dim=output_dim)
+                               replay_beta=_real(replay_beta, "replay_beta", 0), output_dim=output_dim,
+                               memory=MEMORY_KINDS.index(memory))
         self._adopt(native, config)
-        self.exact_adam = exact_adam
-        m0 = config._initial_memory(seed)
+        if memory == "seed":  # a memory='dnc' agent trains with the engine's Adam, always exact
+            self.exact_adam = exact_adam
+        m0 = config._initial_memory(seed) if memory == "seed" else None
         if m0 is not None:
             self.memory_bank.memory = m0
 
@@ -199,9 +269,14 @@ class ContinualLearningAgent(CheckpointBytes):
         (self.replay_batch_size, self.replay_weight, self.clip_norm, self.replay_alpha,
          self.replay_beta) = native.options()
         self.config = config
-        self.controller = MemoryController._wrap(native.controller(), i, h, config)
-        self.memory_bank = NeuralMemoryBank._wrap(native.memory_bank(), config)
-        self.controller._agent_memory_bank = self.memory_bank  # MetaLearner(agent.controller) adapts from it
+        self.memory = MEMORY_KINDS[native.memory_kind()]
+        if self.memory == "seed":
+            self.controller = MemoryController._wrap(native.controller(), i, h, config)
+            self.memory_bank = NeuralMemoryBank._wrap(native.memory_bank(), config)
+            self.controller._agent_memory_bank = self.memory_bank  # MetaLearner(agent.controller) adapts from it
+        else:
+            self.controller = None  # the DNC's weights live in the agent (controller, interface and output layers)
+            self.memory_bank = DNCMemoryView(self)
         self.replay_buffer = AgentReplayBuffer(self)
         self.task_history: list = []
 
@@ -219,7 +294,8 @@ class ContinualLearningAgent(CheckpointBytes):
         return self._agent.train_step(_real_array(x, "x"), _real_array(y, "y"), as_bool(use_replay, "use_replay"))
 
     def _train_step_with_draws(self, x, y, indices, weights) -> float:
-        """``train_step`` with replay draws given (positions in the buffer, 0 = oldest; 8 weights) — for parity tests."""
+        """``train_step`` with replay draws given (positions in the buffer, 0 = oldest; 8 weights) — for parity tests
+        (memory="seed" only)."""
         return self._agent.train_step_with_draws(_f32(x, "x"), _f32(y, "y"),
                                                  np.ascontiguousarray(indices, dtype=np.int64), _f32(weights, "weights"))
 
@@ -250,7 +326,8 @@ class ContinualLearningAgent(CheckpointBytes):
 
         Runs :meth:`MetaLearner(agent.controller).adapt <mnemonet.controller_meta.ControllerMetaLearner.adapt>` from
         the agent's memory and copies the adapted parameters into the controller. The memory and usage, Adam's
-        moments and the replay buffer are not changed (adaptation passes run on a copy of the memory).
+        moments and the replay buffer are not changed (adaptation passes run on a copy of the memory). Needs
+        ``memory="seed"`` (InvalidStateError otherwise).
 
         Parameters
         ----------
@@ -315,6 +392,67 @@ class ContinualLearningAgent(CheckpointBytes):
                 bar.close()
         return losses
 
+    def fit_stream(self, stream, epochs: int = 1, use_replay: bool = True, seed: int = 0,
+                   progress: bool = False):
+        """Learns a continual-learning stream (:class:`mnemonet.continual.TaskStream`, e.g. ``split_digits``) task
+        after task with this agent, and measures the accuracy matrix as :func:`mnemonet.continual.run` does.
+
+        Classification by regression: the target of a row of output unit k is the one-hot vector e_k [output_dim]
+        (so the stream's ``output_count`` must be ≤ ``output_dim``), trained with ``train_step``'s MSE, replay and
+        memory writes; a row's prediction is the argmax of ``predict(x)`` over the units active for it (task-IL:
+        its task's units; domain-IL: the shared head; class-IL: the units of every task seen so far). Each epoch
+        visits the task's rows in a random order (``seed``). The native ``"agent"``/``"agent-dnc"`` strategies of
+        ``continual.run`` train the same agents with a cross-entropy head instead.
+
+        Returns
+        -------
+        ContinualResult
+            ``accuracy_matrix`` R [T, T], ``baseline`` (accuracy before training), ``memory`` (M after each task) and
+            its ``memory_rank``; ``strategy`` names the agent's memory kind.
+        """
+        from .continual.strategies import ContinualResult
+
+        d, o, units = self.input_dim, self.output_dim, [tuple(int(u) for u in us) for us in stream.units]
+        if stream.input_dim != d or stream.output_count > o:
+            raise _native.InvalidArgumentError(
+                f"fit_stream needs inputs of width input_dim={d} and at most output_dim={o} output units; the "
+                f"stream has inputs of width {stream.input_dim} and {stream.output_count} units")
+        epochs = as_int(epochs, "epochs", 1, 100_000)
+        rng = np.random.default_rng(as_int(seed, "seed", 0))
+        t_count = stream.num_tasks
+
+        def active(task, stage):
+            if stream.scenario == "task":
+                return list(units[task])
+            if stream.scenario == "domain":
+                return list(units[0])
+            return sorted({u for k in range(stage + 1) for u in units[k]})
+
+        def accuracy(task, stage):
+            t = stream.test[task]
+            cols = np.asarray(active(task, stage))
+            pred = cols[np.argmax(self.predict(t.x)[:, cols], axis=1)]
+            return float(np.mean(pred == t.y))
+
+        start = time.perf_counter()
+        baseline = np.array([accuracy(j, j) for j in range(t_count)])
+        R = np.zeros((t_count, t_count))
+        memory = []
+        for i in range(t_count):
+            task = stream.train[i]
+            Y = np.zeros((len(task), o), np.float32)
+            Y[np.arange(len(task)), task.y] = 1.0
+            for _ in range(epochs):
+                order = rng.permutation(len(task))
+                self.fit(task.x[order], Y[order], epochs=1, use_replay=use_replay, progress=progress,
+                         desc=f"task {i + 1}")
+            R[i] = [accuracy(j, i) for j in range(t_count)]
+            memory.append(np.array(self.memory_bank.memory, dtype=np.float32))
+        return ContinualResult(strategy=f"ContinualLearningAgent(memory={self.memory!r})", seed=int(seed),
+                               accuracy_matrix=R, baseline=baseline, wall_time=time.perf_counter() - start,
+                               hyperparameters={"epochs": epochs, "use_replay": bool(use_replay),
+                                                "memory": self.memory}, memory=np.stack(memory))
+
     def save(self, path) -> None:
         """Writes weights, Adam state, memory, usage, replay contents and RNG state: atomically to ``path`` (str or
         os.PathLike), or to a binary file object (anything with ``write``)."""
@@ -327,7 +465,7 @@ class ContinualLearningAgent(CheckpointBytes):
         native = _native.Agent.load(path)
         i, h, n, w, r, writes, cap, lr, o = native.info()
         self = cls.__new__(cls)
-        self._adopt(native, MemoryConfig(n, w, r, writes))
+        self._adopt(native, MemoryConfig(n, w, r, writes))  # the memory kind comes from the checkpoint
         return self
 
     def __repr__(self) -> str:
@@ -335,6 +473,7 @@ class ContinualLearningAgent(CheckpointBytes):
         out = "" if self.output_dim == self.input_dim else f"output_dim={self.output_dim}, "
         return (f"ContinualLearningAgent(input_dim={self.input_dim}, hidden_dim={self.hidden_dim}, {out}"
                 f"config=MemoryConfig(memory_size={c.memory_size}, memory_dim={c.memory_dim}, "
-                f"num_read_heads={c.num_read_heads}), replay={len(self.replay_buffer)}/{self.replay_capacity}, "
+                f"num_read_heads={c.num_read_heads}, num_write_heads={c.num_write_heads}), memory={self.memory!r}, "
+                f"replay={len(self.replay_buffer)}/{self.replay_capacity}, "
                 f"lr={self.lr:g}, replay_batch_size={self.replay_batch_size}, replay_weight={self.replay_weight:g}, "
                 f"clip_norm={self.clip_norm:g}, replay_alpha={self.replay_alpha:g}, replay_beta={self.replay_beta:g})")

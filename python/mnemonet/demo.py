@@ -12,18 +12,26 @@ It runs the agent with replay (from the second task on, as in the seed) and with
 with a symmetry-breaking random memory (``MemoryConfig(init="normal")``); prints the error tables, a forgetting
 summary and the memory's slot diversity (effective rank), and writes ``neural_memory_results.png`` (memory heatmap;
 held-out error per task with and without replay).
+
+``python -m mnemonet.demo --compare-memory [--seeds 0 1 2] [--epochs 5]`` instead compares the two memories of
+:class:`ContinualLearningAgent` — ``memory="seed"`` (the seed's bank, uniform writes) and ``memory="dnc"`` (the DNC's
+memory access, allocation writes) — over seeds: held-out forgetting and the memory's effective rank, mean ± std.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
-from .agent import ContinualLearningAgent
+import numpy as np
+
+from .agent import MEMORY_KINDS, ContinualLearningAgent
 from .memory import MemoryConfig
 from .tasks import create_task_data
 
-__all__ = ["run_continual_learning", "run_continual_learning_demo", "forgetting"]
+__all__ = ["run_continual_learning", "run_continual_learning_demo", "forgetting", "compare_memories",
+           "format_memory_comparison"]
 
 
 def run_continual_learning(use_replay: bool = True, num_tasks: int = 4, epochs: int = 20, num_samples: int = 50,
@@ -132,7 +140,9 @@ def run_continual_learning_demo(output: Optional[str] = "neural_memory_results.p
           f"(MemoryConfig(init=\"normal\")) starts at effective rank {start:.1f} and ends at "
           f"{normal.effective_rank():.2f} (spread {normal.slot_spread():.1e}): the near-uniform erase/add writes "
           f"wash the differences out, and forgetting barely changes (table above, one seed). Slot-specific "
-          f"writes need sharper addressing or allocation (the DNC's).")
+          f"writes need sharper addressing or allocation: ContinualLearningAgent(memory=\"dnc\") writes with the "
+          f"DNC's allocation; `python -m mnemonet.demo --compare-memory --seeds 0 1 2` compares the two memories' "
+          f"slot diversity and forgetting over seeds.")
     steps = num_steps = 4 * epochs * 50
     t_replay, t_plain = times["zeros", True], times["zeros", False]
     print(f"\nTraining time: {t_replay:.2f} s with replay, {t_plain:.2f} s without "
@@ -150,14 +160,91 @@ def run_continual_learning_demo(output: Optional[str] = "neural_memory_results.p
     return results
 
 
+def compare_memories(seeds: Sequence[int] = (0, 1, 2), memories: Sequence[str] = MEMORY_KINDS, epochs: int = 5,
+                     config: Optional[MemoryConfig] = None, replay: Sequence[bool] = (True, False),
+                     progress: bool = False) -> dict:
+    """The demo's protocol (4 tasks × ``epochs`` × 50 samples, replay from the second task) for each memory kind,
+    replay setting and seed, evaluated on held-out samples (read-only).
+
+    Returns
+    -------
+    dict
+        ``{"config", "epochs", "seeds", "rows": [{"memory", "replay", "runs": [...], <metric>: {"mean", "std"}}]}``
+        with metrics ``task1_after_learning``, ``task1_final`` (held-out MSE of task 1 right after learning it and
+        after the last task), ``average_forgetting``, ``final_error`` (mean over tasks after the last),
+        ``effective_rank`` and ``slot_spread`` of the memory at the end, and ``seconds``: CPU seconds of the run
+        (training and evaluation; CPU time, because wall time on a loaded machine measures the other processes).
+    """
+    config = config if config is not None else MemoryConfig()
+    rows = []
+    metrics = ("task1_after_learning", "task1_final", "average_forgetting", "final_error", "effective_rank",
+               "slot_spread", "seconds")
+    for memory in memories:
+        for use_replay in replay:
+            runs = []
+            for seed in seeds:
+                agent = ContinualLearningAgent(config=config, seed=seed, memory=memory)
+                cpu = time.process_time()
+                agent, errors, _ = run_continual_learning(use_replay, epochs=epochs, seed=seed, progress=progress,
+                                                          verbose=False, agent=agent)
+                sec = time.process_time() - cpu
+                runs.append({"seed": int(seed), "errors": errors, "task1_after_learning": errors[0][0],
+                             "task1_final": errors[-1][0], "average_forgetting": forgetting(errors),
+                             "final_error": float(np.mean(errors[-1])),
+                             "effective_rank": agent.memory_bank.effective_rank(),
+                             "slot_spread": agent.memory_bank.slot_spread(), "seconds": sec})
+            row = {"memory": memory, "replay": bool(use_replay), "runs": runs}
+            for m in metrics:
+                v = [r[m] for r in runs]
+                row[m] = {"mean": float(np.mean(v)), "std": float(np.std(v, ddof=1)) if len(v) > 1 else None}
+            rows.append(row)
+    return {"config": {"memory_size": config.memory_size, "memory_dim": config.memory_dim,
+                       "num_read_heads": config.num_read_heads}, "epochs": epochs, "seeds": [int(s) for s in seeds],
+            "rows": rows}
+
+
+def format_memory_comparison(summary: dict) -> str:
+    """The comparison as a text table (mean ± std over seeds)."""
+    def cell(d, fmt):
+        return fmt.format(d["mean"]) + ("" if d["std"] is None else " ± " + fmt.format(d["std"]))
+    c = summary["config"]
+    lines = [f"Held-out MSE and memory diversity, {c['memory_size']}×{c['memory_dim']} memory, {summary['epochs']} "
+             f"epochs per task, seeds {summary['seeds']} (mean ± std)",
+             f"  {'memory':>6} | {'replay':>6} | {'task 1 after learning':>21} | {'task 1 at the end':>19} | "
+             f"{'avg forgetting':>17} | {'final mean error':>17} | {'effective rank':>14} | {'CPU s':>9}"]
+    for r in summary["rows"]:
+        lines.append(f"  {r['memory']:>6} | {'yes' if r['replay'] else 'no':>6} | "
+                     f"{cell(r['task1_after_learning'], '{:.3f}'):>21} | {cell(r['task1_final'], '{:.3f}'):>19} | "
+                     f"{cell(r['average_forgetting'], '{:.3f}'):>17} | {cell(r['final_error'], '{:.3f}'):>17} | "
+                     f"{cell(r['effective_rank'], '{:.2f}'):>14} | {cell(r['seconds'], '{:.1f}'):>9}")
+    lines.append(f"  (effective rank of M at the end, at most {min(c['memory_size'], c['memory_dim'])}; "
+                 f"1 = every slot holds the same vector)")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m mnemonet.demo", description=__doc__.splitlines()[0])
     ap.add_argument("--output", default="neural_memory_results.png", help="figure path ('' for none)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--epochs", type=int, default=None, help="epochs per task (demo: 20, --compare-memory: 5)")
     ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--compare-memory", action="store_true",
+                    help="compare memory='seed' and memory='dnc' over --seeds instead of the demo")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds of --compare-memory")
+    ap.add_argument("--json", action="store_true", help="with --compare-memory: print strict JSON")
     args = ap.parse_args(argv)
-    run_continual_learning_demo(args.output or None, seed=args.seed, progress=not args.no_progress, epochs=args.epochs)
+    if args.compare_memory:
+        epochs = args.epochs if args.epochs is not None else 5
+        summary = compare_memories(args.seeds, epochs=epochs, progress=not args.no_progress)
+        if args.json:
+            print(json.dumps(summary, allow_nan=False))
+        else:
+            print(format_memory_comparison(summary))
+            print(f"\ncommand: python -m mnemonet.demo --compare-memory --seeds {' '.join(map(str, args.seeds))} "
+                  f"--epochs {epochs}")
+        return
+    run_continual_learning_demo(args.output or None, seed=args.seed, progress=not args.no_progress,
+                                epochs=args.epochs if args.epochs is not None else 20)
 
 
 if __name__ == "__main__":

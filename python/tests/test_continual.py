@@ -127,7 +127,9 @@ def class_stream():
 
 @pytest.mark.parametrize("strategy", continual.STRATEGIES)
 def test_every_strategy_runs_and_is_deterministic(task_stream, strategy):
-    kw = dict(epochs=1 if strategy == "agent" else 3, buffer_size=50, mer_batches=2, mer_batch_rows=4)
+    kw = dict(epochs=1 if strategy.startswith("agent") else 3, buffer_size=50, mer_batches=2, mer_batch_rows=4)
+    if strategy == "agent-dnc":
+        kw.update(memory_size=16, memory_dim=16)
     r = continual.run(task_stream, strategy, seed=3, **kw)
     assert r.accuracy_matrix.shape == (5, 5) and r.baseline.shape == (5,)
     assert np.all((r.accuracy_matrix >= 0) & (r.accuracy_matrix <= 1))
@@ -139,6 +141,11 @@ def test_every_strategy_runs_and_is_deterministic(task_stream, strategy):
     json.dumps(d, allow_nan=False)
     assert d["strategy"] == strategy and len(d["accuracy_matrix"]) == 5
     assert strategy in repr(r) and "ACC=" in repr(r)
+    if strategy in continual.MEMORY_STRATEGIES:
+        assert r.memory.shape == (5, kw.get("memory_size", 128), kw.get("memory_dim", 64))
+        assert len(d["memory_rank"]) == 5 and all(v >= 0 for v in d["memory_rank"])
+    else:
+        assert r.memory is None and d["memory_rank"] is None
 
 
 def test_class_incremental_pattern_short_run(class_stream):
@@ -160,6 +167,22 @@ def test_run_rejects_bad_arguments(class_stream):
         continual.run(class_stream, "naive", lr=-1)
     with pytest.raises(mnemonet.InvalidArgumentError, match="mer_beta"):
         continual.run(class_stream, "mer", mer_beta=2.0)
+    with pytest.raises(mnemonet.InvalidArgumentError, match=r"memory must be one of \('seed', 'dnc'\)"):
+        continual.run(class_stream, "agent", memory="ntm")
+    with pytest.raises(mnemonet.InvalidArgumentError, match="option of strategy 'agent'"):
+        continual.run(class_stream, "er", memory="dnc")
+    with pytest.raises(mnemonet.InvalidArgumentError, match="memory_size"):
+        continual.run(class_stream, "agent-dnc", memory_size=0)
+
+
+def test_agent_memory_option_is_the_agent_dnc_strategy(class_stream):
+    kw = dict(memory_size=8, memory_dim=8, buffer_size=40)
+    a = continual.run(class_stream, "agent", memory="dnc", seed=1, **kw)
+    b = continual.run(class_stream, "agent-dnc", seed=1, **kw)
+    assert a.strategy == b.strategy == "agent-dnc"
+    np.testing.assert_array_equal(a.accuracy_matrix, b.accuracy_matrix)
+    np.testing.assert_array_equal(a.memory, b.memory)
+    assert a.acc > 0.4  # far above one task's worth (0.2) with its 40-row replay memory
 
 
 def _native_args(**over):

@@ -163,4 +163,7 @@ public final class MemoryAgentStrategy: ContinualPlugin {
         }
         return true
     }
+
+    /// M [N, W] of the memory bank.
+    public func memoryMatrix() -> [Float]? { Array(memoryBank.memory) }
 }

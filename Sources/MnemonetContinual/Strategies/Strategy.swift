@@ -23,6 +23,8 @@ public enum Strategy: Int32, CaseIterable, Sendable, CustomStringConvertible {
     case mer = 8
     /// The seed's memory agent (controller + memory bank + prioritized replay + Adam) with a cross-entropy head.
     case agent = 9
+    /// The memory agent on the DNC's memory (allocation writes; `DNCMemoryAgentStrategy`).
+    case agentDNC = 10
 
     /// The name used by the Python API and the benchmark table.
     public var description: String {
@@ -37,6 +39,7 @@ public enum Strategy: Int32, CaseIterable, Sendable, CustomStringConvertible {
         case .erPrioritized: return "er-prioritized"
         case .mer: return "mer"
         case .agent: return "agent"
+        case .agentDNC: return "agent-dnc"
         }
     }
 
@@ -64,7 +67,11 @@ public enum Strategy: Int32, CaseIterable, Sendable, CustomStringConvertible {
             return [try MER(inputDim: inputDim, parameterCount: parameterCount, capacity: c.bufferSize, beta: c.merBeta,
                             gamma: c.merGamma, batches: c.merBatches, batchRows: c.merBatchRows, seed: seed)]
         case .agent:
-            return [try MemoryAgentStrategy(inputDim: inputDim, classes: classes, capacity: c.bufferSize, seed: seed)]
+            return [try MemoryAgentStrategy(inputDim: inputDim, classes: classes, config: c.agentMemory,
+                                            capacity: c.bufferSize, seed: seed)]
+        case .agentDNC:
+            return [try DNCMemoryAgentStrategy(inputDim: inputDim, classes: classes, config: c.agentMemory,
+                                               capacity: c.bufferSize, seed: seed)]
         }
     }
 }

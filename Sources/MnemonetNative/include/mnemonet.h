@@ -211,15 +211,19 @@ int32_t mn_controller_meta_gradient(mn_controller *controller, mn_memory_bank *b
 int32_t mn_agent_create(int64_t input_dim, int64_t hidden_dim, int64_t output_dim, int64_t memory_size, int64_t memory_dim,
                         int64_t num_read_heads, int64_t num_write_heads, int64_t replay_capacity, float lr,
                         int64_t replay_batch, float replay_weight, float clip_norm, double replay_alpha,
-                        double replay_beta, int32_t has_seed, uint64_t seed, mn_agent **out, mn_status *status);
+                        double replay_beta, int32_t memory_kind, int32_t has_seed, uint64_t seed, mn_agent **out,
+                        mn_status *status);
 /* The replay and clipping options given to mn_agent_create (any pointer may be NULL). */
 int32_t mn_agent_options(mn_agent *agent, int64_t *replay_batch, float *replay_weight, float *clip_norm,
                          double *replay_alpha, double *replay_beta, mn_status *status);
 /* Reads (set < 0) or sets (0/1) whether Adam uses PyTorch's exact arithmetic; *exact receives the value after. */
 int32_t mn_agent_exact_adam(mn_agent *agent, int32_t set, int32_t *exact, mn_status *status);
 void mn_agent_free(mn_agent *agent);
-/* dims [8]: input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, replay_capacity,
-   output_dim. */
+/* memory_kind: 0 = the seed's bank (ContinualLearningAgent), 1 = the DNC's memory access (DNCMemoryAgent, which
+ * needs output_dim == input_dim); the controller / memory_bank views, train_step_with_draws and adapt need kind 0
+ * (kind 1: MN_INVALID_STATE). */
+/* dims [9]: input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, replay_capacity,
+ * output_dim, memory_kind. */
 int32_t mn_agent_info(mn_agent *agent, int64_t *dims, float *lr, mn_status *status);
 int32_t mn_agent_controller(mn_agent *agent, mn_controller **out, mn_status *status);
 int32_t mn_agent_memory_bank(mn_agent *agent, mn_memory_bank **out, mn_status *status);
@@ -245,6 +249,8 @@ int32_t mn_agent_replay_sample(mn_agent *agent, int64_t batch_size, double beta,
                                float *x, float *y, mn_status *status);
 int32_t mn_agent_save(mn_agent *agent, const char *path, mn_status *status);
 int32_t mn_agent_load(const char *path, mn_agent **out, mn_status *status);
+/* M [N*W] then u [N] of the agent's current memory (either kind) into out [N*W + N]. */
+int32_t mn_agent_memory(mn_agent *agent, float *out, mn_status *status);
 
 /* ---- end of memory section ---- */
 
@@ -422,21 +428,25 @@ int32_t mn_dnc_from_bytes(const void *data, int64_t length, mn_dnc **out, mn_sta
 
 /*
  * One continual-learning run: an MLP classifier (input_dim → hidden[0..hidden_count) → output_count, ReLU) trained
- * task after task with `strategy` (0 naive, 1 joint, 2 EWC, 3 SI, 4 LwF, 5 A-GEM, 6 ER, 7 ER-prioritized, 8 MER, 9 memory agent)
+ * task after task with `strategy` (0 naive, 1 joint, 2 EWC, 3 SI, 4 LwF, 5 A-GEM, 6 ER, 7 ER-prioritized, 8 MER, 9 memory agent,
+ * 10 memory agent on the DNC's memory)
  * over `head_mode` (0 task-incremental multi-head, 1 shared head, 2 class-incremental growing head).
  * Task k's output units are units[unit_offsets[k] .. unit_offsets[k+1]); its training rows are
  * train_x/train_y[train_offsets[k] .. train_offsets[k+1]) (test likewise); offsets are [task_count + 1],
- * non-decreasing from 0. hyper [18]: lr, epochs, batch_size, buffer_size, replay_batch, ewc_lambda, ewc_decay,
+ * non-decreasing from 0. hyper [20]: lr, epochs, batch_size, buffer_size, replay_batch, ewc_lambda, ewc_decay,
  * si_c, si_xi, lwf_alpha, lwf_temperature, agem_sample_size, priority_alpha, priority_beta, mer_beta, mer_gamma,
- * mer_batches, mer_batch_rows. Writes accuracy [task_count, task_count] (R[i, j]) and baseline [task_count]
- * (accuracy of the initial model).
+ * mer_batches, mer_batch_rows, memory_size, memory_dim. Writes accuracy [task_count, task_count] (R[i, j]) and
+ * baseline [task_count] (accuracy of the initial model); memory (NULL: not wanted) receives the memory agents' M
+ * [task_count, memory_size, memory_dim] after each task (memory_count must be that many floats; untouched for the
+ * other strategies).
  */
 int32_t mn_continual_run(int32_t strategy, int32_t head_mode, int64_t output_count, const int64_t *units,
                          const int64_t *unit_offsets, int64_t task_count, int64_t input_dim, const float *train_x,
                          const int32_t *train_y, const int64_t *train_offsets, const float *test_x,
                          const int32_t *test_y, const int64_t *test_offsets, const int64_t *hidden,
                          int64_t hidden_count, const double *hyper, int64_t hyper_count, uint64_t seed,
-                         double *accuracy, double *baseline, mn_status *status);
+                         double *accuracy, double *baseline, float *memory, int64_t memory_count,
+                         mn_status *status);
 
 /* ---- end of continual learning section ---- */
 

@@ -8,7 +8,7 @@
 
 typedef struct {
     MN_HANDLE_HEAD(mn_agent)
-    long long dims[8]; /* I, H, N, W, R, write heads, replay capacity, O (the size of y) */
+    long long dims[9]; /* I, H, N, W, R, write heads, replay capacity, O (the size of y), memory kind (0 seed, 1 dnc) */
     float lr;
     int64_t replay_batch; /* B */
 } MnAgent;
@@ -19,29 +19,31 @@ static mn_type MnAgentType;
 static int agent_adopted(PyObject *obj) {
     MnAgent *self = (MnAgent *)obj;
     mn_status st;
-    int64_t dims[8];
+    int64_t dims[9];
     if (mn_agent_info(self->handle, dims, &self->lr, &st) != 0 ||
         mn_agent_options(self->handle, &self->replay_batch, NULL, NULL, NULL, NULL, &st) != 0) {
         mn_raise(&st);
         return -1;
     }
-    for (int k = 0; k < 8; k++) self->dims[k] = dims[k];
+    for (int k = 0; k < 9; k++) self->dims[k] = dims[k];
     return 0;
 }
 
 static int agent_init(MnAgent *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"input_dim", "hidden_dim", "memory_size", "memory_dim", "num_read_heads",
                              "num_write_heads", "replay_capacity", "lr", "seed", "replay_batch_size",
-                             "replay_weight", "clip_norm", "replay_alpha", "replay_beta", "output_dim", NULL};
+                             "replay_weight", "clip_norm", "replay_alpha", "replay_beta", "output_dim", "memory",
+                             NULL};
     long long i, h, n, w, r, writes, cap, batch = 8, o = -1;
+    int32_t memory_kind = 0;
     float lr, weight = 0.3f, clip = 1.0f;
     double alpha = 0.6, beta = 0.4;
     PyObject *seed_obj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&O&O&O&O&O&O&O&|OO&O&O&O&O&O&", kwlist, mn_to_int64, &i,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&O&O&O&O&O&O&O&|OO&O&O&O&O&O&O&", kwlist, mn_to_int64, &i,
                                      mn_to_int64, &h, mn_to_int64, &n, mn_to_int64, &w, mn_to_int64, &r, mn_to_int64,
                                      &writes, mn_to_int64, &cap, mn_to_float32, &lr, &seed_obj, mn_to_int64, &batch,
                                      mn_to_float32, &weight, mn_to_float32, &clip, mn_to_float64, &alpha,
-                                     mn_to_float64, &beta, mn_to_int64, &o))
+                                     mn_to_float64, &beta, mn_to_int64, &o, mn_to_int32, &memory_kind))
         return -1;
     if (o == -1) o = i; /* the seed's output size */
     int32_t has_seed;
@@ -49,14 +51,40 @@ static int agent_init(MnAgent *self, PyObject *args, PyObject *kwds) {
     if (mn_handle_fresh((PyObject *)self) < 0 || mn_parse_seed(seed_obj, &has_seed, &seed) < 0)
         return -1;
     MN_CREATE_AND_RETURN(self, mn_agent,
-                         mn_agent_create(i, h, o, n, w, r, writes, cap, lr, batch, weight, clip, alpha, beta, has_seed,
-                                         seed, &handle, &status));
+                         mn_agent_create(i, h, o, n, w, r, writes, cap, lr, batch, weight, clip, alpha, beta,
+                                         memory_kind, has_seed, seed, &handle, &status));
 }
 
 static PyObject *agent_info(MnAgent *self, PyObject *unused) {
     MN_READY(self);
     return Py_BuildValue("(LLLLLLLdL)", self->dims[0], self->dims[1], self->dims[2], self->dims[3], self->dims[4],
                          self->dims[5], self->dims[6], (double)self->lr, self->dims[7]);
+}
+
+/* memory_kind() -> 0 (the seed's bank) or 1 (the DNC's memory access) */
+static PyObject *agent_memory_kind(MnAgent *self, PyObject *unused) {
+    MN_READY(self);
+    return PyLong_FromLongLong(self->dims[8]);
+}
+
+/* memory() -> (M float32 [N, W], u float32 [N]): copies of the agent's current memory (either kind) */
+static PyObject *agent_memory(MnAgent *self, PyObject *unused) {
+    MN_READY(self);
+    npy_intp n = (npy_intp)self->dims[2], w = (npy_intp)self->dims[3];
+    npy_intp fd[1] = {n * w + n};
+    PyArrayObject *flat = mn_new_array(1, fd, NPY_FLOAT32, 0);
+    if (!flat) return NULL;
+    mn_status st; int32_t rc;
+    float *fp = PyArray_DATA(flat);
+    MN_CALL(self, rc = mn_agent_memory(self->handle, fp, &st));
+    if (rc) { Py_DECREF(flat); return mn_raise(&st); }
+    npy_intp md[2] = {n, w}, ud[1] = {n};
+    PyArrayObject *m = mn_new_array(2, md, NPY_FLOAT32, 0), *u = m ? mn_new_array(1, ud, NPY_FLOAT32, 0) : NULL;
+    if (!m || !u) { Py_XDECREF(m); Py_DECREF(flat); return NULL; }
+    memcpy(PyArray_DATA(m), fp, (size_t)(n * w) * sizeof(float));
+    memcpy(PyArray_DATA(u), fp + n * w, (size_t)n * sizeof(float));
+    Py_DECREF(flat);
+    return Py_BuildValue("(NN)", m, u);
 }
 
 static PyObject *agent_controller(MnAgent *self, PyObject *unused) {
@@ -244,6 +272,8 @@ fail:
 static PyMethodDef agent_methods[] = {
     MN_CHECKPOINT_METHODS("Agent"),
     {"info", (PyCFunction)agent_info, METH_NOARGS, "info() -> (I, H, N, W, R, write heads, replay capacity, lr, O)"},
+    {"memory_kind", (PyCFunction)agent_memory_kind, METH_NOARGS, "memory_kind() -> 0 (seed) or 1 (dnc)"},
+    {"memory", (PyCFunction)agent_memory, METH_NOARGS, "memory() -> (M float32 [N, W], u float32 [N]) (copies)"},
     {"controller", (PyCFunction)agent_controller, METH_NOARGS, "controller() -> Controller (shares the agent)"},
     {"memory_bank", (PyCFunction)agent_memory_bank, METH_NOARGS, "memory_bank() -> MemoryBank (shares the agent)"},
     {"train_step", (PyCFunction)agent_train_step, METH_VARARGS, "train_step(x, y, use_replay=True) -> loss"},
@@ -267,7 +297,8 @@ static PyMethodDef agent_methods[] = {
 static mn_type MnAgentType = {
     .type = {MN_TYPE(MnAgent, "Agent",
                      "Agent(input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, "
-                     "replay_capacity, lr, seed=None, ..., output_dim=input_dim): native continual-learning agent."),
+                     "replay_capacity, lr, seed=None, ..., output_dim=input_dim, memory=0): native continual-learning "
+                     "agent (memory 0: the seed's bank, 1: the DNC's memory access)."),
              .tp_init = (initproc)agent_init, .tp_methods = agent_methods},
     .cls = {.name = "Agent", .free = MN_FREE(mn_agent_free), MN_CHECKPOINT_HOOKS(mn_agent),
             .adopted = agent_adopted},

@@ -4,7 +4,7 @@
  */
 #include "mn_common.h"
 
-#define MN_CONTINUAL_HYPER 18
+#define MN_CONTINUAL_HYPER 20
 
 /* Checks a [count + 1] int64 offsets array: 0 first, non-decreasing, `total` last. */
 static int check_offsets(PyArrayObject *a, const char *what, npy_intp count, npy_intp total) {
@@ -33,13 +33,15 @@ static PyObject *continual_run(PyObject *self, PyObject *args, PyObject *kw) {
     (void)self;
     static char *kwlist[] = {"strategy",     "head_mode", "output_count", "units",         "unit_offsets",
                              "train_x",      "train_y",   "train_offsets", "test_x",       "test_y",
-                             "test_offsets", "hidden",    "hyper",         "seed",         NULL};
+                             "test_offsets", "hidden",    "hyper",         "seed",         "memory_out", NULL};
     int strategy, head_mode;
     long long output_count;
     PyObject *o_units, *o_uoff, *o_trx, *o_try, *o_troff, *o_tex, *o_tey, *o_teoff, *o_hidden, *o_hyper, *o_seed;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&O&O&OOOOOOOOOOO:continual_run", kwlist, mn_to_int32, &strategy,
+    PyObject *o_memory = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&O&O&OOOOOOOOOOO|O:continual_run", kwlist, mn_to_int32, &strategy,
                                      mn_to_int32, &head_mode, mn_to_int64, &output_count, &o_units, &o_uoff, &o_trx,
-                                     &o_try, &o_troff, &o_tex, &o_tey, &o_teoff, &o_hidden, &o_hyper, &o_seed))
+                                     &o_try, &o_troff, &o_tex, &o_tey, &o_teoff, &o_hidden, &o_hyper, &o_seed,
+                                     &o_memory))
         return NULL;
     int32_t has_seed;
     uint64_t seed;
@@ -76,6 +78,10 @@ static PyObject *continual_run(PyObject *self, PyObject *args, PyObject *kw) {
     if (!check_offsets(uoff, "unit_offsets", t, PyArray_DIM(units, 0)) ||
         !check_offsets(troff, "train_offsets", t, ntr) || !check_offsets(teoff, "test_offsets", t, nte))
         return NULL;
+    /* memory_out: None, or a writable float32 array receiving M [T, N, W] after each task (memory agents). */
+    PyArrayObject *memory = NULL;
+    if (o_memory != Py_None && !(memory = mn_check_array(o_memory, "memory_out", NPY_FLOAT32, 3, NULL, 1)))
+        return NULL;
     npy_intp rdims[2] = {t, t}, bdims[1] = {t};
     PyArrayObject *acc = mn_new_array(2, rdims, NPY_FLOAT64, 1);
     PyArrayObject *base = acc ? mn_new_array(1, bdims, NPY_FLOAT64, 1) : NULL;
@@ -91,7 +97,8 @@ static PyObject *continual_run(PyObject *self, PyObject *args, PyObject *kw) {
         strategy, head_mode, output_count, PyArray_DATA(units), PyArray_DATA(uoff), t, d, PyArray_DATA(trx),
         PyArray_DATA(try_), PyArray_DATA(troff), PyArray_DATA(tex), PyArray_DATA(tey), PyArray_DATA(teoff),
         PyArray_DATA(hidden), PyArray_DIM(hidden, 0), PyArray_DATA(hyper), MN_CONTINUAL_HYPER, seed,
-        PyArray_DATA(acc), PyArray_DATA(base), &st);
+        PyArray_DATA(acc), PyArray_DATA(base), memory ? PyArray_DATA(memory) : NULL,
+        memory ? (int64_t)PyArray_SIZE(memory) : 0, &st);
     Py_END_ALLOW_THREADS if (rc != MNEMONET_STATUS_OK) {
         Py_DECREF(acc);
         Py_DECREF(base);
@@ -103,8 +110,9 @@ static PyObject *continual_run(PyObject *self, PyObject *args, PyObject *kw) {
 static PyMethodDef continual_methods[] = {
     {"continual_run", (PyCFunction)(void (*)(void))continual_run, METH_VARARGS | METH_KEYWORDS,
      "continual_run(strategy, head_mode, output_count, units, unit_offsets, train_x, train_y, train_offsets, "
-     "test_x, test_y, test_offsets, hidden, hyper, seed) -> tuple\n\n"
-     "One continual-learning run in native code; returns (R [T, T] float64, baseline [T] float64). Use "
+     "test_x, test_y, test_offsets, hidden, hyper, seed, memory_out=None) -> tuple\n\n"
+     "One continual-learning run in native code; returns (R [T, T] float64, baseline [T] float64); memory_out "
+     "(float32 [T, N, W]) receives the memory agents' memory after each task. Use "
      "mnemonet.continual.run, which builds these arrays."},
     {NULL, NULL, 0, NULL},
 };

@@ -62,6 +62,12 @@ def run_table(benchmark: str = "split-digits", scenario: str = "class", strategi
         for m in METRICS:
             mean, std = _mean_std([r[m] for r in runs])
             entry[m] = {"mean": mean, "std": std}
+        # Slot diversity of the memory agents: effective rank of M after the last task (null for the others).
+        mean, std = _mean_std([r["memory_rank"][-1] if r.get("memory_rank") else None for r in runs])
+        entry["memory_rank"] = {"mean": mean, "std": std}
+        if mean is not None:
+            hp = runs[0]["hyperparameters"]
+            entry["memory_shape"] = [hp["memory_size"], hp["memory_dim"]]
         out[name] = entry
     bar.close()
     first = streams[seeds[0]]
@@ -81,10 +87,14 @@ def format_table(summary: dict) -> str:
 
     head = (f"{summary['benchmark']}, {summary['scenario']}-incremental, {summary['num_tasks']} tasks, "
             f"seeds {summary['seeds']} (mean ± std, accuracies in %)")
-    rows = [head, f"{'strategy':<16}{'ACC':>14}{'BWT':>14}{'FWT':>14}{'forgetting':>14}{'wall s':>13}"]
+    rows = [head, f"{'strategy':<16}{'ACC':>14}{'BWT':>14}{'FWT':>14}{'forgetting':>14}{'wall s':>13}"
+                  f"{'rank(M) of N×W':>24}"]
     for name, e in summary["strategies"].items():
+        rank = e.get("memory_rank", {"mean": None})
+        shape = e.get("memory_shape")
+        rank_cell = "" if rank["mean"] is None else f"{cell(rank, pct=False)} of {shape[0]}×{shape[1]}"
         rows.append(f"{name:<16}{cell(e['acc']):>14}{cell(e['bwt']):>14}{cell(e['fwt']):>14}"
-                    f"{cell(e['forgetting']):>14}{cell(e['wall_time'], pct=False):>13}")
+                    f"{cell(e['forgetting']):>14}{cell(e['wall_time'], pct=False):>13}{rank_cell:>24}")
     rows.append(f"total wall time {summary['total_wall_time']:.1f} s")
     return "\n".join(rows)
 

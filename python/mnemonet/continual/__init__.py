@@ -31,11 +31,12 @@ from .scenarios import (  # noqa: F401
     split_digits,
     stream,
 )
-from .strategies import DEFAULTS, STRATEGIES, STRATEGY_DEFAULTS, ContinualResult, run  # noqa: F401
+from .strategies import (DEFAULTS, MEMORY_STRATEGIES, STRATEGIES, STRATEGY_DEFAULTS, ContinualResult,  # noqa: F401
+                         run)
 
 __all__ = [
     "Task", "TaskStream", "SCENARIOS", "stream", "split_digits", "permuted_digits", "rotated_digits",
-    "load_digits_arrays", "STRATEGIES", "DEFAULTS", "STRATEGY_DEFAULTS", "ContinualResult", "run", "average_accuracy",
+    "load_digits_arrays", "STRATEGIES", "MEMORY_STRATEGIES", "DEFAULTS", "STRATEGY_DEFAULTS", "ContinualResult", "run", "average_accuracy",
     "backward_transfer", "forward_transfer", "forgetting", "average_forgetting", "accuracy_curve", "summarize",
     "tidy", "check_accuracy_matrix",
 ]

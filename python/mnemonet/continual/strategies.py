@@ -12,10 +12,12 @@ from .._args import as_int
 from .._native import InvalidArgumentError
 from . import metrics as _metrics
 
-__all__ = ["STRATEGIES", "DEFAULTS", "STRATEGY_DEFAULTS", "ContinualResult", "run"]
+__all__ = ["STRATEGIES", "MEMORY_STRATEGIES", "DEFAULTS", "STRATEGY_DEFAULTS", "ContinualResult", "run"]
 
 #: Strategy names, in the native code order.
-STRATEGIES = ("naive", "joint", "ewc", "si", "lwf", "agem", "er", "er-prioritized", "mer", "agent")
+STRATEGIES = ("naive", "joint", "ewc", "si", "lwf", "agem", "er", "er-prioritized", "mer", "agent", "agent-dnc")
+#: The strategies with an external memory (the memory agents): their result holds M after each task.
+MEMORY_STRATEGIES = ("agent", "agent-dnc")
 
 #: Hyperparameters (native order) and their defaults.
 DEFAULTS = {
@@ -23,13 +25,18 @@ DEFAULTS = {
     "ewc_lambda": 100.0, "ewc_decay": 1.0, "si_c": 1.0, "si_xi": 0.1, "lwf_alpha": 1.0, "lwf_temperature": 2.0,
     "agem_sample_size": 64, "priority_alpha": 0.6, "priority_beta": 0.4,
     "mer_beta": 0.3, "mer_gamma": 1.0, "mer_batches": 5, "mer_batch_rows": 10,
+    "memory_size": 128, "memory_dim": 64,
 }
 #: Per-strategy defaults that differ from DEFAULTS: MER is an online method (Riemer et al. 2019 make one pass over
 #: the stream; each example already gets ``mer_batches × mer_batch_rows`` SGD steps).
 #: The memory agent (the seed's ContinualLearningAgent with a cross-entropy head) trains one example per step
 #: with the seed's Adam(1e-3) and 8 replayed rows, in one pass (online, like the seed).
-STRATEGY_DEFAULTS = {"mer": {"epochs": 1}, "agent": {"epochs": 1}}
-_INTS = {"epochs", "batch_size", "buffer_size", "replay_batch", "agem_sample_size", "mer_batches", "mer_batch_rows"}
+#: "agent-dnc" is the same agent on the DNC's memory (ContinualLearningAgent(memory="dnc")), with a 32 × 32 memory by
+#: default: a DNC step at 128 × 64 is ~5× dearer, too slow for the 2-minute table (pass memory_size/memory_dim).
+STRATEGY_DEFAULTS = {"mer": {"epochs": 1}, "agent": {"epochs": 1},
+                     "agent-dnc": {"epochs": 1, "memory_size": 32, "memory_dim": 32}}
+_INTS = {"epochs", "batch_size", "buffer_size", "replay_batch", "agem_sample_size", "mer_batches", "mer_batch_rows",
+         "memory_size", "memory_dim"}
 
 
 @dataclass
@@ -47,6 +54,8 @@ class ContinualResult:
     wall_time : float
         Seconds for the whole run (training and evaluation).
     hyperparameters : dict
+    memory : ndarray [T, N, W] or None
+        For the memory agents ("agent", "agent-dnc"): the memory M after each task; None for the others.
     """
 
     strategy: str
@@ -55,6 +64,16 @@ class ContinualResult:
     baseline: np.ndarray
     wall_time: float
     hyperparameters: dict
+    memory: Optional[np.ndarray] = None
+
+    @property
+    def memory_rank(self) -> Optional[list]:
+        """Slot diversity: the effective rank of M after each task (Roy & Vetterli 2007; 1 = every slot holds the
+        same vector, min(N, W) at most); None for strategies without an external memory."""
+        if self.memory is None:
+            return None
+        from ..memory import effective_rank
+        return [effective_rank(m) for m in self.memory]
 
     @property
     def acc(self) -> float:
@@ -81,7 +100,7 @@ class ContinualResult:
         d = _metrics.summarize(self.accuracy_matrix, self.baseline)
         d.update(strategy=self.strategy, seed=self.seed, wall_time=self.wall_time,
                  accuracy_matrix=self.accuracy_matrix.tolist(), baseline=self.baseline.tolist(),
-                 hyperparameters=dict(self.hyperparameters))
+                 hyperparameters=dict(self.hyperparameters), memory_rank=self.memory_rank)
         return d
 
     def __repr__(self) -> str:
@@ -107,8 +126,8 @@ def _hyper(overrides: dict) -> dict:
     return h
 
 
-def run(stream, strategy: str = "naive", *, seed: int = 0, hidden: Sequence[int] = (100, 100), **hyperparameters
-        ) -> ContinualResult:
+def run(stream, strategy: str = "naive", *, seed: int = 0, hidden: Sequence[int] = (100, 100),
+        memory: Optional[str] = None, **hyperparameters) -> ContinualResult:
     """Trains an MLP classifier on ``stream`` task after task with ``strategy`` (natively) and evaluates it on every
     task's test rows after each task.
 
@@ -122,6 +141,9 @@ def run(stream, strategy: str = "naive", *, seed: int = 0, hidden: Sequence[int]
         Seeds the initial weights, the shuffling and the replay memories.
     hidden : sequence of int
         Hidden layer widths (ReLU).
+    memory : {"seed", "dnc"}, optional
+        For ``strategy="agent"``: the memory of the agent, as ``ContinualLearningAgent(memory=…)`` ("dnc" is the
+        strategy "agent-dnc"). Refused for the other strategies.
     **hyperparameters
         Any of :data:`DEFAULTS` (``lr``, ``epochs``, ``buffer_size``, ``ewc_lambda``, ``mer_beta``, …).
 
@@ -131,6 +153,13 @@ def run(stream, strategy: str = "naive", *, seed: int = 0, hidden: Sequence[int]
     """
     if strategy not in STRATEGIES:
         raise InvalidArgumentError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
+    if memory is not None:
+        from ..agent import MEMORY_KINDS
+        if strategy != "agent":
+            raise InvalidArgumentError(f"memory= is an option of strategy 'agent', not {strategy!r}")
+        if memory not in MEMORY_KINDS:
+            raise InvalidArgumentError(f"memory must be one of {MEMORY_KINDS}, got {memory!r}")
+        strategy = "agent" if memory == "seed" else "agent-dnc"
     seed = as_int(seed, "seed", 0)
     h = _hyper(dict(STRATEGY_DEFAULTS.get(strategy, {}), **hyperparameters))
     hidden_arr = np.asarray(list(hidden), dtype=np.int64)
@@ -146,9 +175,12 @@ def run(stream, strategy: str = "naive", *, seed: int = 0, hidden: Sequence[int]
     trx, tr_y, troff = pack(stream.train)
     tex, te_y, teoff = pack(stream.test)
     hyper = np.array([h[k] for k in DEFAULTS], dtype=np.float64)
+    memory = None
+    if strategy in MEMORY_STRATEGIES:
+        memory = np.zeros((len(stream.train), h["memory_size"], h["memory_dim"]), dtype=np.float32)
     start = time.perf_counter()
     R, b = _native.continual_run(STRATEGIES.index(strategy), stream.head_mode, stream.output_count, units, uoff,
-                                 trx, tr_y, troff, tex, te_y, teoff, hidden_arr, hyper, seed)
+                                 trx, tr_y, troff, tex, te_y, teoff, hidden_arr, hyper, seed, memory)
     wall = time.perf_counter() - start
     return ContinualResult(strategy=strategy, seed=int(seed), accuracy_matrix=R, baseline=b, wall_time=wall,
-                           hyperparameters=dict(h, hidden=list(map(int, hidden))))
+                           hyperparameters=dict(h, hidden=list(map(int, hidden))), memory=memory)
