@@ -31,7 +31,23 @@ extension SNAIL {
         precondition(x.rank == 3 && x.shape[2] == inputSize, "SNAIL: input \(x.shape), need [B, T, \(inputSize)]")
         let (b, t, i, cl, o) = (x.shape[0], x.shape[1], inputSize, featureWidth, outputSize)
         let rows = b * t
-        let h = Tensor(uninitializedShape: [rows, cl])
+        // Saved for the pullback, carved from one arena reused across calls (no page faults per step): H, then per
+        // stage its activations (dense: [T·B, 2D]; attention: q, k, v [T·B, 2K + V] and P [B, T, T]).
+        var need = rows * cl
+        for block in blocks {
+            if let tc = block as? TCBlock {
+                need += tc.denseBlocks.reduce(0) { $0 + rows * 2 * $1.filters }
+            } else if let a = block as? AttentionBlock {
+                need += rows * (2 * a.keySize + a.valueSize) + b * t * t
+            }
+        }
+        let arena = SNAILFusedArena.reuse(&forwardArena, count: need)
+        var cursor = arena.pointer
+        func take(_ n: Int) -> UnsafeMutablePointer<Float> {
+            defer { cursor += n }
+            return cursor
+        }
+        let h = SNAILFusedMatrix(pointer: take(rows * cl), rows: rows, columns: cl)
         let xp = x.value.pointer, hp = h.pointer
         for s in 0..<b {
             for u in 0..<t { (hp + (u * b + s) * cl).update(from: xp + (s * t + u) * i, count: i) }
@@ -41,11 +57,14 @@ extension SNAIL {
         for block in blocks {
             if let tc = block as? TCBlock {
                 for d in tc.denseBlocks {
-                    stages.append(.dense(SNAILFusedDense(d, h: h, columns: c, batch: b, length: t)))
+                    stages.append(.dense(SNAILFusedDense(d, h: h, columns: c, batch: b, length: t,
+                                                         act: take(rows * 2 * d.filters))))
                     c += d.filters
                 }
             } else if let a = block as? AttentionBlock {
-                stages.append(.attention(SNAILFusedAttention(a, h: h, columns: c, batch: b, length: t)))
+                let f = 2 * a.keySize + a.valueSize
+                stages.append(.attention(SNAILFusedAttention(a, h: h, columns: c, batch: b, length: t,
+                                                             qkv: take(rows * f), p: take(b * t * t))))
                 c += a.valueSize
             } else {
                 preconditionFailure("SNAIL.fusedForward: unknown stage \(type(of: block))")
@@ -62,35 +81,74 @@ extension SNAIL {
         let params = namedParameters.map(\.variable)
         let readout = (weight: output.weight, bias: output.bias!)
         return Variable.make(y, [x] + params) { g, _ in
+            _ = arena  // the saved activations live in it until the graph is released
             let lo = x.needsGradient ? 0 : i  // the input's columns of ∂H are only computed when x wants a gradient
-            let gtm = Tensor(uninitializedShape: [rows, o])
+            // Scratch: G time-major [T·B, O], ∂H [T·B, C_L], and the largest stage's scratch (reused stage by stage).
+            let stageScratch = stages.map { stage -> Int in
+                switch stage {
+                case .dense(let d): return d.scratchCount
+                case .attention(let a): return a.scratchCount
+                }
+            }.max() ?? 0
+            let scratch = SNAILFusedArena.reuse(&self.backwardArena, count: rows * (o + cl) + stageScratch)
+            let gtm = scratch.pointer, dhp = scratch.pointer + rows * o, work = dhp + rows * cl
             let gp = g.value.pointer
             for s in 0..<b {
-                for u in 0..<t { (gtm.pointer + (u * b + s) * o).update(from: gp + (s * t + u) * o, count: o) }
+                for u in 0..<t { (gtm + (u * b + s) * o).update(from: gp + (s * t + u) * o, count: o) }
             }
             // ∂W_o = Gᵀ·H, ∂b_o = Σ G, ∂H = G·W_o (initialises every column ≥ lo).
-            let dh = Tensor(uninitializedShape: [rows, cl])
+            let dh = SNAILFusedMatrix(pointer: dhp, rows: rows, columns: cl)
             let (dw, db) = SNAILFused.affineBackward(
                 h: hp, ldh: cl, rows: rows, columns: cl, weight: readout.weight.value.pointer, outputs: o,
-                gradient: gtm.pointer, ldg: o, wantWeight: readout.weight.needsGradient,
-                wantBias: readout.bias.needsGradient, dh: dh.pointer, from: lo, accumulate: false)
+                gradient: gtm, ldg: o, wantWeight: readout.weight.needsGradient,
+                wantBias: readout.bias.needsGradient, dh: dhp, from: lo, accumulate: false)
             SNAILFused.give(dw, to: readout.weight)
             SNAILFused.give(db, to: readout.bias)
             for stage in stages.reversed() {
                 switch stage {
-                case .dense(let d): d.backward(h: h, dh: dh, from: lo)
-                case .attention(let a): a.backward(h: h, dh: dh, from: lo)
+                case .dense(let d): d.backward(h: h, dh: dh, from: lo, scratch: work)
+                case .attention(let a): a.backward(h: h, dh: dh, from: lo, scratch: work)
                 }
             }
             if x.needsGradient {
                 let dx = Tensor(uninitializedShape: x.shape)
                 for s in 0..<b {
-                    for u in 0..<t { (dx.pointer + (s * t + u) * i).update(from: dh.pointer + (u * b + s) * cl, count: i) }
+                    for u in 0..<t { (dx.pointer + (s * t + u) * i).update(from: dhp + (u * b + s) * cl, count: i) }
                 }
                 accumulate(into: x, Variable(dx))
             }
         }
     }
+}
+
+/// Float storage of the fused pass that outlives one call: reused by the next call when no graph still holds it
+/// (`isKnownUniquelyReferenced`), so a training loop allocates (and page-faults in) its activations once.
+final class SNAILFusedArena {
+    /// The first of `capacity` floats.
+    let pointer: UnsafeMutablePointer<Float>
+    /// The number of floats.
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(capacity, 1))
+    }
+
+    deinit { pointer.deallocate() }
+
+    /// `slot`'s arena when nothing else holds it and it has room for `count` floats; else a new one, kept in `slot`.
+    static func reuse(_ slot: inout SNAILFusedArena?, count: Int) -> SNAILFusedArena {
+        if isKnownUniquelyReferenced(&slot), let a = slot, a.capacity >= count { return a }
+        let a = SNAILFusedArena(capacity: count)
+        slot = a
+        return a
+    }
+}
+
+/// A row-major [rows, columns] float matrix inside an arena (time-major features H or ∂H).
+struct SNAILFusedMatrix {
+    let pointer: UnsafeMutablePointer<Float>
+    let rows: Int, columns: Int
 }
 
 /// What the fused pass keeps of one stage for its pullback.
@@ -147,17 +205,18 @@ final class SNAILFusedDense {
     let columns: Int, batch: Int, length: Int
     /// [W₁; W₀], each [2D, C] (rows 0..<D filter, D..<2D gate): the current and the past tap.
     let taps: Tensor
-    /// [T·B, 2D]: tanh(Z_f) then σ(Z_g) per row.
-    let act: Tensor
+    /// [T·B, 2D] (in the forward arena): tanh(Z_f) then σ(Z_g) per row.
+    let act: UnsafeMutablePointer<Float>
 
-    /// Runs the block on H[:, :C] and writes a into H[:, C..<C+D].
-    init(_ d: DenseBlock, h: Tensor, columns c: Int, batch b: Int, length t: Int) {
+    /// Runs the block on H[:, :C] and writes a into H[:, C..<C+D]; `act` receives the activations.
+    init(_ d: DenseBlock, h: SNAILFusedMatrix, columns c: Int, batch b: Int, length t: Int,
+         act: UnsafeMutablePointer<Float>) {
         precondition(d.inChannels == c, "SNAIL.fusedForward: dense block reads \(d.inChannels) columns, has \(c)")
         block = d
         columns = c
         batch = b
         length = t
-        let (nd, r, rows, cl) = (d.filters, d.dilation, b * t, h.shape[1])
+        let (nd, r, rows, cl) = (d.filters, d.dilation, b * t, h.columns)
         taps = Tensor(uninitializedShape: [2, 2 * nd, c])
         let tp = taps.pointer
         for (half, w) in [d.filterWeight, d.gateWeight].enumerated() {
@@ -170,8 +229,8 @@ final class SNAILFusedDense {
                 }
             }
         }
-        act = Tensor(uninitializedShape: [rows, 2 * nd])
-        let z = act.pointer, hp = h.pointer
+        self.act = act
+        let z = act, hp = h.pointer
         for row in 0..<rows {
             (z + row * 2 * nd).update(from: d.filterBias.value.pointer, count: nd)
             (z + row * 2 * nd + nd).update(from: d.gateBias.value.pointer, count: nd)
@@ -189,12 +248,15 @@ final class SNAILFusedDense {
         }
     }
 
+    /// Floats of scratch `backward` needs: ∂Z [T·B, 2D] and ∂[W₁; W₀] [2, 2D, C].
+    var scratchCount: Int { batch * length * 2 * block.filters + 4 * block.filters * columns }
+
     /// Pulls ∂H[:, C..<C+D] back: accumulates the block's parameter gradients and adds into ∂H[:, lo..<C].
-    func backward(h: Tensor, dh: Tensor, from lo: Int) {
-        let (nd, r, b, t, c, cl) = (block.filters, block.dilation, batch, length, columns, h.shape[1])
+    func backward(h: SNAILFusedMatrix, dh: SNAILFusedMatrix, from lo: Int, scratch: UnsafeMutablePointer<Float>) {
+        let (nd, r, b, t, c, cl) = (block.filters, block.dilation, batch, length, columns, h.columns)
         let rows = b * t
-        let dz = Tensor(uninitializedShape: [rows, 2 * nd])
-        let z = act.pointer, dzp = dz.pointer, dhp = dh.pointer, hp = h.pointer, tp = taps.pointer
+        let z = act, dzp = scratch, dhp = dh.pointer, hp = h.pointer, tp = taps.pointer
+        let dwp = scratch + rows * 2 * nd
         for row in 0..<rows {
             let ga = dhp + row * cl + c, th = z + row * 2 * nd, sg = th + nd, df = dzp + row * 2 * nd, dg = df + nd
             for j in 0..<nd {
@@ -205,16 +267,17 @@ final class SNAILFusedDense {
         }
         let needW = block.filterWeight.needsGradient || block.gateWeight.needsGradient
         if needW {
-            let dw = Tensor(shape: [2, 2 * nd, c], repeating: 0)
-            BLAS.gemm(transA: true, m: 2 * nd, n: c, k: rows, dzp, lda: 2 * nd, hp, ldb: cl, dw.pointer, ldc: c)
+            BLAS.gemm(transA: true, m: 2 * nd, n: c, k: rows, dzp, lda: 2 * nd, hp, ldb: cl, dwp, ldc: c)
             if r < t {
                 BLAS.gemm(transA: true, m: 2 * nd, n: c, k: (t - r) * b, dzp + r * b * 2 * nd, lda: 2 * nd, hp, ldb: cl,
-                          dw.pointer + 2 * nd * c, ldc: c)
+                          dwp + 2 * nd * c, ldc: c)
+            } else {
+                (dwp + 2 * nd * c).update(repeating: 0, count: 2 * nd * c)  // the past tap only ever saw padding
             }
             for (half, w) in [block.filterWeight, block.gateWeight].enumerated() where w.needsGradient {
                 let g = Tensor(uninitializedShape: w.shape)
                 for f in 0..<nd {
-                    let cur = dw.pointer + (half * nd + f) * c, past = dw.pointer + 2 * nd * c + (half * nd + f) * c
+                    let cur = dwp + (half * nd + f) * c, past = dwp + 2 * nd * c + (half * nd + f) * c
                     for ch in 0..<c {
                         g.pointer[(f * c + ch) * 2 + 1] = cur[ch]
                         g.pointer[(f * c + ch) * 2] = past[ch]
@@ -245,19 +308,20 @@ final class SNAILFusedAttention {
     let columns: Int, batch: Int, length: Int
     /// [W_q; W_k; W_v] [2K + V, C] and its bias [2K + V] (copies taken at the forward pass).
     let weight: Tensor, bias: Tensor
-    /// [T·B, 2K + V]: q, k, v per row.
-    let qkv: Tensor
-    /// [B, T, T]: P_b (rows: query steps; zero above the diagonal).
-    let p: Tensor
+    /// [T·B, 2K + V] (in the forward arena): q, k, v per row.
+    let qkv: UnsafeMutablePointer<Float>
+    /// [B, T, T] (in the forward arena): P_b (rows: query steps; zero above the diagonal).
+    let p: UnsafeMutablePointer<Float>
 
-    /// Runs the block on H[:, :C] and writes r into H[:, C..<C+V].
-    init(_ a: AttentionBlock, h: Tensor, columns c: Int, batch b: Int, length t: Int) {
+    /// Runs the block on H[:, :C] and writes r into H[:, C..<C+V]; `qkv` and `p` receive q, k, v and P.
+    init(_ a: AttentionBlock, h: SNAILFusedMatrix, columns c: Int, batch b: Int, length t: Int,
+         qkv: UnsafeMutablePointer<Float>, p: UnsafeMutablePointer<Float>) {
         precondition(a.inChannels == c, "SNAIL.fusedForward: attention block reads \(a.inChannels) columns, has \(c)")
         block = a
         columns = c
         batch = b
         length = t
-        let (k, v, rows, cl) = (a.keySize, a.valueSize, b * t, h.shape[1])
+        let (k, v, rows, cl) = (a.keySize, a.valueSize, b * t, h.columns)
         let f = 2 * k + v
         let w = Tensor(uninitializedShape: [f, c]), wb = Tensor(uninitializedShape: [f])
         w.pointer.update(from: a.query.weight.value.pointer, count: k * c)
@@ -268,13 +332,13 @@ final class SNAILFusedAttention {
         (wb.pointer + 2 * k).update(from: a.value.bias!.value.pointer, count: v)
         weight = w
         bias = wb
-        qkv = Tensor(uninitializedShape: [rows, f])
-        let hp = h.pointer, q = qkv.pointer
+        self.qkv = qkv
+        self.p = p
+        let hp = h.pointer, q = qkv
         SNAILFused.affine(h: hp, ldh: cl, rows: rows, columns: c, weight: w.pointer, bias: wb.pointer, outputs: f, into: q)
-        p = Tensor(uninitializedShape: [b, t, t])
         let scale = 1 / Float(k).squareRoot()
         for s in 0..<b {
-            let pb = p.pointer + s * t * t
+            let pb = p + s * t * t
             BLAS.gemm(transB: true, m: t, n: t, k: k, alpha: scale, q + s * f, lda: b * f, q + s * f + k, ldb: b * f,
                       pb, ldc: t)
             for i in 0..<t {  // softmax over keys j ≤ i; zero for j > i
@@ -291,15 +355,17 @@ final class SNAILFusedAttention {
         }
     }
 
+    /// Floats of scratch `backward` needs: ∂(q, k, v) [T·B, 2K + V] and ∂S [T, T].
+    var scratchCount: Int { batch * length * (2 * block.keySize + block.valueSize) + length * length }
+
     /// Pulls ∂H[:, C..<C+V] back: accumulates the block's parameter gradients and adds into ∂H[:, lo..<C].
-    func backward(h: Tensor, dh: Tensor, from lo: Int) {
-        let (k, v, b, t, c, cl) = (block.keySize, block.valueSize, batch, length, columns, h.shape[1])
+    func backward(h: SNAILFusedMatrix, dh: SNAILFusedMatrix, from lo: Int, scratch: UnsafeMutablePointer<Float>) {
+        let (k, v, b, t, c, cl) = (block.keySize, block.valueSize, batch, length, columns, h.columns)
         let f = 2 * k + v, rows = b * t
         let scale = 1 / Float(k).squareRoot()
-        let dq = Tensor(uninitializedShape: [rows, f]), ds = Tensor(uninitializedShape: [t, t])
-        let q = qkv.pointer, dqp = dq.pointer, dsp = ds.pointer, dhp = dh.pointer
+        let q = qkv, dqp = scratch, dsp = scratch + rows * f, dhp = dh.pointer
         for s in 0..<b {
-            let pb = p.pointer + s * t * t, dr = dhp + s * cl + c
+            let pb = p + s * t * t, dr = dhp + s * cl + c
             BLAS.gemm(transB: true, m: t, n: t, k: v, dr, lda: b * cl, q + s * f + 2 * k, ldb: b * f, dsp, ldc: t)
             BLAS.gemm(transA: true, m: t, n: v, k: t, pb, lda: t, dr, ldb: b * cl, dqp + s * f + 2 * k, ldc: b * f)
             for i in 0..<t {

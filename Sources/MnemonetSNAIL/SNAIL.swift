@@ -119,6 +119,8 @@ public final class SNAIL: Module {
     /// Whether `callAsFunction` runs the fused pass (``fusedForward(_:)``, one graph node, the default) or the
     /// composed blocks (``composedForward(_:)``, the reference it is tested against; same values).
     public var fused = true
+    /// The fused pass's reusable storage: activations saved for the pullback, and the pullback's scratch.
+    var forwardArena: SNAILFusedArena?, backwardArena: SNAILFusedArena?
 
     /// y [B, T, O] for x [B, T, I].
     public func callAsFunction(_ x: Variable) -> Variable { fused ? fusedForward(x) : composedForward(x) }
