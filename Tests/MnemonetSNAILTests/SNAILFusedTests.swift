@@ -1,6 +1,7 @@
 import MnemonetBase
 import MnemonetEngine
 import MnemonetSNAIL
+import MnemonetTestSupport
 import Testing
 
 /// The fused pass (`SNAIL.fusedForward`, one graph node with a hand-derived pullback) against the composed blocks:
