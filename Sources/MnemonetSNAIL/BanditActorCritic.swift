@@ -55,15 +55,20 @@ public struct BanditRollout {
 ///     δ_t = r_t + γ·V_{t+1} − V_t   (V_N = 0)       A_t = Σ_l (γλ)^l δ_{t+l}       R_t = A_t + V_t
 ///     L = −mean_{b,t} log π(a_t | x_{≤t})·Â_t + c_v·mean ½(V_t − R_t)² − c_H·mean H(π(·| x_{≤t}))
 ///
-/// (Â: A standardised over the batch when `normalizeAdvantages`; A and R are constants.) The paper trains with
+/// (Â: A standardised over the batch when `normalizeAdvantages`; A and R are constants.) The critic's output v̂_t is
+/// in units of the horizon H = Σ_{l<N} γ^l (``valueScale(pulls:config:)``): V_t = H·v̂_t, and the value loss is
+/// taken on v̂, ½(v̂_t − R_t/H)², so returns of any episode length are O(1) targets (at N = 100 the raw returns reach
+/// ~60, and ½(V − R)² then dominates the clipped gradient, leaving the policy at random). The paper trains with
 /// TRPO; A2C is the simpler on-policy gradient. Episodes are rolled out incrementally (``SNAILStepper``) and
 /// the loss is computed on one full-sequence forward pass of the recorded inputs.
 public enum BanditActorCritic {
     /// Plays B episodes with the current weights: actions sampled from π (or its argmax when `greedy`).
     public static func rollout(
-        model: SNAIL, task: BanditTask, probabilities p: Tensor, uniforms u: Tensor, greedy: Bool, rng: inout Xoshiro256
+        model: SNAIL, task: BanditTask, config: ActorCriticConfig, probabilities p: Tensor, uniforms u: Tensor,
+        greedy: Bool, rng: inout Xoshiro256
     ) -> BanditRollout {
         let (b, n, k, i) = (p.shape[0], task.pulls, task.arms, task.inputSize)
+        let scale = valueScale(pulls: n, config: config)
         let stepper = SNAILStepper(model)
         var state = stepper.initialState(batch: b, maxLength: n)
         let inputs = Tensor(shape: [b, n, i])
@@ -84,10 +89,16 @@ public enum BanditActorCritic {
                 let a = greedy ? argmax(logits, k) : sampleSoftmax(logits, k, &rng)
                 actions[e * n + t] = a
                 rewards[e * n + t] = u[flat: (e * n + t) * k + a] < p[flat: e * k + a] ? 1 : 0
-                values[e * n + t] = logits[k]
+                values[e * n + t] = scale * logits[k]
             }
         }
         return BanditRollout(inputs: inputs, actions: actions, rewards: rewards, values: values)
+    }
+
+    /// H = Σ_{l<N} γ^l = (1 − γ^N)/(1 − γ) (N when γ = 1), the largest discounted return of an episode of N pulls
+    /// of reward ≤ 1: the critic's unit (V_t = H·v̂_t).
+    public static func valueScale(pulls n: Int, config c: ActorCriticConfig) -> Float {
+        c.discount >= 1 ? Float(n) : max((1 - powf(c.discount, Float(n))) / (1 - c.discount), 1e-6)
     }
 
     /// A and R [B·N] for a rollout (GAE over each episode).
@@ -124,7 +135,9 @@ public enum BanditActorCritic {
         let logp = parts[0].logSoftmax()
         let chosen = logp.gather(indices: r.actions, count: 1).reshaped([b * n])
         let policy = -(chosen * Variable(Tensor(shape: [b * n], values: adv))).mean()
-        let value = (parts[1].reshaped([b * n]) - Variable(Tensor(shape: [b * n], values: ret))).squared().mean() * 0.5
+        let scale = valueScale(pulls: n, config: c)
+        let scaledReturns = Tensor(shape: [b * n], values: ret.map { $0 / scale })
+        let value = (parts[1].reshaped([b * n]) - Variable(scaledReturns)).squared().mean() * 0.5
         let entropy = -(logp.exp() * logp).sum(axis: 1).mean()
         let total = policy + value * c.valueCoefficient - entropy * c.entropyCoefficient
         return (total, policy.scalar, value.scalar, entropy.scalar)
@@ -139,7 +152,8 @@ public enum BanditActorCritic {
         guard batch >= 1 else { throw .invalidArgument("batch \(batch) must be ≥ 1") }
         try learner.model.checkWorkload(batch: batch, length: task.pulls)
         let (p, u) = task.draw(episodes: batch, rng: &learner.rng)
-        let r = rollout(model: learner.model, task: task, probabilities: p, uniforms: u, greedy: false, rng: &learner.rng)
+        let r = rollout(model: learner.model, task: task, config: config, probabilities: p, uniforms: u, greedy: false,
+                        rng: &learner.rng)
         let params = learner.model.namedParameters.map(\.variable)
         let l = GradMode.withGrad { loss(model: learner.model, task: task, rollout: r, config: config).total }
         guard l.scalar.isFinite else { throw .invalidState("bandit actor-critic: the loss is \(l.scalar)") }
@@ -163,8 +177,8 @@ public enum BanditActorCritic {
             let m = min(chunk, e - start)
             let pc = Tensor(shape: [m, k], copying: p.pointer + start * k)
             let uc = Tensor(shape: [m, n, k], copying: u.pointer + start * n * k)
-            totals += rollout(model: learner.model, task: task, probabilities: pc, uniforms: uc, greedy: greedy,
-                              rng: &learner.rng).totals
+            totals += rollout(model: learner.model, task: task, config: ActorCriticConfig(), probabilities: pc,
+                              uniforms: uc, greedy: greedy, rng: &learner.rng).totals
             start += m
         }
         return totals

@@ -127,8 +127,17 @@ public final class SNAIL: Module {
         return blocks.reduce(x) { h, block in block(h) }
     }
 
+    /// Whether `callAsFunction` runs the fused pass (``fusedForward(_:)``, one graph node, the default) or the
+    /// composed blocks (``composedForward(_:)``, the reference it is tested against; same values).
+    public var fused = true
+    /// The fused pass's reusable storage: activations saved for the pullback, and the pullback's scratch.
+    var forwardArena: SNAILFusedArena?, backwardArena: SNAILFusedArena?
+
     /// y [B, T, O] for x [B, T, I].
-    public func callAsFunction(_ x: Variable) -> Variable {
+    public func callAsFunction(_ x: Variable) -> Variable { fused ? fusedForward(x) : composedForward(x) }
+
+    /// y [B, T, O] for x [B, T, I] through the composed blocks (one graph node per engine op).
+    public func composedForward(_ x: Variable) -> Variable {
         let h = features(x)
         let (b, t) = (x.shape[0], x.shape[1])
         return output(h.reshaped([b * t, featureWidth])).reshaped([b, t, outputSize])

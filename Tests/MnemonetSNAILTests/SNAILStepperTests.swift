@@ -45,12 +45,15 @@ import MnemonetTestSupport
                               blocks: [.tc(filters: 4), .attention(key: 3, value: 3)], seed: 1)
         var rng = Xoshiro256(seed: 9)
         let (p, u) = task.draw(episodes: 4, rng: &rng)
-        let r = BanditActorCritic.rollout(model: model, task: task, probabilities: p, uniforms: u, greedy: false, rng: &rng)
+        let r = BanditActorCritic.rollout(model: model, task: task, config: ActorCriticConfig(), probabilities: p, uniforms: u,
+                                          greedy: false, rng: &rng)
         let y = GradMode.withoutGrad { model(Variable(r.inputs)).value }
+        let h = BanditActorCritic.valueScale(pulls: 6, config: ActorCriticConfig())
+        #expect(abs(h - (1 - powf(0.99, 6)) / 0.01) <= 1e-4)
         for e in 0..<4 {
             for t in 0..<6 {
                 let i = e * 6 + t
-                #expect(abs(y[flat: i * 4 + 3] - r.values[i]) <= 1e-5)
+                #expect(abs(h * y[flat: i * 4 + 3] - r.values[i]) <= 1e-4)
                 let a = r.actions[i]
                 #expect(r.rewards[i] == (u[flat: i * 3 + a] < p[flat: e * 3 + a] ? 1 : 0))
                 let x = Array(r.inputs.array[(i * 5)..<(i * 5 + 5)])

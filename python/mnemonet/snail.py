@@ -311,7 +311,9 @@ class SNAIL:
                     normalize_advantages: bool = True, progress: bool = True, chunk: int = 10) -> np.ndarray:
         """Meta-RL on Bernoulli bandits (K = input_size − 2 arms, p ~ U[0, 1] per episode, ``pulls`` pulls):
         ``iterations`` advantage actor-critic updates (GAE) on ``batch_size`` fresh episodes each, all in Swift.
-        Returns the mean episode reward of each update's batch."""
+        The value output is the critic in units of the horizon H = Σ_{l<N} γ^l (V_t = H·v̂_t, value loss
+        ½(v̂_t − R_t/H)²), so the value loss stays O(1) at any N. Returns the mean episode reward of each update's
+        batch."""
         k = self._arms()
         # Everything is checked before the first update (also for iterations = 0): no value is used unvalidated.
         iterations, chunk = as_int(iterations, "iterations", 0), as_int(chunk, "chunk", 1)

@@ -165,3 +165,18 @@ def test_bandit_baselines_and_common_random_numbers():
     p1 = np.zeros((3, 5), np.float32)
     p1[:, 2] = 1
     assert bandits.run_baseline("ucb1", p1, u[:3]).tolist() == [4.0, 4.0, 4.0]
+
+
+def test_gittins_indices_match_the_published_table_and_are_monotone():
+    table = bandits.gittins_indices(10, 0.9)
+    assert abs(table[1, 1] - 0.7029) < 1e-3  # Gittins (1979), uniform prior, discount 0.9
+    a, b = np.meshgrid(np.arange(1, 11), np.arange(1, 11), indexing="ij")
+    valid = a + b <= 12
+    assert np.all(table[a, b][valid] >= (a / (a + b))[valid] - 1e-3)  # an index is at least the posterior mean
+    assert np.all(np.diff(table[1:6, 1:6], axis=0) > 0)  # more successes: higher
+    assert np.all(np.diff(table[1:6, 1:6], axis=1) < 0)  # more failures: lower
+    p, u = bandits.draw(400, 5, 10, seed=0)
+    g = bandits.run_baseline("gittins", p, u, seed=1).mean()
+    assert g > bandits.run_baseline("thompson", p, u, seed=1).mean()  # the Bayes-optimal-like index beats sampling
+    with pytest.raises(ValueError):
+        bandits.gittins_indices(10, 1.0)

@@ -7,7 +7,7 @@
              MAML (mnemonet.MetaLearner, 1→40→40→1 ReLU, one inner step) is trained on 5-shot tasks and adapted to
              the same test tasks' support points; query MSE of both.
 ``bandits``  Table 3: N pulls of K Bernoulli arms, p ~ U[0, 1]; SNAIL trained with A2C + GAE, the baselines
-             (random, ε-greedy, UCB1, Thompson) run by mnemonet.bandits on the same test draws.
+             (random, ε-greedy, UCB1, Thompson, Gittins index) run by mnemonet.bandits on the same test draws.
 Every number is the mean over ``--seeds`` training seeds (± std over seeds); evaluation episodes are shared.
 """
 from __future__ import annotations
@@ -90,11 +90,11 @@ def run_sinusoid(shots: int = 5, iterations: int = 4000, maml_iterations: int = 
 BANDIT_SETTINGS = {
     (10, 5): (3000, (("tc", 32), ("attention", 32, 32))),
     (10, 10): (3000, (("tc", 32), ("attention", 32, 32))),
-    (100, 5): (1000, (("tc", 16), ("attention", 16, 16))),
+    (100, 5): (1500, (("tc", 16), ("attention", 16, 16))),
 }
 
 
-def run_bandits(settings: Dict = None, seeds: int = 1, batch_size: int = 32, eval_episodes: int = 1000,
+def run_bandits(settings: Dict = None, seeds: int = 2, batch_size: int = 32, eval_episodes: int = 1000,
                 lr: float = 1e-3, entropy_coef: float = 0.01, progress: bool = True) -> Dict:
     """Table 3 for (N, K) → (iterations, blocks) in ``settings``; rows {"N", "K", "method", "mean_reward", "ci95"}."""
     settings = settings or BANDIT_SETTINGS
@@ -131,13 +131,16 @@ def run_bandits(settings: Dict = None, seeds: int = 1, batch_size: int = 32, eva
 def format_bandits(summary: Dict) -> str:
     """A Markdown table: one line per (N, K), one column per method."""
     rows = summary["rows"]
-    methods = ["random", "epsilon_greedy", "ucb1", "thompson", "snail", "paper:snail", "paper:gittins"]
+    methods = ["random", "epsilon_greedy", "ucb1", "thompson", "gittins", "snail", "paper:snail", "paper:gittins"]
     lines = ["| N | K | " + " | ".join(methods) + " |", "|" + "---|" * (len(methods) + 2)]
     for n, k in dict.fromkeys((r["N"], r["K"]) for r in rows):
         cells = []
         for m in methods:
             r = next((r for r in rows if (r["N"], r["K"], r["method"]) == (n, k, m)), None)
-            cells.append("—" if r is None else f"{r['mean_reward']:.2f}" + (f" ± {r['ci95']:.2f}" if r["ci95"] else ""))
+            if r is not None and r.get("std_over_seeds") is not None:  # SNAIL: mean ± std over training seeds
+                cells.append(f"{r['mean_reward']:.2f} ± {r['std_over_seeds']:.2f} (seeds)")
+            else:
+                cells.append("—" if r is None else f"{r['mean_reward']:.2f}" + (f" ± {r['ci95']:.2f}" if r["ci95"] else ""))
         lines.append(f"| {n} | {k} | " + " | ".join(cells) + " |")
     lines.append(f"total wall time {summary['total_seconds']:.0f} s")
     return "\n".join(lines)
@@ -153,12 +156,12 @@ def plot(summary: Dict, path: str) -> None:
     fig, ax = plt.subplots(figsize=(7, 3.5))
     if summary["task"] == "bandits":
         groups = list(dict.fromkeys((r["N"], r["K"]) for r in summary["rows"]))
-        methods = ["random", "epsilon_greedy", "ucb1", "thompson", "snail"]
+        methods = ["random", "epsilon_greedy", "ucb1", "thompson", "gittins", "snail"]
         for j, m in enumerate(methods):
             vals = [next((r["mean_reward"] / n for r in summary["rows"] if (r["N"], r["K"], r["method"]) == (n, k, m)),
                          np.nan) for n, k in groups]
-            ax.bar(np.arange(len(groups)) + j * 0.16, vals, 0.16, label=m)
-        ax.set_xticks(np.arange(len(groups)) + 0.32, [f"N={n}, K={k}" for n, k in groups])
+            ax.bar(np.arange(len(groups)) + j * 0.14, vals, 0.14, label=m)
+        ax.set_xticks(np.arange(len(groups)) + 0.35, [f"N={n}, K={k}" for n, k in groups])
         ax.set_ylabel("mean reward per pull")
     elif summary["task"] == "digits":
         r = summary["results"]
@@ -173,7 +176,7 @@ def plot(summary: Dict, path: str) -> None:
         ax.set_xticks(range(3), ["SNAIL", "MAML 1 step", "MAML 10 steps"])
         ax.set_ylabel("5-shot query MSE")
     if summary["task"] != "sinusoid":
-        ax.legend(ncol=5, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12))
+        ax.legend(ncol=6, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12))
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
