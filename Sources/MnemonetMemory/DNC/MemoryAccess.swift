@@ -60,7 +60,8 @@ public struct DNCAccessState {
 public struct DNCMemoryAccess {
     /// N, W, R, H_w.
     public let memory: MemoryConfig
-    /// Whether the N² link update runs as the fused kernel (`linkFused`) instead of composed ops (same values).
+    /// Whether the N² link update and the forward/backward weightings run as the fused kernels (`linkFused`,
+    /// `directionalWeightsFused`) instead of composed ops (same values).
     public let fused: Bool
 
     /// An access module over memories of `memory`'s shape.
@@ -84,7 +85,8 @@ public struct DNCMemoryAccess {
                          : A.link(previous: state.link, precedence: state.precedence, writeWeights: writeWeights)
         let precedence = A.precedence(previous: state.precedence, writeWeights: writeWeights)
         let readContent = A.contentWeights(memory: memory, keys: xi.readKeys, strengths: xi.readStrengths)
-        let (forward, backward) = A.directionalWeights(link: link, readWeights: state.readWeights)
+        let (forward, backward) = fused ? A.directionalWeightsFused(link: link, readWeights: state.readWeights)
+                                        : A.directionalWeights(link: link, readWeights: state.readWeights)
         let readWeights = A.readWeights(modes: xi.readModes, content: readContent, forward: forward, backward: backward)
         let readVectors = A.readVectors(memory: memory, readWeights: readWeights)
         return (readVectors, DNCAccessState(memory: memory, usage: usage, link: link, precedence: precedence,
