@@ -34,6 +34,7 @@ from .snail import SNAIL  # noqa: E402
 from . import bandits, fewshot  # noqa: E402,F401
 from .dnc import DNC, DNCOutput, DNCState  # noqa: E402
 from . import dnc_tasks  # noqa: E402,F401
+from .system import blas_info  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -66,4 +67,5 @@ __all__ = [
     "DNC",
     "DNCState",
     "DNCOutput",
+    "blas_info",
 ]
