@@ -6,7 +6,9 @@ the same equations, eager autograd), in the same run, interleaved, one thread ea
 A step is forward over T = 20 steps + backpropagation through time + global-norm clipping + Adam, on random bit
 sequences: X = Y = 8, LSTM controller H = 64, W = 16, R = 4 read heads, one write head, memory_size N in
 16/64/256/1024, batch 1 and 64. Reported: median milliseconds per step on each side and the ratio. ``--rss`` runs
-one batch-B, N, T = 20 step per side in a fresh subprocess and reports its peak resident set size.
+one batch-B, N, T = 20 step per side in a fresh subprocess and reports its peak resident set size (``--rss-steps K``:
+K steps, each timed: ``--sizes none --rss 64 1024 --rss-steps 2`` measures batch 64, N = 1024 alone, each side in its
+own process; ``--sizes none`` skips the interleaved rows).
 """
 import argparse
 import json
@@ -105,27 +107,36 @@ def peak_rss_mb():
     return float("nan")
 
 
-def rss_child(side, n, b):
+def rss_child(side, n, b, steps=1):
+    """In a fresh process: VmHWM before the first step, VmHWM after ``steps`` steps, and each step's seconds."""
     x, y = data(b)
     if side == "mnemonet":
         model = make_mn(n)
         base = peak_rss_mb()
-        mn_step(model, x, y)
+        times = []
+        for _ in range(steps):
+            t0 = time.perf_counter()
+            mn_step(model, x, y)
+            times.append(time.perf_counter() - t0)
     else:
         pair = make_torch(n)
         tx, ty = torch.from_numpy(x), torch.from_numpy(y)
         base = peak_rss_mb()
-        torch_step(pair, tx, ty)
-    print(base, peak_rss_mb())
+        times = []
+        for _ in range(steps):
+            t0 = time.perf_counter()
+            torch_step(pair, tx, ty)
+            times.append(time.perf_counter() - t0)
+    print(base, peak_rss_mb(), *times)
 
 
-def rss(side, n, b):
-    out = subprocess.run([sys.executable, __file__, "--rss-child", side, str(n), str(b), "--threads", THREADS],
-                         capture_output=True, text=True)
+def rss(side, n, b, steps=1):
+    out = subprocess.run([sys.executable, __file__, "--rss-child", side, str(n), str(b), "--rss-steps", str(steps),
+                          "--threads", THREADS], capture_output=True, text=True)
     if out.returncode != 0:
         return None, out.stderr.strip().splitlines()[-1] if out.stderr else f"exit {out.returncode}"
-    base, peak = map(float, out.stdout.strip().splitlines()[-1].split())
-    return {"before_step_mb": base, "peak_mb": peak}, None
+    base, peak, *times = map(float, out.stdout.strip().splitlines()[-1].split())
+    return {"before_step_mb": base, "peak_mb": peak, "step_seconds": times}, None
 
 
 def main():
@@ -137,14 +148,17 @@ def main():
                    help="peak RSS of one step at batch B, memory_size N (default 64 256)")
     p.add_argument("--sizes", default="16,64,256,1024")
     p.add_argument("--batches", default="1,64")
+    p.add_argument("--rss-steps", type=int, default=1,
+                   help="with --rss: steps per side in its process (the first allocates; each step is timed)")
     p.add_argument("--rss-child", nargs=3, default=None, help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.rss_child:
-        rss_child(a.rss_child[0], int(a.rss_child[1]), int(a.rss_child[2]))
+        rss_child(a.rss_child[0], int(a.rss_child[1]), int(a.rss_child[2]), a.rss_steps)
         return
     rows = []
+    sizes = [] if a.sizes == "none" else [int(v) for v in a.sizes.split(",")]
     for b in [int(v) for v in a.batches.split(",")]:
-        for n in [int(v) for v in a.sizes.split(",")]:
+        for n in sizes:
             reps = 3 if a.quick else (9 if b * n * n <= 64 * 64 * 64 else 3)
             try:
                 row = bench(n, b, reps)
@@ -159,7 +173,7 @@ def main():
         b, n = (a.rss + [64, 256])[:2] if len(a.rss) < 2 else a.rss[:2]
         result["peak_rss"] = {}
         for side in ("mnemonet", "pytorch") if torch is not None else ("mnemonet",):
-            mb, err = rss(side, n, b)
+            mb, err = rss(side, n, b, a.rss_steps)
             result["peak_rss"][side] = {"batch": b, "memory_size": n, **(mb or {}), "error": err}
             print(side, "peak RSS (MB, before the step / peak):", mb, err or "", flush=True)
     if a.json:

@@ -87,6 +87,46 @@ struct DNCAddressingGradientTests {
         }
     }
 
+    @Test func fusedDirectionalWeightsEqualComposedAndPassFiniteDifferences() {
+        for n in [5, 19] {  // 19: SIMD body plus a scalar tail
+            let inputs = [uniform([b, hw, n, n], 0, 0.3, seed: 64), weighting([b, r, n], seed: 65)]
+            let xs = inputs.map { Variable($0, requiresGrad: true) }
+            let (ff, bf) = A.directionalWeightsFused(link: xs[0], readWeights: xs[1])
+            let (fc, bc) = A.directionalWeights(link: xs[0], readWeights: xs[1])
+            let fused = concat(ff + bf, axis: 1), composed = concat(fc + bc, axis: 1)
+            #expect(relativeError(fused.value, composed.value) < 1e-6)
+            let rnd = Variable(uniform(fused.shape, -1, 1, seed: 66))
+            let gf = gradients(of: (fused * rnd).sum(), wrt: xs), gc = gradients(of: (composed * rnd).sum(), wrt: xs)
+            for (a, c) in zip(gf, gc) { #expect(relativeError(a.value, c.value) < 1e-5) }
+            #expect(finiteDifferenceWorst(inputs) {
+                let (f, bw) = A.directionalWeightsFused(link: $0[0], readWeights: $0[1])
+                return concat(f + bw, axis: 1)
+            } <= 1)
+        }
+    }
+
+    @Test func fusedContentWeightsEqualComposedAndPassFiniteDifferences() {
+        for (n, w) in [(5, 3), (7, 19)] {  // w = 19: SIMD body plus a scalar tail
+            let memory = uniform([b, n, w], seed: 67), zeroRow = memory.copy()
+            zeroRow.pointer.update(repeating: 0, count: w)   // a zero memory row: no division by zero
+            for m in [memory, zeroRow] {
+                let xs = [m, uniform([b, r, w], seed: 68), uniform([b, r], 1, 3, seed: 69)].map {
+                    Variable($0, requiresGrad: true)
+                }
+                let fused = A.contentWeightsFused(memory: xs[0], keys: xs[1], strengths: xs[2])
+                let composed = A.contentWeights(memory: xs[0], keys: xs[1], strengths: xs[2])
+                #expect(relativeError(fused.value, composed.value) < 1e-5)
+                let rnd = Variable(uniform(fused.shape, -1, 1, seed: 70))
+                let gf = gradients(of: (fused * rnd).sum(), wrt: xs)
+                let gc = gradients(of: (composed * rnd).sum(), wrt: xs)
+                for (a, c) in zip(gf, gc) { #expect(relativeError(a.value, c.value) < 1e-4) }
+            }
+            #expect(finiteDifferenceWorst([memory, uniform([b, r, w], seed: 68), uniform([b, r], 1, 3, seed: 69)]) {
+                A.contentWeightsFused(memory: $0[0], keys: $0[1], strengths: $0[2])
+            } <= 1)
+        }
+    }
+
     @Test func readModesAndVectors() {
         let modes = 2 * hw + 1
         let worst = finiteDifferenceWorst([weighting([b, r, modes], total: 1, seed: 24), weighting([b, r, n], seed: 25),

@@ -157,3 +157,15 @@ struct Xoshiro256Shim {
         }
     }
 }
+
+/// `TensorStorage`: a large buffer handed back is reused, a reused buffer is still initialised by the tensor's
+/// initialiser, and the idle bytes stay within the limit.
+@Test func tensorStorageReusesLargeBuffers() {
+    let count = TensorStorage.minimumCount * 3 + 5
+    do { let t = Tensor(shape: [count], repeating: 7); #expect(t.pointer[count - 1] == 7) }
+    let again = Tensor(shape: [count], repeating: 0)
+    #expect(again.array.allSatisfy { $0 == 0 })
+    #expect(TensorStorage.shared.cachedBytes <= TensorStorage.shared.limitBytes)
+    let small = Tensor(shape: [TensorStorage.minimumCount - 1], repeating: 2)
+    #expect(small.array.allSatisfy { $0 == 2 })
+}

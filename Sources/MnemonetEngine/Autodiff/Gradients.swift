@@ -28,6 +28,29 @@ public func accumulate(into v: Variable, _ gradient: Variable) {
     }
 }
 
+/// `accumulate(into:_:)` for a gradient tensor the pullback has just allocated and hands over (it keeps no
+/// reference): the first contribution is adopted as the accumulator, so a later one is added in place, and when an
+/// accumulator another op may hold is already there, it is added into `fresh`, which then becomes the accumulator —
+/// no new tensor either way (a fused kernel's [B, H_w, N, N] link gradient meets the next step's in place).
+public func accumulate(into v: Variable, fresh gradient: Tensor) {
+    guard v._needed else { return }
+    precondition(gradient.count == v.count, "accumulate: gradient \(gradient.shape) for a variable of shape \(v.shape)")
+    guard let existing = v._grad else {
+        v._grad = Variable(gradient)
+        v._gradOwned = true
+        return
+    }
+    if GradMode.isEnabled && existing.requiresGrad {
+        accumulate(into: v, Variable(gradient))
+    } else if v._gradOwned {
+        VectorMath.axpy(1, gradient.pointer, existing.value.pointer, count: existing.count)
+    } else {
+        VectorMath.axpy(1, existing.value.pointer, gradient.pointer, count: gradient.count)
+        v._grad = Variable(gradient)
+        v._gradOwned = true
+    }
+}
+
 /// Nodes reachable from `root` through inputs that require grad, inputs before outputs.
 @usableFromInline
 func topologicalOrder(_ root: Variable) -> [Variable] {

@@ -30,8 +30,9 @@ public final class Tensor {
         }
         self.shape = shape
         self.count = n
-        // malloc's 16-byte alignment (an over-aligned allocation costs a slower allocator path per op).
-        self.pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
+        // malloc's 16-byte alignment (an over-aligned allocation costs a slower allocator path per op); large
+        // buffers are reused through `TensorStorage`.
+        self.pointer = TensorStorage.allocate(n)
         self.owner = nil
     }
 
@@ -74,7 +75,7 @@ public final class Tensor {
         pointer.update(from: source, count: count)
     }
 
-    deinit { if owner == nil { pointer.deallocate() } }
+    deinit { if owner == nil { TensorStorage.release(pointer, count: count) } }
 
     /// The values as a mutable buffer (for kernels and hand-fused code).
     @inlinable public var buffer: UnsafeMutableBufferPointer<Float> {

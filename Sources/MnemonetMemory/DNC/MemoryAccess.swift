@@ -60,7 +60,8 @@ public struct DNCAccessState {
 public struct DNCMemoryAccess {
     /// N, W, R, H_w.
     public let memory: MemoryConfig
-    /// Whether the N² link update runs as the fused kernel (`linkFused`) instead of composed ops (same values).
+    /// Whether content weighting, the N² link update and the forward/backward weightings run as the fused kernels
+    /// (`contentWeightsFused`, `linkFused`, `directionalWeightsFused`) instead of composed ops (same values).
     public let fused: Bool
 
     /// An access module over memories of `memory`'s shape.
@@ -74,7 +75,8 @@ public struct DNCMemoryAccess {
         typealias A = DNCAddressing
         let usage = A.usage(previous: state.usage, writeWeights: state.writeWeights, freeGates: xi.freeGates,
                             readWeights: state.readWeights)
-        let writeContent = A.contentWeights(memory: state.memory, keys: xi.writeKeys, strengths: xi.writeStrengths)
+        let content = fused ? A.contentWeightsFused : A.contentWeights
+        let writeContent = content(state.memory, xi.writeKeys, xi.writeStrengths)
         let allocation = A.writeAllocationWeights(usage: usage, writeGates: xi.allocationGates * xi.writeGates)
         let writeWeights = A.writeWeights(allocation: allocation, content: writeContent,
                                           allocationGates: xi.allocationGates, writeGates: xi.writeGates)
@@ -83,8 +85,9 @@ public struct DNCMemoryAccess {
         let link = fused ? A.linkFused(previous: state.link, precedence: state.precedence, writeWeights: writeWeights)
                          : A.link(previous: state.link, precedence: state.precedence, writeWeights: writeWeights)
         let precedence = A.precedence(previous: state.precedence, writeWeights: writeWeights)
-        let readContent = A.contentWeights(memory: memory, keys: xi.readKeys, strengths: xi.readStrengths)
-        let (forward, backward) = A.directionalWeights(link: link, readWeights: state.readWeights)
+        let readContent = content(memory, xi.readKeys, xi.readStrengths)
+        let (forward, backward) = fused ? A.directionalWeightsFused(link: link, readWeights: state.readWeights)
+                                        : A.directionalWeights(link: link, readWeights: state.readWeights)
         let readWeights = A.readWeights(modes: xi.readModes, content: readContent, forward: forward, backward: backward)
         let readVectors = A.readVectors(memory: memory, readWeights: readWeights)
         return (readVectors, DNCAccessState(memory: memory, usage: usage, link: link, precedence: precedence,

@@ -82,9 +82,9 @@ extension DNCAddressing {
                     dw[i] += total
                 }
             }
-            if link.needsGradient { accumulate(into: link, Variable(gl)) }
-            if precedence.needsGradient { accumulate(into: precedence, Variable(gp)) }
-            if writeWeights.needsGradient { accumulate(into: writeWeights, Variable(gw)) }
+            if link.needsGradient { accumulate(into: link, fresh: gl) }
+            if precedence.needsGradient { accumulate(into: precedence, fresh: gp) }
+            if writeWeights.needsGradient { accumulate(into: writeWeights, fresh: gw) }
         }
     }
 }
