@@ -111,3 +111,47 @@ def test_fork_while_another_thread_is_in_native_code():
     t.join()
     assert result == b"\x00", f"child hung or failed: {result!r}"
     busy.train_step(np.ones(8, np.float32), np.ones(8, np.float32))  # the parent's agent is fine
+
+
+def test_fork_while_another_thread_allocates_large_tensors():
+    # The engine keeps large tensor buffers for reuse behind one process-wide mutex, held across fork() by an atfork
+    # handler and released on both sides. A child forked while another thread trains must get its large tensors (a
+    # handler that left the child's mutex locked hangs here; the window in which an unguarded fork would catch the
+    # mutex held is microseconds, so this checks the handler, not the race itself).
+    busy = mn.DNC(8, 8, mn.MemoryConfig(64, 16, 2), hidden_size=64, seed=0)
+    x = np.random.default_rng(0).standard_normal((20, 16, 8)).astype(np.float32)
+    stop = threading.Event()
+
+    def train():
+        while not stop.is_set():
+            busy.train_step(x, x)
+
+    t = threading.Thread(target=train)
+    t.start()
+    try:
+        for _ in range(5):
+            time.sleep(0.05)
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # child: a fresh model's steps allocate large tensors through the same cache
+                code = 1
+                try:
+                    other = mn.DNC(8, 8, mn.MemoryConfig(64, 16, 2), hidden_size=64, seed=1)
+                    other.train_step(x, x)
+                    other.train_step(x, x)
+                    code = 0
+                except BaseException:  # noqa: BLE001
+                    code = 4
+                os.write(w, bytes([code]))
+                os._exit(0)
+            os.close(w)
+            ready, _, _ = select.select([r], [], [], 60)
+            result = os.read(r, 1) if ready else b""
+            if not ready:
+                os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            os.close(r)
+            assert result == b"\x00", f"child hung or failed: {result!r}"
+    finally:
+        stop.set()
+        t.join()

@@ -28,7 +28,16 @@ public final class TensorStorage: @unchecked Sendable {
         limitBytes = physical > 0 ? min(physical / 8, 2 << 30) : 256 << 20
         mutex = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
+        // fork() while another thread is inside `take`/`give` would leave the child's mutex locked for ever (and the
+        // lists half-updated): hold the mutex across the fork, so it happens between critical sections, and release
+        // it on both sides. The critical sections are short and never wait on anything but malloc, which glibc
+        // locks for fork only after these handlers ran.
+        pthread_atfork({ TensorStorage.shared.lockForFork() }, { TensorStorage.shared.unlockAfterFork() },
+                       { TensorStorage.shared.unlockAfterFork() })
     }
+
+    private func lockForFork() { pthread_mutex_lock(mutex) }
+    private func unlockAfterFork() { pthread_mutex_unlock(mutex) }
 
     /// A buffer of `count` floats (uninitialised): a kept one of exactly that size when there is one.
     @inline(__always)
