@@ -78,11 +78,14 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "MnemonetBaseTests", dependencies: ["MnemonetBase"]),
         .testTarget(name: "MnemonetReplayTests", dependencies: ["MnemonetReplay"]),
-        .testTarget(name: "MnemonetEngineTests", dependencies: ["MnemonetEngine"], exclude: ["Fixtures"]),
+        // Fixture loading and finite-difference checks shared by the test targets (a plain target: test targets cannot
+        // import each other). Never linked into the extension.
+        .target(name: "MnemonetTestSupport", dependencies: ["MnemonetEngine"], path: "Tests/MnemonetTestSupport"),
+        .testTarget(name: "MnemonetEngineTests", dependencies: ["MnemonetEngine", "MnemonetTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MnemonetAgentTests", dependencies: ["MnemonetAgent"]),
         .testTarget(name: "MnemonetMetaTests", dependencies: ["MnemonetMeta"], exclude: ["Fixtures"]),
-        .testTarget(name: "MnemonetSNAILTests", dependencies: ["MnemonetSNAIL"], exclude: ["Fixtures"]),
-        .testTarget(name: "MnemonetDNCTests", dependencies: ["MnemonetMemory"], exclude: ["Fixtures"]),
+        .testTarget(name: "MnemonetSNAILTests", dependencies: ["MnemonetSNAIL", "MnemonetTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "MnemonetDNCTests", dependencies: ["MnemonetMemory", "MnemonetTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MnemonetContinualTests", dependencies: ["MnemonetContinual"], exclude: ["Fixtures"]),
     ]
 )

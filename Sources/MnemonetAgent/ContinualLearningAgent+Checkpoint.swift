@@ -8,10 +8,11 @@ import MnemonetReplay
 /// Payload (little-endian, inside `CheckpointFile` kind "agent", which adds magic, length and CRC-32):
 /// ```
 /// "ContinualLearningAgent"   tag string
-/// version                    UInt32 (2; version 1 = the seed's replay options, still loads)
+/// version                    UInt32 (3; versions 1 (the seed's replay options) and 2 (O = I) still load)
 /// I, H, N, W, R, write heads, replay capacity      Int64 × 7
 /// lr                         Float
-/// B, λ, c, α, β              Int64, Float, Float, Double, Double       (version 2)
+/// B, λ, c, α, β              Int64, Float, Float, Double, Double       (version ≥ 2)
+/// O                          Int64                                     (version 3)
 /// parameters                 [Float] (ControllerLayout order)
 /// Adam slots                 Int64, then per slot: has state (Bool), step, m [Float], v [Float]
 /// memory M, usage u          [Float], [Float]
@@ -21,7 +22,7 @@ extension ContinualLearningAgent: Checkpointable {
     /// The checkpoint kind.
     public static let checkpointKind = "agent"
     static let payloadTag = "ContinualLearningAgent"
-    static let payloadVersion: UInt32 = 2
+    static let payloadVersion: UInt32 = 3
 
     /// The checkpoint payload (`Checkpointable` provides `save(path:)`, `load(path:)` and the in-memory forms).
     public func writeCheckpoint(to w: inout BinaryWriter) {
@@ -35,6 +36,7 @@ extension ContinualLearningAgent: Checkpointable {
         w.write(clipNorm)
         w.write(replayAlpha)
         w.write(replayBeta)
+        w.write(outputDim)
         w.write(UnsafeBufferPointer(controller.parameters))
         w.write(optimizer.states.count)
         for s in optimizer.states {
@@ -56,8 +58,8 @@ extension ContinualLearningAgent: Checkpointable {
         let tag = try r.readString("agent tag")
         guard tag == payloadTag else { throw .format("\(source) does not hold a \(payloadTag)") }
         let version = try r.readUInt32("agent version")
-        guard version == 1 || version == payloadVersion else {
-            throw .format("\(source) has agent checkpoint version \(version); this mnemonet reads version \(payloadVersion)")
+        guard version >= 1 && version <= payloadVersion else {
+            throw .format("\(source) has agent checkpoint version \(version); this mnemonet reads versions 1...\(payloadVersion)")
         }
         let i = try r.readInt("input_dim", in: 1...(1 << 16)), h = try r.readInt("hidden_dim", in: 1...(1 << 16))
         let n = try r.readInt("memory_size", in: 1...(1 << 20)), wd = try r.readInt("memory_dim", in: 1...(1 << 16))
@@ -74,11 +76,12 @@ extension ContinualLearningAgent: Checkpointable {
             alpha = try r.readDouble("replay alpha")
             beta = try r.readDouble("replay beta")
         }
+        let o = version >= 3 ? try r.readInt("output_dim", in: 1...(1 << 16)) : i
         // The parameters, memory and usage must be present before anything is allocated for them: a 100-byte file
         // must not make us allocate gigabytes before failing.
         let config = MemoryConfig(memorySize: n, memoryDim: wd, numReadHeads: heads, numWriteHeads: writes)
         let layout: ControllerLayout
-        do { layout = try ControllerLayout(inputDim: i, hiddenDim: h, config: config) } catch {
+        do { layout = try ControllerLayout(inputDim: i, hiddenDim: h, outputDim: o, config: config) } catch {
             throw .format("\(source) is corrupt (\(error.message))")
         }
         let (cells, o1) = n.multipliedReportingOverflow(by: wd)
@@ -90,7 +93,7 @@ extension ContinualLearningAgent: Checkpointable {
         let agent: ContinualLearningAgent
         do {
             agent = try ContinualLearningAgent(
-                inputDim: i, hiddenDim: h,
+                inputDim: i, hiddenDim: h, outputDim: o,
                 config: config,
                 replayCapacity: capacity, learningRate: lr, replayBatchSize: batch, replayWeight: weight,
                 clipNorm: clip, replayAlpha: alpha, replayBeta: beta, seed: 0)
@@ -117,7 +120,7 @@ extension ContinualLearningAgent: Checkpointable {
         try r.readFloats("memory", into: agent.memoryBank.memory)
         try r.readFloats("usage", into: agent.memoryBank.usage)
         let replay = try PrioritizedReplayBuffer(from: &r)
-        guard replay.capacity == capacity, replay.fieldWidths == [i, i], replay.sampling == .seedWithoutReplacement else {
+        guard replay.capacity == capacity, replay.fieldWidths == [i, o], replay.sampling == .seedWithoutReplacement else {
             throw .format("\(source) is corrupt (its replay buffer does not match the agent)")
         }
         agent.replay = replay

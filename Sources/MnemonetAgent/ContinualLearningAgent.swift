@@ -17,6 +17,10 @@ import MnemonetReplay
 /// `w_j = (N P(j))^−β / max`. The seed's values (the defaults): B = 8, λ = 0.3, c = 1, α = 0.6, β = 0.4. The replayed forwards run in order (each writes the memory the next reads), but
 /// their LSTM, heads and output layers are batched into GEMMs, as are all nine pullbacks.
 ///
+/// x has I values and y has O (`outputDim`; the seed's O = I). O sizes only the controller's output layer: the
+/// memory is written from the controller state (write key, vector, erase are heads of s), never from ŷ, and the
+/// replay buffer stores (x [I], y [O]) pairs.
+///
 /// All buffers are allocated at construction: a step allocates nothing (the replay buffer's `sample` validates the
 /// preallocated field views in place).
 public final class ContinualLearningAgent {
@@ -42,8 +46,10 @@ public final class ContinualLearningAgent {
     /// β of the importance weights.
     public let replayBeta: Double
 
-    /// I, the size of x and y; H, the LSTM width.
+    /// I, the size of x; H, the LSTM width.
     public let inputDim: Int, hiddenDim: Int
+    /// O, the size of y and of the controller's output (the seed's O = I).
+    public let outputDim: Int
     /// The memory's shape (N, W, R).
     public let config: MemoryConfig
     /// Maximum number of (x, y) pairs the replay buffer keeps (the oldest is overwritten).
@@ -54,7 +60,7 @@ public final class ContinualLearningAgent {
     public let memoryBank: NeuralMemoryBank
     /// The controller (parameters, gradients, workspace).
     public let controller: MemoryController
-    /// The replay buffer of (x, y) pairs (fields of widths [I, I], seed sampling mode, α = 0.6).
+    /// The replay buffer of (x, y) pairs (fields of widths [I, O], seed sampling mode, α = 0.6).
     public internal(set) var replay: PrioritizedReplayBuffer
     /// Adam over the controller's trainable ranges (`ControllerLayout.trainableRanges`, one state slot each).
     public internal(set) var optimizer: Adam
@@ -75,10 +81,10 @@ public final class ContinualLearningAgent {
     /// What the current step's replay push and sample change: restored if it fails.
     let replayUndo: ReplayUndoRecord
 
-    /// A fresh agent (the seed's defaults: I = 64, H = 128, `MemoryConfig()`, replay capacity 5000, lr 1e-3,
+    /// A fresh agent (the seed's defaults: I = 64, H = 128, O = I, `MemoryConfig()`, replay capacity 5000, lr 1e-3,
     /// B = 8, λ = 0.3, c = 1, α = 0.6, β = 0.4). `seed` fixes the initial weights and the replay sampler; `nil`
     /// draws them from the system.
-    public init(inputDim: Int = 64, hiddenDim: Int = 128, config: MemoryConfig = MemoryConfig(),
+    public init(inputDim: Int = 64, hiddenDim: Int = 128, outputDim: Int? = nil, config: MemoryConfig = MemoryConfig(),
                 replayCapacity: Int = 5000, learningRate: Float = 1e-3, replayBatchSize: Int = 8,
                 replayWeight: Float = 0.3, clipNorm: Float = 1.0, replayAlpha: Double = 0.6, replayBeta: Double = 0.4,
                 seed: UInt64? = nil) throws(MnemonetError) {
@@ -102,13 +108,16 @@ public final class ContinualLearningAgent {
         var rng = seed.map { Xoshiro256(seed: $0) } ?? Xoshiro256()
         self.inputDim = inputDim
         self.hiddenDim = hiddenDim
+        let o = outputDim ?? inputDim
+        try require(o >= 1 && o <= 1 << 16, "output_dim must be in 1...65536, got \(o)")
+        self.outputDim = o
         self.config = config
         self.replayCapacity = replayCapacity
         self.learningRate = learningRate
         memoryBank = try NeuralMemoryBank(config: config)
-        controller = try MemoryController(inputDim: inputDim, hiddenDim: hiddenDim, config: config,
+        controller = try MemoryController(inputDim: inputDim, hiddenDim: hiddenDim, outputDim: o, config: config,
                                           capacity: replayBatchSize + 1, rng: &rng)
-        replay = try PrioritizedReplayBuffer(capacity: replayCapacity, fieldWidths: [inputDim, inputDim], alpha: replayAlpha,
+        replay = try PrioritizedReplayBuffer(capacity: replayCapacity, fieldWidths: [inputDim, o], alpha: replayAlpha,
                                              sampling: .seedWithoutReplacement, seed: rng.next())
         let layout = controller.layout
         optimizer = Adam(parameterCount: layout.trainableRanges.count, lr: learningRate)
@@ -122,11 +131,11 @@ public final class ContinualLearningAgent {
             .map { UnsafeMutableBufferPointer(rebasing: g[$0.offset..<($0.offset + $0.count)]) }
         let b = replayBatchSize
         replayFields = [UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(start: controller.inputs + inputDim, count: b * inputDim)),
-                        UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(start: controller.targets + inputDim, count: b * inputDim))]
+                        UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(start: controller.targets + o, count: b * o))]
         // The bias gradients (b_ih, b_hh, read entries of b_heads, b_out): the trainable slots 1, 2, 4, 6.
         biasGradients = [1, 2, 4, 6].map { [UnsafeMutableBufferPointer(rebasing: g[layout.trainableRanges[$0]])] }
         pushFields = [UnsafeRawBufferPointer(UnsafeBufferPointer(start: controller.inputs, count: inputDim)),
-                      UnsafeRawBufferPointer(UnsafeBufferPointer(start: controller.targets, count: inputDim))]
+                      UnsafeRawBufferPointer(UnsafeBufferPointer(start: controller.targets, count: o))]
         replayIndices = .allocate(capacity: b)
         replayWeights = .allocate(capacity: b)
         scales = .allocate(capacity: b + 1)
@@ -155,7 +164,7 @@ public final class ContinualLearningAgent {
         u.baseAddress!.update(from: memorySnapshot.baseAddress! + m.count, count: u.count)
     }
 
-    /// The seed's `train_step(x, y, use_replay)`: x, y [I]; returns the total loss L.
+    /// The seed's `train_step(x, y, use_replay)`: x [I], y [O]; returns the total loss L.
     public func trainStep(x: UnsafePointer<Float>, y: UnsafePointer<Float>, useReplay: Bool) throws(MnemonetError) -> Double {
         try trainStep(x: x, y: y, useReplay: useReplay, draws: nil)
     }
@@ -170,15 +179,15 @@ public final class ContinualLearningAgent {
 
     func trainStep(x: UnsafePointer<Float>, y: UnsafePointer<Float>, useReplay: Bool,
                    draws: (UnsafePointer<Int64>, UnsafePointer<Float>)?) throws(MnemonetError) -> Double {
-        let i = inputDim, c = controller
+        let i = inputDim, o = outputDim, c = controller
         try requireFinite(UnsafeBufferPointer(start: x, count: i), "x")
-        try requireFinite(UnsafeBufferPointer(start: y, count: i), "y")
+        try requireFinite(UnsafeBufferPointer(start: y, count: o), "y")
         // Transactional: the forward writes M and u, the push and the sample change the replay buffer and its random
         // state. If the loss or the gradient turns out non-finite, all of it is put back and nothing is updated, so
         // the agent is bit-identical to its state before the call (weights, Adam moments, M, u, replay, RNG).
         snapshotMemory()
         c.inputs.update(from: x, count: i)
-        c.targets.update(from: y, count: i)
+        c.targets.update(from: y, count: o)
         c.forward(row: 0, bank: memoryBank, record: true)
         let current = c.loss(row: 0)
         guard current.isFinite else {
@@ -231,12 +240,12 @@ public final class ContinualLearningAgent {
             // their norms come from the factors, so no weight-gradient buffer is written or read.
             c.pullback(count: 1, scales: scales, weightGradients: false)
             let l = c.layout, f = c.outerFactors
-            let i = l.inputDim, h = l.hiddenDim, rh = l.readHeadCount, cc = l.combinedCount
+            let i = l.inputDim, o = l.outputDim, h = l.hiddenDim, rh = l.readHeadCount, cc = l.combinedCount
             var sq = 0.0
             for g in biasGradients { let v = Double(gradientNorm(g)); sq += v * v }
             let n0 = Double(outerProductNorm(f.inputLeft, count: 4 * h, f.inputRight, count: i))
             let n1 = Double(outerProductNorm(f.headLeft, count: rh, f.headRight, count: h))
-            let n2 = Double(outerProductNorm(f.outputLeft, count: i, f.outputRight, count: cc))
+            let n2 = Double(outerProductNorm(f.outputLeft, count: o, f.outputRight, count: cc))
             sq += n0 * n0 + n1 * n1 + n2 * n2
             guard sq.isFinite else {
                 throw .nonFinite("train_step: the gradient norm is \(sq.squareRoot()); the agent is unchanged")
@@ -246,7 +255,7 @@ public final class ContinualLearningAgent {
                              outerRight: f.inputRight, columns: i, scale: coefficient)
             optimizer.update(index: 3, parameter: trainable[3], outerLeft: f.headLeft, rows: rh,
                              outerRight: f.headRight, columns: h, scale: coefficient)
-            optimizer.update(index: 5, parameter: trainable[5], outerLeft: f.outputLeft, rows: i,
+            optimizer.update(index: 5, parameter: trainable[5], outerLeft: f.outputLeft, rows: o,
                              outerRight: f.outputRight, columns: cc, scale: coefficient)
             for k in biasSlots {
                 optimizer.update(index: k, parameter: trainable[k], gradient: trainableGradients[k], scale: coefficient)
@@ -268,7 +277,7 @@ public final class ContinualLearningAgent {
 
     /// Copies the items at buffer positions `indices` (0 = oldest) into the replay rows, with `weights`.
     func gather(indices: UnsafePointer<Int64>, weights: UnsafePointer<Float>) throws(MnemonetError) {
-        let n = replay.count, cap = replay.capacity, i = inputDim
+        let n = replay.count, cap = replay.capacity, i = inputDim, o = outputDim
         for j in 0..<replayBatchSize {
             let k = indices[j]
             guard k >= 0 && k < Int64(n) else {
@@ -276,26 +285,26 @@ public final class ContinualLearningAgent {
             }
             let slot = n < cap ? Int(k) : (replay.position + Int(k)) % cap
             (controller.inputs + (1 + j) * i).update(from: replay.storage.row(slot, field: 0).baseAddress!, count: i)
-            (controller.targets + (1 + j) * i).update(from: replay.storage.row(slot, field: 1).baseAddress!, count: i)
+            (controller.targets + (1 + j) * o).update(from: replay.storage.row(slot, field: 1).baseAddress!, count: o)
             replayIndices[j] = k
             replayWeights[j] = weights[j]
         }
     }
 
-    /// The mean over `count` samples (x, y [count, I]) of mse(controller(x), y). With `writeMemory` (the seed's
+    /// The mean over `count` samples (x [count, I], y [count, O]) of mse(controller(x), y). With `writeMemory` (the seed's
     /// `evaluate(test_data)`) each forward writes the memory, as in training; without, every forward reads the
     /// memory as it is and nothing in the agent changes (two identical calls give identical results).
     public func evaluate(x: UnsafePointer<Float>, y: UnsafePointer<Float>, count: Int,
                          writeMemory: Bool = true) throws(MnemonetError) -> Double {
         try require(count >= 1, "evaluate needs at least one sample, got \(count)")
-        let i = inputDim, c = controller
+        let i = inputDim, o = outputDim, c = controller
         try requireFinite(UnsafeBufferPointer(start: x, count: count * i), "X", columns: i)
-        try requireFinite(UnsafeBufferPointer(start: y, count: count * i), "Y", columns: i)
+        try requireFinite(UnsafeBufferPointer(start: y, count: count * o), "Y", columns: o)
         snapshotMemory()
         var total = 0.0
         for s in 0..<count {
             c.inputs.update(from: x + s * i, count: i)
-            c.targets.update(from: y + s * i, count: i)
+            c.targets.update(from: y + s * o, count: o)
             c.forward(row: 0, bank: memoryBank, record: false, write: writeMemory)
             let loss = c.loss(row: 0)
             guard loss.isFinite else {
@@ -308,30 +317,30 @@ public final class ContinualLearningAgent {
         return total / Double(count)
     }
 
-    /// The controller's outputs ŷ [count, I] for x [count, I], reading the memory without writing it and without
+    /// The controller's outputs ŷ [count, O] for x [count, I], reading the memory without writing it and without
     /// training: nothing in the agent changes.
     public func predict(x: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>) throws(MnemonetError) {
         try require(count >= 0, "predict needs count >= 0, got \(count)")
-        let i = inputDim, c = controller
+        let i = inputDim, o = outputDim, c = controller
         for s in 0..<count {
             c.inputs.update(from: x + s * i, count: i)
             c.forward(row: 0, bank: memoryBank, record: false, write: false)
-            (output + s * i).update(from: c.outputs, count: i)
+            (output + s * o).update(from: c.outputs, count: o)
         }
     }
 
-    /// `epochs` passes of `trainStep` over `count` samples in order; `losses` [epochs · count] receives each step's L.
+    /// `epochs` passes of `trainStep` over `count` samples (x [count, I], y [count, O]) in order; `losses` [epochs · count] receives each step's L.
     public func fit(x: UnsafePointer<Float>, y: UnsafePointer<Float>, count: Int, epochs: Int, useReplay: Bool,
                     losses: UnsafeMutablePointer<Double>) throws(MnemonetError) {
         try require(count >= 1, "fit needs at least one sample, got \(count)")
         try require(epochs >= 0, "epochs must be >= 0, got \(epochs)")
         // The whole data set is checked before the first step (not at the step that meets the first NaN).
         try requireFinite(UnsafeBufferPointer(start: x, count: count * inputDim), "X", columns: inputDim)
-        try requireFinite(UnsafeBufferPointer(start: y, count: count * inputDim), "Y", columns: inputDim)
+        try requireFinite(UnsafeBufferPointer(start: y, count: count * outputDim), "Y", columns: outputDim)
         var k = 0
         for _ in 0..<epochs {
             for s in 0..<count {
-                losses[k] = try trainStep(x: x + s * inputDim, y: y + s * inputDim, useReplay: useReplay)
+                losses[k] = try trainStep(x: x + s * inputDim, y: y + s * outputDim, useReplay: useReplay)
                 k += 1
             }
         }

@@ -16,7 +16,7 @@ public enum ComposedController {
         }
     }
 
-    /// One forward: x [1, I], memory [N, W] (constant) → ŷ [1, I].
+    /// One forward: x [1, I], memory [N, W] (constant) → ŷ [1, O].
     ///
     ///     gates = W_ih x + b_ih + W_hh h₀ + b_hh (h₀ = c₀ = 0);  c = σ(f) c₀ + σ(i) tanh(g);  s = σ(o) tanh(c)
     ///     k = reshape(W_rk s + b_rk, [R, W]);  β = softplus(W_rs s + b_rs);  w = softmax(β · cos(k, M));  r = w M
@@ -42,16 +42,16 @@ public enum ComposedController {
         return linear(concat([s, reads], axis: 1), p("output.weight"), p("output.bias"))
     }
 
-    /// Σ_j scale_j · mse(f(x_j; memories[j]), y_j) over x, y [count, I] with the given memory constants
+    /// Σ_j scale_j · mse(f(x_j; memories[j]), y_j) over x [count, I], y [count, O] with the given memory constants
     /// (`scales` nil: the mean, 1/count each) — the loss whose gradient the fused `pullback` computes.
     public static func loss(x: UnsafePointer<Float>, y: UnsafePointer<Float>, count: Int, memories: [Tensor],
                             parameters ps: [Variable], layout: ControllerLayout, scales: [Float]? = nil) -> Variable {
         precondition(memories.count >= count, "one memory per row")
-        let i = layout.inputDim
+        let i = layout.inputDim, o = layout.outputDim
         var total: Variable? = nil
         for r in 0..<count {
             let xr = Variable(Tensor(shape: [1, i], copying: x + r * i))
-            let yr = Variable(Tensor(shape: [1, i], copying: y + r * i))
+            let yr = Variable(Tensor(shape: [1, o], copying: y + r * o))
             let out = output(x: xr, memory: Variable(memories[r]), parameters: ps, layout: layout)
             let term = mseLoss(out, yr) * (scales?[r] ?? 1 / Float(count))
             total = total.map { $0 + term } ?? term

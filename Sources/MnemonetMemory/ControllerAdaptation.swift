@@ -39,21 +39,22 @@ extension MemoryController {
     /// A new controller with this one's sizes and a copy of its parameters, able to batch `capacity` rows.
     public func clone(capacity: Int? = nil) throws(MnemonetError) -> MemoryController {
         var rng = Xoshiro256(seed: 0)
-        let c = try MemoryController(inputDim: layout.inputDim, hiddenDim: layout.hiddenDim, config: layout.config,
+        let c = try MemoryController(inputDim: layout.inputDim, hiddenDim: layout.hiddenDim,
+                                     outputDim: layout.outputDim, config: layout.config,
                                      capacity: capacity ?? self.capacity, rng: &rng)
         c.parameters.baseAddress!.update(from: parameters.baseAddress!, count: layout.count)
         return c
     }
 
-    /// One pass over rows `0..<count` (x, y [count, I]) from a copy of `start` (copied into `scratch`): the mean
+    /// One pass over rows `0..<count` (x [count, I], y [count, O]; y nil leaves the targets as they are) from a copy of `start` (copied into `scratch`): the mean
     /// MSE, and with `gradient`, ∇ of that mean into `gradients` (memory constant). Needs `count <= capacity`.
-    func supportPass(x: UnsafePointer<Float>, y: UnsafePointer<Float>, count: Int, start: NeuralMemoryBank,
+    func supportPass(x: UnsafePointer<Float>, y: UnsafePointer<Float>?, count: Int, start: NeuralMemoryBank,
                      scratch: NeuralMemoryBank, gradient: Bool, record: Bool = false) -> Double {
-        let i = layout.inputDim
+        let i = layout.inputDim, o = layout.outputDim
         scratch.memory.baseAddress!.update(from: start.memory.baseAddress!, count: start.memory.count)
         scratch.usage.baseAddress!.update(from: start.usage.baseAddress!, count: start.usage.count)
         inputs.update(from: x, count: count * i)
-        targets.update(from: y, count: count * i)
+        if let y { targets.update(from: y, count: count * o) }
         encode(rows: 0, count: count)
         for r in 0..<count { access(row: r, bank: scratch, record: gradient || record) }
         decode(rows: 0, count: count)
@@ -69,7 +70,7 @@ extension MemoryController {
     }
 
     /// The seed's `MetaLearner.adapt` for this controller (see the extension's doc): K = `steps` SGD steps of rate
-    /// α = `learningRate` on the mean support MSE over x, y [count, I], each pass from a copy of `memory`.
+    /// α = `learningRate` on the mean support MSE over x [count, I], y [count, O], each pass from a copy of `memory`.
     /// Neither `self` nor `memory` is modified. Throws `.invalidArgument` for bad sizes or a foreign memory bank.
     public func adapted(supportX x: UnsafePointer<Float>, supportY y: UnsafePointer<Float>, count: Int,
                         memory: NeuralMemoryBank, steps: Int, learningRate: Float) throws(MnemonetError)
@@ -92,7 +93,7 @@ extension MemoryController {
         return ControllerAdaptation(controller: c, supportLosses: losses)
     }
 
-    /// The mean MSE of this controller over x, y [count, I], run in order from a COPY of `memory` (each forward reads
+    /// The mean MSE of this controller over x [count, I], y [count, O], run in order from a COPY of `memory` (each forward reads
     /// then writes the copy; `memory` itself is untouched). Rows are batched `capacity` at a time.
     public func meanLoss(x: UnsafePointer<Float>, y: UnsafePointer<Float>, count: Int,
                          memory: NeuralMemoryBank) throws(MnemonetError) -> Double {
@@ -100,12 +101,12 @@ extension MemoryController {
         let scratch = try NeuralMemoryBank(config: layout.config)
         scratch.memory.baseAddress!.update(from: memory.memory.baseAddress!, count: memory.memory.count)
         scratch.usage.baseAddress!.update(from: memory.usage.baseAddress!, count: memory.usage.count)
-        let i = layout.inputDim
+        let i = layout.inputDim, o = layout.outputDim
         var total = 0.0, done = 0
         while done < count {
             let b = min(capacity, count - done)
             inputs.update(from: x + done * i, count: b * i)
-            targets.update(from: y + done * i, count: b * i)
+            targets.update(from: y + done * o, count: b * o)
             encode(rows: 0, count: b)
             for r in 0..<b { access(row: r, bank: scratch, record: false) }
             decode(rows: 0, count: b)
@@ -123,8 +124,8 @@ extension MemoryController {
         let c = try clone(capacity: count)
         let scratch = try NeuralMemoryBank(config: layout.config)
         let nw = layout.config.memorySize * layout.config.memoryDim
-        // Targets are irrelevant to the trace: use the inputs' buffer for both (x and y are both [count, I]).
-        _ = c.supportPass(x: x, y: x, count: count, start: memory, scratch: scratch, gradient: false, record: true)
+        // Targets are irrelevant to the trace (y nil: the targets are left as they are).
+        _ = c.supportPass(x: x, y: nil, count: count, start: memory, scratch: scratch, gradient: false, record: true)
         let n = layout.config.memorySize, w = layout.config.memoryDim
         return (0..<count).map { r in Tensor(shape: [n, w], copying: c.recMemory + r * nw) }
     }

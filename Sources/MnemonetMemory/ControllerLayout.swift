@@ -15,12 +15,16 @@ public struct ControllerTensor: Equatable, Sendable {
 
 /// Where each parameter of the seed's `MemoryController` lives in one flat float buffer.
 ///
-/// The seed's controller (I = input_dim, H = hidden_dim, N, W, R from `MemoryConfig`; P = R·W + R + 3W + 1):
+/// The seed's controller (I = input_dim, H = hidden_dim, O = output_dim (the seed's O = I), N, W, R from
+/// `MemoryConfig`; P = R·W + R + 3W + 1):
 ///
 ///     gates = W_ih x + b_ih + W_hh h₀ + b_hh      (i, f, g, o)  [4H]      h₀ = c₀ = 0 every call
 ///     s = o ⊙ tanh(i ⊙ g)                                           [H]      (the controller state)
 ///     heads = W_heads s + b_heads                                   [P]      read keys | read β | write key | write v | erase | write β
-///     y = W_out [s ; reads] + b_out                                 [I]
+///     y = W_out [s ; reads] + b_out                                 [O]
+///
+/// O only sizes the output layer: the memory is written from the controller state s (write key, vector and erase
+/// are heads of s, as in the seed), never from y, so what the memory stores does not depend on O.
 ///
 /// The six head layers (read_keys, read_strengths, write_key, write_vector, erase_vector, write_strength) are stored
 /// as consecutive row blocks of one [P, H] matrix so that one GEMM computes them all; each still maps onto its own
@@ -29,6 +33,8 @@ public struct ControllerTensor: Equatable, Sendable {
 public struct ControllerLayout: Equatable, Sendable {
     /// I and H.
     public let inputDim: Int, hiddenDim: Int
+    /// O, the size of the output y (the seed's O = I).
+    public let outputDim: Int
     /// N, W, R.
     public let config: MemoryConfig
     /// Width of the head block: R·W + R + 3W + 1.
@@ -45,26 +51,29 @@ public struct ControllerLayout: Equatable, Sendable {
     /// The `state_dict` entries in PyTorch's order.
     public let tensors: [ControllerTensor]
 
-    /// The layout for I = `inputDim`, H = `hiddenDim` and `config`; throws `.invalidArgument` for sizes out of range.
-    public init(inputDim: Int, hiddenDim: Int, config: MemoryConfig) throws(MnemonetError) {
+    /// The layout for I = `inputDim`, H = `hiddenDim`, O = `outputDim` (nil: O = I, the seed's) and `config`;
+    /// throws `.invalidArgument` for sizes out of range.
+    public init(inputDim: Int, hiddenDim: Int, outputDim: Int? = nil, config: MemoryConfig) throws(MnemonetError) {
         try config.validate()
         try require(inputDim >= 1 && inputDim <= 1 << 16, "input_dim must be in 1...65536, got \(inputDim)")
         try require(hiddenDim >= 1 && hiddenDim <= 1 << 16, "hidden_dim must be in 1...65536, got \(hiddenDim)")
+        let o = outputDim ?? inputDim
+        try require(o >= 1 && o <= 1 << 16, "output_dim must be in 1...65536, got \(o)")
         let i = inputDim, h = hiddenDim, w = config.memoryDim, r = config.numReadHeads
-        self.inputDim = i; self.hiddenDim = h; self.config = config
+        self.inputDim = i; self.hiddenDim = h; self.outputDim = o; self.config = config
         headCount = r * w + r + 3 * w + 1
         readHeadCount = r * w + r
         combinedCount = h + r * w
-        try require(4 * h * (i + h) + headCount * h + i * combinedCount <= 1 << 26,
-                    "the controller would have more than 2^26 parameters (input_dim \(i), hidden_dim \(h))")
+        try require(4 * h * (i + h) + headCount * h + o * combinedCount <= 1 << 26,
+                    "the controller would have more than 2^26 parameters (input_dim \(i), hidden_dim \(h), output_dim \(o))")
         wih = 0
         bih = wih + 4 * h * i
         bhh = bih + 4 * h
         headW = bhh + 4 * h
         headB = headW + headCount * h
         outW = headB + headCount
-        outB = outW + i * combinedCount
-        whh = outB + i
+        outB = outW + o * combinedCount
+        whh = outB + o
         count = whh + 4 * h * h
         let rw = r * w, hw = headW, hb = headB
         tensors = [
@@ -84,8 +93,8 @@ public struct ControllerLayout: Equatable, Sendable {
             .init(name: "erase_vector.bias", shape: [w], offset: hb + rw + r + 2 * w),
             .init(name: "write_strength.weight", shape: [1, h], offset: hw + (rw + r + 3 * w) * h),
             .init(name: "write_strength.bias", shape: [1], offset: hb + rw + r + 3 * w),
-            .init(name: "output.weight", shape: [i, h + rw], offset: outW),
-            .init(name: "output.bias", shape: [i], offset: outB),
+            .init(name: "output.weight", shape: [o, h + rw], offset: outW),
+            .init(name: "output.bias", shape: [o], offset: outB),
         ]
     }
 

@@ -32,9 +32,9 @@ public final class MemoryController {
     // Workspace, row-major, one row per batch row.
     /// x [capacity, I]: fill the rows before `encode`.
     public let inputs: UnsafeMutablePointer<Float>
-    /// y [capacity, I]: the targets `loss(row:)` and `pullback` compare with.
+    /// y [capacity, O]: the targets `loss(row:)` and `pullback` compare with.
     public let targets: UnsafeMutablePointer<Float>
-    /// ŷ [capacity, I], written by `decode`.
+    /// ŷ [capacity, O], written by `decode`.
     public let outputs: UnsafeMutablePointer<Float>
     let gates: UnsafeMutablePointer<Float>               // σ(i), σ(f), tanh(g), σ(o) [B, 4H]
     let tanhCell: UnsafeMutablePointer<Float>            // tanh(c) [B, H]
@@ -51,21 +51,22 @@ public final class MemoryController {
     let recSimilarity: UnsafeMutablePointer<Float>       // [B, R + 1, N]
     let recWeights: UnsafeMutablePointer<Float>          // [B, R + 1, N]
     // Pullback scratch.
-    let dOutputs: UnsafeMutablePointer<Float>            // [B, I]
+    let dOutputs: UnsafeMutablePointer<Float>            // [B, O]
     let dCombined: UnsafeMutablePointer<Float>           // [B, H + RW]
     let dHeads: UnsafeMutablePointer<Float>              // [B, RW + R]
     let dGates: UnsafeMutablePointer<Float>              // [B, 4H]
     let scratch: UnsafeMutablePointer<Float>             // [R, N]
     let keyStage: UnsafeMutablePointer<Float>            // [R + 1, W]
-    let transposed: UnsafeMutablePointer<Float>          // a batched forward product, transposed [max(4H, P, I), B]
+    let transposed: UnsafeMutablePointer<Float>          // a batched forward product, transposed [max(4H, P, O), B]
 
-    /// A controller with PyTorch's default initialisation drawn from `rng`, able to batch `capacity` rows.
-    public init(inputDim: Int, hiddenDim: Int, config: MemoryConfig, capacity: Int = 9,
+    /// A controller with PyTorch's default initialisation drawn from `rng`, able to batch `capacity` rows;
+    /// `outputDim` O (nil: O = I, the seed's) sizes the output layer only.
+    public init(inputDim: Int, hiddenDim: Int, outputDim: Int? = nil, config: MemoryConfig, capacity: Int = 9,
                 rng: inout Xoshiro256) throws(MnemonetError) {
-        layout = try ControllerLayout(inputDim: inputDim, hiddenDim: hiddenDim, config: config)
+        layout = try ControllerLayout(inputDim: inputDim, hiddenDim: hiddenDim, outputDim: outputDim, config: config)
         try require(capacity >= 1 && capacity <= 4096, "capacity must be in 1...4096, got \(capacity)")
         self.capacity = capacity
-        let b = capacity, i = inputDim, h = hiddenDim
+        let b = capacity, i = inputDim, h = hiddenDim, o = layout.outputDim
         let n = config.memorySize, w = config.memoryDim, r = config.numReadHeads
         parameters = .allocate(capacity: layout.count)
         gradients = .allocate(capacity: layout.count)
@@ -75,15 +76,15 @@ public final class MemoryController {
             p.initialize(repeating: 0, count: max(c, 1))
             return p
         }
-        inputs = buf(b * i); targets = buf(b * i); outputs = buf(b * i)
+        inputs = buf(b * i); targets = buf(b * o); outputs = buf(b * o)
         gates = buf(b * 4 * h); tanhCell = buf(b * h); combined = buf(b * layout.combinedCount)
         heads = buf(b * layout.headCount); betas = buf(b * (r + 1))
         writeVector = buf(w); eraseVector = buf(w)
         recMemory = buf(b * n * w); recMemoryDen = buf(b * n); recKeys = buf(b * (r + 1) * w)
         recKeyDen = buf(b * (r + 1)); recSimilarity = buf(b * (r + 1) * n); recWeights = buf(b * (r + 1) * n)
-        dOutputs = buf(b * i); dCombined = buf(b * layout.combinedCount); dHeads = buf(b * layout.readHeadCount)
+        dOutputs = buf(b * o); dCombined = buf(b * layout.combinedCount); dHeads = buf(b * layout.readHeadCount)
         dGates = buf(b * 4 * h); scratch = buf(r * n); keyStage = buf((r + 1) * w)
-        transposed = buf(b * max(4 * h, layout.headCount, i))
+        transposed = buf(b * max(4 * h, layout.headCount, o))
         layout.initialize(parameters, rng: &rng)
         // Batch-1 and batch-9 products are far slower multi-threaded (process-wide, like the engine's wrappers).
         BLAS.setThreads(1)
@@ -213,9 +214,9 @@ public final class MemoryController {
                            snapshot: record ? recMemory + row * n * w : nil, write: write)
     }
 
-    /// Output layer for rows `start..<start+count`: ŷ = W_out [s ; reads] + b_out.
+    /// Output layer for rows `start..<start+count`: ŷ [O] = W_out [s ; reads] + b_out.
     public func decode(rows start: Int, count: Int) {
-        let l = layout, i = l.inputDim, cc = l.combinedCount, p = parameters.baseAddress!
+        let l = layout, i = l.outputDim, cc = l.combinedCount, p = parameters.baseAddress!
         let o = outputs + start * i
         affine(m: count, n: i, k: cc, combined + start * cc, lda: cc, weight: p + l.outW, bias: p + l.outB, o, ldc: i)
     }
@@ -229,9 +230,9 @@ public final class MemoryController {
         decode(rows: row, count: 1)
     }
 
-    /// `F.mse_loss(outputs[row], targets[row])`: the mean of squared differences over I values.
+    /// `F.mse_loss(outputs[row], targets[row])`: the mean of squared differences over O values.
     public func loss(row: Int) -> Float {
-        let i = layout.inputDim
+        let i = layout.outputDim
         let o = outputs + row * i, t = targets + row * i
         var s: Float = 0
         for k in 0..<i { let d = o[k] - t[k]; s += d * d }
@@ -247,8 +248,8 @@ public final class MemoryController {
     /// formed: for one row each is an outer product of workspace vectors (see `outerFactors`), which an optimizer can
     /// consume directly.
     public func pullback(count: Int, scales: UnsafePointer<Float>, weightGradients: Bool = true) {
-        let i = layout.inputDim
-        // ∂L/∂ŷ = scale · 2 (ŷ − y) / I
+        let i = layout.outputDim
+        // ∂L/∂ŷ = scale · 2 (ŷ − y) / O
         for b in 0..<count {
             let c = scales[b] * 2 / Float(i)
             VectorMath.zip(outputs + b * i, targets + b * i, dOutputs + b * i, count: i) { c * ($0 - $1) }
@@ -256,23 +257,23 @@ public final class MemoryController {
         pullbackFromOutputs(count: count, weightGradients: weightGradients)
     }
 
-    /// Gradients of any loss of the outputs, given ∂L/∂ŷ for rows `0..<count` (`outputGradients` [count, I]), into
+    /// Gradients of any loss of the outputs, given ∂L/∂ŷ for rows `0..<count` (`outputGradients` [count, O]), into
     /// `gradients` (overwritten), as `pullback(count:scales:)` does for the MSE: e.g. a cross-entropy head over the
     /// first C outputs (the continual classifier) passes its softmax gradient with zeros beyond C.
     public func pullback(count: Int, outputGradients: UnsafePointer<Float>) {
-        dOutputs.update(from: outputGradients, count: count * layout.inputDim)
+        dOutputs.update(from: outputGradients, count: count * layout.outputDim)
         pullbackFromOutputs(count: count, weightGradients: true)
     }
 
     /// The pullback from `dOutputs` (already holding ∂L/∂ŷ) down to every parameter gradient.
     func pullbackFromOutputs(count: Int, weightGradients: Bool) {
-        let l = layout, cfg = l.config, i = l.inputDim, h = l.hiddenDim, g4 = 4 * h, cc = l.combinedCount
-        let n = cfg.memorySize, w = cfg.memoryDim, r = cfg.numReadHeads, k = r + 1, rw = r * w
+        let l = layout, cfg = l.config, i = l.inputDim, o = l.outputDim, h = l.hiddenDim, g4 = 4 * h
+        let cc = l.combinedCount, n = cfg.memorySize, w = cfg.memoryDim, r = cfg.numReadHeads, k = r + 1, rw = r * w
         let rh = l.readHeadCount, p = parameters.baseAddress!, gr = gradients.baseAddress!
         // Output layer: ∂W_out = dŷᵀ [s ; reads], ∂b_out = Σ dŷ, d[s ; reads] = dŷ W_out.
-        if weightGradients { weightGradient(m: count, n: i, k: cc, dOutputs, ldd: i, combined, ldx: cc, gr + l.outW) }
-        columnSums(dOutputs, rows: count, cols: i, into: gr + l.outB)
-        product(m: count, n: cc, k: i, dOutputs, lda: i, p + l.outW, ldb: cc, beta: 0, dCombined, ldc: cc)
+        if weightGradients { weightGradient(m: count, n: o, k: cc, dOutputs, ldd: o, combined, ldx: cc, gr + l.outW) }
+        columnSums(dOutputs, rows: count, cols: o, into: gr + l.outB)
+        product(m: count, n: cc, k: o, dOutputs, lda: o, p + l.outW, ldb: cc, beta: 0, dCombined, ldc: cc)
         // Reads → read weights → keys and strengths (content-addressing pullback against the recorded memory).
         for b in 0..<count {
             let hd = heads + b * l.headCount
@@ -346,14 +347,14 @@ extension MemoryController {
         return t
     }
 
-    /// The seed's `forward(x, memory_bank)` for one input x [I] → output [I] (reads, then writes `bank`), using
+    /// The seed's `forward(x, memory_bank)` for one input x [I] → output [O] (reads, then writes `bank`), using
     /// workspace row 0. Throws if `bank`'s configuration is not the controller's.
     public func forward(x: UnsafePointer<Float>, bank: NeuralMemoryBank, output: UnsafeMutablePointer<Float>) throws(MnemonetError) {
         try require(bank.config == layout.config,
                     "the memory bank's configuration \(bank.config) does not match the controller's \(layout.config)")
         inputs.update(from: x, count: layout.inputDim)
         forward(row: 0, bank: bank, record: false)
-        output.update(from: outputs, count: layout.inputDim)
+        output.update(from: outputs, count: layout.outputDim)
     }
 }
 
@@ -363,6 +364,6 @@ public struct OuterFactors {
     public let inputLeft: UnsafePointer<Float>, inputRight: UnsafePointer<Float>
     /// ∂W_heads (read rows) = headLeft [R·W + R] ⊗ headRight [H].
     public let headLeft: UnsafePointer<Float>, headRight: UnsafePointer<Float>
-    /// ∂W_out = outputLeft [I] ⊗ outputRight [H + R·W].
+    /// ∂W_out = outputLeft [O] ⊗ outputRight [H + R·W].
     public let outputLeft: UnsafePointer<Float>, outputRight: UnsafePointer<Float>
 }

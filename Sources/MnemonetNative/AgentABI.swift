@@ -4,19 +4,19 @@ import MnemonetMemory
 
 // Exports of mnemonet.h, section "memory" (agent part): the continual-learning agent. No logic: unpack, call.
 
-/// `int32_t mn_agent_create(int64_t input_dim, int64_t hidden_dim, int64_t memory_size, int64_t memory_dim,
+/// `int32_t mn_agent_create(int64_t input_dim, int64_t hidden_dim, int64_t output_dim, int64_t memory_size, int64_t memory_dim,
 ///  int64_t num_read_heads, int64_t num_write_heads, int64_t replay_capacity, float lr, int64_t replay_batch,
 ///  float replay_weight, float clip_norm, double replay_alpha, double replay_beta, int32_t has_seed,
 ///  uint64_t seed, mn_agent **out, mn_status *status)`
 @c(mn_agent_create)
-public func mnAgentCreate(_ i: Int64, _ hd: Int64, _ n: Int64, _ w: Int64, _ r: Int64, _ writes: Int64,
+public func mnAgentCreate(_ i: Int64, _ hd: Int64, _ o: Int64, _ n: Int64, _ w: Int64, _ r: Int64, _ writes: Int64,
                           _ capacity: Int64, _ lr: Float, _ batch: Int64, _ weight: Float, _ clip: Float,
                           _ alpha: Double, _ beta: Double, _ hasSeed: Int32, _ seed: UInt64,
                           _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
                           _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
         out.pointee = retainHandle(try ContinualLearningAgent(
-            inputDim: Int(i), hiddenDim: Int(hd), config: memoryConfig(n, w, r, writes),
+            inputDim: Int(i), hiddenDim: Int(hd), outputDim: Int(o), config: memoryConfig(n, w, r, writes),
             replayCapacity: Int(capacity), learningRate: lr, replayBatchSize: Int(batch), replayWeight: weight,
             clipNorm: clip, replayAlpha: alpha, replayBeta: beta, seed: hasSeed != 0 ? seed : nil))
     }
@@ -44,14 +44,14 @@ public func mnAgentOptions(_ h: UnsafeMutableRawPointer, _ batch: UnsafeMutableP
 public func mnAgentFree(_ h: UnsafeMutableRawPointer?) { release(h, as: ContinualLearningAgent.self) }
 
 /// `int32_t mn_agent_info(mn_agent *agent, int64_t *dims, float *lr, mn_status *status)`: dims receives
-/// input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, replay_capacity.
+/// input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, replay_capacity, output_dim.
 @c(mn_agent_info)
 public func mnAgentInfo(_ h: UnsafeMutableRawPointer, _ dims: UnsafeMutablePointer<Int64>,
                         _ lr: UnsafeMutablePointer<Float>, _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) {
         let a = object(h, as: ContinualLearningAgent.self)
         let v = [a.inputDim, a.hiddenDim, a.config.memorySize, a.config.memoryDim, a.config.numReadHeads,
-                 a.config.numWriteHeads, a.replayCapacity]
+                 a.config.numWriteHeads, a.replayCapacity, a.outputDim]
         for k in 0..<v.count { dims[k] = Int64(v[k]) }
         lr.pointee = a.learningRate
     }
@@ -139,7 +139,7 @@ public func mnAgentReplayCount(_ h: UnsafeMutableRawPointer, _ count: UnsafeMuta
 
 /// `int32_t mn_agent_replay_sample(mn_agent *agent, int64_t batch_size, double beta, int64_t *indices,
 ///  float *weights, float *x, float *y, mn_status *status)`: the seed's `sample(batch_size, beta)` on the agent's
-///  buffer (x, y: [batch_size, input_dim]).
+///  buffer (x: [batch_size, input_dim], y: [batch_size, output_dim]).
 @c(mn_agent_replay_sample)
 public func mnAgentReplaySample(_ h: UnsafeMutableRawPointer, _ batch: Int64, _ beta: Double,
                                 _ indices: UnsafeMutablePointer<Int64>, _ weights: UnsafeMutablePointer<Float>,
@@ -147,12 +147,12 @@ public func mnAgentReplaySample(_ h: UnsafeMutableRawPointer, _ batch: Int64, _ 
                                 _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
         let a = object(h, as: ContinualLearningAgent.self)
-        let b = Int(batch), i = a.inputDim
+        let b = Int(batch), i = a.inputDim, o = a.outputDim
         try require(b >= 1, "batch_size must be >= 1, got \(batch)")
         try a.replay.sample(batchSize: b, beta: beta, indices: UnsafeMutableBufferPointer(start: indices, count: b),
                             weights: UnsafeMutableBufferPointer(start: weights, count: b),
                             fields: [UnsafeMutableRawBufferPointer(start: x, count: b * i * 4),
-                                     UnsafeMutableRawBufferPointer(start: y, count: b * i * 4)])
+                                     UnsafeMutableRawBufferPointer(start: y, count: b * o * 4)])
     }
 }
 

@@ -172,11 +172,12 @@ public func mnMemoryBankInfo(_ h: UnsafeMutableRawPointer, _ dims: UnsafeMutable
     for (k, v) in [c.memorySize, c.memoryDim, c.numReadHeads, c.numWriteHeads].enumerated() { dims[k] = Int64(v) }
 }
 
-/// `void mn_controller_info(mn_controller *h, int64_t *dims)`: dims [6] = I, H, N, W, R, write heads.
+/// `void mn_controller_info(mn_controller *h, int64_t *dims)`: dims [7] = I, H, N, W, R, write heads, O.
 @c(mn_controller_info)
 public func mnControllerInfo(_ h: UnsafeMutableRawPointer, _ dims: UnsafeMutablePointer<Int64>) {
     let l = object(h, as: MemoryController.self).layout, c = l.config
-    for (k, v) in [l.inputDim, l.hiddenDim, c.memorySize, c.memoryDim, c.numReadHeads, c.numWriteHeads].enumerated() {
+    for (k, v) in [l.inputDim, l.hiddenDim, c.memorySize, c.memoryDim, c.numReadHeads, c.numWriteHeads,
+                   l.outputDim].enumerated() {
         dims[k] = Int64(v)
     }
 }

@@ -83,17 +83,17 @@ public func mnMemoryBankWrite(_ h: UnsafeMutableRawPointer, _ key: UnsafePointer
     }
 }
 
-/// `int32_t mn_controller_create(int64_t input_dim, int64_t hidden_dim, int64_t memory_size, int64_t memory_dim,
+/// `int32_t mn_controller_create(int64_t input_dim, int64_t hidden_dim, int64_t output_dim, int64_t memory_size, int64_t memory_dim,
 ///  int64_t num_read_heads, int64_t num_write_heads, int32_t has_seed, uint64_t seed, mn_controller **out,
 ///  mn_status *status)`
 @c(mn_controller_create)
-public func mnControllerCreate(_ i: Int64, _ hd: Int64, _ n: Int64, _ w: Int64, _ r: Int64, _ writes: Int64,
+public func mnControllerCreate(_ i: Int64, _ hd: Int64, _ o: Int64, _ n: Int64, _ w: Int64, _ r: Int64, _ writes: Int64,
                                _ hasSeed: Int32, _ seed: UInt64,
                                _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
                                _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
         var rng = hasSeed != 0 ? Xoshiro256(seed: seed) : Xoshiro256()
-        out.pointee = retainHandle(try MemoryController(inputDim: Int(i), hiddenDim: Int(hd),
+        out.pointee = retainHandle(try MemoryController(inputDim: Int(i), hiddenDim: Int(hd), outputDim: Int(o),
                                                         config: memoryConfig(n, w, r, writes), capacity: 1, rng: &rng))
     }
 }

@@ -12,18 +12,18 @@ struct ControllerGradientTests {
         let rows = 3
         let scales: [Float] = [1, 0.3 * 0.7, 0.3]
 
-        init(config: MemoryConfig, inputDim: Int = 5, hiddenDim: Int = 6, zeroMemory: Bool = false) throws {
+        init(config: MemoryConfig, inputDim: Int = 5, hiddenDim: Int = 6, outputDim: Int? = nil,
+             zeroMemory: Bool = false) throws {
             var rng = Xoshiro256(seed: 11)
-            c = try MemoryController(inputDim: inputDim, hiddenDim: hiddenDim, config: config, capacity: 4, rng: &rng)
+            c = try MemoryController(inputDim: inputDim, hiddenDim: hiddenDim, outputDim: outputDim, config: config,
+                                     capacity: 4, rng: &rng)
             // Larger weights than PyTorch's init so that every path carries a visible gradient.
             for k in 0..<c.parameters.count { c.parameters[k] *= 3 }
             bank = try NeuralMemoryBank(config: config)
             m0 = (0..<bank.memory.count).map { _ in zeroMemory ? 0 : Float(rng.nextNormal()) * 0.5 }
             u0 = (0..<bank.usage.count).map { _ in rng.nextUnitFloat() }
-            for k in 0..<rows * inputDim {
-                c.inputs[k] = Float(rng.nextNormal())
-                c.targets[k] = Float(rng.nextNormal()) * 0.5
-            }
+            for k in 0..<rows * inputDim { c.inputs[k] = Float(rng.nextNormal()) }
+            for k in 0..<rows * c.layout.outputDim { c.targets[k] = Float(rng.nextNormal()) * 0.5 }
         }
 
         /// The memory each row read in the unperturbed run (the seed detaches writes, so for the gradient the memory
@@ -109,6 +109,16 @@ struct ControllerGradientTests {
 
     @Test func gradientsMatchFiniteDifferencesOneHead() throws {
         check(try Setup(config: MemoryConfig(memorySize: 5, memoryDim: 3, numReadHeads: 1), inputDim: 4, hiddenDim: 3))
+    }
+
+    @Test func gradientsMatchFiniteDifferencesWiderAndNarrowerOutput() throws {
+        // output_dim ≠ input_dim: O sizes only the output layer (loss mean over O values, W_out [O, H + RW]).
+        for o in [2, 9] {
+            let s = try Setup(config: MemoryConfig(memorySize: 7, memoryDim: 4, numReadHeads: 2), outputDim: o)
+            #expect(s.c.layout.tensors[s.c.layout.tensorIndex(named: "output.weight")!].shape == [o, 6 + 8])
+            #expect(s.c.layout.tensors[s.c.layout.tensorIndex(named: "output.bias")!].shape == [o])
+            check(s)
+        }
     }
 
     @Test func gradientsMatchFiniteDifferencesFromZeroMemory() throws {

@@ -2,6 +2,7 @@ import MnemonetBase
 import MnemonetEngine
 import MnemonetMemory
 import Testing
+import MnemonetTestSupport
 
 typealias A = DNCAddressing
 

@@ -2,6 +2,7 @@ import MnemonetBase
 import MnemonetEngine
 import MnemonetMemory
 import Testing
+import MnemonetTestSupport
 
 /// The DNC against the independent PyTorch implementation (tools/fixtures/dnc_reference.py): a 10-step sequence at
 /// batch 3, 3 read heads, 1 and 2 write heads, LSTM and feedforward controllers, with and without a sequence mask.
@@ -12,7 +13,7 @@ struct DNCParityTests {
 
     @Test(arguments: ["dnc_w1_lstm", "dnc_w2_lstm", "dnc_w2_lstm_masked", "dnc_w1_feedforward"])
     func matchesPyTorchReference(name: String) throws {
-        let f = try DNCFixture(name)
+        let f = try Fixture(name)
         let memory = MemoryConfig(memorySize: f.int("memory_size"), memoryDim: f.int("memory_dim"),
                                   numReadHeads: f.int("num_read_heads"), numWriteHeads: f.int("num_write_heads"))
         let kind: DNCControllerKind = (f.scalars["controller"] as! String) == "lstm" ? .lstm : .feedforward

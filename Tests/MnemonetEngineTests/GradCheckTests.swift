@@ -1,6 +1,7 @@
 import Glibc
 import MnemonetEngine
 import Testing
+import MnemonetTestSupport
 
 /// First- and second-order finite-difference checks for every differentiable op.
 @Suite struct GradCheckTests {

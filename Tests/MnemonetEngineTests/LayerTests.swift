@@ -1,6 +1,7 @@
 import Foundation
 import MnemonetEngine
 import Testing
+import MnemonetTestSupport
 
 func lstmWeights(input: Int, hidden: Int, seed: UInt64) -> [Tensor] {
     [rand([4 * hidden, input], -0.5, 0.5, seed: seed), rand([4 * hidden, hidden], -0.5, 0.5, seed: seed + 1),

@@ -1,6 +1,7 @@
 import Foundation
 import MnemonetEngine
 import Testing
+import MnemonetTestSupport
 
 /// Functional ops against PyTorch (values and gradients, ≤ 1e-5 relative): softmax, log-softmax, F.normalize (incl. a
 /// zero row: eps = 1e-12 semantics), softplus (incl. x > 20), sigmoid, tanh, cross-entropy, cumprod, dilated causal

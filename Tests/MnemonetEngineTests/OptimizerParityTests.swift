@@ -1,6 +1,7 @@
 import Foundation
 import MnemonetEngine
 import Testing
+import MnemonetTestSupport
 
 /// Adam, SGD and clip_grad_norm_ against PyTorch (fixtures from tools/fixtures/make_engine_fixtures.py): ≤ 1e-5 relative.
 @Suite struct OptimizerParityTests {
@@ -8,7 +9,7 @@ import Testing
         let f = try Fixture(name)
         let p0 = f["p0_init"].copy(), p1 = f["p1_init"].copy()
         let opt = make([p0, p1])
-        let steps = (f.scalars["steps"] as! NSNumberLike).intValue, skip = (f.scalars["skip_step"] as! NSNumberLike).intValue
+        let steps = (f.scalars["steps"] as! NSNumber).intValue, skip = (f.scalars["skip_step"] as! NSNumber).intValue
         for s in 0..<steps {
             opt.zero()
             #expect(p0.grad == nil && p1.grad == nil)
@@ -65,8 +66,8 @@ import Testing
         let a = Tensor(shape: f["ga"].shape), b = Tensor(shape: f["gb"].shape)
         a.grad = f["ga"].copy()
         b.grad = f["gb"].copy()
-        let maxNorm = (f.scalars["max_norm"] as! NSNumberLike).floatValue
-        let normType: Float = (f.scalars["norm_type"] as? String) == "inf" ? .infinity : (f.scalars["norm_type"] as! NSNumberLike).floatValue
+        let maxNorm = (f.scalars["max_norm"] as! NSNumber).floatValue
+        let normType: Float = (f.scalars["norm_type"] as? String) == "inf" ? .infinity : (f.scalars["norm_type"] as! NSNumber).floatValue
         let total = clipGradNorm([a, b, Tensor(shape: [2])], maxNorm: maxNorm, normType: normType)
         #expect(abs(total - f["total"][flat: 0]) <= 1e-5 * f["total"][flat: 0])
         #expect(relativeError(a.grad!, f["ga_clipped"]) <= 1e-5)

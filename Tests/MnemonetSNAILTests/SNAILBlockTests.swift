@@ -2,6 +2,7 @@ import MnemonetBase
 import MnemonetEngine
 import MnemonetSNAIL
 import Testing
+import MnemonetTestSupport
 
 /// The largest |f(x)[:, ≤ t] − f(x')[:, ≤ t]| over t and random x' that equals x on steps ≤ t and differs after t.
 /// A causal stage gives exactly 0 (up to BLAS rounding); any leak from the future gives O(1).

@@ -2,6 +2,7 @@ import MnemonetBase
 import MnemonetEngine
 import MnemonetSNAIL
 import Testing
+import MnemonetTestSupport
 
 /// Parity with the independent PyTorch implementation in tools/fixtures/make_snail_fixtures.py (float64 reference):
 /// outputs, every parameter gradient and the input gradient to ≤ 1e-4 relative, per block and for whole models.

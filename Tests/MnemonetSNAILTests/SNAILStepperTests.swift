@@ -3,6 +3,7 @@ import MnemonetBase
 import MnemonetEngine
 import MnemonetSNAIL
 import Testing
+import MnemonetTestSupport
 
 @Suite struct SNAILStepperTests {
     /// Stepping one step at a time gives the full-sequence forward pass.

@@ -35,6 +35,7 @@ from .snail import SNAIL  # noqa: E402
 from . import bandits, fewshot  # noqa: E402,F401
 from .dnc import DNC, DNCOutput, DNCState  # noqa: E402
 from . import dnc_tasks  # noqa: E402,F401
+from .system import blas_info  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -67,4 +68,5 @@ __all__ = [
     "DNC",
     "DNCState",
     "DNCOutput",
+    "blas_info",
 ]

@@ -33,7 +33,7 @@ def _real(value, name, minimum=None, strictly=False):
 
 
 def _pairs_to_arrays(X, Y, what):
-    """(X, Y) arrays [n, I], or — the seed's format — a sequence of (x, y) pairs passed as X with Y None."""
+    """(X [n, I], Y [n, O]) arrays, or — the seed's format — a sequence of (x, y) pairs passed as X with Y None."""
     if X is None:
         raise _native.ArgumentTypeError(f"{what}: X is None; expected an array [n, input_dim] (or (x, y) pairs)")
     if Y is None and isinstance(X, np.ndarray):
@@ -116,8 +116,11 @@ class ContinualLearningAgent(CheckpointBytes):
     hidden_dim : int, default 128
         LSTM width.
     output_dim : int, optional (keyword-only, as every parameter after ``seed``)
-        Size of y. The seed's controller maps back to ``input_dim`` (its output layer is ``[input_dim, …]``), which
-        is the only size supported: ``None`` or ``input_dim``; another value raises InvalidArgumentError.
+        O, the size of y and of the controller's output (None: ``input_dim``, the seed's). It sizes only the output
+        layer ``output.weight`` [O, H + R·W]: the memory is written from the LSTM state s (write key, vector and
+        erase are heads of s, as in the seed), never from the output, so what the memory holds does not depend on
+        O. The replay buffer stores (x [input_dim], y [O]) pairs; ``train_step``/``fit``/``evaluate``/``adapt``
+        take y of O values and ``predict`` returns O values.
     config : MemoryConfig or dict, optional
         (Positional order ``input_dim, hidden_dim, config, replay_capacity, lr, seed`` as in mnemonet 0.1.)
         Memory shape and initialisation (``MemoryConfig()`` by default; a dict of its fields is accepted).
@@ -165,10 +168,9 @@ class ContinualLearningAgent(CheckpointBytes):
         for name, v in (("input_dim", input_dim), ("hidden_dim", hidden_dim)):
             if v < 1:
                 raise _native.InvalidArgumentError(f"{name} must be >= 1, got {v}")
-        if output_dim is not None and _int(output_dim, "output_dim") != input_dim:
-            raise _native.InvalidArgumentError(
-                f"output_dim must equal input_dim ({input_dim}): the seed's controller maps x back to input_dim "
-                f"values; got output_dim={output_dim}")
+        output_dim = input_dim if output_dim is None else _int(output_dim, "output_dim")
+        if output_dim < 1:
+            raise _native.InvalidArgumentError(f"output_dim must be >= 1, got {output_dim}")
         batch = _int(replay_batch_size, "replay_batch_size")
         if batch < 1:
             raise _native.InvalidArgumentError(f"replay_batch_size must be >= 1, got {batch}")
@@ -177,7 +179,7 @@ class ContinualLearningAgent(CheckpointBytes):
                                replay_weight=_real(replay_weight, "replay_weight", 0),
                                clip_norm=_real(clip_norm, "clip_norm", 0, strictly=True),
                                replay_alpha=_real(replay_alpha, "replay_alpha", 0),
-                               replay_beta=_real(replay_beta, "replay_beta", 0))
+                               replay_beta=_real(replay_beta, "replay_beta", 0), output_dim=output_dim)
         self._adopt(native, config)
         m0 = config._initial_memory(seed)
         if m0 is not None:
@@ -185,9 +187,9 @@ class ContinualLearningAgent(CheckpointBytes):
 
     def _adopt(self, native, config):
         self._agent = native
-        i, h, n, w, r, writes, cap, lr = native.info()
+        i, h, n, w, r, writes, cap, lr, o = native.info()
         self.input_dim, self.hidden_dim, self.replay_capacity, self.lr = i, h, cap, lr
-        self.output_dim = i
+        self.output_dim = o
         (self.replay_batch_size, self.replay_weight, self.clip_norm, self.replay_alpha,
          self.replay_beta) = native.options()
         self.config = config
@@ -198,7 +200,7 @@ class ContinualLearningAgent(CheckpointBytes):
         self.task_history: list = []
 
     def train_step(self, x, y, use_replay: bool = True) -> float:
-        """One training step on (x, y), each [input_dim]; returns the total loss (current + weighted replay)."""
+        """One training step on x [input_dim], y [output_dim]; returns the total loss (current + weighted replay)."""
         return self._agent.train_step(_real_array(x, "x"), _real_array(y, "y"), as_bool(use_replay, "use_replay"))
 
     def _train_step_with_draws(self, x, y, indices, weights) -> float:
@@ -207,7 +209,7 @@ class ContinualLearningAgent(CheckpointBytes):
                                                  np.ascontiguousarray(indices, dtype=np.int64), _f32(weights, "weights"))
 
     def evaluate(self, X, Y=None, write_memory: bool = False) -> float:
-        """Mean MSE over samples (X, Y [n, input_dim], or the seed's list of (x, y) pairs as X).
+        """Mean MSE over samples (X [n, input_dim], Y [n, output_dim], or the seed's list of (x, y) pairs as X).
 
         Parameters
         ----------
@@ -220,8 +222,8 @@ class ContinualLearningAgent(CheckpointBytes):
         return self._agent.evaluate(X, Y, as_bool(write_memory, "write_memory"))
 
     def predict(self, x) -> np.ndarray:
-        """The controller's output for ``x`` [input_dim] (returns [input_dim]) or ``X`` [n, input_dim] (returns
-        [n, input_dim]), reading the memory without writing it and without training: the agent is unchanged."""
+        """The controller's output for ``x`` [input_dim] (returns [output_dim]) or ``X`` [n, input_dim] (returns
+        [n, output_dim]), reading the memory without writing it and without training: the agent is unchanged."""
         x = _real_array(x, "x")
         if x.ndim == 1:
             return self._agent.predict(x.reshape(1, -1))[0]
@@ -237,7 +239,7 @@ class ContinualLearningAgent(CheckpointBytes):
 
         Parameters
         ----------
-        support_x, support_y : array_like [n, input_dim]
+        support_x, support_y : array_like [n, input_dim], [n, output_dim]
             The support set (or the seed's list of (x, y) pairs as ``support_x``).
         num_steps : int, default 5
         lr : float, default 0.01
@@ -308,14 +310,15 @@ class ContinualLearningAgent(CheckpointBytes):
         """Reads an agent written by ``save`` from a path or a binary file object; a corrupt, truncated or foreign
         checkpoint raises ``CheckpointFormatError``."""
         native = _native.Agent.load(path)
-        i, h, n, w, r, writes, cap, lr = native.info()
+        i, h, n, w, r, writes, cap, lr, o = native.info()
         self = cls.__new__(cls)
         self._adopt(native, MemoryConfig(n, w, r, writes))
         return self
 
     def __repr__(self) -> str:
         c = self.config
-        return (f"ContinualLearningAgent(input_dim={self.input_dim}, hidden_dim={self.hidden_dim}, "
+        out = "" if self.output_dim == self.input_dim else f"output_dim={self.output_dim}, "
+        return (f"ContinualLearningAgent(input_dim={self.input_dim}, hidden_dim={self.hidden_dim}, {out}"
                 f"config=MemoryConfig(memory_size={c.memory_size}, memory_dim={c.memory_dim}, "
                 f"num_read_heads={c.num_read_heads}), replay={len(self.replay_buffer)}/{self.replay_capacity}, "
                 f"lr={self.lr:g}, replay_batch_size={self.replay_batch_size}, replay_weight={self.replay_weight:g}, "

@@ -46,8 +46,8 @@ def _rows(a, width: int, what: str) -> np.ndarray:
     return arr
 
 
-def _pair(x, y, width: int, xn: str, yn: str):
-    x, y = _rows(x, width, xn), _rows(y, width, yn)
+def _pair(x, y, width: int, xn: str, yn: str, y_width: Optional[int] = None):
+    x, y = _rows(x, width, xn), _rows(y, width if y_width is None else y_width, yn)
     if x.shape[0] != y.shape[0]:
         raise InvalidArgumentError(f"{xn} has {x.shape[0]} rows but {yn} has {y.shape[0]}")
     return x, y
@@ -82,17 +82,19 @@ class AdaptedController:
 
     def predict(self, x) -> np.ndarray:
         """Runs x [n, input_dim] (or one sample [input_dim]) in order from a copy of M_0 (each forward reads, then
-        writes the copy); returns the outputs, float32 [n, input_dim]."""
+        writes the copy); returns the outputs, float32 [n, output_dim]."""
         x = _rows(x, self.controller.input_dim, "x")
         bank = _snapshot(self.memory_bank)
-        return np.stack([self.controller.forward(row, bank) for row in x]) if len(x) else x.copy()
+        if not len(x):
+            return np.zeros((0, self.controller.output_dim), dtype=np.float32)
+        return np.stack([self.controller.forward(row, bank) for row in x])
 
     __call__ = predict
 
     def evaluate(self, x, y) -> float:
-        """Mean MSE over samples (x, y [n, input_dim]) run in order from a copy of M_0 — the seed's ``evaluate``
+        """Mean MSE over samples (x [n, input_dim], y [n, output_dim]) run in order from a copy of M_0 — the seed's ``evaluate``
         with the adapted parameters (natively)."""
-        x, y = _pair(x, y, self.controller.input_dim, "x", "y")
+        x, y = _pair(x, y, self.controller.input_dim, "x", "y", self.controller.output_dim)
         return self.controller._ctl.mean_loss(self.memory_bank._bank, x, y)
 
     def state_dict(self) -> "OrderedDict[str, np.ndarray]":
@@ -174,7 +176,7 @@ class ControllerMetaLearner:
         AdaptedController
             New parameters θ_K with ``predict``/``evaluate``; the controller and the memory are unchanged.
         """
-        x, y = _pair(support_x, support_y, self.model.input_dim, "support_x", "support_y")
+        x, y = _pair(support_x, support_y, self.model.input_dim, "support_x", "support_y", self.model.output_dim)
         bank = self.memory_bank
         native, losses = self.model._ctl.adapt(bank._bank, x, y, as_int(num_steps, "num_steps", 0, 100_000), self._lr(lr))
         adapted = MemoryController._wrap(native, self.model.input_dim, self.model.hidden_dim, self.model.memory_config)
@@ -194,9 +196,9 @@ class ControllerMetaLearner:
             ``gradient`` [num_parameters] in ``state_dict`` order (``.state_dict()`` splits it by name),
             ``support_loss`` L_S(θ), ``query_loss`` L_Q(θ_K).
         """
-        i = self.model.input_dim
-        sx, sy = _pair(support_x, support_y, i, "support_x", "support_y")
-        qx, qy = _pair(query_x, query_y, i, "query_x", "query_y")
+        i, o = self.model.input_dim, self.model.output_dim
+        sx, sy = _pair(support_x, support_y, i, "support_x", "support_y", o)
+        qx, qy = _pair(query_x, query_y, i, "query_x", "query_y", o)
         steps = as_int(num_steps, "num_steps", 0, 100_000)
         if steps < 0 or steps > 1000:
             raise InvalidArgumentError(f"num_steps must be in 0...1000, got {steps}")

@@ -265,32 +265,39 @@ class MemoryController(CheckpointBytes):
     ``forward(x, memory_bank)`` is exactly the seed's: an LSTM step on x from a zero state gives the controller
     state s [H]; linear heads give R read keys and strengths (softplus) and a write key, vector (tanh), erase vector
     (sigmoid) and strength (softplus); the bank is read, then written (detached); the output is
-    ``Linear([s ; reads])`` [input_dim].
+    ``Linear([s ; reads])`` [output_dim].
 
     Parameters
     ----------
     input_dim : int
-        I, the size of x and of the output.
+        I, the size of x.
     hidden_dim : int
         H, the LSTM width.
     memory_config : MemoryConfig
         The memory's shape.
     seed : int, optional
         Seeds PyTorch-style default initialisation (uniform ±1/√fan_in); random when None.
+    output_dim : int, optional (keyword-only)
+        O, the size of the output (None: ``input_dim``, the seed's). It sizes only the output layer
+        ``output.weight`` [O, H + R·W]: the memory is written from the LSTM state, never from the output.
     """
 
     def __init__(self, input_dim: int, hidden_dim: int, memory_config: Optional[MemoryConfig] = None,
-                 seed: Optional[int] = None):
+                 seed: Optional[int] = None, *, output_dim: Optional[int] = None):
         self.input_dim = _int(input_dim, "input_dim")
         self.hidden_dim = _int(hidden_dim, "hidden_dim")
         self.memory_config = memory_config if memory_config is not None else MemoryConfig()
-        self._ctl = _native.Controller(self.input_dim, self.hidden_dim, *self.memory_config._seed_dims(), seed=seed)
+        o = self.input_dim if output_dim is None else _int(output_dim, "output_dim")
+        self._ctl = _native.Controller(self.input_dim, self.hidden_dim, *self.memory_config._seed_dims(), seed=seed,
+                                       output_dim=o)
+        self.output_dim = self._ctl.dims()[6]
         self._info = self._ctl.tensor_info()
 
     @classmethod
     def _wrap(cls, native_controller, input_dim, hidden_dim, config):
         self = cls.__new__(cls)
         self.input_dim, self.hidden_dim, self.memory_config = input_dim, hidden_dim, config
+        self.output_dim = native_controller.dims()[6]
         self._ctl = native_controller
         self._info = native_controller.tensor_info()
         return self
@@ -304,11 +311,11 @@ class MemoryController(CheckpointBytes):
         """Reads a controller written by :meth:`save` (a path or a binary file object); CheckpointFormatError for a
         truncated, corrupt or foreign checkpoint."""
         native = _native.Controller.load(path)
-        i, h, n, w, r, writes = native.dims()
+        i, h, n, w, r, writes, _ = native.dims()
         return cls._wrap(native, i, h, MemoryConfig(n, w, r, writes))
 
     def forward(self, x, memory_bank: NeuralMemoryBank) -> np.ndarray:
-        """One step of the seed's controller: x [input_dim] → output float32 [input_dim]; reads then writes the bank."""
+        """One step of the seed's controller: x [input_dim] → output float32 [output_dim]; reads then writes the bank."""
         if not isinstance(memory_bank, NeuralMemoryBank):
             raise _native.ArgumentTypeError(
                 f"memory_bank must be a NeuralMemoryBank, got {type(memory_bank).__name__}")
@@ -365,6 +372,7 @@ class MemoryController(CheckpointBytes):
 
     def __repr__(self) -> str:
         c = self.memory_config
-        return (f"MemoryController(input_dim={self.input_dim}, hidden_dim={self.hidden_dim}, "
+        out = "" if self.output_dim == self.input_dim else f"output_dim={self.output_dim}, "
+        return (f"MemoryController(input_dim={self.input_dim}, hidden_dim={self.hidden_dim}, {out}"
                 f"memory_config=MemoryConfig(memory_size={c.memory_size}, memory_dim={c.memory_dim}, "
                 f"num_read_heads={c.num_read_heads}), parameters={self.num_parameters()})")

@@ -36,8 +36,8 @@ def test_constructor_settings_are_used_and_saved(tmp_path):
                lr=3e-3).fit(X, Y, epochs=1, progress=False)
     assert np.array_equal(lc[0, :16], la[0, :16]) and not np.array_equal(lc[0, 20:], la[0, 20:])
     with pytest.raises(InvalidArgumentError, match="output_dim"):
-        small(output_dim=3)
-    assert small(output_dim=8).output_dim == 8
+        small(output_dim=0)
+    assert small(output_dim=8).output_dim == 8 and small(output_dim=3).output_dim == 3  # (test_agent_output_dim.py)
 
 
 def test_predict_and_evaluate_leave_the_agent_unchanged():
@@ -162,9 +162,10 @@ def test_ctrl_c_in_meta_train_stops_within_a_second():
     assert maml.iteration == done + 3
 
 
-def _as_version1(raw: bytes) -> bytes:
-    """An agent checkpoint rewritten in payload version 1 (no replay options after lr), the container resealed
-    (length and CRC recomputed, tools/ckpt.py): what mnemonet wrote before the options existed."""
+def _as_version(raw: bytes, version: int) -> bytes:
+    """A version-3 agent checkpoint rewritten in payload version 2 (no output_dim after the replay options) or 1
+    (no replay options after lr either), the container resealed (length and CRC recomputed, tools/ckpt.py): what
+    mnemonet wrote before those fields existed."""
     import os
     import struct
     import sys
@@ -173,22 +174,29 @@ def _as_version1(raw: bytes) -> bytes:
     payload = ckpt.split(raw)[2]
     (tlen,) = struct.unpack_from("<q", payload, 0)
     p = 8 + tlen
-    assert struct.unpack_from("<I", payload, p)[0] == 2
+    assert struct.unpack_from("<I", payload, p)[0] == 3
     lr_end = p + 4 + 7 * 8 + 4
-    v1 = payload[:p] + struct.pack("<I", 1) + payload[p + 4:lr_end] + payload[lr_end + 32:]
-    return ckpt.reseal(raw, v1)
+    keep = 32 if version == 2 else 0  # the replay options (B, λ, c, α, β) stay in version 2
+    old = payload[:p] + struct.pack("<I", version) + payload[p + 4:lr_end + keep] + payload[lr_end + 32 + 8:]
+    return ckpt.reseal(raw, old)
 
 
-def test_version1_agent_checkpoints_load_with_the_seed_options(tmp_path):
-    a = ContinualLearningAgent(8, 16, config=MemoryConfig(8, 8, 2), replay_capacity=64, seed=0)
+@pytest.mark.parametrize("version", [1, 2])
+def test_older_agent_checkpoints_load(tmp_path, version):
+    """Versions 1 (the seed's replay options) and 2 (output_dim = input_dim) still load."""
+    options = dict(replay_batch_size=5, replay_weight=0.4, clip_norm=2.0, replay_alpha=0.5, replay_beta=0.3)
+    a = ContinualLearningAgent(8, 16, config=MemoryConfig(8, 8, 2), replay_capacity=64, seed=0,
+                               **(options if version == 2 else {}))
     X, Y = create_task_data(0, 20, input_dim=8)
     a.fit(X, Y, epochs=2, progress=False)
-    path = tmp_path / "v2.mnem"
+    path = tmp_path / "v3.mnem"
     a.save(path)
-    old = tmp_path / "v1.mnem"
-    old.write_bytes(_as_version1(path.read_bytes()))
+    old = tmp_path / f"v{version}.mnem"
+    old.write_bytes(_as_version(path.read_bytes(), version))
     b = ContinualLearningAgent.load(old)
+    expected = (5, 0.4, 2.0, 0.5, 0.3) if version == 2 else (8, 0.3, 1.0, 0.6, 0.4)
     assert (b.replay_batch_size, b.replay_weight, b.clip_norm, b.replay_alpha, b.replay_beta) == \
-        (8, pytest.approx(0.3), 1.0, 0.6, 0.4)
+        pytest.approx(expected)
+    assert b.output_dim == b.input_dim == 8
     np.testing.assert_array_equal(b.memory_bank.memory, a.memory_bank.memory)
     assert b.train_step(X[0], Y[0]) == a.train_step(X[0], Y[0])

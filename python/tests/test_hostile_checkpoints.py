@@ -118,8 +118,8 @@ def test_version_1_files_still_load(tmp_path):
 
 
 def _param_offset():
-    # tag, version, dims, lr, (version 2) replay batch, weight, clip, alpha, beta, count
-    return 8 + len("ContinualLearningAgent") + 4 + 7 * 8 + 4 + (8 + 4 + 4 + 8 + 8) + 8
+    # tag, version, dims, lr, (version >= 2) replay batch, weight, clip, alpha, beta, (version 3) output_dim, count
+    return 8 + len("ContinualLearningAgent") + 4 + 7 * 8 + 4 + (8 + 4 + 4 + 8 + 8) + 8 + 8
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])

@@ -172,7 +172,8 @@ int32_t mn_memory_bank_write(mn_memory_bank *bank, const float *key, const float
                              float strength, mn_status *status);
 
 /* Memory controller. Tensors are the seed's state_dict entries in PyTorch's order (name, shape with ndim 1 or 2). */
-int32_t mn_controller_create(int64_t input_dim, int64_t hidden_dim, int64_t memory_size, int64_t memory_dim,
+/* output_dim: the size of the output (the seed's = input_dim). */
+int32_t mn_controller_create(int64_t input_dim, int64_t hidden_dim, int64_t output_dim, int64_t memory_size, int64_t memory_dim,
                              int64_t num_read_heads, int64_t num_write_heads, int32_t has_seed, uint64_t seed,
                              mn_controller **out, mn_status *status);
 void mn_controller_free(mn_controller *controller);
@@ -206,7 +207,8 @@ int32_t mn_controller_meta_gradient(mn_controller *controller, mn_memory_bank *b
 
 /* Continual-learning agent. x, y: [I] for a step, [count*I] for evaluate/fit; losses [epochs*count]. */
 /* replay_batch B, replay_weight lambda, clip_norm c, replay_alpha, replay_beta: the seed's 8, 0.3, 1, 0.6, 0.4. */
-int32_t mn_agent_create(int64_t input_dim, int64_t hidden_dim, int64_t memory_size, int64_t memory_dim,
+/* output_dim: the size of y (the seed's = input_dim). */
+int32_t mn_agent_create(int64_t input_dim, int64_t hidden_dim, int64_t output_dim, int64_t memory_size, int64_t memory_dim,
                         int64_t num_read_heads, int64_t num_write_heads, int64_t replay_capacity, float lr,
                         int64_t replay_batch, float replay_weight, float clip_norm, double replay_alpha,
                         double replay_beta, int32_t has_seed, uint64_t seed, mn_agent **out, mn_status *status);
@@ -214,7 +216,8 @@ int32_t mn_agent_create(int64_t input_dim, int64_t hidden_dim, int64_t memory_si
 int32_t mn_agent_options(mn_agent *agent, int64_t *replay_batch, float *replay_weight, float *clip_norm,
                          double *replay_alpha, double *replay_beta, mn_status *status);
 void mn_agent_free(mn_agent *agent);
-/* dims [7]: input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, replay_capacity. */
+/* dims [8]: input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, replay_capacity,
+   output_dim. */
 int32_t mn_agent_info(mn_agent *agent, int64_t *dims, float *lr, mn_status *status);
 int32_t mn_agent_controller(mn_agent *agent, mn_controller **out, mn_status *status);
 int32_t mn_agent_memory_bank(mn_agent *agent, mn_memory_bank **out, mn_status *status);
@@ -372,6 +375,7 @@ int32_t mn_memory_bank_load(const char *path, mn_memory_bank **out, mn_status *s
 int32_t mn_controller_save(mn_controller *h, const char *path, mn_status *status);
 int32_t mn_controller_load(const char *path, mn_controller **out, mn_status *status);
 void mn_memory_bank_info(mn_memory_bank *h, int64_t *dims);
+/* dims [7]: input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, output_dim. */
 void mn_controller_info(mn_controller *h, int64_t *dims);
 
 /* ---- end of checkpoints-in-memory section ---- */

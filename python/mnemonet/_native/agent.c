@@ -8,7 +8,7 @@
 
 typedef struct {
     MN_HANDLE_HEAD(mn_agent)
-    long long dims[7]; /* I, H, N, W, R, write heads, replay capacity */
+    long long dims[8]; /* I, H, N, W, R, write heads, replay capacity, O (the size of y) */
     float lr;
     int64_t replay_batch; /* B */
 } MnAgent;
@@ -19,40 +19,41 @@ static mn_type MnAgentType;
 static int agent_adopted(PyObject *obj) {
     MnAgent *self = (MnAgent *)obj;
     mn_status st;
-    int64_t dims[7];
+    int64_t dims[8];
     if (mn_agent_info(self->handle, dims, &self->lr, &st) != 0 ||
         mn_agent_options(self->handle, &self->replay_batch, NULL, NULL, NULL, NULL, &st) != 0) {
         mn_raise(&st);
         return -1;
     }
-    for (int k = 0; k < 7; k++) self->dims[k] = dims[k];
+    for (int k = 0; k < 8; k++) self->dims[k] = dims[k];
     return 0;
 }
 
 static int agent_init(MnAgent *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"input_dim", "hidden_dim", "memory_size", "memory_dim", "num_read_heads",
                              "num_write_heads", "replay_capacity", "lr", "seed", "replay_batch_size",
-                             "replay_weight", "clip_norm", "replay_alpha", "replay_beta", NULL};
-    long long i, h, n, w, r, writes, cap, batch = 8;
+                             "replay_weight", "clip_norm", "replay_alpha", "replay_beta", "output_dim", NULL};
+    long long i, h, n, w, r, writes, cap, batch = 8, o = -1;
     float lr, weight = 0.3f, clip = 1.0f;
     double alpha = 0.6, beta = 0.4;
     PyObject *seed_obj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LLLLLLLf|OLffdd", kwlist, &i, &h, &n, &w, &r, &writes, &cap, &lr,
-                                     &seed_obj, &batch, &weight, &clip, &alpha, &beta))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LLLLLLLf|OLffddL", kwlist, &i, &h, &n, &w, &r, &writes, &cap, &lr,
+                                     &seed_obj, &batch, &weight, &clip, &alpha, &beta, &o))
         return -1;
+    if (o == -1) o = i; /* the seed's output size */
     int32_t has_seed;
     uint64_t seed;
     if (mn_handle_fresh((PyObject *)self) < 0 || mn_parse_seed(seed_obj, &has_seed, &seed) < 0)
         return -1;
     MN_CREATE_AND_RETURN(self, mn_agent,
-                         mn_agent_create(i, h, n, w, r, writes, cap, lr, batch, weight, clip, alpha, beta, has_seed,
+                         mn_agent_create(i, h, o, n, w, r, writes, cap, lr, batch, weight, clip, alpha, beta, has_seed,
                                          seed, &handle, &status));
 }
 
 static PyObject *agent_info(MnAgent *self, PyObject *unused) {
     MN_READY(self);
-    return Py_BuildValue("(LLLLLLLd)", self->dims[0], self->dims[1], self->dims[2], self->dims[3], self->dims[4],
-                         self->dims[5], self->dims[6], (double)self->lr);
+    return Py_BuildValue("(LLLLLLLdL)", self->dims[0], self->dims[1], self->dims[2], self->dims[3], self->dims[4],
+                         self->dims[5], self->dims[6], (double)self->lr, self->dims[7]);
 }
 
 static PyObject *agent_controller(MnAgent *self, PyObject *unused) {
@@ -76,10 +77,10 @@ static PyObject *agent_train_step(MnAgent *self, PyObject *args) {
     PyObject *xo, *yo;
     int use_replay = 1;
     if (!PyArg_ParseTuple(args, "OO|p", &xo, &yo, &use_replay)) return NULL;
-    npy_intp d[1] = {self->dims[0]};
+    npy_intp d[1] = {self->dims[0]}, od[1] = {self->dims[7]};
     PyArrayObject *x = mn_check_array(xo, "x", NPY_FLOAT32, 1, d, 0);
     if (!x) return NULL;
-    PyArrayObject *y = mn_check_array(yo, "y", NPY_FLOAT32, 1, d, 0);
+    PyArrayObject *y = mn_check_array(yo, "y", NPY_FLOAT32, 1, od, 0);
     if (!y) return NULL;
     mn_status st; int32_t rc; double loss = 0;
     const float *xp = PyArray_DATA(x), *yp = PyArray_DATA(y);
@@ -92,10 +93,10 @@ static PyObject *agent_train_step_with_draws(MnAgent *self, PyObject *args) {
     MN_READY(self);
     PyObject *xo, *yo, *io, *wo;
     if (!PyArg_ParseTuple(args, "OOOO", &xo, &yo, &io, &wo)) return NULL;
-    npy_intp d[1] = {self->dims[0]}, b[1] = {(npy_intp)self->replay_batch};
+    npy_intp d[1] = {self->dims[0]}, od[1] = {self->dims[7]}, b[1] = {(npy_intp)self->replay_batch};
     PyArrayObject *x = mn_check_array(xo, "x", NPY_FLOAT32, 1, d, 0);
     if (!x) return NULL;
-    PyArrayObject *y = mn_check_array(yo, "y", NPY_FLOAT32, 1, d, 0);
+    PyArrayObject *y = mn_check_array(yo, "y", NPY_FLOAT32, 1, od, 0);
     if (!y) return NULL;
     PyArrayObject *ix = mn_check_array(io, "indices", NPY_INT64, 1, b, 0);
     if (!ix) return NULL;
@@ -116,7 +117,7 @@ static PyObject *agent_evaluate(MnAgent *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OO|p", &xo, &yo, &write_memory)) return NULL;
     PyArrayObject *x, *y;
     npy_intp count;
-    if (mn_check_rows(xo, yo, "X", "Y", self->dims[0], self->dims[0], 1, &x, &y, &count) < 0) return NULL;
+    if (mn_check_rows(xo, yo, "X", "Y", self->dims[0], self->dims[7], 1, &x, &y, &count) < 0) return NULL;
     mn_status st; int32_t rc; double err = 0;
     const float *xp = PyArray_DATA(x), *yp = PyArray_DATA(y);
     MN_CALL(self, rc = mn_agent_evaluate(self->handle, xp, yp, count, write_memory, &err, &st));
@@ -130,7 +131,7 @@ static PyObject *agent_predict(MnAgent *self, PyObject *xo) {
     PyArrayObject *x, *y;
     npy_intp count;
     if (mn_check_rows(xo, xo, "X", "X", self->dims[0], self->dims[0], 0, &x, &y, &count) < 0) return NULL;
-    npy_intp od[2] = {count, (npy_intp)self->dims[0]};
+    npy_intp od[2] = {count, (npy_intp)self->dims[7]};
     PyArrayObject *out = mn_new_array(2, od, NPY_FLOAT32, 0);
     if (!out) return NULL;
     mn_status st; int32_t rc;
@@ -160,7 +161,7 @@ static PyObject *agent_adapt(MnAgent *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOLf", &xo, &yo, &steps, &lr)) return NULL;
     PyArrayObject *x, *y;
     npy_intp count;
-    if (mn_check_rows(xo, yo, "support_x", "support_y", self->dims[0], self->dims[0], 1, &x, &y, &count) < 0 ||
+    if (mn_check_rows(xo, yo, "support_x", "support_y", self->dims[0], self->dims[7], 1, &x, &y, &count) < 0 ||
         mn_check_range("num_steps", steps, 0, 100000) < 0)
         return NULL;
     npy_intp ld[1] = {(npy_intp)(steps + 1)};
@@ -183,7 +184,7 @@ static PyObject *agent_fit(MnAgent *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOLpO", &xo, &yo, &epochs, &use_replay, &lo)) return NULL;
     PyArrayObject *x, *y;
     npy_intp count;
-    if (mn_check_rows(xo, yo, "X", "Y", self->dims[0], self->dims[0], 1, &x, &y, &count) < 0) return NULL;
+    if (mn_check_rows(xo, yo, "X", "Y", self->dims[0], self->dims[7], 1, &x, &y, &count) < 0) return NULL;
     if (epochs < 0) { PyErr_Format(MnInvalidArgument, "epochs must be >= 0, got %lld", epochs); return NULL; }
     npy_intp ld[1] = {(npy_intp)(epochs * count)};
     PyArrayObject *l = mn_check_array(lo, "losses", NPY_FLOAT64, 1, ld, 1);
@@ -210,9 +211,9 @@ static PyObject *agent_replay_sample(MnAgent *self, PyObject *args) {
     double beta = 0.4;
     if (!PyArg_ParseTuple(args, "L|d", &batch, &beta)) return NULL;
     if (batch < 1) { PyErr_Format(MnInvalidArgument, "batch_size must be >= 1, got %lld", batch); return NULL; }
-    npy_intp bd[1] = {batch}, xd[2] = {batch, self->dims[0]};
+    npy_intp bd[1] = {batch}, xd[2] = {batch, self->dims[0]}, yd[2] = {batch, self->dims[7]};
     PyObject *ix = PyArray_ZEROS(1, bd, NPY_INT64, 0), *w = PyArray_ZEROS(1, bd, NPY_FLOAT32, 0);
-    PyObject *x = PyArray_ZEROS(2, xd, NPY_FLOAT32, 0), *y = PyArray_ZEROS(2, xd, NPY_FLOAT32, 0);
+    PyObject *x = PyArray_ZEROS(2, xd, NPY_FLOAT32, 0), *y = PyArray_ZEROS(2, yd, NPY_FLOAT32, 0);
     if (!ix || !w || !x || !y) goto fail;
     mn_status st; int32_t rc;
     int64_t *ip = PyArray_DATA((PyArrayObject *)ix);
@@ -228,15 +229,15 @@ fail:
 
 static PyMethodDef agent_methods[] = {
     MN_CHECKPOINT_METHODS("Agent"),
-    {"info", (PyCFunction)agent_info, METH_NOARGS, "info() -> (I, H, N, W, R, write heads, replay capacity, lr)"},
+    {"info", (PyCFunction)agent_info, METH_NOARGS, "info() -> (I, H, N, W, R, write heads, replay capacity, lr, O)"},
     {"controller", (PyCFunction)agent_controller, METH_NOARGS, "controller() -> Controller (shares the agent)"},
     {"memory_bank", (PyCFunction)agent_memory_bank, METH_NOARGS, "memory_bank() -> MemoryBank (shares the agent)"},
     {"train_step", (PyCFunction)agent_train_step, METH_VARARGS, "train_step(x, y, use_replay=True) -> loss"},
     {"train_step_with_draws", (PyCFunction)agent_train_step_with_draws, METH_VARARGS,
-     "train_step_with_draws(x, y, indices int64 [8], weights float32 [8]) -> loss"},
+     "train_step_with_draws(x [I], y [O], indices int64 [B], weights float32 [B]) -> loss"},
     {"evaluate", (PyCFunction)agent_evaluate, METH_VARARGS,
      "evaluate(X, Y, write_memory=True) -> mean MSE (write_memory: the seed's writes during evaluation)"},
-    {"predict", (PyCFunction)agent_predict, METH_O, "predict(X [n, I]) -> float32 [n, I] (memory read, not written)"},
+    {"predict", (PyCFunction)agent_predict, METH_O, "predict(X [n, I]) -> float32 [n, O] (memory read, not written)"},
     {"options", (PyCFunction)agent_options, METH_NOARGS,
      "options() -> (replay_batch_size, replay_weight, clip_norm, replay_alpha, replay_beta)"},
     {"fit", (PyCFunction)agent_fit, METH_VARARGS, "fit(X, Y, epochs, use_replay, losses)"},
@@ -250,7 +251,7 @@ static PyMethodDef agent_methods[] = {
 static mn_type MnAgentType = {
     .type = {MN_TYPE(MnAgent, "Agent",
                      "Agent(input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, "
-                     "replay_capacity, lr, seed=None): native continual-learning agent."),
+                     "replay_capacity, lr, seed=None, ..., output_dim=input_dim): native continual-learning agent."),
              .tp_init = (initproc)agent_init, .tp_methods = agent_methods},
     .cls = {.name = "Agent", .free = MN_FREE(mn_agent_free), MN_CHECKPOINT_HOOKS(mn_agent),
             .adopted = agent_adopted},

@@ -165,25 +165,26 @@ mn_type MnMemoryBankType = {
 
 static int controller_init(MnController *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"input_dim", "hidden_dim", "memory_size", "memory_dim", "num_read_heads",
-                             "num_write_heads", "seed", NULL};
-    long long i, h, n, w, r, writes;
+                             "num_write_heads", "seed", "output_dim", NULL};
+    long long i, h, n, w, r, writes, o = -1;
     PyObject *seed_obj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LLLLLL|O", kwlist, &i, &h, &n, &w, &r, &writes, &seed_obj))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LLLLLL|OL", kwlist, &i, &h, &n, &w, &r, &writes, &seed_obj, &o))
         return -1;
+    if (o == -1) o = i; /* the seed's output size */
     int32_t has_seed;
     uint64_t seed;
     if (mn_handle_fresh((PyObject *)self) < 0 || mn_parse_seed(seed_obj, &has_seed, &seed) < 0)
         return -1;
     MN_CREATE_AND_RETURN(self, mn_controller,
-                         mn_controller_create(i, h, n, w, r, writes, has_seed, seed, &handle, &status));
+                         mn_controller_create(i, h, o, n, w, r, writes, has_seed, seed, &handle, &status));
 }
 
 /* Caches the controller's shape from a newly installed handle. */
 static int controller_adopted(PyObject *obj) {
     MnController *self = (MnController *)obj;
-    int64_t dims[6];
+    int64_t dims[7];
     mn_controller_info(self->handle, dims);
-    self->input_dim = dims[0]; self->hidden_dim = dims[1];
+    self->input_dim = dims[0]; self->hidden_dim = dims[1]; self->output_dim = dims[6];
     self->n = dims[2]; self->w = dims[3]; self->r = dims[4]; self->writes = dims[5];
     return 0;
 }
@@ -270,10 +271,10 @@ static PyObject *controller_forward(MnController *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OO", &xo, &bo)) return NULL;
     MnMemoryBank *bank = controller_bank_arg(bo);
     if (!bank) return NULL;
-    npy_intp xd[1] = {self->input_dim};
+    npy_intp xd[1] = {self->input_dim}, od[1] = {self->output_dim};
     PyArrayObject *x = mn_check_array(xo, "x", NPY_FLOAT32, 1, xd, 0);
     if (!x) return NULL;
-    PyObject *out = new_f32(1, xd);
+    PyObject *out = new_f32(1, od);
     if (!out) return NULL;
     mn_status st; int32_t rc;
     const float *xp = PyArray_DATA(x);
@@ -290,7 +291,7 @@ static PyObject *controller_forward(MnController *self, PyObject *args) {
 /* A pair X, Y of float32 [n, I] with n >= 1 (n in *count). */
 static int controller_xy_args(MnController *self, PyObject *xo, PyObject *yo, const char *xn, const char *yn,
                               PyArrayObject **x, PyArrayObject **y, npy_intp *count) {
-    return mn_check_rows(xo, yo, xn, yn, self->input_dim, self->input_dim, 1, x, y, count);
+    return mn_check_rows(xo, yo, xn, yn, self->input_dim, self->output_dim, 1, x, y, count);
 }
 
 /* adapt(bank, X [n, I], Y [n, I], num_steps, lr) -> (Controller, losses float64 [num_steps + 1]) */
@@ -377,17 +378,18 @@ static PyObject *controller_meta_gradient(MnController *self, PyObject *args) {
 
 static PyObject *controller_dims(MnController *self, PyObject *unused) {
     MN_READY(self);
-    return Py_BuildValue("(LLLLLL)", self->input_dim, self->hidden_dim, self->n, self->w, self->r, self->writes);
+    return Py_BuildValue("(LLLLLLL)", self->input_dim, self->hidden_dim, self->n, self->w, self->r, self->writes,
+                         self->output_dim);
 }
 
 static PyMethodDef controller_methods[] = {
     MN_CHECKPOINT_METHODS("Controller"),
     {"dims", (PyCFunction)controller_dims, METH_NOARGS,
-     "dims() -> (input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads)"},
+     "dims() -> (input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, output_dim)"},
     {"tensor_info", (PyCFunction)controller_tensor_info, METH_NOARGS, "tensor_info() -> [(name, shape), ...]"},
     {"get_tensor", (PyCFunction)controller_get_tensor, METH_VARARGS, "get_tensor(index, out)"},
     {"set_tensor", (PyCFunction)controller_set_tensor, METH_VARARGS, "set_tensor(index, value)"},
-    {"forward", (PyCFunction)controller_forward, METH_VARARGS, "forward(x [I], bank) -> output [I]"},
+    {"forward", (PyCFunction)controller_forward, METH_VARARGS, "forward(x [I], bank) -> output [O]"},
     {"adapt", (PyCFunction)controller_adapt, METH_VARARGS,
      "adapt(bank, X [n, I], Y [n, I], num_steps, lr) -> (Controller, losses float64 [num_steps + 1])"},
     {"mean_loss", (PyCFunction)controller_mean_loss, METH_VARARGS, "mean_loss(bank, X, Y) -> float"},
@@ -399,7 +401,7 @@ static PyMethodDef controller_methods[] = {
 mn_type MnControllerType = {
     .type = {MN_TYPE(MnController, "Controller",
                      "Controller(input_dim, hidden_dim, memory_size, memory_dim, num_read_heads, num_write_heads, "
-                     "seed=None)"),
+                     "seed=None, output_dim=input_dim)"),
              .tp_init = (initproc)controller_init, .tp_methods = controller_methods},
     .cls = {.name = "Controller", .free = MN_FREE(mn_controller_free), MN_CHECKPOINT_HOOKS(mn_controller),
             .adopted = controller_adopted},

@@ -10,7 +10,7 @@ typedef struct {
 
 typedef struct {
     MN_HANDLE_HEAD(mn_controller)
-    long long input_dim, hidden_dim, n, w, r, writes;
+    long long input_dim, hidden_dim, n, w, r, writes, output_dim;
 } MnController;
 
 extern mn_type MnMemoryBankType;

@@ -1,4 +1,4 @@
-// A copy of Tests/MnemonetEngineTests/GradCheck.swift (SwiftPM test targets cannot import each other).
+// Test support shared by the Swift test targets (a plain target: SwiftPM test targets cannot import each other).
 import MnemonetEngine
 
 /// Finite-difference gradient checks (first and second order) for functions of `Variable`s.
@@ -11,14 +11,18 @@ import MnemonetEngine
 ///
 /// Second order: S(x) = Σᵢ ⟨∂L/∂xᵢ, vᵢ⟩ with random vᵢ, differentiated through `gradients(createGraph: true)`, is
 /// checked the same way against finite differences of S (itself evaluated with first-order gradients).
-struct GradCheck {
-    var seed: UInt64 = 7
-    var h: Float = 1e-2
-    var relTol: Float = 1e-2
-    var absTol: Float = 2e-3
+public struct GradCheck {
+    public var seed: UInt64 = 7
+    public var h: Float = 1e-2
+    public var relTol: Float = 1e-2
+    public var absTol: Float = 2e-3
+
+    public init(seed: UInt64 = 7, h: Float = 1e-2, relTol: Float = 1e-2, absTol: Float = 2e-3) {
+        self.seed = seed; self.h = h; self.relTol = relTol; self.absTol = absTol
+    }
 
     /// The worst |analytic − numeric| / (relTol·|numeric| + absTol) over inputs and orders; ≤ 1 passes.
-    func worst(inputs: [Tensor], secondOrder: Bool = true, _ f: @escaping ([Variable]) -> Variable) -> Float {
+    public func worst(inputs: [Tensor], secondOrder: Bool = true, _ f: @escaping ([Variable]) -> Variable) -> Float {
         var rng = Xoshiro256(seed: seed)
         let probe = f(inputs.map { Variable($0) })
         let r = Tensor.uniform(shape: probe.shape, low: -1, high: 1, rng: &rng)
@@ -62,13 +66,20 @@ struct GradCheck {
 }
 
 /// Uniform values in [lo, hi) of `shape`, seeded.
-func rand(_ shape: [Int], _ lo: Float = -1, _ hi: Float = 1, seed: UInt64 = 1) -> Tensor {
+public func rand(_ shape: [Int], _ lo: Float = -1, _ hi: Float = 1, seed: UInt64 = 1) -> Tensor {
     var rng = Xoshiro256(seed: seed &+ UInt64(shape.reduce(0, { $0 * 31 + $1 })))
     return Tensor.uniform(shape: shape, low: lo, high: hi, rng: &rng)
 }
 
 /// Uniform values with |x| in [0.2, 1) (away from the kinks of relu/clamp at 0).
-func randAwayFromZero(_ shape: [Int], seed: UInt64 = 2) -> Tensor {
+public func randAwayFromZero(_ shape: [Int], seed: UInt64 = 2) -> Tensor {
     let t = rand(shape, -1, 1, seed: seed)
     return Tensor(shape: shape, values: t.array.map { $0 < 0 ? $0 * 0.8 - 0.2 : $0 * 0.8 + 0.2 })
+}
+
+/// The first-order check alone, as a free function: `GradCheck(seed:h:relTol:absTol:).worst(inputs:secondOrder: false)`.
+/// L(x) = Σ f(x) ⊙ R, each input moved along a random unit direction; ≤ 1 passes.
+public func finiteDifferenceWorst(_ inputs: [Tensor], h: Float = 1e-2, relTol: Float = 1e-2, absTol: Float = 2e-3,
+                                  seed: UInt64 = 5, _ f: @escaping ([Variable]) -> Variable) -> Float {
+    GradCheck(seed: seed, h: h, relTol: relTol, absTol: absTol).worst(inputs: inputs, secondOrder: false, f)
 }

@@ -1,15 +1,16 @@
+// Test support (Foundation is fine here: this target is linked into the test runner only, never into the extension).
 import Foundation
-
-typealias NSNumberLike = NSNumber
 import MnemonetEngine
 
-/// A PyTorch parity fixture written by tools/fixtures/make_engine_fixtures.py.
-struct Fixture {
-    let tensors: [String: Tensor]
-    let scalars: [String: Any]
+/// A PyTorch parity fixture written by one of tools/fixtures/make_*_fixtures.py:
+/// `{"tensors": {name: {"shape": [...], "values": [...]}}, "scalars": {...}}`, read from the `Fixtures` folder beside
+/// the calling test file (`file` defaults to the caller's `#filePath`).
+public struct Fixture {
+    public let tensors: [String: Tensor]
+    public let scalars: [String: Any]
 
-    init(_ name: String) throws {
-        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    public init(_ name: String, near file: StaticString = #filePath) throws {
+        let dir = URL(fileURLWithPath: "\(file)").deletingLastPathComponent().appendingPathComponent("Fixtures")
         let data = try Data(contentsOf: dir.appendingPathComponent(name + ".json"))
         let root = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         var ts: [String: Tensor] = [:]
@@ -23,14 +24,17 @@ struct Fixture {
         scalars = root["scalars"] as? [String: Any] ?? [:]
     }
 
-    subscript(_ key: String) -> Tensor {
+    public subscript(_ key: String) -> Tensor {
         guard let t = tensors[key] else { fatalError("fixture has no tensor \(key)") }
         return t
     }
+
+    /// An integer scalar of the fixture.
+    public func int(_ key: String) -> Int { (scalars[key] as! NSNumber).intValue }
 }
 
 /// max_i |a_i − b_i| / max(|b|_∞, tiny): the relative error of `a` against the reference `b`.
-func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
+public func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
     precondition(a.count == b.count, "relativeError: \(a.shape) vs \(b.shape)")
     var num: Float = 0, den: Float = 1e-30
     for i in 0..<a.count {
