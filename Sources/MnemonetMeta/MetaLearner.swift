@@ -85,6 +85,8 @@ public final class MetaLearner {
     public internal(set) var iteration: Int = 0
     let inner: InnerLoop
     let composed: ComposedInnerLoop
+    /// The meta-batch path (``BatchedMAML``) of one-step MAML on the fused backend.
+    let batched: BatchedMAML
     private var gradientBuffer: [Float]
 
     /// A learner with θ from PyTorch's default init (seeded) and, for Meta-SGD, α ~ U(alphaInitRange).
@@ -107,6 +109,7 @@ public final class MetaLearner {
         sampler = SinusoidTaskSampler(seed: seed &+ 0x5EED)
         inner = InnerLoop(mlp)
         composed = ComposedInnerLoop(mlp)
+        batched = BatchedMAML(mlp)
         gradientBuffer = [Float](repeating: 0, count: trainable)
     }
 
@@ -235,6 +238,32 @@ public final class MetaLearner {
         let p = mlp.parameterCount
         let weight = 1 / Float(metaBatchSize)
         let steps = config.innerSteps, fo = config.firstOrder, algo = config.algorithm
+        if usesBatchedPath {
+            // The same task stream as the per-task loop below (per task: A, φ, K support, K query points), stacked.
+            let n = metaBatchSize * k
+            var bsx = [Float](repeating: 0, count: n), bsy = bsx, bqx = bsx, bqy = bsx
+            for it in 0..<iterations {
+                for b in 0..<metaBatchSize {
+                    let task = sampler.sampleParameters()
+                    bsx.withUnsafeMutableBufferPointer { x in
+                        bsy.withUnsafeMutableBufferPointer { y in
+                            sampler.samplePoints(task, count: k, x: x.baseAddress! + b * k, y: y.baseAddress! + b * k)
+                        }
+                    }
+                    bqx.withUnsafeMutableBufferPointer { x in
+                        bqy.withUnsafeMutableBufferPointer { y in
+                            sampler.samplePoints(task, count: k, x: x.baseAddress! + b * k, y: y.baseAddress! + b * k)
+                        }
+                    }
+                }
+                let r = batchedMetaGradient(supportX: bsx, supportY: bsy, supportCount: k, queryX: bqx, queryY: bqy,
+                                            queryCount: k, batch: metaBatchSize)
+                applyOuterStep()
+                iteration += 1
+                lossHistory?[it] = r.queryLoss * weight
+            }
+            return
+        }
         for it in 0..<iterations {
             var total: Float = 0
             gradientBuffer.withUnsafeMutableBufferPointer { gb in
@@ -288,34 +317,39 @@ public final class MetaLearner {
         let weight = 1 / Float(batch)
         let steps = config.innerSteps, fo = config.firstOrder, algo = config.algorithm
         var before: Float = 0, after: Float = 0
-        gradientBuffer.withUnsafeMutableBufferPointer { gb in
-            let g = gb.baseAddress!
-            g.update(repeating: 0, count: gb.count)
-            for b in 0..<batch {
-                let sx = supportX + b * supportCount * din, sy = supportY + b * supportCount * dout
-                let qx = queryX + b * queryCount * din, qy = queryY + b * queryCount * dout
-                parameters.withUnsafeBufferPointer { t in
-                    withStepSize(nil) { s in
-                        switch algo {
-                        case .maml, .metaSGD:
-                            let r = taskMetaGradient(
-                                t.baseAddress!, steps: steps, stepSize: s, firstOrder: fo,
-                                supportX: sx, supportY: sy, supportCount: supportCount,
-                                queryX: qx, queryY: qy, queryCount: queryCount,
-                                weight: weight, metaGradient: g, alphaGradient: algo == .metaSGD ? g + p : nil)
-                            before += r.supportLossBefore; after += r.queryLossAfter
-                        case .reptile:
-                            let l = inner.accumulateReptile(
-                                t.baseAddress!, steps: steps, stepSize: config.innerLearningRate,
-                                x: sx, y: sy, n: supportCount, weight: weight, pseudoGradient: g)
-                            before += l; after += l
-                        case .pretrain:
-                            let r = taskMetaGradient(
-                                t.baseAddress!, steps: 0, stepSize: s, firstOrder: true,
-                                supportX: sx, supportY: sy, supportCount: supportCount,
-                                queryX: sx, queryY: sy, queryCount: supportCount,
-                                weight: weight, metaGradient: g, alphaGradient: nil)
-                            before += r.supportLossBefore; after += r.queryLossAfter
+        if usesBatchedPath {
+            (before, after) = batchedMetaGradient(supportX: supportX, supportY: supportY, supportCount: supportCount,
+                                                  queryX: queryX, queryY: queryY, queryCount: queryCount, batch: batch)
+        } else {
+            gradientBuffer.withUnsafeMutableBufferPointer { gb in
+                let g = gb.baseAddress!
+                g.update(repeating: 0, count: gb.count)
+                for b in 0..<batch {
+                    let sx = supportX + b * supportCount * din, sy = supportY + b * supportCount * dout
+                    let qx = queryX + b * queryCount * din, qy = queryY + b * queryCount * dout
+                    parameters.withUnsafeBufferPointer { t in
+                        withStepSize(nil) { s in
+                            switch algo {
+                            case .maml, .metaSGD:
+                                let r = taskMetaGradient(
+                                    t.baseAddress!, steps: steps, stepSize: s, firstOrder: fo,
+                                    supportX: sx, supportY: sy, supportCount: supportCount,
+                                    queryX: qx, queryY: qy, queryCount: queryCount,
+                                    weight: weight, metaGradient: g, alphaGradient: algo == .metaSGD ? g + p : nil)
+                                before += r.supportLossBefore; after += r.queryLossAfter
+                            case .reptile:
+                                let l = inner.accumulateReptile(
+                                    t.baseAddress!, steps: steps, stepSize: config.innerLearningRate,
+                                    x: sx, y: sy, n: supportCount, weight: weight, pseudoGradient: g)
+                                before += l; after += l
+                            case .pretrain:
+                                let r = taskMetaGradient(
+                                    t.baseAddress!, steps: 0, stepSize: s, firstOrder: true,
+                                    supportX: sx, supportY: sy, supportCount: supportCount,
+                                    queryX: sx, queryY: sy, queryCount: supportCount,
+                                    weight: weight, metaGradient: g, alphaGradient: nil)
+                                before += r.supportLossBefore; after += r.queryLossAfter
+                            }
                         }
                     }
                 }
@@ -325,6 +359,30 @@ public final class MetaLearner {
         applyOuterStep()
         iteration += 1
         return (before * weight, after * weight)
+    }
+
+    /// Whether meta-iterations take the meta-batch path (``BatchedMAML``): MAML, one inner step, fused backend.
+    /// Every other rule, step count or backend computes the meta-batch task by task (the same meta-gradient).
+    public var usesBatchedPath: Bool {
+        config.algorithm == .maml && config.innerSteps == 1 && config.backend == .fused
+    }
+
+    /// Zeroes the gradient buffer and fills it with the mean one-step MAML meta-gradient of the stacked meta-batch
+    /// (x [B, n, d_in], y [B, n, d_out]); returns the sums over tasks of L^s(θ) and L^q(θ′).
+    private func batchedMetaGradient(
+        supportX: UnsafePointer<Float>, supportY: UnsafePointer<Float>, supportCount: Int,
+        queryX: UnsafePointer<Float>, queryY: UnsafePointer<Float>, queryCount: Int, batch: Int
+    ) -> (supportLoss: Float, queryLoss: Float) {
+        let alpha = config.innerLearningRate, fo = config.firstOrder
+        return parameters.withUnsafeBufferPointer { t in
+            gradientBuffer.withUnsafeMutableBufferPointer { gb in
+                gb.baseAddress!.update(repeating: 0, count: gb.count)
+                return batched.accumulateMetaGradient(
+                    t.baseAddress!, alpha: alpha, firstOrder: fo, supportX: supportX, supportY: supportY,
+                    supportCount: supportCount, queryX: queryX, queryY: queryY, queryCount: queryCount, batch: batch,
+                    weight: 1 / Float(batch), metaGradient: gb.baseAddress!)
+            }
+        }
     }
 
     /// One task's meta-gradient on the configured backend (see ``InnerLoop`` and ``ComposedInnerLoop``).
