@@ -7,7 +7,6 @@ Errors
 Every error mnemonet raises derives from :class:`MnemonetError`; each subclass is also the built-in exception a
 Python user would expect (``InvalidArgumentError`` is a ``ValueError``, ``ArgumentTypeError`` a ``TypeError``, …).
 """
-from . import _openblas_core  # noqa: F401  (first: sets OPENBLAS_CORETYPE before _native loads OpenBLAS)
 from ._native import (  # noqa: F401,E402  (re-exported)
     ArgumentTypeError,
     CheckpointFormatError,
