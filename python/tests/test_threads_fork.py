@@ -12,6 +12,27 @@ import pytest
 import mnemonet as mn
 
 
+def _in_child(body, timeout: float) -> bytes:
+    """Forks; the child runs ``body() -> int`` and reports its code (4 if it raised); returns b"" if it hung."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            code = body()
+        except BaseException:  # noqa: BLE001
+            code = 4
+        os.write(w, bytes([code]))
+        os._exit(0)
+    os.close(w)
+    ready, _, _ = select.select([r], [], [], timeout)
+    result = os.read(r, 1) if ready else b""
+    if not ready:
+        os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    os.close(r)
+    return result
+
+
 def test_meta_learner_trained_while_evaluated_loses_no_update():
     # Was: 4 of 300 updates vanished and the parameters ended 0.24 away from the sequential run.
     def make():
@@ -85,29 +106,20 @@ def test_fork_while_another_thread_is_in_native_code():
     t.start()
     started.wait()
     time.sleep(0.2)  # inside the native fit
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child: must not hang
+
+    def child() -> int:  # must not hang
         code = 0
         try:
-            try:
-                busy.train_step(np.ones(8, np.float32), np.ones(8, np.float32))
-                code |= 1  # the busy agent must refuse
-            except mn.InvalidStateError as e:
-                code |= 0 if "forked" in str(e) else 2
-            idle.train_step(np.ones(4, np.float32), np.ones(4, np.float32))  # others work
-            mn.ContinualLearningAgent(4, 8, mn.MemoryConfig(8, 4, 2), 32, seed=1).train_step(
-                np.ones(4, np.float32), np.ones(4, np.float32))
-        except BaseException:  # noqa: BLE001
-            code |= 4
-        os.write(w, bytes([code]))
-        os._exit(0)
-    os.close(w)
-    ready, _, _ = select.select([r], [], [], 30)
-    result = os.read(r, 1) if ready else b""
-    if not ready:
-        os.kill(pid, 9)
-    os.waitpid(pid, 0)
+            busy.train_step(np.ones(8, np.float32), np.ones(8, np.float32))
+            code |= 1  # the busy agent must refuse
+        except mn.InvalidStateError as e:
+            code |= 0 if "forked" in str(e) else 2
+        idle.train_step(np.ones(4, np.float32), np.ones(4, np.float32))  # others work
+        mn.ContinualLearningAgent(4, 8, mn.MemoryConfig(8, 4, 2), 32, seed=1).train_step(
+            np.ones(4, np.float32), np.ones(4, np.float32))
+        return code
+
+    result = _in_child(child, 30)
     t.join()
     assert result == b"\x00", f"child hung or failed: {result!r}"
     busy.train_step(np.ones(8, np.float32), np.ones(8, np.float32))  # the parent's agent is fine
@@ -131,26 +143,14 @@ def test_fork_while_another_thread_allocates_large_tensors():
     try:
         for _ in range(5):
             time.sleep(0.05)
-            r, w = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # child: a fresh model's steps allocate large tensors through the same cache
-                code = 1
-                try:
-                    other = mn.DNC(8, 8, mn.MemoryConfig(64, 16, 2), hidden_size=64, seed=1)
-                    other.train_step(x, x)
-                    other.train_step(x, x)
-                    code = 0
-                except BaseException:  # noqa: BLE001
-                    code = 4
-                os.write(w, bytes([code]))
-                os._exit(0)
-            os.close(w)
-            ready, _, _ = select.select([r], [], [], 60)
-            result = os.read(r, 1) if ready else b""
-            if not ready:
-                os.kill(pid, 9)
-            os.waitpid(pid, 0)
-            os.close(r)
+
+            def child() -> int:  # a fresh model's steps allocate large tensors through the same cache
+                other = mn.DNC(8, 8, mn.MemoryConfig(64, 16, 2), hidden_size=64, seed=1)
+                other.train_step(x, x)
+                other.train_step(x, x)
+                return 0
+
+            result = _in_child(child, 60)
             assert result == b"\x00", f"child hung or failed: {result!r}"
     finally:
         stop.set()
