@@ -22,6 +22,9 @@ public final class ReplayStorage {
     /// Bytes per item of each field (`width_f · size_f`).
     public let rowBytes: [Int]
     @usableFromInline let data: [UnsafeMutableRawPointer]
+    /// Bytes from the start of each mapped field block whose pages have been populated ahead of the writes
+    /// (`populateAhead`); `Int.max` once the whole block is populated or the kernel refused.
+    private var populated: [Int]
     /// Keeps the prefetching loads of `gather` from being optimised away.
     var touchSink: UInt8 = 0
 
@@ -57,6 +60,30 @@ public final class ReplayStorage {
         self.fieldTypes = types
         rowBytes = rows
         data = blocks
+        // Only mapped blocks (page-aligned) are populated ahead; small ones were zeroed by posix_memalign + memset.
+        populated = rows.map { capacity * $0 >= LargeAllocation.mapFrom ? 0 : Int.max }
+    }
+
+    /// How far ahead of a write the pages of a mapped block are populated.
+    static let populateStep = 2 << 20
+
+    /// Populates the pages of field `f` up to byte `end` (and `populateStep` beyond) with one
+    /// `madvise(MADV_POPULATE_WRITE)` (Linux 5.14+) instead of one page fault per 4 KiB page as the writes reach them.
+    /// Measured on this VM, 512 MB filled in 256 KiB copies: 312 ns per 512-byte item with faults, 207–219 populated
+    /// 2 MiB ahead (huge pages instead, as NumPy advises: 138 on memory the host had backed before, 6,472 on memory it
+    /// had not — why item storage is not advised for them). Where the kernel refuses (older kernels: EINVAL; memory
+    /// limits: ENOMEM) the pages fault in as before.
+    @inline(__always)
+    private func populate(field f: Int, through end: Int) {
+        let done = populated[f]
+        guard end > done else { return }
+        let total = capacity * rowBytes[f]
+        let target = Swift.min(total, (end + Self.populateStep + 4095) & ~4095)
+        if target <= done || madvise(data[f] + done, target - done, 23 /* MADV_POPULATE_WRITE */) != 0 {
+            populated[f] = Int.max
+        } else {
+            populated[f] = target >= total ? Int.max : target
+        }
     }
 
     /// Throws `.invalidArgument` unless `capacity` items of `bytesPerItem` bytes (storage plus index structures)
@@ -121,6 +148,7 @@ public final class ReplayStorage {
         for f in 0..<rowBytes.count {
             let r = rowBytes[f], bytes = count * r
             let dst = data[f] + slot * r, src = fields[f].baseAddress! + sourceStart * r
+            populate(field: f, through: (slot + count) * r)
             // Batches go around a ring far larger than the caches and are not read back soon: streaming stores skip
             // reading each destination line first (measured, 1M items of 2 × 64 float32 in batches of 1024: a
             // pass over the full ring 311 → 178 ns per item). Small writes (a single item) stay in the cache.
