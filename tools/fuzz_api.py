@@ -901,6 +901,8 @@ def _more_entry_points(E, st, int_arg, real_arg, bool_arg, seed_arg, array_arg, 
         lambda e, k, n, m, eps, s: bandits.summarize(bandits.run_baseline(m, *bandits.draw(e, k, n, seed=s or 0),
                                                                           seed=s or 0, epsilon=eps)))
     E["bandits.summarize"] = (st.tuples(array_arg((5,), 0, 10, f32=False)), lambda t: bandits.summarize(t))
+    E["bandits.gittins_indices"] = (st.tuples(int_arg(1, 10), real_arg(0.05, 0.99), int_arg(2, 50)),
+                                    lambda n, g, grid: bandits.gittins_indices(n, g, grid=grid))
 
     def task(kind, bits, longest, batch):  # the minimum is fixed, so every drawn maximum above it is valid
         t = {"copy": lambda: dnc_tasks.CopyTask(bits, 1, longest),

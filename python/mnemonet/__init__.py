@@ -34,7 +34,7 @@ from .snail import SNAIL  # noqa: E402
 from . import bandits, fewshot  # noqa: E402,F401
 from .dnc import DNC, DNCOutput, DNCState  # noqa: E402
 from . import dnc_tasks  # noqa: E402,F401
-from .system import blas_info  # noqa: E402
+from .system import blas_info, cached_tensor_bytes, release_cached_tensors  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -68,4 +68,6 @@ __all__ = [
     "DNCState",
     "DNCOutput",
     "blas_info",
+    "cached_tensor_bytes",
+    "release_cached_tensors",
 ]

@@ -13,7 +13,7 @@ import os
 
 from . import _native  # noqa: F401  (loads the extension, and with it the OpenBLAS it links)
 
-__all__ = ["blas_info"]
+__all__ = ["blas_info", "cached_tensor_bytes", "release_cached_tensors"]
 
 # OpenBLAS core names (lower case) whose kernels use AVX2 or wider, for the hint in blas_info().
 _AVX2_CORES = {"haswell", "zen", "excavator", "skylakex", "cooperlake", "sapphirerapids"}
@@ -110,3 +110,38 @@ def _hint(core: str | None, cpu: str, coretype_env: str | None) -> str | None:
                 f"recognise the processor. Matrix products would be faster with OPENBLAS_CORETYPE={suggestion} "
                 f"set before Python starts (check results against the default before relying on it).")
     return None
+
+
+def cached_tensor_bytes() -> int:
+    """Bytes of large tensor buffers (64 KiB or more) the native engine keeps idle for reuse.
+
+    A training step of the DNC or SNAIL frees and reallocates the same large buffers every step; the engine keeps them
+    (up to an eighth of physical memory, at most 2 GiB) instead of handing them back to the system, which saves a page
+    fault and a page clear per 4 KiB each step. That memory stays in the process after training until
+    :func:`release_cached_tensors` frees it.
+
+    Returns
+    -------
+    int
+        The idle bytes kept now.
+    """
+    return int(_native.tensor_cache(False))
+
+
+def release_cached_tensors() -> int:
+    """Free the idle tensor buffers the engine keeps for reuse (see :func:`cached_tensor_bytes`), e.g. after training
+    in a notebook. Buffers in use are untouched, and the next steps simply allocate again.
+
+    Returns
+    -------
+    int
+        The bytes freed.
+
+    Examples
+    --------
+    >>> import mnemonet
+    >>> freed = mnemonet.release_cached_tensors()
+    >>> mnemonet.cached_tensor_bytes()
+    0
+    """
+    return int(_native.tensor_cache(True))

@@ -28,3 +28,24 @@ def test_hint_only_when_the_kernels_lack_what_the_processor_has():
     assert system._hint("Prescott", "other", None) is None
     assert system._hint("Prescott", "avx512", "Prescott") is None  # the user chose it
     assert system._hint(None, "avx512", None) is None
+
+
+def test_idle_tensor_buffers_can_be_released():
+    import numpy as np
+
+    model = mnemonet.DNC(8, 8, mnemonet.MemoryConfig(64, 16, 2), hidden_size=64, seed=0)
+    x = np.random.default_rng(0).standard_normal((20, 16, 8)).astype(np.float32)
+    model.train_step(x, x)  # [B, N, N] link tensors of 16·64·64 floats: large enough to be kept
+    kept = mnemonet.cached_tensor_bytes()
+    assert kept > 0
+    assert mnemonet.release_cached_tensors() == kept
+    assert mnemonet.cached_tensor_bytes() == 0
+    model.train_step(x, x)  # allocates afresh and keeps them again
+    assert mnemonet.cached_tensor_bytes() > 0
+
+
+def test_release_flag_is_strict():
+    import pytest
+
+    with pytest.raises(TypeError):
+        mnemonet._native.tensor_cache("yes")

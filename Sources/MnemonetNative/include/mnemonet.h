@@ -48,6 +48,10 @@ typedef struct mn_status {
 #define MNEMONET_ABI_VERSION 1
 int32_t mn_abi_version(void);
 
+/* Bytes of large tensor buffers the engine keeps idle for reuse (at most min(RAM/8, 2 GiB)); release != 0 frees them
+ * first and returns the bytes freed. */
+int64_t mn_tensor_cache(int32_t release);
+
 /* ---- replay (Sources/MnemonetReplay) --------------------------------------------------------------------- */
 
 /*

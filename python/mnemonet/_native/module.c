@@ -25,8 +25,25 @@ static PyObject *abi_version(PyObject *self, PyObject *unused) {
     return PyLong_FromLong(mn_abi_version());
 }
 
+/* tensor_cache(release=False) -> int: bytes of idle tensor buffers; release frees them (returns the bytes freed). */
+static PyObject *tensor_cache(PyObject *self, PyObject *args, PyObject *kwds) {
+    (void)self;
+    static char *kwlist[] = {"release", NULL};
+    int release = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O&:tensor_cache", kwlist, mn_to_bool, &release))
+        return NULL;
+    int64_t bytes;
+    Py_BEGIN_ALLOW_THREADS
+    bytes = mn_tensor_cache(release);
+    Py_END_ALLOW_THREADS
+    return PyLong_FromLongLong((long long)bytes);
+}
+
 static PyMethodDef module_methods[] = {
     {"abi_version", abi_version, METH_NOARGS, "abi_version() -> int\n\nVersion of the native core's C ABI."},
+    {"tensor_cache", (PyCFunction)(void (*)(void))tensor_cache, METH_VARARGS | METH_KEYWORDS,
+     "tensor_cache(release=False) -> int\n\nBytes of large tensor buffers kept idle for reuse; release=True frees "
+     "them and returns the bytes freed."},
     {NULL, NULL, 0, NULL},
 };
 
