@@ -325,6 +325,33 @@ def test_benchmark_table_is_strict_json(capsys):
     assert out["strategies"]["er"]["acc"]["mean"] > out["strategies"]["naive"]["acc"]["mean"]
 
 
+def test_benchmark_cli_memory_shape_hidden_and_hyper_options(capsys):
+    from mnemonet.benchmarks.__main__ import main
+
+    argv = ["continual", "--strategies", "agent-dnc", "naive", "--seeds", "0", "--memory-size", "8", "--memory-dim",
+            "8", "--hidden", "16", "--hyper", "epochs=1", "buffer_size=40", "--json", "--no-progress"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    dnc, naive = out["strategies"]["agent-dnc"], out["strategies"]["naive"]
+    assert dnc["memory_shape"] == [8, 8] and np.array(dnc["runs"][0]["accuracy_matrix"]).shape == (5, 5)
+    hp = naive["runs"][0]["hyperparameters"]
+    assert hp["hidden"] == [16] and hp["epochs"] == 1 and hp["buffer_size"] == 40
+    with pytest.raises(SystemExit):
+        main(["continual", "--strategies", "naive", "--hyper", "learning_rate=0.1"])
+
+
+def test_fit_stream_loss_comparison_is_strict_json(capsys):
+    from mnemonet.benchmarks.continual import _main
+
+    assert _main(["--fit-stream-losses", "--seeds", "0", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    rows = {(r["loss"], r["buffer_size"]): r for r in out["rows"]}
+    assert set(rows) == {("cross_entropy", 200), ("cross_entropy", 5000), ("mse", None)}
+    # The default head with the table's 200-row budget is the "agent" row of the table (same seed, same stream).
+    assert rows[("cross_entropy", 200)]["acc"]["mean"] == continual.run(
+        continual.split_digits("class", seed=0), "agent", seed=0).acc
+
+
 def test_format_table_one_seed():
     from mnemonet.benchmarks.continual import format_table, run_table
 
