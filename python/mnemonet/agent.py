@@ -414,7 +414,8 @@ class ContinualLearningAgent(CheckpointBytes):
         writing a copy of the memory (restored after the evaluation; ``memory="dnc"``: read only), as the
         strategies do. :func:`mnemonet.continual.strategy_agent` builds the agent a strategy starts from, so that
         ``strategy_agent(s, seed=k).fit_stream(s, seed=k)`` equals ``continual.run(s, "agent", seed=k)`` exactly.
-        The run is one native call (no progress bar; ~1 s per split-digits stream for the seed's memory).
+        The run is one native call (no progress bar, and Ctrl-C takes effect when it returns; ~1 s per
+        split-digits stream for the seed's memory, a few seconds for the DNC's).
 
         ``loss="mse"`` is classification by regression, exactly the seed's ``train_step``: the target of a row of
         output unit k is the one-hot vector e_k [output_dim], trained with ``fit`` (MSE, the agent's replay buffer,
