@@ -209,7 +209,8 @@ class Agent:
 def continual_run(strategy: int, head_mode: int, output_count: int, units: np.ndarray, unit_offsets: np.ndarray,
                   train_x: np.ndarray, train_y: np.ndarray, train_offsets: np.ndarray, test_x: np.ndarray,
                   test_y: np.ndarray, test_offsets: np.ndarray, hidden: np.ndarray, hyper: np.ndarray,
-                  seed: Optional[int], memory_out: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]: ...
+                  seed: Optional[int], memory_out: Optional[np.ndarray] = None, agent: Optional[Agent] = None,
+                  use_replay: bool = True) -> Tuple[np.ndarray, np.ndarray]: ...
 
 class SNAIL:
     """Native SNAIL network with its Adam optimiser (use mnemonet.SNAIL)."""

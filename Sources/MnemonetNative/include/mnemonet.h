@@ -452,6 +452,20 @@ int32_t mn_continual_run(int32_t strategy, int32_t head_mode, int64_t output_cou
                          double *accuracy, double *baseline, float *memory, int64_t memory_count,
                          mn_status *status);
 
+/*
+ * mn_continual_run of a memory agent strategy on an existing agent, trained in place (its controller / DNC, memory,
+ * Adam state; its own replay buffer is not used): strategy 9 for a seed-memory agent, 10 for a DNC-memory agent
+ * (must match), with the agent's replay options; use_replay 0 turns the replay off. hyper's epochs and buffer_size
+ * apply; memory receives the agent's M [task_count, N, W] after each task (memory_count = that many floats).
+ */
+int32_t mn_continual_run_agent(mn_agent *agent, int32_t strategy, int32_t use_replay, int32_t head_mode,
+                               int64_t output_count, const int64_t *units, const int64_t *unit_offsets,
+                               int64_t task_count, int64_t input_dim, const float *train_x, const int32_t *train_y,
+                               const int64_t *train_offsets, const float *test_x, const int32_t *test_y,
+                               const int64_t *test_offsets, const int64_t *hidden, int64_t hidden_count,
+                               const double *hyper, int64_t hyper_count, uint64_t seed, double *accuracy,
+                               double *baseline, float *memory, int64_t memory_count, mn_status *status);
+
 /* ---- end of continual learning section ---- */
 
 #ifdef __cplusplus

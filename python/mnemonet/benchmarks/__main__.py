@@ -1,7 +1,7 @@
 """``python -m mnemonet.benchmarks sinusoid [--iterations N] [--seed S | --seeds S1 S2 …] [--json] [--plot PATH]
 [--methods a,b]``
 ``python -m mnemonet.benchmarks continual [--benchmark split-digits] [--scenario class] [--strategies a b …]
-[--seeds 0 1 2] [--json] [--plot PATH]``
+[--seeds 0 1 2] [--memory-size N] [--memory-dim W] [--hidden H …] [--hyper KEY=VALUE …] [--json] [--plot PATH]``
 ``python -m mnemonet.benchmarks snail --task digits|sinusoid|bandits [--iterations N] [--seeds S] [--json] [--plot PATH]``
 
 Reproduces the sinusoid table of Finn et al. (2017) natively and prints it (or, with ``--json``, a machine-readable
@@ -82,6 +82,14 @@ def main(argv=None) -> int:
                    help="subset of: " + " ".join(STRATEGIES))
     c.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     c.add_argument("--tasks", type=int, default=5, help="number of tasks (permuted/rotated digits)")
+    c.add_argument("--memory-size", type=int, default=None, metavar="N",
+                   help="N of the memory agents' memory (default: agent 128, agent-dnc 32)")
+    c.add_argument("--memory-dim", type=int, default=None, metavar="W",
+                   help="W of the memory agents' memory (default: agent 64, agent-dnc 32)")
+    c.add_argument("--hidden", nargs="+", type=int, default=None, metavar="H",
+                   help="hidden layer widths of the MLP strategies (default: 100 100)")
+    c.add_argument("--hyper", nargs="+", default=[], metavar="KEY=VALUE",
+                   help="other hyperparameters of mnemonet.continual.DEFAULTS, e.g. buffer_size=500 epochs=1 lr=0.1")
     c.add_argument("--json", action="store_true", help="print strict JSON (per strategy and seed: R, metrics, times)")
     c.add_argument("--plot", default=None, metavar="PATH", help="save accuracy matrices and curves (PNG)")
     c.add_argument("--no-progress", action="store_true")
@@ -185,8 +193,21 @@ def _dnc(args) -> int:
 def _continual(args) -> int:
     from .continual import format_table as cl_format, plot_table, run_table
 
+    from ..continual import DEFAULTS
+
+    hyper = {}
+    for item in args.hyper:
+        key, sep, value = item.partition("=")
+        if not sep or key not in DEFAULTS:
+            raise SystemExit(f"--hyper takes KEY=VALUE with KEY one of {sorted(DEFAULTS)}, got {item!r}")
+        hyper[key] = float(value)
+    for key, value in (("memory_size", args.memory_size), ("memory_dim", args.memory_dim)):
+        if value is not None:
+            hyper[key] = value
+    if args.hidden is not None:
+        hyper["hidden"] = tuple(args.hidden)
     summary = run_table(args.stream, args.scenario, args.strategies, args.seeds, num_tasks=args.tasks,
-                        progress=not args.no_progress and not args.json)
+                        progress=not args.no_progress and not args.json, **hyper)
     if args.plot:
         plot_table(summary, args.plot)
         summary["plot"] = args.plot

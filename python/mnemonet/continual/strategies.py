@@ -12,7 +12,8 @@ from .._args import as_int
 from .._native import InvalidArgumentError
 from . import metrics as _metrics
 
-__all__ = ["STRATEGIES", "MEMORY_STRATEGIES", "DEFAULTS", "STRATEGY_DEFAULTS", "ContinualResult", "run"]
+__all__ = ["STRATEGIES", "MEMORY_STRATEGIES", "DEFAULTS", "STRATEGY_DEFAULTS", "ContinualResult", "run",
+           "strategy_agent"]
 
 #: Strategy names, in the native code order.
 STRATEGIES = ("naive", "joint", "ewc", "si", "lwf", "agem", "er", "er-prioritized", "mer", "agent", "agent-dnc")
@@ -126,6 +127,34 @@ def _hyper(overrides: dict) -> dict:
     return h
 
 
+def _run_native(stream, strategy: str, h: dict, seed: int, hidden: Sequence[int], memory_shape, agent=None,
+                use_replay: bool = True):
+    """One native run of ``strategy`` over ``stream`` with the hyperparameters ``h`` (all of DEFAULTS); with
+    ``agent`` (a ``_native.Agent``) the memory agent strategy trains that agent in place. Returns (R, baseline,
+    memory [T, N, W] or None, wall seconds)."""
+    hidden_arr = np.asarray(list(hidden), dtype=np.int64)
+    units = np.asarray([u for us in stream.units for u in us], dtype=np.int64)
+    uoff = np.cumsum([0] + [len(u) for u in stream.units]).astype(np.int64)
+
+    def pack(tasks):
+        x = np.ascontiguousarray(np.concatenate([t.x for t in tasks]), dtype=np.float32)
+        y = np.ascontiguousarray(np.concatenate([t.y for t in tasks]), dtype=np.int32)
+        off = np.cumsum([0] + [len(t) for t in tasks]).astype(np.int64)
+        return x, y, off
+
+    trx, tr_y, troff = pack(stream.train)
+    tex, te_y, teoff = pack(stream.test)
+    hyper = np.array([h[k] for k in DEFAULTS], dtype=np.float64)
+    memory = None
+    if memory_shape is not None:
+        memory = np.zeros((len(stream.train),) + tuple(memory_shape), dtype=np.float32)
+    start = time.perf_counter()
+    R, b = _native.continual_run(STRATEGIES.index(strategy), stream.head_mode, stream.output_count, units, uoff,
+                                 trx, tr_y, troff, tex, te_y, teoff, hidden_arr, hyper, seed, memory,
+                                 agent=agent, use_replay=use_replay)
+    return R, b, memory, time.perf_counter() - start
+
+
 def run(stream, strategy: str = "naive", *, seed: int = 0, hidden: Sequence[int] = (100, 100),
         memory: Optional[str] = None, **hyperparameters) -> ContinualResult:
     """Trains an MLP classifier on ``stream`` task after task with ``strategy`` (natively) and evaluates it on every
@@ -162,25 +191,46 @@ def run(stream, strategy: str = "naive", *, seed: int = 0, hidden: Sequence[int]
         strategy = "agent" if memory == "seed" else "agent-dnc"
     seed = as_int(seed, "seed", 0)
     h = _hyper(dict(STRATEGY_DEFAULTS.get(strategy, {}), **hyperparameters))
-    hidden_arr = np.asarray(list(hidden), dtype=np.int64)
-    units = np.asarray([u for us in stream.units for u in us], dtype=np.int64)
-    uoff = np.cumsum([0] + [len(u) for u in stream.units]).astype(np.int64)
-
-    def pack(tasks):
-        x = np.ascontiguousarray(np.concatenate([t.x for t in tasks]), dtype=np.float32)
-        y = np.ascontiguousarray(np.concatenate([t.y for t in tasks]), dtype=np.int32)
-        off = np.cumsum([0] + [len(t) for t in tasks]).astype(np.int64)
-        return x, y, off
-
-    trx, tr_y, troff = pack(stream.train)
-    tex, te_y, teoff = pack(stream.test)
-    hyper = np.array([h[k] for k in DEFAULTS], dtype=np.float64)
-    memory = None
-    if strategy in MEMORY_STRATEGIES:
-        memory = np.zeros((len(stream.train), h["memory_size"], h["memory_dim"]), dtype=np.float32)
-    start = time.perf_counter()
-    R, b = _native.continual_run(STRATEGIES.index(strategy), stream.head_mode, stream.output_count, units, uoff,
-                                 trx, tr_y, troff, tex, te_y, teoff, hidden_arr, hyper, seed, memory)
-    wall = time.perf_counter() - start
+    memory_shape = (h["memory_size"], h["memory_dim"]) if strategy in MEMORY_STRATEGIES else None
+    R, b, memory, wall = _run_native(stream, strategy, h, seed, hidden, memory_shape)
     return ContinualResult(strategy=strategy, seed=int(seed), accuracy_matrix=R, baseline=b, wall_time=wall,
                            hyperparameters=dict(h, hidden=list(map(int, hidden))), memory=memory)
+
+
+def _plugin_seed(seed: int) -> int:
+    """The seed of a strategy's own random streams for a run seeded ``seed`` (Swift ``Strategy.pluginSeed``)."""
+    return (seed + 0x9E3779B97F4A7C15) % (1 << 64)
+
+
+def strategy_agent(stream, *, seed: int = 0, memory: str = "seed", memory_size: Optional[int] = None,
+                   memory_dim: Optional[int] = None):
+    """The :class:`~mnemonet.ContinualLearningAgent` that ``run(stream, "agent", seed=seed)`` (``memory="dnc"``:
+    ``"agent-dnc"``) starts from: the same initial weights, memory shape (128 × 64 for the seed's bank, 32 × 32 for
+    the DNC's, or ``memory_size`` × ``memory_dim``; 4 read heads), LSTM 128, Adam 1e-3 with PyTorch's exact
+    arithmetic, the seed's replay options. ``strategy_agent(s, seed=k).fit_stream(s, seed=k)`` reproduces
+    ``run(s, "agent", seed=k)`` exactly (R, baseline, memory), and leaves the trained agent in your hands.
+
+    Parameters
+    ----------
+    stream : TaskStream
+        Sizes the agent: ``input_dim`` = ``output_dim`` = ``stream.input_dim`` (needs ``output_count`` ≤ it).
+    seed : int, default 0
+    memory : {"seed", "dnc"}, default "seed"
+    memory_size, memory_dim : int, optional
+        N and W (default: the strategy's).
+
+    Returns
+    -------
+    ContinualLearningAgent
+    """
+    from ..agent import MEMORY_KINDS, ContinualLearningAgent
+    from ..memory import MemoryConfig
+
+    if not isinstance(memory, str) or memory not in MEMORY_KINDS:
+        raise InvalidArgumentError(f"memory must be one of {MEMORY_KINDS}, got {memory!r}")
+    name = "agent" if memory == "seed" else "agent-dnc"
+    h = _hyper(dict(STRATEGY_DEFAULTS[name], **{k: v for k, v in (("memory_size", memory_size),
+                                                                   ("memory_dim", memory_dim)) if v is not None}))
+    seed = as_int(seed, "seed", 0)
+    return ContinualLearningAgent(stream.input_dim, 128, config=MemoryConfig(h["memory_size"], h["memory_dim"], 4),
+                                  seed=_plugin_seed(seed), exact_adam=True, memory=memory)
