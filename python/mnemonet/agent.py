@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, List, Mapping, Optional, Tuple, Union
 
 import numpy as np
 
@@ -450,7 +450,7 @@ class ContinualLearningAgent(CheckpointBytes):
             A stream of another input width or more units than ``output_dim``, an unknown ``loss``, ``epochs`` < 1,
             ``buffer_size`` ≤ max(16, B).
         """
-        from .continual.strategies import ContinualResult, _hyper, _run_native
+        from .continual._runner import ContinualResult, _hyper, _run_native
 
         if not isinstance(loss, str) or loss not in ("cross_entropy", "mse"):
             raise _native.InvalidArgumentError(f"loss must be 'cross_entropy' or 'mse', got {loss!r}")
