@@ -236,6 +236,11 @@ int32_t mn_agent_train_step(mn_agent *agent, const float *x, const float *y, int
 /* train_step with the B replay draws given: indices [B] (0 = oldest stored item), weights [B]. */
 int32_t mn_agent_train_step_with_draws(mn_agent *agent, const float *x, const float *y, const int64_t *indices,
                                        const float *weights, double *loss, mn_status *status);
+/* Benchmark hook (bench/bench_floors.py): ns [8] receives the CPU ns per call of a whole step without replay on (x, y)
+ * and of each of its phases alone (checks+snapshot+copies, forward, loss, replay push, pullback, gradient norms,
+ * Adam), each run `iterations` times, median of `repeats`. Changes the agent (use a throwaway one). */
+int32_t mn_agent_bench_plain_step_phases(mn_agent *agent, const float *x, const float *y, int64_t iterations,
+                                         int64_t repeats, double *ns, mn_status *status);
 /* write_memory != 0: the seed's evaluate (each forward writes the memory); 0: read-only, the agent is unchanged. */
 int32_t mn_agent_evaluate(mn_agent *agent, const float *x, const float *y, int64_t count, int32_t write_memory,
                           double *error, mn_status *status);
