@@ -277,3 +277,26 @@ def test_gittins_indices_match_the_published_table_and_are_monotone():
     assert g > bandits.run_baseline("thompson", p, u, seed=1).mean()  # the Bayes-optimal-like index beats sampling
     with pytest.raises(ValueError):
         bandits.gittins_indices(10, 1.0)
+
+
+def test_digits_benchmark_has_the_embedding_by_default_and_a_flag_to_drop_it(capsys):
+    """``python -m mnemonet.benchmarks snail --task digits``: the embedding network by default (recorded in the JSON
+    and visible in the parameter count), ``--no-embedding`` the network reading [pixels, label] directly."""
+    pytest.importorskip("sklearn")
+    from mnemonet.benchmarks import __main__ as cli
+    from mnemonet.benchmarks import snail as sn
+
+    out = sn.run_digits(shots=[1], iterations=2, seeds=1, eval_episodes=20, progress=False)
+    assert out["embedding"] == list(sn.DIGITS_EMBEDDING) and out["embedding_final_relu"] == sn.DIGITS_EMBEDDING_FINAL_RELU
+    r = out["results"][0]
+    assert 0 <= r["snail_accuracy"]["mean"] <= 1 and r["train_cpu_seconds"]["mean"] >= 0
+    plain = mnemonet.SNAIL(69, 5, 6, blocks=sn.DIGITS_BLOCKS)
+    assert r["parameters"] > plain.parameter_count
+    assert cli.main(["snail", "--task", "digits", "--shots", "1", "--iterations", "2", "--seeds", "1", "--json",
+                     "--no-embedding"]) in (0, None)
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["embedding"] is None and summary["results"][0]["parameters"] == plain.parameter_count
+    assert cli.main(["snail", "--task", "digits", "--shots", "1", "--iterations", "2", "--seeds", "1", "--json",
+                     "--embedding", "8,4", "--embedding-final", "relu"]) in (0, None)
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["embedding"] == [8, 4] and summary["embedding_final_relu"] is True
