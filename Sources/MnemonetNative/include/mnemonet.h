@@ -329,9 +329,13 @@ int32_t mn_meta_evaluate_sinusoid(mn_meta_learner *h, int64_t num_tasks, int32_t
  */
 typedef struct mn_snail mn_snail;
 
+/* blocks: 3 integers per block, (0, key, value) attention, (1, filters, 0) TC. embedding: the MLP's layer sizes
+ * (embedding_count 0: no embedding network) over the first embedding_inputs columns; embedding_final_relu != 0: a
+ * ReLU after the last layer too. */
 int32_t mn_snail_create(int64_t input_size, int64_t output_size, int64_t sequence_length, const int64_t *blocks,
-                        int64_t block_count, float lr, float clip_norm, uint64_t seed, mn_snail **out,
-                        mn_status *status);
+                        int64_t block_count, const int64_t *embedding, int64_t embedding_count,
+                        int64_t embedding_inputs, int32_t embedding_final_relu, float lr, float clip_norm,
+                        uint64_t seed, mn_snail **out, mn_status *status);
 void mn_snail_free(mn_snail *h);
 int64_t mn_snail_tensor_count(mn_snail *h);
 int64_t mn_snail_iteration(mn_snail *h);
@@ -349,6 +353,8 @@ int32_t mn_snail_set_optimizer(mn_snail *h, float lr, float clip_norm, mn_status
 /* sizes [3] = (I, O, T); blocks [3 * capacity]; optimizer [2] = (lr, clip_norm). */
 int32_t mn_snail_describe(mn_snail *h, int64_t *sizes, int64_t *blocks, int64_t capacity, int64_t *block_count,
                           float *optimizer, mn_status *status);
+/* info [3] = (layer count n, 0 without an embedding; inputs F; final ReLU 0/1); sizes [capacity] receives E_1..E_n. */
+int32_t mn_snail_describe_embedding(mn_snail *h, int64_t *info, int64_t *sizes, int64_t capacity, mn_status *status);
 /* Bandit meta-RL (K arms, N pulls; input K + 2, output K + 1): `iterations` A2C updates on `batch` fresh episodes;
  * config [5] = (discount, gae_lambda, value_coef, entropy_coef, normalize_advantages); mean_rewards [iterations] or
  * NULL. */

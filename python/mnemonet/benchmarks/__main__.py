@@ -57,6 +57,12 @@ def main(argv=None) -> int:
     sn.add_argument("--seeds", type=int, default=None, help="training seeds (default: 2)")
     sn.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate of SNAIL (default 1e-3)")
     sn.add_argument("--shots", default="1,5", help="digits: comma-separated K values (default 1,5)")
+    sn.add_argument("--no-embedding", action="store_true",
+                    help="digits: no embedding network (the blocks read [pixels, one-hot label] directly)")
+    sn.add_argument("--embedding", default=None,
+                    help="digits: comma-separated embedding layer sizes (default 128: one linear layer)")
+    sn.add_argument("--embedding-final", choices=("relu", "linear"), default=None,
+                    help="digits: a ReLU after the last embedding layer or not (default linear)")
     sn.add_argument("--settings", default=None, help="bandits: comma-separated NxK list, e.g. 10x5,100x5")
     sn.add_argument("--json", action="store_true", help="print strict JSON (bandits: the list of rows)")
     sn.add_argument("--plot", default=None, metavar="PATH", help="save a bar chart (PNG)")
@@ -145,8 +151,13 @@ def _snail(args) -> int:
     progress = not args.no_progress and not args.json
     kw = {"lr": args.lr} if args.iterations is None else {"iterations": args.iterations, "lr": args.lr}
     if args.task == "digits":
+        embedding = None if args.no_embedding else (
+            tuple(int(e) for e in args.embedding.split(",")) if args.embedding else sn.DIGITS_EMBEDDING)
         summary = sn.run_digits(shots=[int(k) for k in args.shots.split(",")], seeds=args.seeds or 2,
-                                progress=progress, **kw)
+                                progress=progress, embedding=embedding,
+                                embedding_final_relu=(sn.DIGITS_EMBEDDING_FINAL_RELU if args.embedding_final is None
+                                                      else args.embedding_final == "relu"),
+                                **kw)
     elif args.task == "sinusoid":
         if args.iterations is not None:
             kw["maml_iterations"] = args.iterations
