@@ -42,14 +42,7 @@ extension ContinualLearningAgent: Checkpointable {
         w.write(exactAdam)
         w.write(UnsafeBufferPointer(controller.parameters))
         w.write(optimizer.states.count)
-        for s in optimizer.states {
-            w.write(s != nil)
-            if let s {
-                w.write(s.step)
-                w.write(UnsafeBufferPointer(s.expAvg.buffer))
-                w.write(UnsafeBufferPointer(s.expAvgSq.buffer))
-            }
-        }
+        optimizer.writeStates(to: &w)
         w.write(UnsafeBufferPointer(memoryBank.memory))
         w.write(UnsafeBufferPointer(memoryBank.usage))
         replay.save(to: &w)
@@ -116,19 +109,7 @@ extension ContinualLearningAgent: Checkpointable {
         try r.readFloats("parameters", into: agent.controller.parameters)
         let slots = try r.readInt("optimizer slots", in: agent.optimizer.states.count...agent.optimizer.states.count)
         for k in 0..<slots {
-            guard try r.readBool("optimizer state flag") else { continue }
-            let count = agent.trainable[k].count
-            let step = try r.readInt("optimizer step", in: 1...Int.max)
-            guard 8 * count + 16 <= r.remaining else {
-                throw .format("\(source) is truncated or corrupt (optimizer state of tensor \(k) missing)")
-            }
-            let m = Tensor(shape: [count]), v = Tensor(shape: [count])
-            try r.readFloats("optimizer exp_avg", into: m.buffer)
-            try r.readFloats("optimizer exp_avg_sq", into: v.buffer)
-            if let bad = v.buffer.firstIndex(where: { $0 < 0 }) {
-                throw .format("checkpoint is corrupt (optimizer exp_avg_sq[\(bad)] is negative)")
-            }
-            agent.optimizer.states[k] = AdamState(step: step, expAvg: m, expAvgSq: v)
+            try agent.optimizer.readState(slot: k, shape: [agent.trainable[k].count], from: &r, maxStep: Int.max)
         }
         try r.readFloats("memory", into: agent.memoryBank.memory)
         try r.readFloats("usage", into: agent.memoryBank.usage)

@@ -23,16 +23,7 @@ extension MetaLearner: Checkpointable {
         w.write(config.alphaInitRange.upperBound)
         w.write(parameters)
         w.write(alphas)
-        for slot in 0..<2 {
-            if let s = optimizer.states[slot] {
-                w.write(true)
-                w.write(s.step)
-                w.write(s.expAvg.array)
-                w.write(s.expAvgSq.array)
-            } else {
-                w.write(false)
-            }
-        }
+        for slot in 0..<2 { optimizer.writeState(slot: slot, to: &w) }
         w.write(sampler.rng)
         w.write(iteration)
     }
@@ -88,17 +79,11 @@ extension MetaLearner: Checkpointable {
         learner.parameters = try r.readFloats("parameters", expectedCount: mlp.parameterCount)
         learner.alphas = try r.readFloats("alphas", expectedCount: algo == .metaSGD ? mlp.parameterCount : 0)
         for slot in 0..<2 {
-            guard try r.readBool("optimizer state flag") else { continue }
             let n = slot == 0 ? mlp.parameterCount : learner.alphas.count
-            let step = try r.readInt("optimizer step", in: 1...Int(Int32.max))
-            let m = try r.readFloats("optimizer first moments", expectedCount: n)
-            let v = try r.readFloats("optimizer second moments", expectedCount: n)
-            if let bad = v.firstIndex(where: { $0 < 0 }) {
-                throw .format("checkpoint is corrupt (optimizer second moments[\(bad)] is negative)")
+            try learner.optimizer.readState(slot: slot, shape: [n], from: &r)
+            if n == 0 && learner.optimizer.states[slot] != nil {
+                throw .format("optimizer state for an empty slot in \(source)")
             }
-            guard n > 0 else { throw .format("optimizer state for an empty slot in \(source)") }
-            learner.optimizer.states[slot] = AdamState(
-                step: step, expAvg: Tensor(shape: [n], values: m), expAvgSq: Tensor(shape: [n], values: v))
         }
         learner.sampler.rng = try r.readRandomGenerator()
         learner.iteration = try r.readInt("iteration")

@@ -36,16 +36,7 @@ extension SNAILLearner: Checkpointable {
         w.write(config.learningRate)
         w.write(config.clipNorm)
         for p in model.parameters { w.write(p.array) }
-        for s in optimizer.states {
-            if let s {
-                w.write(true)
-                w.write(s.step)
-                w.write(s.expAvg.array)
-                w.write(s.expAvgSq.array)
-            } else {
-                w.write(false)
-            }
-        }
+        optimizer.writeStates(to: &w)
         w.write(rng)
         w.write(iteration)
     }
@@ -90,12 +81,7 @@ extension SNAILLearner: Checkpointable {
             try r.readFloats("parameters", into: p.buffer)
         }
         for (slot, p) in learner.model.parameters.enumerated() {
-            guard try r.readBool("optimizer state flag") else { continue }
-            let step = try r.readInt("optimizer step", in: 1...Int(Int32.max))
-            let m = try r.readFloats("optimizer first moments", expectedCount: p.count)
-            let v = try r.readFloats("optimizer second moments", expectedCount: p.count)
-            learner.optimizer.states[slot] = AdamState(
-                step: step, expAvg: Tensor(shape: p.shape, values: m), expAvgSq: Tensor(shape: p.shape, values: v))
+            try learner.optimizer.readState(slot: slot, shape: p.shape, from: &r)
         }
         learner.rng = try r.readRandomGenerator()
         learner.iteration = try r.readInt("iteration")

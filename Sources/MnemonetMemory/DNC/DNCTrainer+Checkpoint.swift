@@ -19,16 +19,7 @@ extension DNCTrainer: Checkpointable {
         w.write(clip)
         w.write(UInt32(bitPattern: loss.rawValue))
         for p in model.parameters { w.write(UnsafeBufferPointer(p.buffer)) }
-        for s in optimizer.states {
-            if let s {
-                w.write(true)
-                w.write(s.step)
-                w.write(s.expAvg.array)
-                w.write(s.expAvgSq.array)
-            } else {
-                w.write(false)
-            }
-        }
+        optimizer.writeStates(to: &w)
     }
 
     /// Reads a payload written by `writeCheckpoint(to:)` (`.format` for truncated or inconsistent data).
@@ -53,12 +44,7 @@ extension DNCTrainer: Checkpointable {
             try r.readFloats("parameters", into: p.buffer)
         }
         for (i, p) in model.parameters.enumerated() {
-            guard try r.readBool("optimizer state flag") else { continue }
-            let step = try r.readInt("optimizer step", in: 1...Int(Int32.max))
-            let m = try r.readFloats("optimizer first moments", expectedCount: p.count)
-            let v = try r.readFloats("optimizer second moments", expectedCount: p.count)
-            trainer.optimizer.states[i] = AdamState(step: step, expAvg: Tensor(shape: p.shape, values: m),
-                                                    expAvgSq: Tensor(shape: p.shape, values: v))
+            try trainer.optimizer.readState(slot: i, shape: p.shape, from: &r)
         }
         return trainer
     }
