@@ -6,8 +6,10 @@
 ``sinusoid`` 5-shot sinusoid regression (Finn et al. 2017's task): SNAIL sees 5 labelled points then 5 query points;
              MAML (mnemonet.MetaLearner, 1→40→40→1 ReLU, one inner step) is trained on 5-shot tasks and adapted to
              the same test tasks' support points; query MSE of both.
-``bandits``  Table 3: N pulls of K Bernoulli arms, p ~ U[0, 1]; SNAIL trained with A2C + GAE, the baselines
-             (random, ε-greedy, UCB1, Thompson, Gittins index) run by mnemonet.bandits on the same test draws.
+``bandits``  Table 3: N pulls of K Bernoulli arms, p ~ U[0, 1]; SNAIL trained with A2C + GAE (in lr / entropy
+             phases where ``BANDIT_PHASES`` has them; 3 seeds), evaluated sampling its actions (``snail``) and
+             greedily (``snail_greedy``); the baselines (random, ε-greedy, UCB1, Thompson, Gittins index) run by
+             mnemonet.bandits on the same test draws.
 Every number is the mean over ``--seeds`` training seeds (± std over seeds); evaluation episodes are shared.
 """
 from __future__ import annotations
