@@ -90,19 +90,20 @@ def run_sinusoid(shots: int = 5, iterations: int = 4000, maml_iterations: int = 
 #: (N, K) → (training iterations, blocks). N = 100 uses narrower blocks to fit this machine's budget (the T = 100
 #: forward/backward dominates: ~4× cheaper at 16 filters than at 32).
 BANDIT_SETTINGS = {
-    (10, 5): (3000, (("tc", 32), ("attention", 32, 32))),
-    (10, 10): (3000, (("tc", 32), ("attention", 32, 32))),
+    (10, 5): (10000, (("tc", 32), ("attention", 32, 32))),
+    (10, 10): (10000, (("tc", 32), ("attention", 32, 32))),
     (100, 5): (12000, (("tc", 16), ("attention", 16, 16))),
 }
 
+#: Half the updates at lr (entropy 0.01), a third at 0.3·lr (0.005), a sixth at 0.1·lr (0.002), batch 32.
+LR_STEP_PHASES = ((1 / 2, 1.0, 0.01, 32), (1 / 3, 0.3, 0.005, 32), (1 / 6, 0.1, 0.002, 32))
+
 #: (N, K) → training phases ``(fraction of the iterations, lr factor, entropy_coef, batch_size)``, run in order; the
 #: lr factor multiplies ``lr``. A setting without an entry trains in one phase at ``lr``, ``entropy_coef`` and
-#: ``batch_size``. At N = 100 a constant lr of 1e-3 plateaus around 69–72 (the policy keeps moving between updates);
-#: stepping lr and the entropy bonus down for the last half is what lifts it to Thompson's level (exploration log:
-#: bench/results/snail_bandits_exploration.md).
-BANDIT_PHASES = {
-    (100, 5): ((1 / 2, 1.0, 0.01, 32), (1 / 3, 0.3, 0.005, 32), (1 / 6, 0.1, 0.002, 32)),
-}
+#: ``batch_size``. At a constant lr of 1e-3 the N = 100 reward plateaus around 69–72 (the policy keeps moving
+#: between updates); stepping lr and the entropy bonus down for the last half lifts it to Thompson's level, and at
+#: N = 10 it adds ~0.2 (exploration log on validation draws: bench/results/snail_bandits_exploration.md).
+BANDIT_PHASES = {key: LR_STEP_PHASES for key in BANDIT_SETTINGS}
 
 
 def _phase_iterations(iterations: int, fractions: Sequence[float]) -> List[int]:
