@@ -21,7 +21,8 @@ import Glibc
 /// Code generation for the machine that builds (mnemonet is always built from source, like `-march=native`): on an
 /// x86-64 host with the Haswell feature set (AVX2, FMA, BMI1/2, F16C, MOVBE, LZCNT, POPCNT) the Swift code targets `haswell`, which doubles the width of the
 /// SIMD8<Float> kernels and fuses multiply-adds (measured: agent step 105 → 64 µs without replay). Set
-/// MNEMONET_PORTABLE=1 to build for baseline x86-64 (e.g. to ship the build to older CPUs).
+/// MNEMONET_PORTABLE=1 to build for baseline x86-64 (e.g. to ship the build to older CPUs). A Haswell build also
+/// defines the compilation condition MNEMONET_HASWELL.
 func hostCPUSettings() -> [SwiftSetting] {
     #if arch(x86_64) && os(Linux)
     if getenv("MNEMONET_PORTABLE") != nil { return [] }
@@ -33,7 +34,9 @@ func hostCPUSettings() -> [SwiftSetting] {
         guard text.hasPrefix("flags") else { continue }
         let flags = Set(text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init))
         let haswell: Set<String> = ["avx2", "fma", "bmi1", "bmi2", "f16c", "movbe", "abm", "popcnt", "pclmulqdq", "aes", "xsaveopt", "fsgsbase", "rdrand"]
-        return haswell.isSubset(of: flags) ? [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))] : []
+        // MNEMONET_HASWELL lets code use AVX/AVX2 intrinsics that a baseline x86-64 build cannot compile.
+        return haswell.isSubset(of: flags) ? [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release)),
+                                              .define("MNEMONET_HASWELL", .when(configuration: .release))] : []
     }
     #endif
     return []

@@ -10,6 +10,11 @@ reciprocal estimate). PyTorch runs the seed's classes verbatim (from tools/fixtu
 it is skipped when torch is not installed.
 
 Usage: python bench/bench_agent.py [--repeats 3] [--json bench/results/agent.json]
+       python bench/bench_agent.py --rounds 3 [--json …]   # interleaved: every round runs every variant once
+
+With --rounds N the variants are interleaved (round r runs mnemonet fit / train_step loop / exact_adam and PyTorch,
+with and without replay, each once) and the table gives medians over the rounds of CPU and wall time per step, the
+ratios of the medians, and each round's own ratio (CPU time), so the spread is visible.
 """
 import os
 
@@ -34,13 +39,14 @@ def mnemonet_demo(use_replay, seed=0, python_loop=False, exact_adam=False):
     """The seed's demo on mnemonet; returns (ms per replaying step, ms per plain step, whole seconds, errors)."""
     agent = ContinualLearningAgent(seed=seed, exact_adam=exact_adam)
     times = {True: 0.0, False: 0.0}
+    walls = {True: 0.0, False: 0.0}
     steps = {True: 0, False: 0}
     errors = []
     t_all = time.perf_counter()
     for task_id in range(4):
         X, Y = create_task_data(task_id, 50)
         replay = use_replay and task_id > 0
-        t0 = time.process_time()
+        t0, w0 = time.process_time(), time.perf_counter()
         if python_loop:  # the seed's loop, one train_step call per sample from Python
             for _ in range(20):
                 for i in range(50):
@@ -48,11 +54,13 @@ def mnemonet_demo(use_replay, seed=0, python_loop=False, exact_adam=False):
         else:
             agent.fit(X, Y, epochs=20, use_replay=replay, progress=False)
         times[replay] += time.process_time() - t0
+        walls[replay] += time.perf_counter() - w0
         steps[replay] += 1000
         errors.append([agent.evaluate(*create_task_data(e, 20), write_memory=True) for e in range(task_id + 1)])
     whole = time.perf_counter() - t_all
     ms = {k: 1e3 * times[k] / steps[k] if steps[k] else None for k in times}
-    return ms[True], ms[False], whole, errors
+    wall_ms = {k: 1e3 * walls[k] / steps[k] if steps[k] else None for k in walls}
+    return ms[True], ms[False], whole, errors, wall_ms[True], wall_ms[False]
 
 
 def torch_demo(seed_module, use_replay):
@@ -62,22 +70,25 @@ def torch_demo(seed_module, use_replay):
     np.random.seed(0)
     agent = seed_module.ContinualLearningAgent()
     times = {True: 0.0, False: 0.0}
+    walls = {True: 0.0, False: 0.0}
     steps = {True: 0, False: 0}
     errors = []
     t_all = time.perf_counter()
     for task_id in range(4):
         train_data = seed_module.create_task_data(task_id, num_samples=50)
         replay = use_replay and task_id > 0
-        t0 = time.process_time()
+        t0, w0 = time.process_time(), time.perf_counter()
         for _ in range(20):
             for x, y in train_data:
                 agent.train_step(x, y, use_replay=replay)
         times[replay] += time.process_time() - t0
+        walls[replay] += time.perf_counter() - w0
         steps[replay] += 1000
         errors.append([agent.evaluate(seed_module.create_task_data(e, num_samples=20)) for e in range(task_id + 1)])
     whole = time.perf_counter() - t_all
     ms = {k: 1e3 * times[k] / steps[k] if steps[k] else None for k in times}
-    return ms[True], ms[False], whole, errors
+    wall_ms = {k: 1e3 * walls[k] / steps[k] if steps[k] else None for k in walls}
+    return ms[True], ms[False], whole, errors, wall_ms[True], wall_ms[False]
 
 
 def load_seed_module():
@@ -93,11 +104,68 @@ def load_seed_module():
     return module
 
 
+VARIANTS = (("fit", {}), ("loop", {"python_loop": True}), ("fit_exact_adam", {"exact_adam": True}))
+
+
+def interleaved(rounds, json_path):
+    """Every round runs every mnemonet variant and the PyTorch seed code once, with and without replay."""
+    seed_module = load_seed_module()
+    if seed_module is None:
+        raise SystemExit("--rounds needs torch (the PyTorch seed code is the reference)")
+    import torch
+
+    load_before = list(os.getloadavg())
+    runs = []  # per round: {(side, replay): (cpu_ms, wall_ms)}
+    for r in range(rounds):
+        row = {}
+        for name, kw in VARIANTS:
+            rep = mnemonet_demo(True, **kw)
+            plain = mnemonet_demo(False, **kw)
+            row[(name, True)] = (rep[0], rep[4])
+            row[(name, False)] = (plain[1], plain[5])
+        rep = torch_demo(seed_module, True)
+        plain = torch_demo(seed_module, False)
+        row[("pytorch", True)] = (rep[0], rep[4])
+        row[("pytorch", False)] = (plain[1], plain[5])
+        runs.append(row)
+        print(f"round {r + 1}/{rounds}: " + ", ".join(f"{k[0]}{'+replay' if k[1] else ''} {v[0]:.4f} ms"
+                                                  for k, v in row.items()), flush=True)
+    load_after = list(os.getloadavg())
+    med = {k: (float(np.median([run[k][0] for run in runs])), float(np.median([run[k][1] for run in runs])))
+           for k in runs[0]}
+    result = {"machine": platform.processor() or platform.machine(), "torch": torch.__version__,
+              "blas": mnemonet.blas_info(), "rounds": rounds, "load_average_before": load_before,
+              "load_average_after": load_after,
+              "runs_ms": [{f"{k[0]}_{'with' if k[1] else 'without'}_replay": {"cpu": v[0], "wall": v[1]}
+                           for k, v in run.items()} for run in runs],
+              "median_ms": {f"{k[0]}_{'with' if k[1] else 'without'}_replay": {"cpu": v[0], "wall": v[1]}
+                            for k, v in med.items()}}
+    os.makedirs(os.path.dirname(json_path), exist_ok=True)
+    with open(json_path, "w") as f:
+        json.dump(result, f, indent=1)
+    print(f"\ninterleaved, {rounds} rounds, medians; load average before {load_before}, after {load_after}")
+    print("| ms / train_step | CPU | wall | ratio CPU (of medians) | ratio wall | per-round CPU ratios |")
+    print("|---|---:|---:|---:|---:|---|")
+    for replay in (False, True):
+        pt = med[("pytorch", replay)]
+        print(f"| PyTorch (seed code), {'with' if replay else 'without'} replay | {pt[0]:.4f} | {pt[1]:.4f} | | | |")
+        for name, _ in VARIANTS:
+            m = med[(name, replay)]
+            per = ", ".join(f"{run[('pytorch', replay)][0] / run[(name, replay)][0]:.1f}" for run in runs)
+            print(f"| mnemonet {name}, {'with' if replay else 'without'} replay | {m[0]:.4f} | {m[1]:.4f} | "
+                  f"{pt[0] / m[0]:.1f}x | {pt[1] / m[1]:.1f}x | {per} |")
+    print(f"\nwritten {json_path}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3, help="mnemonet repeats (best taken); PyTorch runs once")
+    ap.add_argument("--rounds", type=int, default=0, help="interleaved mode: N rounds of every variant")
     ap.add_argument("--json", default=os.path.join(ROOT, "bench", "results", "agent.json"))
     args = ap.parse_args()
+    if args.rounds:
+        interleaved(args.rounds, args.json)
+        return
 
     mn_replay = min((mnemonet_demo(True) for _ in range(args.repeats)), key=lambda r: r[0])
     mn_plain = min((mnemonet_demo(False) for _ in range(args.repeats)), key=lambda r: r[1])

@@ -13,7 +13,13 @@ prioritisation, batches of 1024 (with priorities) for add and 256 for sample. Me
 Before each implementation's first fill the same amount of memory is touched and freed, so each starts with the
 same supply of free pages (otherwise the second one inherits what the first freed).
 
-Usage:  python bench/bench_replay.py [--sizes 1000000] [--repeats 5] [--json bench/results/replay.json]
+Usage:  python bench/bench_replay.py [--sizes 1000000] [--repeats 5] [--rounds 1] [--json bench/results/replay.json]
+
+--rounds N repeats the whole comparison N times, interleaved (round r measures every implementation once, first fill
+included, in turn); the table gives each figure's median over the rounds and each round's own CPU-time ratios.
+--floor PROGRAM (bench/floor_fill.c compiled: cc -O2 bench/floor_fill.c -o /tmp/floor_fill) runs the bare-memory
+first-fill floor in every round beside them (N items of the same 512 bytes into fresh memory, batches of 1024, no
+priorities, no Python) and reports the best first-fill ratio against cpprb that the floor allows.
 cpprb and torchrl are optional: what is missing is skipped (and said so).
 """
 import argparse
@@ -22,6 +28,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 
@@ -159,6 +166,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=1, help="interleaved rounds (first fill measured once per round)")
+    ap.add_argument("--floor", default=None, help="compiled bench/floor_fill.c, run in every round (first-fill floor)")
     ap.add_argument("--json", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "replay.json"))
     args = ap.parse_args(argv)
 
@@ -178,9 +187,38 @@ def main(argv=None):
                            "load_average": os.getloadavg()},
                "sizes": {}}
     for size in args.sizes:
+        per_round = {impl.name: [] for impl in impls}
+        floors = []
+        for r in range(args.rounds):
+            for impl in impls:
+                per_round[impl.name].append(bench_one(impl, size, args.repeats, rng))
+            if args.floor:
+                gc.collect()
+                out = subprocess.run([args.floor, str(size), str(2 * DIM * 4)], check=True, capture_output=True,
+                                     text=True).stdout
+                floors.append(json.loads(out))
+            if args.rounds > 1:
+                print(f"round {r + 1}/{args.rounds}: " + ", ".join(
+                    f"{k} {v[-1]['cpu']['first_fill_ns_per_item']:.0f}/{v[-1]['cpu']['add_ns_per_item']:.0f} ns, "
+                    f"{v[-1]['cpu']['sample_update_us']:.0f} us (CPU)" for k, v in per_round.items()), flush=True)
         row = {}
-        for impl in impls:
-            row[impl.name] = bench_one(impl, size, args.repeats, rng)
+        for name, rs in per_round.items():
+            med = lambda f: statistics.median(f(x) for x in rs)  # noqa: E731
+            row[name] = {"first_fill_ns_per_item": med(lambda x: x["first_fill_ns_per_item"]),
+                         "add_ns_per_item": med(lambda x: x["add_ns_per_item"]),
+                         "sample_update_us": med(lambda x: x["sample_update_us"]),
+                         "cpu": {k: med(lambda x, k=k: x["cpu"][k]) for k in rs[0]["cpu"]},
+                         "rounds": rs}
+        if floors:
+            modes = [k for k in floors[0] if isinstance(floors[0][k], dict)]
+            row["floor"] = {"rounds": floors, "median_cpu_ns_per_item": {
+                m: statistics.median(f[m]["cpu_ns_per_item"] for f in floors) for m in modes},
+                "median_wall_ns_per_item": {m: statistics.median(f[m]["wall_ns_per_item"] for f in floors)
+                                            for m in modes}}
+        if "cpprb" in per_round and args.rounds > 1:
+            row["per_round_cpu_speedup_vs_cpprb"] = [
+                {k: c["cpu"][k] / m["cpu"][k] for k in m["cpu"]}
+                for m, c in zip(per_round["mnemonet"], per_round["cpprb"])]
         for other in ("cpprb", "torchrl"):
             if other in row:
                 m, o = row["mnemonet"], row[other]
@@ -210,6 +248,25 @@ def main(argv=None):
                 c = q["cpu_time"]
                 print(f"{'':>9} | {'(CPU time)':>17} | {c['first_fill_ns_per_item']:>17.1f}x | "
                       f"{c['add_ns_per_item']:>18.1f}x | {c['sample_update_us']:>20.1f}x")
+        if "per_round_cpu_speedup_vs_cpprb" in row:
+            print(f"{'':>9} | per-round CPU-time ratios vs cpprb: " + "; ".join(
+                " / ".join(f"{q[k]:.2f}x" for k in ("first_fill_ns_per_item", "add_ns_per_item", "sample_update_us"))
+                for q in row["per_round_cpu_speedup_vs_cpprb"]))
+        if "floor" in row:
+            fl = row["floor"]
+            print(f"{'':>9} | bare-memory first fill (bench/floor_fill.c), median CPU / wall ns per item: " + ", ".join(
+                f"{m} {fl['median_cpu_ns_per_item'][m]:.1f} / {fl['median_wall_ns_per_item'][m]:.1f}"
+                for m in fl["median_cpu_ns_per_item"]))
+            if "cpprb" in row:
+                cp = row["cpprb"]["cpu"]["first_fill_ns_per_item"]
+                best = min(fl["median_cpu_ns_per_item"][m] for m in ("populate", "stream"))
+                print(f"{'':>9} | best first-fill ratio the floor allows vs cpprb (CPU): {cp / best:.2f}x "
+                      f"(cpprb {cp:.1f} / floor {best:.1f} ns per item)")
+        for impl in impls:
+            c = row[impl.name]["cpu"]
+            print(f"{'':>9} | {impl.name + ' CPU':>17} | {c['first_fill_ns_per_item']:>18.1f} | "
+                  f"{c['add_ns_per_item']:>19.1f} | {c['sample_update_us']:>21.1f}")
+    results["machine"]["load_average_after"] = os.getloadavg()
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump(results, f, indent=2)

@@ -772,6 +772,14 @@ def _entry_points():
     E["SNAIL"] = (st.tuples(int_arg(1, 8), int_arg(1, 8), int_arg(1, 12), int_arg(1, 8), seed_arg()),
                   lambda i, o, t, f, s: mn.SNAIL(i, o, t, blocks=[("tc", f), ("attention", f, f)], seed=s))
     E["SNAIL.forward"] = (st.tuples(array_arg((2, 5, I))), lambda x: snail().forward(x))
+    E["SNAIL(embedding)"] = (
+        st.tuples(int_arg(1, 8), int_arg(1, 8), int_arg(1, 8), int_arg(1, 8), bool_arg(), seed_arg()),
+        lambda i, e1, e2, f, relu, s: mn.SNAIL(i, 2, 4, blocks=[("tc", 2)], seed=s, embedding=(e1, e2), embedding_inputs=f,
+                                               embedding_final_relu=relu))
+    E["SNAIL(embedding).forward/train_step"] = (
+        st.tuples(array_arg((2, 5, I)), array_arg((2, 5, 3))),
+        lambda x, t: (lambda m: (m.forward(x), m.train_step(x, t)))(
+            mn.SNAIL(I, 3, 5, blocks=[("attention", 4, 4)], seed=0, embedding=(4,), embedding_inputs=I - 1)))
     labels = np.array([0, 1, 2, 3] * 6)
 
     def continual_run(x, strategy_seed):
@@ -1047,13 +1055,20 @@ def _base_checkpoints(tmp):
         m.train_step(x, np.eye(2, dtype=np.float32)[np.zeros((2, 4), int)])
         return m
 
+    def snail_embedding():
+        m = mn.SNAIL(3, 2, 4, blocks=[("tc", 4)], seed=0, embedding=(4, 3), embedding_inputs=2)
+        x = np.random.default_rng(0).random((2, 4, 3)).astype(np.float32)
+        m.train_step(x, np.eye(2, dtype=np.float32)[np.zeros((2, 4), int)])
+        return m
+
     out = {}
     for name, make, cls in [("agent", agent, mn.ContinualLearningAgent), ("prioritized", pr, mn.PrioritizedReplay),
                             ("reservoir", rr, mn.ReservoirReplay), ("experience", er, mn.ExperienceReplay),
                             ("meta", meta, mn.MetaLearner), ("typed-rank-replay", typed, mn.PrioritizedReplay),
                             ("maml", maml, mn.MetaLearner), ("memory-bank", bank, mn.NeuralMemoryBank),
                             ("controller", controller, mn.MemoryController), ("dnc", dnc, mn.DNC),
-                            ("dnc-feedforward", lambda: dnc("feedforward"), mn.DNC), ("snail", snail, mn.SNAIL)]:
+                            ("dnc-feedforward", lambda: dnc("feedforward"), mn.DNC), ("snail", snail, mn.SNAIL),
+                            ("snail-embedding", snail_embedding, mn.SNAIL)]:
         path = os.path.join(tmp, f"base-{name}.ckpt")
         make().save(path)
         out[name] = (open(path, "rb").read(), cls)

@@ -236,3 +236,16 @@ public func mnAgentMemory(_ h: UnsafeMutableRawPointer, _ out: UnsafeMutablePoin
                           _ status: UnsafeMutableRawPointer) -> Int32 {
     withStatus(status) { continualAgent(h).copyMemory(into: out) }
 }
+
+/// `int32_t mn_agent_bench_plain_step_phases(mn_agent *agent, const float *x, const float *y, int64_t iterations,
+///  int64_t repeats, double *ns, mn_status *status)`: benchmark hook (bench/bench_floors.py); `ns` [8] receives the CPU
+///  ns per call of a whole step without replay and of each of its phases (`plainStepPhaseNames`). Changes the agent.
+@c(mn_agent_bench_plain_step_phases)
+public func mnAgentBenchPlainStepPhases(_ h: UnsafeMutableRawPointer, _ x: UnsafePointer<Float>,
+                                        _ y: UnsafePointer<Float>, _ iterations: Int64, _ repeats: Int64,
+                                        _ ns: UnsafeMutablePointer<Double>, _ status: UnsafeMutableRawPointer) -> Int32 {
+    withStatus(status) { () throws(MnemonetError) in
+        try seedAgent(h, "bench_plain_step_phases").benchmarkPlainStepPhases(
+            x: x, y: y, iterations: Int(iterations), repeats: Int(repeats), into: ns)
+    }
+}

@@ -12,15 +12,24 @@ private func snail(_ h: UnsafeMutableRawPointer) -> SNAILLearner { object(h, as:
 private func tensor(_ p: UnsafePointer<Float>, _ shape: [Int]) -> Tensor { Tensor(shape: shape, copying: p) }
 
 /// `int32_t mn_snail_create(int64_t input_size, int64_t output_size, int64_t sequence_length, const int64_t *blocks,
-///  int64_t block_count, float lr, float clip_norm, uint64_t seed, mn_snail **out, mn_status *status)` — blocks:
-///  3 integers per block, (0, key, value) for attention, (1, filters, 0) for a TC block.
+///  int64_t block_count, const int64_t *embedding, int64_t embedding_count, int64_t embedding_inputs,
+///  int32_t embedding_final_relu, float lr, float clip_norm, uint64_t seed, mn_snail **out, mn_status *status)` —
+///  blocks: 3 integers per block, (0, key, value) for attention, (1, filters, 0) for a TC block; embedding: layer
+///  sizes (count 0: none) over the first embedding_inputs columns.
 @c(mn_snail_create)
 public func mnSnailCreate(
-    _ input: Int64, _ output: Int64, _ length: Int64, _ blocks: UnsafePointer<Int64>?, _ count: Int64, _ lr: Float,
-    _ clip: Float, _ seed: UInt64, _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ status: UnsafeMutableRawPointer
+    _ input: Int64, _ output: Int64, _ length: Int64, _ blocks: UnsafePointer<Int64>?, _ count: Int64,
+    _ embedding: UnsafePointer<Int64>?, _ embeddingCount: Int64, _ embeddingInputs: Int64, _ finalReLU: Int32,
+    _ lr: Float, _ clip: Float, _ seed: UInt64, _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
+    _ status: UnsafeMutableRawPointer
 ) -> Int32 {
     withStatus(status) { () throws(MnemonetError) in
         try require(count >= 0 && count <= 64 && (count == 0 || blocks != nil), "blocks has \(count) entries (at most 64)")
+        try require(embeddingCount >= 0 && embeddingCount <= 16 && (embeddingCount == 0 || embedding != nil),
+                    "embedding has \(embeddingCount) layers (at most 16)")
+        let embeddingSpec = embeddingCount == 0 ? nil : SNAILEmbeddingSpec(
+            sizes: (0..<Int(embeddingCount)).map { Int(clamping: embedding![$0]) }, inputs: Int(clamping: embeddingInputs),
+            finalReLU: finalReLU != 0)
         var specs: [SNAILBlockSpec] = []
         for i in 0..<Int(count) {
             let (kind, a, b) = (blocks![3 * i], Int(clamping: blocks![3 * i + 1]), Int(clamping: blocks![3 * i + 2]))
@@ -31,7 +40,7 @@ public func mnSnailCreate(
             }
         }
         let model = try SNAIL(inputSize: Int(clamping: input), outputSize: Int(clamping: output),
-                              sequenceLength: Int(clamping: length), blocks: specs, seed: seed)
+                              sequenceLength: Int(clamping: length), blocks: specs, embedding: embeddingSpec, seed: seed)
         out.pointee = retainHandle(try SNAILLearner(model: model, config: SNAILOptimizerConfig(learningRate: lr, clipNorm: clip), seed: seed))
     }
 }
@@ -177,6 +186,21 @@ public func mnSnailDescribe(
         }
         optimizer[0] = l.config.learningRate
         optimizer[1] = l.config.clipNorm
+    }
+}
+
+/// `int32_t mn_snail_describe_embedding(mn_snail *h, int64_t *info, int64_t *sizes, int64_t capacity,
+///  mn_status *status)` — info [3] = (layer count n, 0 without an embedding; F; final ReLU 0/1); sizes E_1…E_n
+///  (at most `capacity` written).
+@c(mn_snail_describe_embedding)
+public func mnSnailDescribeEmbedding(
+    _ h: UnsafeMutableRawPointer, _ info: UnsafeMutablePointer<Int64>, _ sizes: UnsafeMutablePointer<Int64>,
+    _ capacity: Int64, _ status: UnsafeMutableRawPointer
+) -> Int32 {
+    withStatus(status) { () throws(MnemonetError) in
+        let e = snail(h).model.embedding?.spec
+        info[0] = Int64(e?.sizes.count ?? 0); info[1] = Int64(e?.inputs ?? 0); info[2] = e?.finalReLU == true ? 1 : 0
+        for (i, s) in (e?.sizes ?? []).enumerated() where i < Int(capacity) { sizes[i] = Int64(s) }
     }
 }
 

@@ -23,13 +23,19 @@ import MnemonetEngine
 ///     S_b = Q_b·K_bᵀ/√K,  P_b = softmax over keys j ≤ i (0 for j > i),  R_b = P_b·V_b → H[b rows, C:C+V]
 ///     ∂P = ∂R·Vᵀ,  ∂V = Pᵀ·∂R,  ∂S = P ⊙ (∂P − Σ_j ∂P⊙P)/√K,  ∂Q = ∂S·K,  ∂K = ∂Sᵀ·Q
 ///
-/// The pullback's gradients are constants (first order only, like the engine's other fused paths); the input x
-/// [B, T, I] gets a gradient only when it requires one (otherwise its columns of ∂H are never computed).
+/// The pullback's gradients are constants (first order only, like the engine's other fused paths); the stages'
+/// input h⁰ [B, T, C₀] gets a gradient only when it requires one (otherwise its columns of ∂H are never computed).
+/// With an embedding network, h⁰ is the output of ``SNAILEmbedding`` (composed engine ops, in front of this node):
+/// it requires a gradient, ∂h⁰ = ∂H[:, :C₀] is handed to it, and the engine pulls it back through the MLP.
 extension SNAIL {
-    /// y [B, T, O] for x [B, T, I]: the same function as the composed `callAsFunction(composed:)`, as one node.
-    public func fusedForward(_ x: Variable) -> Variable {
-        precondition(x.rank == 3 && x.shape[2] == inputSize, "SNAIL: input \(x.shape), need [B, T, \(inputSize)]")
-        let (b, t, i, cl, o) = (x.shape[0], x.shape[1], inputSize, featureWidth, outputSize)
+    /// y [B, T, O] for x [B, T, I]: the same function as ``composedForward(_:)``; the stages and the read-out are
+    /// one node (after the embedding network, when there is one).
+    public func fusedForward(_ x: Variable) -> Variable { fusedStages(stageInput(x)) }
+
+    /// y [B, T, O] for the stages' input h⁰ [B, T, C₀], as one node.
+    func fusedStages(_ x: Variable) -> Variable {
+        precondition(x.rank == 3 && x.shape[2] == stageInputSize, "SNAIL: stage input \(x.shape), need [B, T, \(stageInputSize)]")
+        let (b, t, i, cl, o) = (x.shape[0], x.shape[1], stageInputSize, featureWidth, outputSize)
         let rows = b * t
         // Saved for the pullback, carved from one arena reused across calls (no page faults per step): H, then per
         // stage its activations (dense: [T·B, 2D]; attention: q, k, v [T·B, 2K + V] and P [B, T, T]).
@@ -78,7 +84,7 @@ extension SNAIL {
         for s in 0..<b {
             for u in 0..<t { (y.pointer + (s * t + u) * o).update(from: ytm.pointer + (u * b + s) * o, count: o) }
         }
-        let params = namedParameters.map(\.variable)
+        let params = (blocks.flatMap { $0.namedParameters } + output.namedParameters).map(\.variable)  // not the embedding
         let readout = (weight: output.weight, bias: output.bias!)
         return Variable.make(y, [x] + params) { g, _ in
             _ = arena  // the saved activations live in it until the graph is released

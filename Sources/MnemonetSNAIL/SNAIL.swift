@@ -1,11 +1,12 @@
 import MnemonetBase
 import MnemonetEngine
 
-/// SNAIL, the Simple Neural Attentive meta-Learner (Mishra et al. 2018): a stack of causal stages (``TCBlock``s and
-/// ``AttentionBlock``s, each concatenating its output to its input) followed by a per-step linear read-out (the
-/// paper's final 1×1 convolution):
+/// SNAIL, the Simple Neural Attentive meta-Learner (Mishra et al. 2018): an optional per-step embedding network
+/// (``SNAILEmbedding``, an MLP over the first F observation columns), then a stack of causal stages (``TCBlock``s and
+/// ``AttentionBlock``s, each concatenating its output to its input), then a per-step linear read-out (the paper's
+/// final 1×1 convolution):
 ///
-///     h⁰ = x                         [B, T, I]
+///     h⁰ = x  or  [embed(x[:, :, :F]), x[:, :, F:]]    [B, T, C₀]  (C₀ = I, or E_n + I − F with an embedding)
 ///     hˡ = stageₗ(hˡ⁻¹)               [B, T, Cₗ],  Cₗ = Cₗ₋₁ + (V or n·D)
 ///     y  = h^L·W_oᵀ + b_o             [B, T, O]
 ///
@@ -13,21 +14,26 @@ import MnemonetEngine
 /// TC blocks; sequences of any length can be fed, but steps more than 2^depth apart are connected only through
 /// attention.
 ///
-/// Parameter names follow PyTorch: `blocks.{i}.dense.{j}.filter_conv.weight`, `blocks.{i}.query.weight`, …,
-/// `output.weight`, `output.bias`.
+/// Parameter names follow PyTorch: `embedding.{2j}.weight` (an `nn.Sequential` of Linear and ReLU),
+/// `blocks.{i}.dense.{j}.filter_conv.weight`, `blocks.{i}.query.weight`, …, `output.weight`, `output.bias`.
 public final class SNAIL: Module {
     /// I, O and T.
     public let inputSize: Int, outputSize: Int, sequenceLength: Int
     /// The stages as specified.
     public let specs: [SNAILBlockSpec]
+    /// The embedding network in front of the stages, if any.
+    public let embedding: SNAILEmbedding?
+    /// C₀, the feature width the first stage reads (I without an embedding).
+    public let stageInputSize: Int
     /// The stages, in order.
     public let blocks: [any SNAILLayer]
     /// The read-out W_o [O, C_L], b_o [O].
     public let output: Linear
 
-    /// A network drawn from `seed` (stages in order, then the read-out, each with PyTorch's default init).
-    public init(inputSize: Int, outputSize: Int, sequenceLength: Int, blocks specs: [SNAILBlockSpec], seed: UInt64)
-        throws(MnemonetError)
+    /// A network drawn from `seed` (the embedding's layers, the stages in order, then the read-out, each with
+    /// PyTorch's default init; without an embedding the draws are those of a network that never had one).
+    public init(inputSize: Int, outputSize: Int, sequenceLength: Int, blocks specs: [SNAILBlockSpec],
+                embedding embeddingSpec: SNAILEmbeddingSpec? = nil, seed: UInt64) throws(MnemonetError)
     {
         guard inputSize >= 1, outputSize >= 1, inputSize <= 1 << 20, outputSize <= 1 << 20 else {
             throw .invalidArgument("SNAIL: input_size \(inputSize) and output_size \(outputSize) must be in 1...\(1 << 20)")
@@ -49,6 +55,15 @@ public final class SNAIL: Module {
         }
         // The parameter count, before anything is allocated (a typo in a size must not exhaust memory).
         var params = 0, width = inputSize
+        if let e = embeddingSpec {
+            try e.validate(inputSize: inputSize)
+            params = e.parameterCount
+            width = e.sizes.last! + inputSize - e.inputs
+            guard width <= 1 << 20, params <= SNAIL.maxParameters else {
+                throw .invalidArgument("SNAIL: this embedding needs more than \(SNAIL.maxParameters) parameters")
+            }
+        }
+        let stageInput = width
         for spec in specs {
             switch spec {
             case .attention(let k, let v):
@@ -68,7 +83,8 @@ public final class SNAIL: Module {
             throw .invalidArgument("SNAIL: more than \(SNAIL.maxParameters) parameters")
         }
         var rng = Xoshiro256(seed: seed)
-        var c = inputSize
+        let embedding = embeddingSpec.map { SNAILEmbedding($0, rng: &rng) }
+        var c = stageInput
         var layers: [any SNAILLayer] = []
         for spec in specs {
             let layer: any SNAILLayer
@@ -90,6 +106,8 @@ public final class SNAIL: Module {
         self.outputSize = outputSize
         self.sequenceLength = sequenceLength
         self.specs = specs
+        self.embedding = embedding
+        self.stageInputSize = stageInput
         self.blocks = layers
         self.output = Linear(inFeatures: c, outFeatures: outputSize, rng: &rng)
     }
@@ -101,19 +119,21 @@ public final class SNAIL: Module {
     /// values and B·T² attention scores at most 2^30 each.
     public func checkWorkload(batch: Int, length: Int) throws(MnemonetError) {
         let (features, f1) = batch.multipliedReportingOverflow(by: length)
-        let (total, f2) = features.multipliedReportingOverflow(by: featureWidth)
+        let widest = max(featureWidth, inputSize, embedding?.spec.sizes.max() ?? 0)
+        let (total, f2) = features.multipliedReportingOverflow(by: widest)
         let (scores, f3) = features.multipliedReportingOverflow(by: length)
         guard !f1, !f2, !f3, total <= 1 << 30, scores <= 1 << 30 else {
-            throw .invalidArgument("SNAIL: a batch of \(batch) × \(length) steps is too large for width \(featureWidth)")
+            throw .invalidArgument("SNAIL: a batch of \(batch) × \(length) steps is too large for width \(widest)")
         }
     }
 
     /// C_L, the feature width the read-out sees.
-    public var featureWidth: Int { blocks.last?.outChannels ?? inputSize }
+    public var featureWidth: Int { blocks.last?.outChannels ?? stageInputSize }
 
-    /// `blocks.{i}.…` then `output.weight`, `output.bias`.
+    /// `embedding.{2j}.…`, then `blocks.{i}.…`, then `output.weight`, `output.bias`.
     public var namedParameters: [NamedParameter] {
-        blocks.enumerated().flatMap { i, b in
+        (embedding?.namedParameters ?? []).map { NamedParameter(name: "embedding.\($0.name)", variable: $0.variable) }
+        + blocks.enumerated().flatMap { i, b in
             b.namedParameters.map { NamedParameter(name: "blocks.\(i).\($0.name)", variable: $0.variable) }
         } + output.namedParameters.map { NamedParameter(name: "output.\($0.name)", variable: $0.variable) }
     }
@@ -121,10 +141,15 @@ public final class SNAIL: Module {
     /// The number of scalar parameters.
     public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.variable.count } }
 
+    /// h⁰ [B, T, C₀] for x [B, T, I]: x itself, or the embedding of its first F columns with the rest appended.
+    public func stageInput(_ x: Variable) -> Variable {
+        precondition(x.rank == 3 && x.shape[2] == inputSize, "SNAIL: input \(x.shape), need [B, T, \(inputSize)]")
+        return embedding.map { $0(x) } ?? x
+    }
+
     /// h^L [B, T, C_L] for x [B, T, I].
     public func features(_ x: Variable) -> Variable {
-        precondition(x.rank == 3 && x.shape[2] == inputSize, "SNAIL: input \(x.shape), need [B, T, \(inputSize)]")
-        return blocks.reduce(x) { h, block in block(h) }
+        blocks.reduce(stageInput(x)) { h, block in block(h) }
     }
 
     /// Whether `callAsFunction` runs the fused pass (``fusedForward(_:)``, one graph node, the default) or the

@@ -31,6 +31,9 @@ public struct SNAILStepper {
     }
     let stages: [Stage]
     let outWeight: Tensor, outBias: Tensor
+    /// The embedding's layers (W_j [E_j, E_{j−1}], b_j, ReLU after?) and F, its input columns; empty without one.
+    let embedding: [(weight: Tensor, bias: Tensor, relu: Bool)]
+    let embeddingInputs: Int
     /// I, O and C_L.
     public let inputSize: Int, outputSize: Int, featureWidth: Int
 
@@ -56,6 +59,10 @@ public struct SNAILStepper {
             }
         }
         self.stages = stages
+        embedding = (model.embedding?.layers ?? []).enumerated().map { j, l in
+            (l.weight.value.copy(), l.bias!.value.copy(), model.embedding!.activation(after: j) == .relu)
+        }
+        embeddingInputs = model.embedding?.spec.inputs ?? 0
         outWeight = model.output.weight.value.copy()
         outBias = model.output.bias!.value.copy()
         inputSize = model.inputSize
@@ -81,7 +88,11 @@ public struct SNAILStepper {
         let feat = state.features.pointer
         let rowStride = tMax * cl
         @inline(__always) func row(_ i: Int, _ s: Int) -> UnsafeMutablePointer<Float> { feat + i * rowStride + s * cl }
-        for i in 0..<b { row(i, t).update(from: x + i * inputSize, count: inputSize) }
+        if embedding.isEmpty {
+            for i in 0..<b { row(i, t).update(from: x + i * inputSize, count: inputSize) }
+        } else {
+            embed(x, batch: b, into: row(0, t), stride: rowStride)
+        }
         for stage in stages {
             switch stage {
             case .dense(let c, let d, let r, let w, let bias):
@@ -134,5 +145,26 @@ public struct SNAILStepper {
         BLAS.gemm(transB: true, m: b, n: outputSize, k: cl, row(0, t), lda: rowStride, outWeight.pointer, ldb: cl,
                   beta: 1, y, ldc: outputSize)
         state.time = t + 1
+    }
+
+    /// h⁰_t = [MLP(x_t[:, :F]), x_t[:, F:]] for x_t [B, I], written to `h` (row i at h + i·stride).
+    func embed(_ x: UnsafePointer<Float>, batch b: Int, into h: UnsafeMutablePointer<Float>, stride: Int) {
+        let widest = max(embedding.map { $0.bias.count }.max()!, embeddingInputs)
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: b * widest), z = UnsafeMutablePointer<Float>.allocate(capacity: b * widest)
+        defer { a.deallocate(); z.deallocate() }
+        for i in 0..<b { (a + i * embeddingInputs).update(from: x + i * inputSize, count: embeddingInputs) }
+        var width = embeddingInputs
+        for layer in embedding {
+            let n = layer.bias.count
+            for i in 0..<b { (z + i * n).update(from: layer.bias.pointer, count: n) }
+            BLAS.gemm(transB: true, m: b, n: n, k: width, a, lda: width, layer.weight.pointer, ldb: width, beta: 1, z, ldc: n)
+            for r in 0..<(b * n) { a[r] = layer.relu ? max(z[r], 0) : z[r] }
+            width = n
+        }
+        let rest = inputSize - embeddingInputs
+        for i in 0..<b {
+            (h + i * stride).update(from: a + i * width, count: width)
+            (h + i * stride + width).update(from: x + i * inputSize + embeddingInputs, count: rest)
+        }
     }
 }

@@ -1,3 +1,4 @@
+import MnemonetAgent
 import MnemonetBase
 import MnemonetContinual
 import MnemonetMemory
@@ -162,5 +163,74 @@ struct MnemonetReplayStorageView {
         #expect(Array(agent.memoryBank.memory) == before && Array(agent.memoryBank.usage) == usage)
         let second = x.withUnsafeBufferPointer { l.predictLogits(x: $0.baseAddress!, rows: 2) }
         #expect(first == second)
+    }
+}
+
+/// The memory agents' cross-entropy head on an existing agent (`ContinualLearningAgent.fit_stream`): from the agent
+/// the strategy would build (seeded with `Strategy.pluginSeed`), the run is the strategy's bit for bit, and it trains
+/// the given agent in place.
+@Suite struct MemoryAgentOnAnAgentTests {
+    func paddedToyTasks() throws -> [ContinualDataset] {
+        try toyTasks(rows: 40).map { d throws(MnemonetError) -> ContinualDataset in
+            var x: [Float] = []
+            for r in 0..<d.count { x += Array(d.x[(3 * r)..<(3 * r + 3)]) + [0] }
+            return try ContinualDataset(inputDim: 4, x: x, labels: d.labels, tasks: d.tasks)
+        }
+    }
+
+    func config() -> ContinualConfig {
+        var c = ContinualConfig()
+        c.epochs = 2
+        c.bufferSize = 32
+        c.memorySize = 8
+        c.memoryDim = 4
+        c.seed = 11
+        return c
+    }
+
+    @Test func seedMemoryAgentEqualsTheStrategy() throws {
+        let data = try paddedToyTasks(), c = config()
+        let heads = try OutputHeads(mode: .seenSoFar, outputCount: 4, units: [[0, 1], [2, 3]])
+        let reference = try ContinualLearner(inputDim: 4, heads: heads, config: c, strategy: .agent)
+            .run(train: data, test: data)
+        let agent = try ContinualLearningAgent(inputDim: 4, hiddenDim: 128, config: c.agentMemory,
+                                               seed: Strategy.pluginSeed(c.seed))
+        agent.exactAdam = true
+        let before = Array(agent.controller.parameters)
+        let plugin = try MemoryAgentStrategy(agent: agent, classes: 4, capacity: c.bufferSize, useReplay: true,
+                                             seed: Strategy.pluginSeed(c.seed))
+        let mine = try ContinualLearner(inputDim: 4, heads: heads, config: c, plugins: [plugin])
+            .run(train: data, test: data)
+        #expect(mine.accuracy == reference.accuracy && mine.baseline == reference.baseline)
+        #expect(mine.memory == reference.memory)
+        #expect(Array(agent.controller.parameters) != before)       // trained in place
+        #expect(Array(agent.memoryBank.memory) == reference.memory.last!)
+        #expect(agent.replay.count == 0)                             // its own (x, y) buffer is not used
+    }
+
+    @Test func dncMemoryAgentEqualsTheStrategy() throws {
+        let data = try paddedToyTasks(), c = config()
+        let heads = try OutputHeads(mode: .perTask, outputCount: 4, units: [[0, 1], [2, 3]])
+        let reference = try ContinualLearner(inputDim: 4, heads: heads, config: c, strategy: .agentDNC)
+            .run(train: data, test: data)
+        let agent = try DNCMemoryAgent(inputDim: 4, hiddenDim: 128, config: c.agentMemory,
+                                       seed: Strategy.pluginSeed(c.seed))
+        let plugin = try DNCMemoryAgentStrategy(agent: agent, classes: 4, capacity: c.bufferSize, useReplay: true,
+                                                seed: Strategy.pluginSeed(c.seed))
+        let mine = try ContinualLearner(inputDim: 4, heads: heads, config: c, plugins: [plugin])
+            .run(train: data, test: data)
+        #expect(mine.accuracy == reference.accuracy && mine.memory == reference.memory)
+    }
+
+    @Test func refusesTooManyClassesAndATooSmallMemory() throws {
+        let agent = try ContinualLearningAgent(inputDim: 4, hiddenDim: 8, outputDim: 3,
+                                               config: MemoryConfig(memorySize: 4, memoryDim: 4, numReadHeads: 1),
+                                               seed: 0)
+        #expect(throws: MnemonetError.self) {
+            try MemoryAgentStrategy(agent: agent, classes: 4, capacity: 32, useReplay: true, seed: 0)
+        }
+        #expect(throws: MnemonetError.self) {
+            try MemoryAgentStrategy(agent: agent, classes: 3, capacity: 16, useReplay: true, seed: 0)
+        }
     }
 }

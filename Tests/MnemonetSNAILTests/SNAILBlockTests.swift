@@ -103,6 +103,21 @@ func worstFutureLeak(batch: Int = 2, length: Int, channels: Int, seed: UInt64 = 
         #expect(worstFutureLeak(length: 8, channels: 3) { model($0) } <= 1e-6)
     }
 
+    /// The embedding network is per step: changing steps t+1… (observation and label columns) never changes y[:, ≤ t].
+    @Test(arguments: [true, false])
+    func wholeModelWithEmbeddingIsCausal(_ fused: Bool) throws {
+        let model = try SNAIL(inputSize: 5, outputSize: 2, sequenceLength: 8,
+                              blocks: [.attention(key: 4, value: 3), .tc(filters: 3), .attention(key: 2, value: 2)],
+                              embedding: SNAILEmbeddingSpec(sizes: [6, 4], inputs: 3), seed: 5)
+        model.fused = fused
+        #expect(worstFutureLeak(length: 8, channels: 5) { model($0) } <= 1e-6)
+        // Not vacuous: the same check sees a change of step t itself.
+        let x = rand([2, 8, 5], seed: 3), x2 = x.copy()
+        x2[flat: 2 * 5] += 1  // b 0, t 2, observation column 0
+        let (y, y2) = GradMode.withoutGrad { (model(Variable(x)).value, model(Variable(x2)).value) }
+        #expect((0..<2).contains { abs(y[flat: 2 * 2 + $0] - y2[flat: 2 * 2 + $0]) > 1e-6 })
+    }
+
     @Test func blockGradientsMatchFiniteDifferences() {
         var rng = Xoshiro256(seed: 6)
         let dense = DenseBlock(inChannels: 3, filters: 2, dilation: 2, rng: &rng)

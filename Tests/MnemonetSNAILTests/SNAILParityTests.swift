@@ -71,4 +71,28 @@ import MnemonetTestSupport
         #expect(relativeError(l.value, f["\(name)/loss"]) <= 1e-5)
         compare(model, name, y: y, objective: l, x: x)
     }
+
+    /// The embedding network in front (an MLP over the 4 observation columns of 7, the 3 label columns passed
+    /// through), ending in a ReLU or linear: outputs, every gradient (`embedding.{0,2}.*` included) and ∂L/∂x.
+    @Test(arguments: [("model_embed", SNAILLoss.crossEntropy, true), ("model_embed_linear", SNAILLoss.mse, false)])
+    func wholeModelWithEmbedding(_ c: (String, SNAILLoss, Bool)) throws {
+        let (name, loss, finalReLU) = c
+        let f = Self.fixture
+        let x = Variable(f["\(name)/x"], requiresGrad: true)
+        let model = try SNAIL(inputSize: 7, outputSize: 3, sequenceLength: x.shape[1],
+                              blocks: [.tc(filters: 3), .attention(key: 4, value: 3)],
+                              embedding: SNAILEmbeddingSpec(sizes: [6, 5], inputs: 4, finalReLU: finalReLU), seed: 0)
+        #expect(model.stageInputSize == 5 + 3)
+        #expect(model.namedParameters.prefix(4).map(\.name)
+                == ["embedding.0.weight", "embedding.0.bias", "embedding.2.weight", "embedding.2.bias"])
+        #expect(Set(model.namedParameters.map { "\(name)/param/\($0.name)" }) == Set(f.tensors.keys.filter { $0.hasPrefix("\(name)/param/") }))
+        load(model, name)
+        for fused in [true, false] {
+            model.fused = fused
+            let y = model(x)
+            let l = loss(y, targets: Variable(f["\(name)/targets"]), weights: Variable(f["\(name)/weights"]))
+            #expect(relativeError(l.value, f["\(name)/loss"]) <= 1e-5, "\(name) fused \(fused): loss")
+            compare(model, name, y: y, objective: l, x: x)
+        }
+    }
 }

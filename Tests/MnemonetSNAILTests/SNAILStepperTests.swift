@@ -25,6 +25,47 @@ import MnemonetTestSupport
         #expect(worst <= 1e-5, "worst difference \(worst)")
     }
 
+    /// With an embedding network (final ReLU or linear), stepping equals the full forward pass too.
+    @Test(arguments: [true, false])
+    func stepsWithAnEmbeddingEqualTheFullForwardPass(_ finalReLU: Bool) throws {
+        let model = try SNAIL(inputSize: 6, outputSize: 3, sequenceLength: 7,
+                              blocks: [.tc(filters: 3), .attention(key: 4, value: 3)],
+                              embedding: SNAILEmbeddingSpec(sizes: [5, 4], inputs: 4, finalReLU: finalReLU), seed: 4)
+        let x = rand([2, 7, 6], seed: 5)
+        let full = GradMode.withoutGrad { model(Variable(x)).value }
+        let stepper = SNAILStepper(model)
+        var state = stepper.initialState(batch: 2, maxLength: 7)
+        var worst: Float = 0
+        var xt = [Float](repeating: 0, count: 2 * 6), yt = [Float](repeating: 0, count: 2 * 3)
+        for t in 0..<7 {
+            for b in 0..<2 { for c in 0..<6 { xt[b * 6 + c] = x[flat: (b * 7 + t) * 6 + c] } }
+            stepper.step(xt, &state, output: &yt)
+            for b in 0..<2 { for o in 0..<3 { worst = max(worst, abs(yt[b * 3 + o] - full[flat: (b * 7 + t) * 3 + o])) } }
+        }
+        #expect(worst <= 1e-5, "worst difference \(worst)")
+    }
+
+    /// A checkpoint keeps the embedding (spec and weights): resumed supervised training continues exactly.
+    @Test func checkpointWithAnEmbeddingResumesExactly() throws {
+        func make() throws -> SNAILLearner {
+            try SNAILLearner(model: try SNAIL(inputSize: 5, outputSize: 2, sequenceLength: 4, blocks: [.tc(filters: 2)],
+                                              embedding: SNAILEmbeddingSpec(sizes: [3], inputs: 3, finalReLU: false),
+                                              seed: 6), seed: 6)
+        }
+        let x = rand([2, 4, 5], seed: 1), targets = rand([2, 4, 2], seed: 2), w = Tensor(shape: [2, 4], repeating: 1)
+        let straight = try make(), first = try make()
+        for _ in 0..<4 { try straight.trainStep(x: x, targets: targets, weights: w, loss: .mse) }
+        for _ in 0..<2 { try first.trainStep(x: x, targets: targets, weights: w, loss: .mse) }
+        var writer = BinaryWriter()
+        first.writeCheckpoint(to: &writer)
+        var reader = BinaryReader(writer.bytes)
+        let resumed = try SNAILLearner.readCheckpoint(from: &reader, source: "test")
+        #expect(resumed.model.embedding?.spec == SNAILEmbeddingSpec(sizes: [3], inputs: 3, finalReLU: false))
+        for _ in 0..<2 { try resumed.trainStep(x: x, targets: targets, weights: w, loss: .mse) }
+        #expect(resumed.model.parameters.map(\.array) == straight.model.parameters.map(\.array))
+        #expect(resumed.model.namedParameters.map(\.name) == straight.model.namedParameters.map(\.name))
+    }
+
     @Test func advantagesFollowGAE() throws {
         let r = BanditRollout(inputs: Tensor(shape: [1, 3, 4]), actions: [0, 1, 0], rewards: [1, 0, 1], values: [0.5, 0.2, 0.4])
         var c = ActorCriticConfig()

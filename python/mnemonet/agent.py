@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, List, Mapping, Optional, Tuple, Union
 
 import numpy as np
 
@@ -12,6 +12,9 @@ from ._checkpoint import CheckpointBytes
 from .memory import MemoryConfig, MemoryController, NeuralMemoryBank, _f32, _int, effective_rank
 
 __all__ = ["ContinualLearningAgent", "AgentReplayBuffer", "DNCMemoryView", "MEMORY_KINDS"]
+
+#: The hidden sizes of the (unused) MLP the native loop builds beside the agent in ``fit_stream``.
+DEFAULTS_HIDDEN = (100, 100)
 
 #: The agent's memory kinds, in native order: the seed's bank (uniform writes) and the DNC's memory access.
 MEMORY_KINDS = ("seed", "dnc")
@@ -393,32 +396,86 @@ class ContinualLearningAgent(CheckpointBytes):
         return losses
 
     def fit_stream(self, stream, epochs: int = 1, use_replay: bool = True, seed: int = 0,
-                   progress: bool = False):
+                   progress: bool = False, *, loss: str = "cross_entropy", buffer_size: int = 200):
         """Learns a continual-learning stream (:class:`mnemonet.continual.TaskStream`, e.g. ``split_digits``) task
         after task with this agent, and measures the accuracy matrix as :func:`mnemonet.continual.run` does.
 
-        Classification by regression: the target of a row of output unit k is the one-hot vector e_k [output_dim]
-        (so the stream's ``output_count`` must be ≤ ``output_dim``), trained with ``train_step``'s MSE, replay and
-        memory writes; a row's prediction is the argmax of ``predict(x)`` over the units active for it (task-IL:
-        its task's units; domain-IL: the shared head; class-IL: the units of every task seen so far). Each epoch
-        visits the task's rows in a random order (``seed``). The native ``"agent"``/``"agent-dnc"`` strategies of
-        ``continual.run`` train the same agents with a cross-entropy head instead.
+        ``loss="cross_entropy"`` (the default) is the classification head of the native ``"agent"``/``"agent-dnc"``
+        strategies of ``continual.run``, run on this agent (the same native code): the first C = ``output_count``
+        outputs are logits, and each row's loss is the softmax cross-entropy over the units active for it (task-IL:
+        its task's units; domain-IL: the shared head; class-IL: the units of every task seen so far), trained one
+        row per step with the agent's recipe (memory read and write, B = ``replay_batch_size`` replayed rows
+        weighted ``replay_weight`` · w_j once more than max(16, B) are stored, sampled ∝ priority^``replay_alpha``
+        with β = ``replay_beta``, clipping at ``clip_norm``, the agent's Adam). The replayed rows come from a
+        reservoir memory of ``buffer_size`` (x, label) rows that lives for this call (as the strategies' equal
+        memory budget); the agent's own (x, y) ``replay_buffer`` is neither used nor changed. The controller (or
+        the DNC), the memory and Adam's state are trained in place. Each epoch visits the task's rows in a random
+        order drawn from ``seed``; a row is predicted by the masked argmax of its logits, each forward reading and
+        writing a copy of the memory (restored after the evaluation; ``memory="dnc"``: read only), as the
+        strategies do. :func:`mnemonet.continual.strategy_agent` builds the agent a strategy starts from, so that
+        ``strategy_agent(s, seed=k).fit_stream(s, seed=k)`` equals ``continual.run(s, "agent", seed=k)`` exactly.
+        The run is one native call (no progress bar, and Ctrl-C takes effect when it returns; ~1 s per
+        split-digits stream for the seed's memory, a few seconds for the DNC's).
+
+        ``loss="mse"`` is classification by regression, exactly the seed's ``train_step``: the target of a row of
+        output unit k is the one-hot vector e_k [output_dim], trained with ``fit`` (MSE, the agent's replay buffer,
+        memory writes); a row's prediction is the argmax of ``predict(x)`` (memory read, not written) over its
+        active units.
+
+        Parameters
+        ----------
+        stream : TaskStream
+            Inputs of width ``input_dim``; at most ``output_dim`` output units.
+        epochs : int, default 1
+            Passes over each task's training rows.
+        use_replay : bool, default True
+            False: only the current row's loss (no replayed rows).
+        seed : int, default 0
+            Row order (and, for the cross-entropy head, the reservoir memory's draws).
+        progress : bool, default False
+            A tqdm bar per task (``loss="mse"`` only).
+        loss : {"cross_entropy", "mse"}, default "cross_entropy"
+        buffer_size : int, default 200
+            Rows of the cross-entropy head's reservoir replay memory (> max(16, B)); ignored with ``loss="mse"``.
 
         Returns
         -------
         ContinualResult
-            ``accuracy_matrix`` R [T, T], ``baseline`` (accuracy before training), ``memory`` (M after each task) and
-            its ``memory_rank``; ``strategy`` names the agent's memory kind.
-        """
-        from .continual.strategies import ContinualResult
+            ``accuracy_matrix`` R [T, T], ``baseline`` [T] (accuracy before training), ``memory`` [T, N, W] (M after
+            each task) and its ``memory_rank``; ``strategy`` names the agent's memory kind and the loss.
 
+        Raises
+        ------
+        InvalidArgumentError
+            A stream of another input width or more units than ``output_dim``, an unknown ``loss``, ``epochs`` < 1,
+            ``buffer_size`` ≤ max(16, B).
+        """
+        from .continual._runner import ContinualResult, _hyper, _run_native
+
+        if not isinstance(loss, str) or loss not in ("cross_entropy", "mse"):
+            raise _native.InvalidArgumentError(f"loss must be 'cross_entropy' or 'mse', got {loss!r}")
         d, o, units = self.input_dim, self.output_dim, [tuple(int(u) for u in us) for us in stream.units]
         if stream.input_dim != d or stream.output_count > o:
             raise _native.InvalidArgumentError(
                 f"fit_stream needs inputs of width input_dim={d} and at most output_dim={o} output units; the "
                 f"stream has inputs of width {stream.input_dim} and {stream.output_count} units")
         epochs = as_int(epochs, "epochs", 1, 100_000)
-        rng = np.random.default_rng(as_int(seed, "seed", 0))
+        use_replay = as_bool(use_replay, "use_replay")
+        seed = as_int(seed, "seed", 0)
+        label = f"ContinualLearningAgent(memory={self.memory!r}, loss={loss!r})"
+        c = self.config
+        if loss == "cross_entropy":
+            buffer_size = as_int(buffer_size, "buffer_size", 1, 1 << 24)
+            h = _hyper({"epochs": epochs, "buffer_size": buffer_size, "memory_size": c.memory_size,
+                        "memory_dim": c.memory_dim})
+            strategy = "agent" if self.memory == "seed" else "agent-dnc"
+            R, b, memory, wall = _run_native(stream, strategy, h, seed, DEFAULTS_HIDDEN, (c.memory_size, c.memory_dim),
+                                             agent=self._agent, use_replay=use_replay)
+            return ContinualResult(strategy=label, seed=seed, accuracy_matrix=R, baseline=b, wall_time=wall,
+                                   hyperparameters={"epochs": epochs, "use_replay": use_replay, "memory": self.memory,
+                                                    "loss": loss, "buffer_size": buffer_size}, memory=memory)
+
+        rng = np.random.default_rng(seed)
         t_count = stream.num_tasks
 
         def active(task, stage):
@@ -448,10 +505,10 @@ class ContinualLearningAgent(CheckpointBytes):
                          desc=f"task {i + 1}")
             R[i] = [accuracy(j, i) for j in range(t_count)]
             memory.append(np.array(self.memory_bank.memory, dtype=np.float32))
-        return ContinualResult(strategy=f"ContinualLearningAgent(memory={self.memory!r})", seed=int(seed),
-                               accuracy_matrix=R, baseline=baseline, wall_time=time.perf_counter() - start,
-                               hyperparameters={"epochs": epochs, "use_replay": bool(use_replay),
-                                                "memory": self.memory}, memory=np.stack(memory))
+        return ContinualResult(strategy=label, seed=seed, accuracy_matrix=R, baseline=baseline,
+                               wall_time=time.perf_counter() - start,
+                               hyperparameters={"epochs": epochs, "use_replay": use_replay, "memory": self.memory,
+                                                "loss": loss}, memory=np.stack(memory))
 
     def save(self, path) -> None:
         """Writes weights, Adam state, memory, usage, replay contents and RNG state: atomically to ``path`` (str or

@@ -6,11 +6,17 @@ concatenated to its input) and *causal attention* blocks (``("attention", key_si
 scaled dot-product attention over the steps ≤ t, softmax over the key axis, read concatenated), followed by a
 per-step linear read-out. Every block is causal: y[:, t] depends on x[:, ≤ t] only.
 
+An optional *embedding network* (``embedding=(64, 64), embedding_inputs=F``: an MLP, Linear + ReLU per layer) runs in
+front of the blocks on every step's first F columns (the observation, e.g. an image's pixels) and its output replaces
+them; the remaining I − F columns (the label one-hot of a few-shot step) pass through unchanged after it. It is
+trained end to end with the rest, as the paper's embedding CNN is.
+
 Everything that learns runs in Swift (``Sources/MnemonetSNAIL``): forward and backward passes, Adam with gradient
 clipping, and the actor-critic training on multi-armed bandits. Python builds episodes and reads results.
 
-Parameter names follow PyTorch (``blocks.0.query.weight``, ``blocks.1.dense.2.filter_conv.weight`` [D, C, 2] in
-``nn.Conv1d`` layout, ``output.weight``), so :meth:`SNAIL.state_dict` loads into the reference implementation in
+Parameter names follow PyTorch (``embedding.0.weight`` of an ``nn.Sequential(Linear, ReLU, …)``,
+``blocks.0.query.weight``, ``blocks.1.dense.2.filter_conv.weight`` [D, C, 2] in ``nn.Conv1d`` layout,
+``output.weight``), so :meth:`SNAIL.state_dict` loads into the reference implementation in
 ``tools/fixtures/make_snail_fixtures.py`` unchanged.
 """
 from __future__ import annotations
@@ -51,6 +57,30 @@ def _parse_blocks(blocks) -> Tuple[Tuple[str, ...], list]:
         specs.append((b[0], *sizes))
         native.append((_KINDS[b[0]], sizes[0], sizes[1] if want == 3 else 0))
     return tuple(specs), native
+
+
+def _parse_embedding(embedding, embedding_inputs, input_size: int) -> Tuple[Tuple[int, ...], int]:
+    """(layer sizes, F): () and 0 without an embedding."""
+    if embedding is None:
+        if embedding_inputs is not None:
+            raise InvalidArgumentError("embedding_inputs is given but embedding is None (pass embedding=(sizes, ...))")
+        return (), 0
+    if isinstance(embedding, (str, bytes)) or not hasattr(embedding, "__iter__"):
+        raise ArgumentTypeError(f"embedding must be a sequence of layer sizes like (64, 64), got {embedding!r}")
+    sizes = []
+    for i, e in enumerate(embedding):
+        if isinstance(e, bool) or not isinstance(e, (int, np.integer)):
+            raise ArgumentTypeError(f"embedding[{i}] must be an integer layer size, got {e!r}")
+        sizes.append(int(e))
+    if not 1 <= len(sizes) <= 16:
+        raise InvalidArgumentError(f"embedding must have 1 to 16 layers, got {len(sizes)}")
+    if embedding_inputs is None:
+        raise InvalidArgumentError("embedding_inputs (the number of leading observation columns the embedding reads) "
+                                   "is required with an embedding")
+    f = _int(embedding_inputs, "embedding_inputs")
+    if not 1 <= f <= input_size:
+        raise InvalidArgumentError(f"embedding_inputs must be in 1...input_size ({input_size}), got {f}")
+    return tuple(sizes), f
 
 
 def _unit(v, what: str) -> float:
@@ -99,6 +129,17 @@ class SNAIL:
         Gradients are clipped to this joint L2 norm before each step (0: no clipping).
     seed : int, default 0
         Seeds the initialisation (PyTorch's default for Conv1d/Linear) and everything sampled later.
+    embedding : sequence of int, optional
+        Layer sizes (E₁, …, E_n) of an embedding MLP applied to every step before the blocks (default: none, the
+        blocks read x directly). Layer j is ``Linear(E_{j−1}, E_j)`` followed by a ReLU (E₀ = ``embedding_inputs``);
+        the last layer's ReLU is kept unless ``embedding_final_relu=False``. Trained end to end with the blocks.
+    embedding_inputs : int, optional
+        F, the leading columns of each step the embedding reads (required with ``embedding``): for a few-shot
+        episode the observation's D features (:attr:`mnemonet.fewshot.FewShotEpisodes.features`). The other
+        I − F columns (the label one-hot) are appended unchanged after the embedding, so the blocks see
+        [embed(x[:, :, :F]) [B, T, E_n], x[:, :, F:] [B, T, I − F]], width E_n + I − F.
+    embedding_final_relu : bool, default True
+        Whether the last embedding layer is followed by a ReLU (as the paper's embedding CNNs are) or is linear.
 
     Examples
     --------
@@ -106,20 +147,34 @@ class SNAIL:
     >>> net = mnemonet.SNAIL(input_size=3, output_size=2, sequence_length=8, blocks=[("tc", 8), ("attention", 8, 4)])
     >>> net.forward(np.zeros((4, 8, 3), np.float32)).shape
     (4, 8, 2)
+
+    A 5-way 1-shot digits model: 64 pixels embedded by a 64-64 MLP, the 5 label columns passed through:
+
+    >>> net = mnemonet.SNAIL(69, 5, 6, blocks=[("tc", 8), ("attention", 8, 4)], embedding=(64, 64), embedding_inputs=64)
+    >>> net.parameter_names()[:2]
+    ['embedding.0.weight', 'embedding.0.bias']
+    >>> net.forward(np.zeros((2, 6, 69), np.float32)).shape
+    (2, 6, 5)
     """
 
     def __init__(self, input_size: int, output_size: int, sequence_length: int,
                  blocks: Sequence[Tuple] = (("attention", 32, 16), ("tc", 32), ("attention", 64, 32)),
-                 lr: float = 1e-3, clip_norm: float = 1.0, seed: int = 0):
+                 lr: float = 1e-3, clip_norm: float = 1.0, seed: int = 0, *,
+                 embedding: Optional[Sequence[int]] = None, embedding_inputs: Optional[int] = None,
+                 embedding_final_relu: bool = True):
         self.input_size = _int(input_size, "input_size")
         self.output_size = _int(output_size, "output_size")
         self.sequence_length = _int(sequence_length, "sequence_length")
         self.blocks, native_blocks = _parse_blocks(blocks)
+        self.embedding, self.embedding_inputs = _parse_embedding(embedding, embedding_inputs, self.input_size)
+        self.embedding_final_relu = as_bool(embedding_final_relu, "embedding_final_relu")
         seed = _int(seed, "seed")
         if seed < 0:
             raise InvalidArgumentError(f"seed must be >= 0, got {seed}")
         self._native = _native.SNAIL(self.input_size, self.output_size, self.sequence_length, native_blocks,
-                                     as_real(lr, "lr"), as_real(clip_norm, "clip_norm", 0.0), seed)
+                                     as_real(lr, "lr"), as_real(clip_norm, "clip_norm", 0.0), seed,
+                                     embedding=self.embedding, embedding_inputs=self.embedding_inputs,
+                                     embedding_final_relu=self.embedding_final_relu)
         self.seed = seed
 
     @classmethod
@@ -131,6 +186,8 @@ class SNAIL:
         self.sequence_length = d["sequence_length"]
         names = {v: k for k, v in _KINDS.items()}
         self.blocks = tuple((names[k], a, b) if k == 0 else (names[k], a) for k, a, b in d["blocks"])
+        self.embedding, self.embedding_inputs = tuple(d["embedding"]), d["embedding_inputs"]
+        self.embedding_final_relu = d["embedding_final_relu"] if self.embedding else True
         self.seed = None
         return self
 
@@ -367,6 +424,11 @@ class SNAIL:
         return cls._wrap(_native.SNAIL.from_bytes(data))
 
     def __repr__(self) -> str:
+        emb = ""
+        if self.embedding:
+            emb = f", embedding={self.embedding}, embedding_inputs={self.embedding_inputs}"
+            if not self.embedding_final_relu:
+                emb += ", embedding_final_relu=False"
         return (f"SNAIL(input_size={self.input_size}, output_size={self.output_size}, "
-                f"sequence_length={self.sequence_length}, blocks={list(self.blocks)}, "
+                f"sequence_length={self.sequence_length}, blocks={list(self.blocks)}{emb}, "
                 f"parameters={self.parameter_count}, iteration={self.iteration})")

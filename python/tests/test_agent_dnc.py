@@ -191,12 +191,14 @@ def test_fit_stream_runs_the_agent_on_a_continual_stream(memory):
     y = np.repeat(np.arange(4), 30)
     X = (centers[y] + rng.standard_normal((120, 8))).astype(np.float32)
     s = continual.stream(X, y, classes_per_task=2, scenario="class", seed=0)
-    a = small(memory)
-    r = a.fit_stream(s, epochs=3)
-    assert r.accuracy_matrix.shape == (2, 2) and r.memory.shape == (2, 8, 8)
-    assert r.accuracy_matrix[0, 0] > 0.8 and r.accuracy_matrix[1, 1] > 0.8  # each task is learnt
-    assert memory in r.strategy and len(r.memory_rank) == 2
-    assert len(a.replay_buffer) > 0
+    for loss in ("cross_entropy", "mse"):
+        a = small(memory)
+        r = a.fit_stream(s, epochs=3, loss=loss)
+        assert r.accuracy_matrix.shape == (2, 2) and r.memory.shape == (2, 8, 8)
+        assert r.accuracy_matrix[0, 0] > 0.8 and r.accuracy_matrix[1, 1] > 0.8  # each task is learnt
+        assert memory in r.strategy and loss in r.strategy and len(r.memory_rank) == 2
+        # The MSE path is the seed's train_step (the agent's own replay buffer); the CE head keeps its own.
+        assert (len(a.replay_buffer) > 0) == (loss == "mse")
     with pytest.raises(InvalidArgumentError, match="input_dim"):
         ContinualLearningAgent(4, 8, config=MemoryConfig(4, 4, 1), memory=memory).fit_stream(s)
 

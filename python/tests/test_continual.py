@@ -230,6 +230,85 @@ def test_native_run_validates_in_c_and_swift():
         _native.continual_run(**_native_args(strategy=9, output_count=4, train_x=np.zeros((4, 3), np.float32)))
 
 
+# ---- ContinualLearningAgent.fit_stream: the cross-entropy head is the "agent" strategy on the agent ---------------
+
+
+@pytest.fixture(scope="module")
+def small_stream():
+    """Split digits on 600 of the 1,797 rows (5 tasks × 2 classes, class-incremental): a fast stream."""
+    X, y = continual.load_digits_arrays()
+    return lambda scenario: continual.stream(X[:600], y[:600], classes_per_task=2, scenario=scenario, seed=0)
+
+
+@pytest.mark.parametrize("memory, name, shape", [("seed", "agent", (16, 16)), ("dnc", "agent-dnc", (8, 8))])
+@pytest.mark.parametrize("scenario", ["class", "task"])
+def test_fit_stream_cross_entropy_equals_the_agent_strategy(small_stream, memory, name, shape, scenario):
+    """fit_stream(loss="cross_entropy") runs the native "agent"/"agent-dnc" strategy on the agent itself: from the
+    agent the strategy starts from (continual.strategy_agent), R, the baseline and M after every task are exactly
+    continual.run's, and the agent holds the trained weights and memory afterwards."""
+    s = small_stream(scenario)
+    kw = dict(memory_size=shape[0], memory_dim=shape[1])
+    agent = continual.strategy_agent(s, seed=2, memory=memory, **kw)
+    before = agent.predict(s.test[0].x)
+    mine = agent.fit_stream(s, seed=2)  # loss="cross_entropy" is the default
+    ref = continual.run(s, name, seed=2, **kw)
+    np.testing.assert_array_equal(mine.accuracy_matrix, ref.accuracy_matrix)
+    np.testing.assert_array_equal(mine.baseline, ref.baseline)
+    np.testing.assert_array_equal(mine.memory, ref.memory)
+    np.testing.assert_array_equal(agent.memory_bank.memory, ref.memory[-1])  # trained in place
+    assert not np.array_equal(agent.predict(s.test[0].x), before)
+    assert len(agent.replay_buffer) == 0  # the CE head keeps its own labelled reservoir memory
+    assert mine.hyperparameters["loss"] == "cross_entropy" and "cross_entropy" in mine.strategy
+    assert np.diag(mine.accuracy_matrix).mean() > 0.9  # each task is learnt
+    # A different seed draws another row order and other replay draws.
+    other = continual.strategy_agent(s, seed=2, memory=memory, **kw).fit_stream(s, seed=3)
+    assert not np.array_equal(other.accuracy_matrix, ref.accuracy_matrix)
+
+
+def test_fit_stream_mse_is_the_seeds_train_step_and_replay_matters(small_stream):
+    """loss="mse" is the seed's train_step on one-hot targets (the agent's own replay buffer), step for step as a
+    hand-written loop of fit; the CE head learns each task, and without replay forgets the earlier classes."""
+    s = small_stream("class")
+    cfg = mnemonet.MemoryConfig(16, 16, 4)
+
+    def agent():
+        return mnemonet.ContinualLearningAgent(64, 32, config=cfg, output_dim=10, seed=0)
+
+    mse_agent = agent()
+    mse = mse_agent.fit_stream(s, seed=5, loss="mse")
+    assert mse.hyperparameters["loss"] == "mse" and len(mse_agent.replay_buffer) > 0
+    hand, rng = agent(), np.random.default_rng(5)
+    for task in s.train:
+        order = rng.permutation(len(task))
+        hand.fit(task.x[order], np.eye(10, dtype=np.float32)[task.y[order]], epochs=1, progress=False)
+    np.testing.assert_array_equal(hand.predict(s.test[0].x), mse_agent.predict(s.test[0].x))
+    ce = agent().fit_stream(s, seed=0)
+    assert np.diag(ce.accuracy_matrix).mean() > 0.9 and ce.acc > 0.6  # one task's worth is 0.2
+    no_replay = agent().fit_stream(s, seed=0, use_replay=False)
+    assert no_replay.acc < 0.35 and no_replay.hyperparameters["use_replay"] is False
+
+
+def test_fit_stream_rejects_bad_arguments(small_stream):
+    s = small_stream("class")
+    a = mnemonet.ContinualLearningAgent(64, 16, config=mnemonet.MemoryConfig(8, 8, 2), output_dim=10, seed=0)
+    with pytest.raises(mnemonet.InvalidArgumentError, match="loss"):
+        a.fit_stream(s, loss="hinge")
+    with pytest.raises(mnemonet.InvalidArgumentError, match="more than 16 rows"):
+        a.fit_stream(s, buffer_size=16)
+    with pytest.raises(mnemonet.InvalidArgumentError, match="output_dim=8"):
+        mnemonet.ContinualLearningAgent(64, 16, config=mnemonet.MemoryConfig(8, 8, 2), output_dim=8).fit_stream(s)
+    with pytest.raises(mnemonet.InvalidArgumentError, match="epochs"):
+        a.fit_stream(s, epochs=0)
+    with pytest.raises(mnemonet.InvalidArgumentError, match="memory"):
+        continual.strategy_agent(s, memory="ntm")
+    # The native entry point refuses a non-agent object and a strategy code that does not match the agent.
+    with pytest.raises(mnemonet.ArgumentTypeError, match="Agent"):
+        _native.continual_run(**_native_args(strategy=9, agent=object()))
+    with pytest.raises(mnemonet.InvalidArgumentError, match="does not match"):
+        _native.continual_run(**_native_args(strategy=10, train_x=np.zeros((4, 64), np.float32),
+                                             test_x=np.zeros((4, 64), np.float32)), agent=a._agent)
+
+
 # ---- benchmark, plots, docs -----------------------------------------------------------------------------------
 
 
@@ -244,6 +323,33 @@ def test_benchmark_table_is_strict_json(capsys):
     for key in ("acc", "bwt", "fwt", "forgetting", "wall_time"):
         assert out["strategies"]["er"][key]["std"] is not None
     assert out["strategies"]["er"]["acc"]["mean"] > out["strategies"]["naive"]["acc"]["mean"]
+
+
+def test_benchmark_cli_memory_shape_hidden_and_hyper_options(capsys):
+    from mnemonet.benchmarks.__main__ import main
+
+    argv = ["continual", "--strategies", "agent-dnc", "naive", "--seeds", "0", "--memory-size", "8", "--memory-dim",
+            "8", "--hidden", "16", "--hyper", "epochs=1", "buffer_size=40", "--json", "--no-progress"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    dnc, naive = out["strategies"]["agent-dnc"], out["strategies"]["naive"]
+    assert dnc["memory_shape"] == [8, 8] and np.array(dnc["runs"][0]["accuracy_matrix"]).shape == (5, 5)
+    hp = naive["runs"][0]["hyperparameters"]
+    assert hp["hidden"] == [16] and hp["epochs"] == 1 and hp["buffer_size"] == 40
+    with pytest.raises(SystemExit):
+        main(["continual", "--strategies", "naive", "--hyper", "learning_rate=0.1"])
+
+
+def test_fit_stream_loss_comparison_is_strict_json(capsys):
+    from mnemonet.benchmarks.continual import _main
+
+    assert _main(["--fit-stream-losses", "--seeds", "0", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    rows = {(r["loss"], r["buffer_size"]): r for r in out["rows"]}
+    assert set(rows) == {("cross_entropy", 200), ("cross_entropy", 5000), ("mse", None)}
+    # The default head with the table's 200-row budget is the "agent" row of the table (same seed, same stream).
+    assert rows[("cross_entropy", 200)]["acc"]["mean"] == continual.run(
+        continual.split_digits("class", seed=0), "agent", seed=0).acc
 
 
 def test_format_table_one_seed():

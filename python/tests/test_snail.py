@@ -23,16 +23,20 @@ def rel(a, b):
 
 
 CASES = {
-    "model_ce": ([("attention", 4, 3), ("tc", 3), ("attention", 5, 4)], "cross_entropy"),
-    "model_mse": ([("tc", 2), ("attention", 3, 2)], "mse"),
+    "model_ce": ([("attention", 4, 3), ("tc", 3), ("attention", 5, 4)], "cross_entropy", {}),
+    "model_mse": ([("tc", 2), ("attention", 3, 2)], "mse", {}),
+    # an embedding MLP (6, 5) over the 4 observation columns of 7, the 3 label columns passed through
+    "model_embed": ([("tc", 3), ("attention", 4, 3)], "cross_entropy", {"embedding": (6, 5), "embedding_inputs": 4}),
+    "model_embed_linear": ([("tc", 3), ("attention", 4, 3)], "mse",
+                           {"embedding": (6, 5), "embedding_inputs": 4, "embedding_final_relu": False}),
 }
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_pytorch_parity(case):
-    blocks, loss = CASES[case]
+    blocks, loss, emb = CASES[case]
     x = fx(f"{case}/x")
-    net = mnemonet.SNAIL(x.shape[2], 3, x.shape[1], blocks=blocks, seed=0)
+    net = mnemonet.SNAIL(x.shape[2], 3, x.shape[1], blocks=blocks, seed=0, **emb)
     prefix = f"{case}/param/"
     sd = {k[len(prefix):]: fx(k) for k in FIXTURES if k.startswith(prefix)}
     assert list(net.state_dict()) == [k[len(prefix):] for k in FIXTURES if k.startswith(prefix)]
@@ -48,8 +52,9 @@ def test_pytorch_parity(case):
             assert rel(g, ref) <= 1e-4, name
 
 
-def test_whole_model_is_causal():
-    net = mnemonet.SNAIL(4, 3, 9, blocks=[("tc", 4), ("attention", 4, 4), ("tc", 2)], seed=1)
+@pytest.mark.parametrize("emb", [{}, {"embedding": (5, 3), "embedding_inputs": 2}])
+def test_whole_model_is_causal(emb):
+    net = mnemonet.SNAIL(4, 3, 9, blocks=[("tc", 4), ("attention", 4, 4), ("tc", 2)], seed=1, **emb)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 9, 4)).astype(np.float32)
     y = net.forward(x)
@@ -122,6 +127,98 @@ def test_checkpoint_and_pickle_round_trip(tmp_path):
         mnemonet.SNAIL.load(tmp_path / "bad")
 
 
+def test_embedding_api_checkpoint_and_pickle(tmp_path):
+    """The embedding's names (nn.Sequential's), shapes and spec survive save/load, bytes and pickling; resumed
+    training continues exactly; fit trains it."""
+    net = mnemonet.SNAIL(7, 3, 5, blocks=[("tc", 3)], seed=2, embedding=(6, 4), embedding_inputs=4,
+                         embedding_final_relu=False)
+    sd = net.state_dict()
+    assert list(sd)[:4] == ["embedding.0.weight", "embedding.0.bias", "embedding.2.weight", "embedding.2.bias"]
+    assert sd["embedding.0.weight"].shape == (6, 4) and sd["embedding.2.weight"].shape == (4, 6)
+    assert sd["blocks.0.dense.0.filter_conv.weight"].shape == (3, 4 + 3, 2)  # the blocks read E_n + I - F columns
+    assert net.parameter_count == sum(v.size for v in sd.values())
+    assert "embedding=(6, 4), embedding_inputs=4, embedding_final_relu=False" in repr(net)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 5, 7)).astype(np.float32)
+    t = np.eye(3, dtype=np.float32)[rng.integers(0, 3, (2, 5))]
+    g = net.gradients(x, t)
+    assert all(np.any(g[k] != 0) for k in list(sd)[:4]), "the embedding gets gradients through the fused pass"
+    net.train_step(x, t)
+    net.save(tmp_path / "e.ckpt")
+    for back in (mnemonet.SNAIL.load(tmp_path / "e.ckpt"), mnemonet.SNAIL.from_bytes(net.to_bytes()),
+                 pickle.loads(pickle.dumps(net))):
+        assert (back.embedding, back.embedding_inputs, back.embedding_final_relu) == ((6, 4), 4, False)
+        assert back.parameter_names() == net.parameter_names()
+        np.testing.assert_array_equal(back.forward(x), net.forward(x))
+    back = mnemonet.SNAIL.load(tmp_path / "e.ckpt")
+    net.train_step(x, t)
+    back.train_step(x, t)
+    np.testing.assert_array_equal(back.forward(x), net.forward(x))
+    # the label columns pass through: changing them changes the output, and the embedding sees only columns < F
+    x2 = x.copy()
+    x2[:, :, 4:] += 1
+    assert not np.allclose(net.forward(x2), net.forward(x))
+    before = net.state_dict()["embedding.0.weight"]
+    hist = net.fit((x, t), iterations=5, batch_size=2, progress=False, seed=0)
+    assert hist.shape == (5,) and not np.array_equal(net.state_dict()["embedding.0.weight"], before)
+
+
+def test_version_1_checkpoint_still_loads():
+    """python/tests/fixtures/snail_v1.mnem was written by commit ee302f8 (payload version 1, no embedding;
+    tools/fixtures/make_snail_v1_checkpoint.py): it loads, computes what that code computed, and trains on."""
+    here = os.path.join(os.path.dirname(__file__), "fixtures")
+    ref = np.load(os.path.join(here, "snail_v1.npz"))
+    with open(os.path.join(here, "snail_v1.mnem"), "rb") as f:
+        assert f.read(16)[8:12] == bytes([2, 0, 0, 0])  # container version; the payload version is 1 (see below)
+    net = mnemonet.SNAIL.load(os.path.join(here, "snail_v1.mnem"))
+    assert net.embedding == () and net.iteration == 3 and net.blocks == (("tc", 3), ("attention", 4, 3))
+    assert net.parameter_names() == ref["names"].tolist()
+    assert abs(net.lr - 2e-3) < 1e-9 and abs(net.clip_norm - 0.5) < 1e-9
+    np.testing.assert_allclose(net.forward(ref["x"]), ref["y"], rtol=1e-6, atol=1e-6)
+    loss = net.train_step(ref["x"], ref["targets"])  # the Adam state came along: the same next step
+    assert abs(loss - float(ref["next_loss"])) <= 1e-6
+    np.testing.assert_allclose(net.forward(ref["x"]), ref["y_after_step"], rtol=1e-5, atol=1e-5)
+    # what this code writes now is version 2 and reads back
+    assert mnemonet.SNAIL.from_bytes(net.to_bytes()).parameter_names() == net.parameter_names()
+
+
+def test_embedding_arguments_are_checked():
+    with pytest.raises(ValueError, match="embedding_inputs"):
+        mnemonet.SNAIL(5, 2, 4, blocks=[("tc", 2)], embedding=(4,))  # F is required
+    with pytest.raises(ValueError, match="embedding_inputs"):
+        mnemonet.SNAIL(5, 2, 4, blocks=[("tc", 2)], embedding=(4,), embedding_inputs=6)
+    with pytest.raises(ValueError, match="embedding_inputs"):
+        mnemonet.SNAIL(5, 2, 4, blocks=[("tc", 2)], embedding=(4,), embedding_inputs=0)
+    with pytest.raises(ValueError, match="embedding_inputs"):
+        mnemonet.SNAIL(5, 2, 4, blocks=[("tc", 2)], embedding_inputs=3)  # without an embedding
+    with pytest.raises(ValueError):
+        mnemonet.SNAIL(5, 2, 4, blocks=[("tc", 2)], embedding=(), embedding_inputs=3)
+    with pytest.raises(ValueError):
+        mnemonet.SNAIL(5, 2, 4, blocks=[("tc", 2)], embedding=(4, 0), embedding_inputs=3)
+    with pytest.raises(ValueError):
+        mnemonet.SNAIL(5, 2, 4, blocks=[("tc", 2)], embedding=(4,) * 17, embedding_inputs=3)
+    with pytest.raises(TypeError):
+        mnemonet.SNAIL(5, 2, 4, blocks=[("tc", 2)], embedding=(4.0,), embedding_inputs=3)
+    with pytest.raises(TypeError):
+        mnemonet.SNAIL(5, 2, 4, blocks=[("tc", 2)], embedding="64", embedding_inputs=3)
+    with pytest.raises(TypeError):
+        mnemonet.SNAIL(5, 2, 4, blocks=[("tc", 2)], embedding=(4,), embedding_inputs=3, embedding_final_relu=1)
+    with pytest.raises(ValueError, match="parameters"):
+        mnemonet.SNAIL(5, 2, 4, blocks=[], embedding=(65536,) * 16, embedding_inputs=3)  # refused before allocating
+    # the native layer checks on its own (the C shim and Swift, not only the wrapper)
+    from mnemonet import _native
+    with pytest.raises(ValueError):
+        _native.SNAIL(5, 2, 4, [(1, 2, 0)], 1e-3, 1.0, 0, embedding=(4,), embedding_inputs=9)
+    with pytest.raises(ValueError):
+        _native.SNAIL(5, 2, 4, [(1, 2, 0)], 1e-3, 1.0, 0, embedding=(-4,), embedding_inputs=3)
+    with pytest.raises(TypeError):
+        _native.SNAIL(5, 2, 4, [(1, 2, 0)], 1e-3, 1.0, 0, embedding=(True,), embedding_inputs=3)
+    with pytest.raises(OverflowError):
+        _native.SNAIL(5, 2, 4, [(1, 2, 0)], 1e-3, 1.0, 0, embedding=(1 << 70,), embedding_inputs=3)
+    with pytest.raises(ValueError):
+        _native.SNAIL(5, 2, 4, [(1, 2, 0)], 1e-3, 1.0, 0, embedding=[4] * 17, embedding_inputs=3)
+
+
 def test_bad_input_raises_named_errors():
     net = mnemonet.SNAIL(3, 2, 4, blocks=[("tc", 2)], seed=0)
     with pytest.raises(ValueError, match=r"\(B, T, 3\)"):
@@ -180,3 +277,26 @@ def test_gittins_indices_match_the_published_table_and_are_monotone():
     assert g > bandits.run_baseline("thompson", p, u, seed=1).mean()  # the Bayes-optimal-like index beats sampling
     with pytest.raises(ValueError):
         bandits.gittins_indices(10, 1.0)
+
+
+def test_digits_benchmark_has_the_embedding_by_default_and_a_flag_to_drop_it(capsys):
+    """``python -m mnemonet.benchmarks snail --task digits``: the embedding network by default (recorded in the JSON
+    and visible in the parameter count), ``--no-embedding`` the network reading [pixels, label] directly."""
+    pytest.importorskip("sklearn")
+    from mnemonet.benchmarks import __main__ as cli
+    from mnemonet.benchmarks import snail as sn
+
+    out = sn.run_digits(shots=[1], iterations=2, seeds=1, eval_episodes=20, progress=False)
+    assert out["embedding"] == list(sn.DIGITS_EMBEDDING) and out["embedding_final_relu"] == sn.DIGITS_EMBEDDING_FINAL_RELU
+    r = out["results"][0]
+    assert 0 <= r["snail_accuracy"]["mean"] <= 1 and r["train_cpu_seconds"]["mean"] >= 0
+    plain = mnemonet.SNAIL(69, 5, 6, blocks=sn.DIGITS_BLOCKS)
+    assert r["parameters"] > plain.parameter_count
+    assert cli.main(["snail", "--task", "digits", "--shots", "1", "--iterations", "2", "--seeds", "1", "--json",
+                     "--no-embedding"]) in (0, None)
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["embedding"] is None and summary["results"][0]["parameters"] == plain.parameter_count
+    assert cli.main(["snail", "--task", "digits", "--shots", "1", "--iterations", "2", "--seeds", "1", "--json",
+                     "--embedding", "8,4", "--embedding-final", "relu"]) in (0, None)
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["embedding"] == [8, 4] and summary["embedding_final_relu"] is True

@@ -29,32 +29,67 @@ public final class DNCMemoryAgentStrategy: ContinualPlugin {
     let indices: UnsafeMutableBufferPointer<Int64>
     let weights: UnsafeMutableBufferPointer<Float>
     let classes: Int
+    /// B, λ, α, β and whether to replay (the clip is the core's).
+    public let options: MemoryAgentOptions
     var seen = 0
     var rng: Xoshiro256
 
     /// An agent for inputs of width `inputDim` (= I) and `classes` output units, DNC memory `config`, LSTM width
     /// `hiddenDim`, replay memory of `capacity` rows, Adam rate `learningRate`.
-    public init(inputDim: Int, classes: Int, hiddenDim: Int = 128, config: MemoryConfig, capacity: Int,
-                learningRate: Float = 1e-3, seed: UInt64) throws(MnemonetError) {
-        let k = MemoryAgentStrategy.replayBatch
+    public convenience init(inputDim: Int, classes: Int, hiddenDim: Int = 128, config: MemoryConfig, capacity: Int,
+                            learningRate: Float = 1e-3, seed: UInt64) throws(MnemonetError) {
         try require(classes <= inputDim,
                     "the memory agent's outputs have the input width \(inputDim); it cannot classify \(classes) classes")
-        try require(capacity > MemoryAgentStrategy.replayThreshold,
-                    "the agent's replay memory needs more than \(MemoryAgentStrategy.replayThreshold) rows, got \(capacity)")
         var r = Xoshiro256(seed: seed)
         let dc = DNCConfig(inputSize: inputDim, outputSize: inputDim, hiddenSize: hiddenDim, memory: config)
         try dc.validate()
-        core = try DNCMemoryCore(config: dc, learningRate: learningRate, clipNorm: 1, seed: r.next())
-        replay = try PrioritizedReplayBuffer(capacity: capacity, fieldWidths: [inputDim, 1, 1], alpha: 0.6,
-                                             sampling: .seedWithoutReplacement, seed: r.next())
-        rows = ReplayRows(inputDim: inputDim, capacity: k)
-        batch = MiniBatch(capacity: k + 1, inputDim: inputDim)
+        let core = try DNCMemoryCore(config: dc, learningRate: learningRate, clipNorm: 1, seed: r.next())
+        try self.init(core: core, classes: classes, capacity: capacity, options: MemoryAgentOptions(),
+                      replaySeed: r.next(), samplerSeed: r.next())
+    }
+
+    /// The cross-entropy head on an existing `DNCMemoryAgent`: trains its DNC, Adam state and carried memory state
+    /// in place (its own (x, y) replay buffer is not used: rows and labels go to a reservoir memory of `capacity`
+    /// rows that lives as long as this strategy), with the agent's B, λ, α, β and clip. The replay memory's seeds
+    /// are drawn as `init(inputDim:…seed:)` draws them (after the core's seed), so that an agent whose DNC equals
+    /// the strategy's trains identically.
+    public convenience init(agent: DNCMemoryAgent, classes: Int, capacity: Int, useReplay: Bool,
+                            seed: UInt64) throws(MnemonetError) {
+        var r = Xoshiro256(seed: seed)
+        _ = r.next()  // the core's seed in init(inputDim:…seed:)
+        var o = MemoryAgentOptions()
+        o.replayBatch = agent.replayBatchSize
+        o.replayWeight = agent.replayWeight
+        o.clipNorm = agent.clipNorm
+        o.alpha = agent.replayAlpha
+        o.beta = agent.replayBeta
+        o.useReplay = useReplay
+        try self.init(core: agent.core, classes: classes, capacity: capacity, options: o, replaySeed: r.next(),
+                      samplerSeed: r.next())
+    }
+
+    /// The strategy over a given `core` (O ≥ `classes`), a reservoir replay memory of `capacity` rows seeded with
+    /// `replaySeed` (sampling) and `samplerSeed` (reservoir admission).
+    public init(core: DNCMemoryCore, classes: Int, capacity: Int, options: MemoryAgentOptions, replaySeed: UInt64,
+                samplerSeed: UInt64) throws(MnemonetError) {
+        let k = options.replayBatch, d = core.inputSize
+        try require(classes >= 1 && classes <= core.outputSize,
+                    "the memory agent's outputs have width \(core.outputSize); it cannot classify \(classes) classes")
+        try require(capacity > options.threshold,
+                    "the agent's replay memory needs more than \(options.threshold) rows, got \(capacity)")
+        try require(k >= 1, "replay_batch_size must be >= 1, got \(k)")
+        self.core = core
+        self.options = options
+        replay = try PrioritizedReplayBuffer(capacity: capacity, fieldWidths: [d, 1, 1], alpha: options.alpha,
+                                             sampling: .seedWithoutReplacement, seed: replaySeed)
+        rows = ReplayRows(inputDim: d, capacity: k)
+        batch = MiniBatch(capacity: k + 1, inputDim: d)
         logits = .allocate(capacity: (k + 1) * classes)
         dLogits = .allocate(capacity: (k + 1) * classes)
         indices = .allocate(capacity: k)
         weights = .allocate(capacity: k)
         self.classes = classes
-        rng = Xoshiro256(seed: r.next())
+        rng = Xoshiro256(seed: samplerSeed)
     }
 
     deinit {
@@ -94,10 +129,10 @@ public final class DNCMemoryAgentStrategy: ContinualPlugin {
         let state = s0.detached()
         var total = loss0
         var yr: Variable? = nil
-        if replay.count > MemoryAgentStrategy.replayThreshold {
-            let k = MemoryAgentStrategy.replayBatch
+        if options.useReplay && replay.count > options.threshold {
+            let k = options.replayBatch
             batch.count = 1
-            try replay.sample(batchSize: k, beta: 0.4, indices: indices, weights: weights,
+            try replay.sample(batchSize: k, beta: options.beta, indices: indices, weights: weights,
                               fields: rows.destination(in: batch, count: k))
             rows.commit(batch, count: k)
             let y = core.stepEach(batch.x + d, rows: k, from: state)
@@ -105,7 +140,7 @@ public final class DNCMemoryAgentStrategy: ContinualPlugin {
             yr = y
             let n = 1 + k
             batch.weights[0] = 1
-            for j in 0..<k { batch.weights[1 + j] = MemoryAgentStrategy.replayScale * weights[j] }
+            for j in 0..<k { batch.weights[1 + j] = options.replayWeight * weights[j] }
             // The CE helper averages over rows; the seed's loss is a weighted sum: scale by n.
             total = Float(n) * maskedSoftmaxCrossEntropy(
                 logits: logits, rows: n, classes: classes, labels: batch.labels,

@@ -1,7 +1,28 @@
+import MnemonetAgent
 import MnemonetBase
 import MnemonetEngine
 import MnemonetMemory
 import MnemonetReplay
+
+/// The replay and optimisation options of the memory agents' cross-entropy path (`MemoryAgentStrategy`,
+/// `DNCMemoryAgentStrategy`): the seed's constants by default; `ContinualLearningAgent.fit_stream` passes the agent's.
+public struct MemoryAgentOptions: Sendable {
+    /// B, replayed rows per step (the controller must batch B + 1 rows).
+    public var replayBatch = 8
+    /// λ, the weight of each replayed loss.
+    public var replayWeight: Float = 0.3
+    /// c, the gradient-norm clipping threshold (the seed memory's; the DNC's core clips at its own).
+    public var clipNorm: Float = 1
+    /// α of P ∝ priority^α and β of the importance weights.
+    public var alpha = 0.6, beta = 0.4
+    /// false: no replay (the current row's loss only; the rows still enter the replay memory).
+    public var useReplay = true
+    /// Replay starts once more than max(16, B) rows are stored (the seed's threshold).
+    public var threshold: Int { Swift.max(MemoryAgentStrategy.replayThreshold, replayBatch) }
+
+    /// The seed's constants (B 8, λ 0.3, c 1, α 0.6, β 0.4, replay on).
+    public init() {}
+}
 
 /// The seed's continual-learning agent applied to classification: the `MemoryController` (LSTM from a zero state,
 /// read heads, one write head) over a `NeuralMemoryBank`, trained one example at a time with the seed's
@@ -17,6 +38,10 @@ import MnemonetReplay
 /// ring, rows enter the memory by reservoir sampling, so that it holds the same M-row uniform sample of the stream
 /// as the other replay strategies. Prediction runs the controller row by row from a copy of the memory. Needs C ≤ I
 /// (the input width d).
+///
+/// B = 8, 0.3, 0.6, 0.4 and the clip 1 are the defaults of `MemoryAgentOptions`; `init(agent:…)` trains an existing
+/// `ContinualLearningAgent`'s controller, memory bank and Adam state in place with the agent's options (this is
+/// `ContinualLearningAgent.fit_stream(loss="cross_entropy")`).
 public final class MemoryAgentStrategy: ContinualPlugin {
     /// The controller.
     public let controller: MemoryController
@@ -30,12 +55,14 @@ public final class MemoryAgentStrategy: ContinualPlugin {
     let trainable: [UnsafeMutableBufferPointer<Float>]
     let trainableGradients: [UnsafeMutableBufferPointer<Float>]
     let batch: MiniBatch
-    let logits: UnsafeMutablePointer<Float>     // [9, C]
-    let dLogits: UnsafeMutablePointer<Float>    // [9, C]
-    let dOutputs: UnsafeMutablePointer<Float>   // [9, I]
+    let logits: UnsafeMutablePointer<Float>     // [B + 1, C]
+    let dLogits: UnsafeMutablePointer<Float>    // [B + 1, C]
+    let dOutputs: UnsafeMutablePointer<Float>   // [B + 1, O]
     let indices: UnsafeMutableBufferPointer<Int64>
     let weights: UnsafeMutableBufferPointer<Float>
     let classes: Int
+    /// B, λ, c, α, β and whether to replay.
+    public let options: MemoryAgentOptions
     var seen = 0
     var rng: Xoshiro256
 
@@ -46,34 +73,78 @@ public final class MemoryAgentStrategy: ContinualPlugin {
 
     /// An agent for inputs of width `inputDim` (= I) and `classes` output units, memory `config`, replay memory of
     /// `capacity` rows, Adam rate `learningRate`.
-    public init(inputDim: Int, classes: Int, hiddenDim: Int = 128, config: MemoryConfig = MemoryConfig(),
-                capacity: Int, learningRate: Float = 1e-3, seed: UInt64) throws(MnemonetError) {
+    public convenience init(inputDim: Int, classes: Int, hiddenDim: Int = 128, config: MemoryConfig = MemoryConfig(),
+                            capacity: Int, learningRate: Float = 1e-3, seed: UInt64) throws(MnemonetError) {
         try require(inputDim <= 4096, "the memory agent takes inputs of width <= 4096, got \(inputDim)")
         try require(classes <= inputDim,
                     "the memory agent's outputs have the input width \(inputDim); it cannot classify \(classes) classes")
-        try require(capacity > Self.replayThreshold, "the agent's replay memory needs more than \(Self.replayThreshold) rows, got \(capacity)")
         var r = Xoshiro256(seed: seed)
-        memoryBank = try NeuralMemoryBank(config: config)
+        let bank = try NeuralMemoryBank(config: config)
         let controller = try MemoryController(inputDim: inputDim, hiddenDim: hiddenDim, config: config,
                                               capacity: Self.replayBatch + 1, rng: &r)
+        let optimizer = Adam(parameterCount: controller.layout.trainableRanges.count, lr: learningRate)
+        try self.init(controller: controller, memoryBank: bank, optimizer: optimizer, classes: classes,
+                      capacity: capacity, options: MemoryAgentOptions(), replaySeed: r.next(), samplerSeed: r.next())
+    }
+
+    /// The cross-entropy head on an existing agent: trains `agent`'s controller, memory bank and Adam state in place
+    /// (its own (x, y) replay buffer is not used: the rows and labels go to a reservoir memory of `capacity` rows
+    /// that lives as long as this strategy), with the agent's B, λ, c, α, β. The replay memory's seeds are drawn
+    /// exactly as the strategy's `init(inputDim:…seed:)` draws them (the controller initialisation it would draw
+    /// first is drawn and discarded), so that an agent whose controller equals the strategy's trains identically.
+    public convenience init(agent: ContinualLearningAgent, classes: Int, capacity: Int, useReplay: Bool,
+                            seed: UInt64) throws(MnemonetError) {
+        let c = agent.controller, l = c.layout
+        try require(classes <= l.outputDim,
+                    "the agent has output_dim=\(l.outputDim) output units; the stream has \(classes)")
+        var r = Xoshiro256(seed: seed)
+        _ = try MemoryController(inputDim: l.inputDim, hiddenDim: l.hiddenDim, config: agent.config,
+                                 capacity: 1, rng: &r)
+        var o = MemoryAgentOptions()
+        o.replayBatch = agent.replayBatchSize
+        o.replayWeight = agent.replayWeight
+        o.clipNorm = agent.clipNorm
+        o.alpha = agent.replayAlpha
+        o.beta = agent.replayBeta
+        o.useReplay = useReplay
+        try self.init(controller: c, memoryBank: agent.memoryBank, optimizer: agent.optimizer, classes: classes,
+                      capacity: capacity, options: o, replaySeed: r.next(), samplerSeed: r.next())
+    }
+
+    /// The strategy over given parts: `controller` (batching at least B + 1 rows, O ≥ `classes`), its `memoryBank`
+    /// and `optimizer` (one slot per trainable range), a reservoir replay memory of `capacity` rows seeded with
+    /// `replaySeed` (sampling) and `samplerSeed` (reservoir admission).
+    public init(controller: MemoryController, memoryBank: NeuralMemoryBank, optimizer: Adam, classes: Int,
+                capacity: Int, options: MemoryAgentOptions, replaySeed: UInt64,
+                samplerSeed: UInt64) throws(MnemonetError) {
+        let l = controller.layout, k = options.replayBatch
+        try require(classes >= 1 && classes <= l.outputDim,
+                    "the memory agent's outputs have width \(l.outputDim); it cannot classify \(classes) classes")
+        try require(capacity > options.threshold,
+                    "the agent's replay memory needs more than \(options.threshold) rows, got \(capacity)")
+        try require(k >= 1 && controller.capacity >= k + 1,
+                    "the controller batches \(controller.capacity) rows; B = \(k) replayed rows need \(k + 1)")
+        try require(optimizer.states.count == l.trainableRanges.count,
+                    "the optimizer has \(optimizer.states.count) slots, the controller \(l.trainableRanges.count)")
         self.controller = controller
-        replay = try PrioritizedReplayBuffer(capacity: capacity, fieldWidths: [inputDim, 1, 1], alpha: 0.6,
-                                             sampling: .seedWithoutReplacement, seed: r.next())
-        let ranges = controller.layout.trainableRanges
-        optimizer = Adam(parameterCount: ranges.count, lr: learningRate)
+        self.memoryBank = memoryBank
+        self.optimizer = optimizer
+        self.options = options
+        replay = try PrioritizedReplayBuffer(capacity: capacity, fieldWidths: [l.inputDim, 1, 1], alpha: options.alpha,
+                                             sampling: .seedWithoutReplacement, seed: replaySeed)
+        let ranges = l.trainableRanges
         trainable = ranges.map { UnsafeMutableBufferPointer(rebasing: controller.parameters[$0]) }
         trainableGradients = ranges.map { UnsafeMutableBufferPointer(rebasing: controller.gradients[$0]) }
-        rows = ReplayRows(inputDim: inputDim, capacity: Self.replayBatch)
-        batch = MiniBatch(capacity: Self.replayBatch + 1, inputDim: inputDim)
-        let b = Self.replayBatch + 1
-        logits = .allocate(capacity: b * classes)
-        dLogits = .allocate(capacity: b * classes)
-        dOutputs = .allocate(capacity: b * inputDim)
-        dOutputs.initialize(repeating: 0, count: b * inputDim)
-        indices = .allocate(capacity: Self.replayBatch)
-        weights = .allocate(capacity: Self.replayBatch)
+        rows = ReplayRows(inputDim: l.inputDim, capacity: k)
+        batch = MiniBatch(capacity: k + 1, inputDim: l.inputDim)
+        logits = .allocate(capacity: (k + 1) * classes)
+        dLogits = .allocate(capacity: (k + 1) * classes)
+        dOutputs = .allocate(capacity: (k + 1) * l.outputDim)
+        dOutputs.initialize(repeating: 0, count: (k + 1) * l.outputDim)
+        indices = .allocate(capacity: k)
+        weights = .allocate(capacity: k)
         self.classes = classes
-        rng = Xoshiro256(seed: r.next())
+        rng = Xoshiro256(seed: samplerSeed)
     }
 
     deinit {
@@ -86,13 +157,13 @@ public final class MemoryAgentStrategy: ContinualPlugin {
 
     /// Copies the first C outputs of rows `0..<n` into `logits`.
     func gatherLogits(_ n: Int) {
-        let i = controller.layout.inputDim
-        for r in 0..<n { (logits + r * classes).update(from: controller.outputs + r * i, count: classes) }
+        let o = controller.layout.outputDim
+        for r in 0..<n { (logits + r * classes).update(from: controller.outputs + r * o, count: classes) }
     }
 
     /// One seed-style step on the example in row 0 of `batch`; returns L.
     func trainStep(_ learner: ContinualLearner) throws(MnemonetError) -> Float {
-        let c = controller, d = c.layout.inputDim, heads = learner.heads, stage = learner.stage
+        let c = controller, d = c.layout.inputDim, o = c.layout.outputDim, heads = learner.heads, stage = learner.stage
         c.inputs.update(from: batch.x, count: d)
         c.forward(row: 0, bank: memoryBank, record: true)
         gatherLogits(1)
@@ -105,10 +176,10 @@ public final class MemoryAgentStrategy: ContinualPlugin {
                                    seen: seen, rng: &rng)
         var n = 1
         var total = loss0
-        if replay.count > Self.replayThreshold {
-            let k = Self.replayBatch
+        if options.useReplay && replay.count > options.threshold {
+            let k = options.replayBatch
             batch.count = 1
-            try replay.sample(batchSize: k, beta: 0.4, indices: indices, weights: weights,
+            try replay.sample(batchSize: k, beta: options.beta, indices: indices, weights: weights,
                               fields: rows.destination(in: batch, count: k))
             rows.commit(batch, count: k)
             c.inputs.advanced(by: d).update(from: batch.x + d, count: k * d)
@@ -118,7 +189,7 @@ public final class MemoryAgentStrategy: ContinualPlugin {
             n = 1 + k
             gatherLogits(n)
             batch.weights[0] = 1
-            for j in 0..<k { batch.weights[1 + j] = Self.replayScale * weights[j] }
+            for j in 0..<k { batch.weights[1 + j] = options.replayWeight * weights[j] }
             // The CE helper averages over rows; the seed's loss is a weighted sum: scale by n.
             total = Float(n) * maskedSoftmaxCrossEntropy(
                 logits: logits, rows: n, classes: classes, labels: batch.labels,
@@ -126,9 +197,9 @@ public final class MemoryAgentStrategy: ContinualPlugin {
                 dLogits: dLogits, rowLosses: nil)
             for v in 0..<(n * classes) { dLogits[v] *= Float(n) }
         }
-        for r in 0..<n { (dOutputs + r * d).update(from: dLogits + r * classes, count: classes) }
+        for r in 0..<n { (dOutputs + r * o).update(from: dLogits + r * classes, count: classes) }
         c.pullback(count: n, outputGradients: dOutputs)
-        let coefficient = clipCoefficient(totalNorm: gradientNorm(trainableGradients), maxNorm: 1)
+        let coefficient = clipCoefficient(totalNorm: gradientNorm(trainableGradients), maxNorm: options.clipNorm)
         for k in 0..<trainable.count {
             optimizer.update(index: k, parameter: trainable[k], gradient: trainableGradients[k], scale: coefficient)
         }

@@ -43,10 +43,14 @@ public enum Strategy: Int32, CaseIterable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The seed of a strategy's own random streams (replay memories, the memory agents' weights) for a run seeded
+    /// with `seed` (the learner's weights and shuffles use `seed` itself).
+    public static func pluginSeed(_ seed: UInt64) -> UInt64 { seed &+ 0x9E37_79B9_7F4A_7C15 }
+
     /// The plugins of this strategy for a learner of `inputDim` inputs and `parameterCount` parameters.
     public func plugins(config c: ContinualConfig, inputDim: Int, parameterCount: Int,
                         classes: Int) throws(MnemonetError) -> [ContinualPlugin] {
-        let seed = c.seed &+ 0x9E37_79B9_7F4A_7C15
+        let seed = Strategy.pluginSeed(c.seed)
         switch self {
         case .naive: return []
         case .joint: return [JointTraining()]

@@ -236,6 +236,11 @@ int32_t mn_agent_train_step(mn_agent *agent, const float *x, const float *y, int
 /* train_step with the B replay draws given: indices [B] (0 = oldest stored item), weights [B]. */
 int32_t mn_agent_train_step_with_draws(mn_agent *agent, const float *x, const float *y, const int64_t *indices,
                                        const float *weights, double *loss, mn_status *status);
+/* Benchmark hook (bench/bench_floors.py): ns [8] receives the CPU ns per call of a whole step without replay on (x, y)
+ * and of each of its phases alone (checks+snapshot+copies, forward, loss, replay push, pullback, gradient norms,
+ * Adam), each run `iterations` times, median of `repeats`. Changes the agent (use a throwaway one). */
+int32_t mn_agent_bench_plain_step_phases(mn_agent *agent, const float *x, const float *y, int64_t iterations,
+                                         int64_t repeats, double *ns, mn_status *status);
 /* write_memory != 0: the seed's evaluate (each forward writes the memory); 0: read-only, the agent is unchanged. */
 int32_t mn_agent_evaluate(mn_agent *agent, const float *x, const float *y, int64_t count, int32_t write_memory,
                           double *error, mn_status *status);
@@ -324,9 +329,13 @@ int32_t mn_meta_evaluate_sinusoid(mn_meta_learner *h, int64_t num_tasks, int32_t
  */
 typedef struct mn_snail mn_snail;
 
+/* blocks: 3 integers per block, (0, key, value) attention, (1, filters, 0) TC. embedding: the MLP's layer sizes
+ * (embedding_count 0: no embedding network) over the first embedding_inputs columns; embedding_final_relu != 0: a
+ * ReLU after the last layer too. */
 int32_t mn_snail_create(int64_t input_size, int64_t output_size, int64_t sequence_length, const int64_t *blocks,
-                        int64_t block_count, float lr, float clip_norm, uint64_t seed, mn_snail **out,
-                        mn_status *status);
+                        int64_t block_count, const int64_t *embedding, int64_t embedding_count,
+                        int64_t embedding_inputs, int32_t embedding_final_relu, float lr, float clip_norm,
+                        uint64_t seed, mn_snail **out, mn_status *status);
 void mn_snail_free(mn_snail *h);
 int64_t mn_snail_tensor_count(mn_snail *h);
 int64_t mn_snail_iteration(mn_snail *h);
@@ -344,6 +353,8 @@ int32_t mn_snail_set_optimizer(mn_snail *h, float lr, float clip_norm, mn_status
 /* sizes [3] = (I, O, T); blocks [3 * capacity]; optimizer [2] = (lr, clip_norm). */
 int32_t mn_snail_describe(mn_snail *h, int64_t *sizes, int64_t *blocks, int64_t capacity, int64_t *block_count,
                           float *optimizer, mn_status *status);
+/* info [3] = (layer count n, 0 without an embedding; inputs F; final ReLU 0/1); sizes [capacity] receives E_1..E_n. */
+int32_t mn_snail_describe_embedding(mn_snail *h, int64_t *info, int64_t *sizes, int64_t capacity, mn_status *status);
 /* Bandit meta-RL (K arms, N pulls; input K + 2, output K + 1): `iterations` A2C updates on `batch` fresh episodes;
  * config [5] = (discount, gae_lambda, value_coef, entropy_coef, normalize_advantages); mean_rewards [iterations] or
  * NULL. */
@@ -451,6 +462,20 @@ int32_t mn_continual_run(int32_t strategy, int32_t head_mode, int64_t output_cou
                          int64_t hidden_count, const double *hyper, int64_t hyper_count, uint64_t seed,
                          double *accuracy, double *baseline, float *memory, int64_t memory_count,
                          mn_status *status);
+
+/*
+ * mn_continual_run of a memory agent strategy on an existing agent, trained in place (its controller / DNC, memory,
+ * Adam state; its own replay buffer is not used): strategy 9 for a seed-memory agent, 10 for a DNC-memory agent
+ * (must match), with the agent's replay options; use_replay 0 turns the replay off. hyper's epochs and buffer_size
+ * apply; memory receives the agent's M [task_count, N, W] after each task (memory_count = that many floats).
+ */
+int32_t mn_continual_run_agent(mn_agent *agent, int32_t strategy, int32_t use_replay, int32_t head_mode,
+                               int64_t output_count, const int64_t *units, const int64_t *unit_offsets,
+                               int64_t task_count, int64_t input_dim, const float *train_x, const int32_t *train_y,
+                               const int64_t *train_offsets, const float *test_x, const int32_t *test_y,
+                               const int64_t *test_offsets, const int64_t *hidden, int64_t hidden_count,
+                               const double *hyper, int64_t hyper_count, uint64_t seed, double *accuracy,
+                               double *baseline, float *memory, int64_t memory_count, mn_status *status);
 
 /* ---- end of continual learning section ---- */
 

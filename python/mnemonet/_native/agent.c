@@ -269,6 +269,30 @@ fail:
     return NULL;
 }
 
+static PyObject *agent_bench_plain_step_phases(MnAgent *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"x", "y", "iterations", "repeats", NULL};
+    MN_READY(self);
+    PyObject *xo, *yo;
+    long long iterations = 1000, repeats = 5;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|O&O&:bench_plain_step_phases", kwlist, &xo, &yo, mn_to_int64,
+                                     &iterations, mn_to_int64, &repeats))
+        return NULL;
+    if (iterations < 1 || repeats < 1) {
+        PyErr_Format(MnInvalidArgument, "iterations and repeats must be >= 1, got %lld and %lld", iterations, repeats);
+        return NULL;
+    }
+    npy_intp d[1] = {self->dims[0]}, od[1] = {self->dims[7]};
+    PyArrayObject *x = mn_check_array(xo, "x", NPY_FLOAT32, 1, d, 0);
+    if (!x) return NULL;
+    PyArrayObject *y = mn_check_array(yo, "y", NPY_FLOAT32, 1, od, 0);
+    if (!y) return NULL;
+    mn_status st; int32_t rc; double ns[8] = {0};
+    const float *xp = PyArray_DATA(x), *yp = PyArray_DATA(y);
+    MN_CALL(self, rc = mn_agent_bench_plain_step_phases(self->handle, xp, yp, iterations, repeats, ns, &st));
+    if (rc) return mn_raise(&st);
+    return Py_BuildValue("(dddddddd)", ns[0], ns[1], ns[2], ns[3], ns[4], ns[5], ns[6], ns[7]);
+}
+
 static PyMethodDef agent_methods[] = {
     MN_CHECKPOINT_METHODS("Agent"),
     {"info", (PyCFunction)agent_info, METH_NOARGS, "info() -> (I, H, N, W, R, write heads, replay capacity, lr, O)"},
@@ -277,6 +301,11 @@ static PyMethodDef agent_methods[] = {
     {"controller", (PyCFunction)agent_controller, METH_NOARGS, "controller() -> Controller (shares the agent)"},
     {"memory_bank", (PyCFunction)agent_memory_bank, METH_NOARGS, "memory_bank() -> MemoryBank (shares the agent)"},
     {"train_step", (PyCFunction)agent_train_step, METH_VARARGS, "train_step(x, y, use_replay=True) -> loss"},
+    {"bench_plain_step_phases", (PyCFunction)(void (*)(void))agent_bench_plain_step_phases,
+     METH_VARARGS | METH_KEYWORDS,
+     "bench_plain_step_phases(x, y, iterations=1000, repeats=5) -> 8 floats\n\n"
+     "Benchmark hook: CPU ns per call of a step without replay and of each of its phases (train_step, "
+     "checks_snapshot_copy, forward, loss, replay_record_push, pullback, gradient_norms, adam). Changes the agent."},
     {"train_step_with_draws", (PyCFunction)agent_train_step_with_draws, METH_VARARGS,
      "train_step_with_draws(x [I], y [O], indices int64 [B], weights float32 [B]) -> loss"},
     {"evaluate", (PyCFunction)agent_evaluate, METH_VARARGS,

@@ -2,6 +2,8 @@
  * Continual learning: the module-level function continual_run (one whole run of a strategy over a task stream).
  * Argument checks only (dtypes, shapes, offsets); the run happens in Swift with the GIL released.
  */
+#include <string.h>
+
 #include "mn_common.h"
 
 #define MN_CONTINUAL_HYPER 20
@@ -33,16 +35,30 @@ static PyObject *continual_run(PyObject *self, PyObject *args, PyObject *kw) {
     (void)self;
     static char *kwlist[] = {"strategy",     "head_mode", "output_count", "units",         "unit_offsets",
                              "train_x",      "train_y",   "train_offsets", "test_x",       "test_y",
-                             "test_offsets", "hidden",    "hyper",         "seed",         "memory_out", NULL};
+                             "test_offsets", "hidden",    "hyper",         "seed",         "memory_out",
+                             "agent",        "use_replay", NULL};
     int strategy, head_mode;
     long long output_count;
     PyObject *o_units, *o_uoff, *o_trx, *o_try, *o_troff, *o_tex, *o_tey, *o_teoff, *o_hidden, *o_hyper, *o_seed;
-    PyObject *o_memory = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&O&O&OOOOOOOOOOO|O:continual_run", kwlist, mn_to_int32, &strategy,
-                                     mn_to_int32, &head_mode, mn_to_int64, &output_count, &o_units, &o_uoff, &o_trx,
-                                     &o_try, &o_troff, &o_tex, &o_tey, &o_teoff, &o_hidden, &o_hyper, &o_seed,
-                                     &o_memory))
+    PyObject *o_memory = Py_None, *o_agent = Py_None;
+    int use_replay = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&O&O&OOOOOOOOOOO|OOO&:continual_run", kwlist, mn_to_int32,
+                                     &strategy, mn_to_int32, &head_mode, mn_to_int64, &output_count, &o_units,
+                                     &o_uoff, &o_trx, &o_try, &o_troff, &o_tex, &o_tey, &o_teoff, &o_hidden, &o_hyper,
+                                     &o_seed, &o_memory, &o_agent, mn_to_bool, &use_replay))
         return NULL;
+    /* agent: None, or a mnemonet._native.Agent trained in place (ContinualLearningAgent.fit_stream). */
+    mn_handle *agent = NULL;
+    if (o_agent != Py_None) {
+        const mn_class *cls = mn_class_of(Py_TYPE(o_agent));
+        if (!cls || strcmp(cls->name, "Agent") != 0) {
+            PyErr_Format(MnArgumentType, "agent must be a mnemonet._native.Agent, got %.200s", Py_TYPE(o_agent)->tp_name);
+            return NULL;
+        }
+        if (mn_ready(o_agent) < 0)
+            return NULL;
+        agent = (mn_handle *)o_agent;
+    }
     int32_t has_seed;
     uint64_t seed;
     if (mn_parse_seed(o_seed, &has_seed, &seed) < 0)
@@ -93,13 +109,24 @@ static PyObject *continual_run(PyObject *self, PyObject *args, PyObject *kw) {
         seed = 0;
     mn_status st;
     int32_t rc;
-    Py_BEGIN_ALLOW_THREADS rc = mn_continual_run(
-        strategy, head_mode, output_count, PyArray_DATA(units), PyArray_DATA(uoff), t, d, PyArray_DATA(trx),
-        PyArray_DATA(try_), PyArray_DATA(troff), PyArray_DATA(tex), PyArray_DATA(tey), PyArray_DATA(teoff),
-        PyArray_DATA(hidden), PyArray_DIM(hidden, 0), PyArray_DATA(hyper), MN_CONTINUAL_HYPER, seed,
-        PyArray_DATA(acc), PyArray_DATA(base), memory ? PyArray_DATA(memory) : NULL,
-        memory ? (int64_t)PyArray_SIZE(memory) : 0, &st);
-    Py_END_ALLOW_THREADS if (rc != MNEMONET_STATUS_OK) {
+    if (agent) {
+        /* The agent's lock is held (no other call on it meanwhile), the GIL released. */
+        MN_CALL(agent, rc = mn_continual_run_agent(
+            (mn_agent *)agent->handle, strategy, use_replay, head_mode, output_count, PyArray_DATA(units),
+            PyArray_DATA(uoff), t, d, PyArray_DATA(trx), PyArray_DATA(try_), PyArray_DATA(troff), PyArray_DATA(tex),
+            PyArray_DATA(tey), PyArray_DATA(teoff), PyArray_DATA(hidden), PyArray_DIM(hidden, 0), PyArray_DATA(hyper),
+            MN_CONTINUAL_HYPER, seed, PyArray_DATA(acc), PyArray_DATA(base), memory ? PyArray_DATA(memory) : NULL,
+            memory ? (int64_t)PyArray_SIZE(memory) : 0, &st));
+    } else {
+        Py_BEGIN_ALLOW_THREADS rc = mn_continual_run(
+            strategy, head_mode, output_count, PyArray_DATA(units), PyArray_DATA(uoff), t, d, PyArray_DATA(trx),
+            PyArray_DATA(try_), PyArray_DATA(troff), PyArray_DATA(tex), PyArray_DATA(tey), PyArray_DATA(teoff),
+            PyArray_DATA(hidden), PyArray_DIM(hidden, 0), PyArray_DATA(hyper), MN_CONTINUAL_HYPER, seed,
+            PyArray_DATA(acc), PyArray_DATA(base), memory ? PyArray_DATA(memory) : NULL,
+            memory ? (int64_t)PyArray_SIZE(memory) : 0, &st);
+        Py_END_ALLOW_THREADS
+    }
+    if (rc != MNEMONET_STATUS_OK) {
         Py_DECREF(acc);
         Py_DECREF(base);
         return mn_raise(&st);
@@ -110,10 +137,11 @@ static PyObject *continual_run(PyObject *self, PyObject *args, PyObject *kw) {
 static PyMethodDef continual_methods[] = {
     {"continual_run", (PyCFunction)(void (*)(void))continual_run, METH_VARARGS | METH_KEYWORDS,
      "continual_run(strategy, head_mode, output_count, units, unit_offsets, train_x, train_y, train_offsets, "
-     "test_x, test_y, test_offsets, hidden, hyper, seed, memory_out=None) -> tuple\n\n"
+     "test_x, test_y, test_offsets, hidden, hyper, seed, memory_out=None, agent=None, use_replay=True) -> tuple\n\n"
      "One continual-learning run in native code; returns (R [T, T] float64, baseline [T] float64); memory_out "
-     "(float32 [T, N, W]) receives the memory agents' memory after each task. Use "
-     "mnemonet.continual.run, which builds these arrays."},
+     "(float32 [T, N, W]) receives the memory agents' memory after each task. With agent (a mnemonet._native.Agent; "
+     "strategy 9 for memory='seed', 10 for memory='dnc') the memory agent strategy trains that agent in place. Use "
+     "mnemonet.continual.run or ContinualLearningAgent.fit_stream, which build these arrays."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -37,17 +37,52 @@ static int snail_adopted(PyObject *obj) {
     return 0;
 }
 
+/* embedding: a sequence of at most 16 layer sizes (int64 each) into sizes; returns the count or -1. */
+static Py_ssize_t snail_embedding_sizes(PyObject *obj, int64_t sizes[16]) {
+    if (obj == NULL || obj == Py_None)
+        return 0;
+    if (PyUnicode_Check(obj) || PyBytes_Check(obj)) {
+        PyErr_SetString(MnArgumentType, "embedding must be a sequence of layer sizes (ints)");
+        return -1;
+    }
+    PyObject *seq = PySequence_Fast(obj, "embedding must be a sequence of layer sizes (ints)");
+    if (!seq)
+        return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    if (n > 16) {
+        Py_DECREF(seq);
+        PyErr_Format(MnInvalidArgument, "an embedding has at most 16 layers, got %zd", n);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        long long v;
+        if (!mn_to_int64(PySequence_Fast_GET_ITEM(seq, i), &v)) {
+            Py_DECREF(seq);
+            return -1;
+        }
+        sizes[i] = v;
+    }
+    Py_DECREF(seq);
+    return n;
+}
+
 static int snail_init(SNAILObject *self, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"input_size", "output_size", "sequence_length", "blocks", "lr", "clip_norm", "seed", NULL};
-    long long in, out, len;
-    PyObject *blocks_obj;
+    static char *kwlist[] = {"input_size", "output_size", "sequence_length", "blocks", "lr", "clip_norm", "seed",
+                             "embedding", "embedding_inputs", "embedding_final_relu", NULL};
+    long long in, out, len, emb_in = 0;
+    PyObject *blocks_obj, *emb_obj = NULL;
     float lr, clip;
     unsigned long long seed;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&O&O&OO&O&O&", kwlist, mn_to_int64, &in, mn_to_int64, &out,
+    int final_relu = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&O&O&OO&O&O&|$OO&O&", kwlist, mn_to_int64, &in, mn_to_int64, &out,
                                      mn_to_int64, &len, &blocks_obj, mn_to_float32, &lr, mn_to_float32, &clip,
-                                     mn_to_uint64, &seed))
+                                     mn_to_uint64, &seed, &emb_obj, mn_to_int64, &emb_in, mn_to_bool, &final_relu))
         return -1;
     if (mn_handle_fresh((PyObject *)self) < 0)
+        return -1;
+    int64_t emb[16];
+    Py_ssize_t emb_count = snail_embedding_sizes(emb_obj, emb);
+    if (emb_count < 0)
         return -1;
     PyObject *seq = PySequence_Fast(blocks_obj, "blocks must be a sequence of (kind, a, b) integer triples");
     if (!seq)
@@ -75,8 +110,8 @@ static int snail_init(SNAILObject *self, PyObject *args, PyObject *kwds) {
     }
     Py_DECREF(seq);
     MN_CREATE_AND_RETURN(self, mn_snail,
-                         mn_snail_create(in, out, len, blocks, (int64_t)count, lr, clip, (uint64_t)seed, &handle,
-                                         &status));
+                         mn_snail_create(in, out, len, blocks, (int64_t)count, emb, (int64_t)emb_count, emb_in,
+                                         final_relu, lr, clip, (uint64_t)seed, &handle, &status));
 }
 
 static PyObject *snail_tensor_info(SNAILObject *self, PyObject *arg) {
@@ -245,6 +280,10 @@ static PyObject *snail_describe(SNAILObject *self, PyObject *unused) {
     MN_CALL(self, rc = mn_snail_describe(self->handle, sizes, blocks, 64, &count, opt, &st));
     if (rc != MNEMONET_STATUS_OK)
         return mn_raise(&st);
+    int64_t einfo[3] = {0, 0, 0}, esizes[16];
+    MN_CALL(self, rc = mn_snail_describe_embedding(self->handle, einfo, esizes, 16, &st));
+    if (rc != MNEMONET_STATUS_OK)
+        return mn_raise(&st);
     PyObject *list = PyList_New((Py_ssize_t)count);
     if (!list)
         return NULL;
@@ -252,9 +291,17 @@ static PyObject *snail_describe(SNAILObject *self, PyObject *unused) {
         PyList_SET_ITEM(list, (Py_ssize_t)i,
                         Py_BuildValue("(LLL)", (long long)blocks[3 * i], (long long)blocks[3 * i + 1],
                                       (long long)blocks[3 * i + 2]));
-    return Py_BuildValue("{s:L,s:L,s:L,s:N,s:d,s:d}", "input_size", (long long)sizes[0], "output_size",
+    PyObject *elist = PyTuple_New((Py_ssize_t)(einfo[0] < 16 ? einfo[0] : 16));
+    if (!elist) {
+        Py_DECREF(list);
+        return NULL;
+    }
+    for (int64_t i = 0; i < einfo[0] && i < 16; i++)
+        PyTuple_SET_ITEM(elist, (Py_ssize_t)i, PyLong_FromLongLong((long long)esizes[i]));
+    return Py_BuildValue("{s:L,s:L,s:L,s:N,s:d,s:d,s:N,s:L,s:O}", "input_size", (long long)sizes[0], "output_size",
                          (long long)sizes[1], "sequence_length", (long long)sizes[2], "blocks", list, "lr",
-                         (double)opt[0], "clip_norm", (double)opt[1]);
+                         (double)opt[0], "clip_norm", (double)opt[1], "embedding", elist, "embedding_inputs",
+                         (long long)einfo[1], "embedding_final_relu", einfo[2] ? Py_True : Py_False);
 }
 
 static PyObject *snail_bandit_train(SNAILObject *self, PyObject *args, PyObject *kwds) {

@@ -1,7 +1,7 @@
 """``python -m mnemonet.benchmarks sinusoid [--iterations N] [--seed S | --seeds S1 S2 …] [--json] [--plot PATH]
 [--methods a,b]``
 ``python -m mnemonet.benchmarks continual [--benchmark split-digits] [--scenario class] [--strategies a b …]
-[--seeds 0 1 2] [--json] [--plot PATH]``
+[--seeds 0 1 2] [--memory-size N] [--memory-dim W] [--hidden H …] [--hyper KEY=VALUE …] [--json] [--plot PATH]``
 ``python -m mnemonet.benchmarks snail --task digits|sinusoid|bandits [--iterations N] [--seeds S] [--json] [--plot PATH]``
 
 Reproduces the sinusoid table of Finn et al. (2017) natively and prints it (or, with ``--json``, a machine-readable
@@ -57,6 +57,12 @@ def main(argv=None) -> int:
     sn.add_argument("--seeds", type=int, default=None, help="training seeds (default: 2; bandits: 3)")
     sn.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate of SNAIL (default 1e-3)")
     sn.add_argument("--shots", default="1,5", help="digits: comma-separated K values (default 1,5)")
+    sn.add_argument("--no-embedding", action="store_true",
+                    help="digits: no embedding network (the blocks read [pixels, one-hot label] directly)")
+    sn.add_argument("--embedding", default=None,
+                    help="digits: comma-separated embedding layer sizes (default 128: one linear layer)")
+    sn.add_argument("--embedding-final", choices=("relu", "linear"), default=None,
+                    help="digits: a ReLU after the last embedding layer or not (default linear)")
     sn.add_argument("--settings", default=None, help="bandits: comma-separated NxK list, e.g. 10x5,100x5")
     sn.add_argument("--json", action="store_true", help="print strict JSON (bandits: the list of rows)")
     sn.add_argument("--plot", default=None, metavar="PATH", help="save a bar chart (PNG)")
@@ -82,6 +88,14 @@ def main(argv=None) -> int:
                    help="subset of: " + " ".join(STRATEGIES))
     c.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     c.add_argument("--tasks", type=int, default=5, help="number of tasks (permuted/rotated digits)")
+    c.add_argument("--memory-size", type=int, default=None, metavar="N",
+                   help="N of the memory agents' memory (default: agent 128, agent-dnc 32)")
+    c.add_argument("--memory-dim", type=int, default=None, metavar="W",
+                   help="W of the memory agents' memory (default: agent 64, agent-dnc 32)")
+    c.add_argument("--hidden", nargs="+", type=int, default=None, metavar="H",
+                   help="hidden layer widths of the MLP strategies (default: 100 100)")
+    c.add_argument("--hyper", nargs="+", default=[], metavar="KEY=VALUE",
+                   help="other hyperparameters of mnemonet.continual.DEFAULTS, e.g. buffer_size=500 epochs=1 lr=0.1")
     c.add_argument("--json", action="store_true", help="print strict JSON (per strategy and seed: R, metrics, times)")
     c.add_argument("--plot", default=None, metavar="PATH", help="save accuracy matrices and curves (PNG)")
     c.add_argument("--no-progress", action="store_true")
@@ -137,8 +151,13 @@ def _snail(args) -> int:
     progress = not args.no_progress and not args.json
     kw = {"lr": args.lr} if args.iterations is None else {"iterations": args.iterations, "lr": args.lr}
     if args.task == "digits":
+        embedding = None if args.no_embedding else (
+            tuple(int(e) for e in args.embedding.split(",")) if args.embedding else sn.DIGITS_EMBEDDING)
         summary = sn.run_digits(shots=[int(k) for k in args.shots.split(",")], seeds=args.seeds or 2,
-                                progress=progress, **kw)
+                                progress=progress, embedding=embedding,
+                                embedding_final_relu=(sn.DIGITS_EMBEDDING_FINAL_RELU if args.embedding_final is None
+                                                      else args.embedding_final == "relu"),
+                                **kw)
     elif args.task == "sinusoid":
         if args.iterations is not None:
             kw["maml_iterations"] = args.iterations
@@ -185,8 +204,21 @@ def _dnc(args) -> int:
 def _continual(args) -> int:
     from .continual import format_table as cl_format, plot_table, run_table
 
+    from ..continual import DEFAULTS
+
+    hyper = {}
+    for item in args.hyper:
+        key, sep, value = item.partition("=")
+        if not sep or key not in DEFAULTS:
+            raise SystemExit(f"--hyper takes KEY=VALUE with KEY one of {sorted(DEFAULTS)}, got {item!r}")
+        hyper[key] = float(value)
+    for key, value in (("memory_size", args.memory_size), ("memory_dim", args.memory_dim)):
+        if value is not None:
+            hyper[key] = value
+    if args.hidden is not None:
+        hyper["hidden"] = tuple(args.hidden)
     summary = run_table(args.stream, args.scenario, args.strategies, args.seeds, num_tasks=args.tasks,
-                        progress=not args.no_progress and not args.json)
+                        progress=not args.no_progress and not args.json, **hyper)
     if args.plot:
         plot_table(summary, args.plot)
         summary["plot"] = args.plot

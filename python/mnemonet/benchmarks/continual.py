@@ -131,3 +131,64 @@ def plot_table(summary: dict, path: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def compare_fit_stream_losses(seeds: Sequence[int] = (0, 1, 2), scenario: str = "class",
+                              buffer_sizes: Sequence[int] = (200, 5000)) -> dict:
+    """``ContinualLearningAgent.fit_stream`` with the cross-entropy head (one row per ``buffer_size``) against the
+    seed's MSE on one-hot targets, on split digits; every run starts from ``continual.strategy_agent(stream,
+    seed=s)`` (LSTM 128, memory 128 × 64, exact Adam; its MSE replay buffer holds 5000 rows, every training row).
+
+    Returns
+    -------
+    dict
+        ``{"scenario", "seeds", "rows": [{"loss", "buffer_size", "runs": [...], "acc"/"forgetting"/"wall_time":
+        {"mean", "std"}}]}``.
+    """
+    from ..continual import strategy_agent
+
+    settings = [("cross_entropy", b) for b in buffer_sizes] + [("mse", None)]
+    rows = []
+    for loss, buffer_size in settings:
+        runs = []
+        for s in seeds:
+            stream = split_digits(scenario, seed=s)
+            kw = {} if buffer_size is None else {"buffer_size": buffer_size}
+            runs.append(strategy_agent(stream, seed=s).fit_stream(stream, seed=s, loss=loss, **kw).to_dict())
+        row = {"loss": loss, "buffer_size": buffer_size, "runs": runs}
+        for m in ("acc", "forgetting", "wall_time"):
+            mean, std = _mean_std([r[m] for r in runs])
+            row[m] = {"mean": mean, "std": std}
+        rows.append(row)
+    return {"benchmark": "split-digits", "scenario": scenario, "seeds": list(seeds), "rows": rows}
+
+
+def _main(argv=None) -> int:
+    """``python -m mnemonet.benchmarks.continual --fit-stream-losses [--seeds 0 1 2] [--json]``."""
+    import argparse
+    import json
+    import sys
+
+    p = argparse.ArgumentParser(prog="python -m mnemonet.benchmarks.continual")
+    p.add_argument("--fit-stream-losses", action="store_true", required=True,
+                   help="fit_stream's cross-entropy head (replay memory 200 and 5000 rows) against loss='mse'")
+    p.add_argument("--scenario", default="class", choices=("task", "domain", "class"))
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+    out = compare_fit_stream_losses(args.seeds, args.scenario)
+    if args.json:
+        json.dump(out, sys.stdout, indent=1, allow_nan=False)
+        print()
+        return 0
+    print(f"fit_stream on split digits, {args.scenario}-incremental, seeds {args.seeds} (mean ± std, %)")
+    for r in out["rows"]:
+        name = r["loss"] + ("" if r["buffer_size"] is None else f", replay memory {r['buffer_size']}")
+        print(f"{name:<34} ACC {100 * r['acc']['mean']:5.1f} ± {100 * r['acc']['std']:.1f}   forgetting "
+              f"{100 * r['forgetting']['mean']:5.1f} ± {100 * r['forgetting']['std']:.1f}   "
+              f"{r['wall_time']['mean']:.2f} s per run")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())

@@ -2,7 +2,9 @@
 
 ``digits``   5-way 1-shot and 5-shot classification on scikit-learn's 8×8 digits: trained on episodes of digits 0–4
              (plus their rotations and mirror images as extra classes: 40), tested on episodes of the held-out digits 5–9;
-             1-nearest-neighbour on the raw pixels of the same test episodes as the baseline.
+             1-nearest-neighbour on the raw pixels of the same test episodes as the baseline. SNAIL has an embedding
+             MLP (DIGITS_EMBEDDING) over the 64 pixels of each step by default; ``embedding=None`` (the CLI's
+             ``--no-embedding``) is the earlier configuration, the blocks reading [pixels, one-hot label] directly.
 ``sinusoid`` 5-shot sinusoid regression (Finn et al. 2017's task): SNAIL sees 5 labelled points then 5 query points;
              MAML (mnemonet.MetaLearner, 1→40→40→1 ReLU, one inner step) is trained on 5-shot tasks and adapted to
              the same test tasks' support points; query MSE of both.
@@ -15,7 +17,7 @@ Every number is the mean over ``--seeds`` training seeds (± std over seeds); ev
 from __future__ import annotations
 
 import time
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -25,6 +27,11 @@ from ..meta import MLP, MetaLearner
 from ..snail import SNAIL
 
 DIGITS_BLOCKS = (("attention", 32, 16), ("tc", 32), ("attention", 64, 32))
+#: The digits embedding network: one linear layer, 64 pixels -> 128 features per step (DIGITS_EMBEDDING_FINAL_RELU
+#: False: no ReLU after it). Chosen from a sweep of sizes and activations (BENCHMARKS.md, "Few-shot digits"): the
+#: ReLU MLPs tried, e.g. (64, 64), overfit the 40 training classes and lost to it on the held-out digits.
+DIGITS_EMBEDDING = (128,)
+DIGITS_EMBEDDING_FINAL_RELU = False
 SINUSOID_BLOCKS = (("tc", 32), ("attention", 32, 32), ("tc", 32), ("attention", 32, 32))
 
 
@@ -34,24 +41,36 @@ def _mean_std(values: Sequence[float]) -> Dict[str, float]:
 
 
 def run_digits(shots: Sequence[int] = (1, 5), iterations: int = 2000, seeds: int = 2, batch_size: int = 32,
-               eval_episodes: int = 1000, lr: float = 1e-3, progress: bool = True) -> Dict:
-    """5-way K-shot digits for each K in ``shots``; returns a JSON-ready summary."""
+               eval_episodes: int = 1000, lr: float = 1e-3, progress: bool = True,
+               embedding: Optional[Sequence[int]] = DIGITS_EMBEDDING,
+               embedding_final_relu: bool = DIGITS_EMBEDDING_FINAL_RELU) -> Dict:
+    """5-way K-shot digits for each K in ``shots``; returns a JSON-ready summary. ``embedding``: the layer sizes
+    of the embedding MLP over each step's pixels (None: no embedding network)."""
+    embedding = tuple(embedding) if embedding else None
     out = {"task": "digits", "ways": 5, "iterations": iterations, "batch_size": batch_size, "seeds": seeds,
-           "eval_episodes": eval_episodes, "blocks": [list(b) for b in DIGITS_BLOCKS], "lr": lr, "results": []}
+           "eval_episodes": eval_episodes, "blocks": [list(b) for b in DIGITS_BLOCKS],
+           "embedding": list(embedding) if embedding else None,
+           "embedding_final_relu": embedding_final_relu if embedding else None, "lr": lr, "results": []}
     for k in shots:
         train, test = fewshot.digits_episodes(5, k)
         x, targets, weights, episodes = test.sample(eval_episodes, np.random.default_rng(10_000 + k),
                                                     return_episodes=True)
         nn_acc = float(fewshot.nearest_neighbour_accuracy(episodes).mean())
-        accs, times = [], []
+        accs, times, cpu, losses = [], [], [], []
         for s in range(seeds):
-            net = SNAIL(train.input_size, 5, train.sequence_length, blocks=DIGITS_BLOCKS, lr=lr, seed=s)
-            t0 = time.perf_counter()
-            net.fit(train, iterations=iterations, batch_size=batch_size, progress=progress, seed=s)
+            emb = {} if embedding is None else {"embedding": embedding, "embedding_inputs": train.features,
+                                                "embedding_final_relu": embedding_final_relu}
+            net = SNAIL(train.input_size, 5, train.sequence_length, blocks=DIGITS_BLOCKS, lr=lr, seed=s, **emb)
+            t0, c0 = time.perf_counter(), time.process_time()
+            history = net.fit(train, iterations=iterations, batch_size=batch_size, progress=progress, seed=s)
             times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+            losses.append(float(np.mean(history[-100:])))
             accs.append(float(fewshot.query_accuracy(net.forward(x), targets).mean()))
         out["results"].append({"shots": k, "snail_accuracy": _mean_std(accs), "snail_accuracy_per_seed": accs,
-                               "nearest_neighbour_accuracy": nn_acc, "train_seconds": _mean_std(times)})
+                               "nearest_neighbour_accuracy": nn_acc, "train_seconds": _mean_std(times),
+                               "train_cpu_seconds": _mean_std(cpu), "final_train_loss_per_seed": losses,
+                               "parameters": net.parameter_count})
     return out
 
 

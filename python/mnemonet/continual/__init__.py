@@ -32,11 +32,11 @@ from .scenarios import (  # noqa: F401
     stream,
 )
 from .strategies import (DEFAULTS, MEMORY_STRATEGIES, STRATEGIES, STRATEGY_DEFAULTS, ContinualResult,  # noqa: F401
-                         run)
+                         run, strategy_agent)
 
 __all__ = [
     "Task", "TaskStream", "SCENARIOS", "stream", "split_digits", "permuted_digits", "rotated_digits",
-    "load_digits_arrays", "STRATEGIES", "MEMORY_STRATEGIES", "DEFAULTS", "STRATEGY_DEFAULTS", "ContinualResult", "run", "average_accuracy",
+    "load_digits_arrays", "STRATEGIES", "MEMORY_STRATEGIES", "DEFAULTS", "STRATEGY_DEFAULTS", "ContinualResult", "run", "strategy_agent", "average_accuracy",
     "backward_transfer", "forward_transfer", "forgetting", "average_forgetting", "accuracy_curve", "summarize",
     "tidy", "check_accuracy_matrix",
 ]
