@@ -54,7 +54,7 @@ def main(argv=None) -> int:
     sn = sub.add_parser("snail", help="SNAIL: few-shot digits / sinusoid vs MAML / bandits (Table 3)")
     sn.add_argument("--task", choices=("digits", "sinusoid", "bandits"), required=True)
     sn.add_argument("--iterations", type=int, default=None, help="training iterations (bandits: for every (N, K))")
-    sn.add_argument("--seeds", type=int, default=None, help="training seeds (default: 2)")
+    sn.add_argument("--seeds", type=int, default=None, help="training seeds (default: 2; bandits: 3)")
     sn.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate of SNAIL (default 1e-3)")
     sn.add_argument("--shots", default="1,5", help="digits: comma-separated K values (default 1,5)")
     sn.add_argument("--no-embedding", action="store_true",
@@ -169,7 +169,7 @@ def _snail(args) -> int:
             settings = {key: settings.get(key, (2000, sn.BANDIT_SETTINGS[(10, 5)][1])) for key in keys}
         if args.iterations is not None:
             settings = {key: (args.iterations, blocks) for key, (_, blocks) in settings.items()}
-        summary = sn.run_bandits(settings, seeds=args.seeds or 2, lr=args.lr, progress=progress)
+        summary = sn.run_bandits(settings, seeds=args.seeds or 3, lr=args.lr, progress=progress)
     if args.plot:
         sn.plot(summary, args.plot)
     if args.json:
