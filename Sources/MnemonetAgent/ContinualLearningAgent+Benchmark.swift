@@ -57,28 +57,10 @@ extension ContinualLearningAgent {
         }
         scales[0] = 1
         result[5] = try time { c.pullback(count: 1, scales: scales, weightGradients: false) }
-        let l = c.layout, f = c.outerFactors
-        let h = l.hiddenDim, rh = l.readHeadCount, cc = l.combinedCount
         var coefficient: Float = 1
         result[6] = try time {
-            var sq = 0.0
-            for g in biasGradients { let v = Double(gradientNorm(g)); sq += v * v }
-            let n0 = Double(outerProductNorm(f.inputLeft, count: 4 * h, f.inputRight, count: i))
-            let n1 = Double(outerProductNorm(f.headLeft, count: rh, f.headRight, count: h))
-            let n2 = Double(outerProductNorm(f.outputLeft, count: o, f.outputRight, count: cc))
-            sq += n0 * n0 + n1 * n1 + n2 * n2
-            coefficient = clipCoefficient(totalNorm: Float(sq.squareRoot()), maxNorm: clipNorm)
+            coefficient = clipCoefficient(totalNorm: Float(oneRowGradientNormSquared().squareRoot()), maxNorm: clipNorm)
         }
-        result[7] = try time {
-            optimizer.update(index: 0, parameter: trainable[0], outerLeft: f.inputLeft, rows: 4 * h,
-                             outerRight: f.inputRight, columns: i, scale: coefficient)
-            optimizer.update(index: 3, parameter: trainable[3], outerLeft: f.headLeft, rows: rh,
-                             outerRight: f.headRight, columns: h, scale: coefficient)
-            optimizer.update(index: 5, parameter: trainable[5], outerLeft: f.outputLeft, rows: o,
-                             outerRight: f.outputRight, columns: cc, scale: coefficient)
-            for k in biasSlots {
-                optimizer.update(index: k, parameter: trainable[k], gradient: trainableGradients[k], scale: coefficient)
-            }
-        }
+        result[7] = try time { oneRowAdam(scale: coefficient) }
     }
 }

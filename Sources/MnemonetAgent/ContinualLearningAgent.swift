@@ -240,27 +240,11 @@ public final class ContinualLearningAgent {
             // One row: the weight gradients are outer products; Adam forms them on the fly (bit-identical) and
             // their norms come from the factors, so no weight-gradient buffer is written or read.
             c.pullback(count: 1, scales: scales, weightGradients: false)
-            let l = c.layout, f = c.outerFactors
-            let i = l.inputDim, o = l.outputDim, h = l.hiddenDim, rh = l.readHeadCount, cc = l.combinedCount
-            var sq = 0.0
-            for g in biasGradients { let v = Double(gradientNorm(g)); sq += v * v }
-            let n0 = Double(outerProductNorm(f.inputLeft, count: 4 * h, f.inputRight, count: i))
-            let n1 = Double(outerProductNorm(f.headLeft, count: rh, f.headRight, count: h))
-            let n2 = Double(outerProductNorm(f.outputLeft, count: o, f.outputRight, count: cc))
-            sq += n0 * n0 + n1 * n1 + n2 * n2
+            let sq = oneRowGradientNormSquared()
             guard sq.isFinite else {
                 throw .nonFinite("train_step: the gradient norm is \(sq.squareRoot()); the agent is unchanged")
             }
-            let coefficient = clipCoefficient(totalNorm: Float(sq.squareRoot()), maxNorm: clipNorm)
-            optimizer.update(index: 0, parameter: trainable[0], outerLeft: f.inputLeft, rows: 4 * h,
-                             outerRight: f.inputRight, columns: i, scale: coefficient)
-            optimizer.update(index: 3, parameter: trainable[3], outerLeft: f.headLeft, rows: rh,
-                             outerRight: f.headRight, columns: h, scale: coefficient)
-            optimizer.update(index: 5, parameter: trainable[5], outerLeft: f.outputLeft, rows: o,
-                             outerRight: f.outputRight, columns: cc, scale: coefficient)
-            for k in biasSlots {
-                optimizer.update(index: k, parameter: trainable[k], gradient: trainableGradients[k], scale: coefficient)
-            }
+            oneRowAdam(scale: clipCoefficient(totalNorm: Float(sq.squareRoot()), maxNorm: clipNorm))
         } else {
             c.pullback(count: rows, scales: scales)
             // clip_grad_norm_(…, 1.0) then Adam, fused: the clip coefficient is applied inside the update.
@@ -344,6 +328,40 @@ public final class ContinualLearningAgent {
                 losses[k] = try trainStep(x: x + s * inputDim, y: y + s * outputDim, useReplay: useReplay)
                 k += 1
             }
+        }
+    }
+}
+
+extension ContinualLearningAgent {
+    /// ‖g‖² of a one-row step (after `pullback(count: 1, …, weightGradients: false)`): the bias gradients' norms plus
+    /// the three weight gradients' norms, computed from their outer-product factors (no weight-gradient buffer).
+    @inline(__always)
+    func oneRowGradientNormSquared() -> Double {
+        let l = controller.layout, f = controller.outerFactors
+        let i = l.inputDim, o = l.outputDim, h = l.hiddenDim, rh = l.readHeadCount, cc = l.combinedCount
+        var sq = 0.0
+        for g in biasGradients { let v = Double(gradientNorm(g)); sq += v * v }
+        let n0 = Double(outerProductNorm(f.inputLeft, count: 4 * h, f.inputRight, count: i))
+        let n1 = Double(outerProductNorm(f.headLeft, count: rh, f.headRight, count: h))
+        let n2 = Double(outerProductNorm(f.outputLeft, count: o, f.outputRight, count: cc))
+        return sq + n0 * n0 + n1 * n1 + n2 * n2
+    }
+
+    /// Adam on every trainable tensor of a one-row step, the gradients scaled by `scale` (the clip coefficient)
+    /// inside the update: the three weight blocks from their outer-product factors (formed on the fly,
+    /// bit-identical), the biases from their gradient buffers.
+    @inline(__always)
+    func oneRowAdam(scale: Float) {
+        let l = controller.layout, f = controller.outerFactors
+        let i = l.inputDim, o = l.outputDim, h = l.hiddenDim, rh = l.readHeadCount, cc = l.combinedCount
+        optimizer.update(index: 0, parameter: trainable[0], outerLeft: f.inputLeft, rows: 4 * h,
+                         outerRight: f.inputRight, columns: i, scale: scale)
+        optimizer.update(index: 3, parameter: trainable[3], outerLeft: f.headLeft, rows: rh,
+                         outerRight: f.headRight, columns: h, scale: scale)
+        optimizer.update(index: 5, parameter: trainable[5], outerLeft: f.outputLeft, rows: o,
+                         outerRight: f.outputRight, columns: cc, scale: scale)
+        for k in biasSlots {
+            optimizer.update(index: k, parameter: trainable[k], gradient: trainableGradients[k], scale: scale)
         }
     }
 }
