@@ -57,13 +57,9 @@ public final class DNCMemoryAgentStrategy: ContinualPlugin {
                             seed: UInt64) throws(MnemonetError) {
         var r = Xoshiro256(seed: seed)
         _ = r.next()  // the core's seed in init(inputDim:…seed:)
-        var o = MemoryAgentOptions()
-        o.replayBatch = agent.replayBatchSize
-        o.replayWeight = agent.replayWeight
-        o.clipNorm = agent.clipNorm
-        o.alpha = agent.replayAlpha
-        o.beta = agent.replayBeta
-        o.useReplay = useReplay
+        let o = MemoryAgentOptions(replayBatch: agent.replayBatchSize, replayWeight: agent.replayWeight,
+                                   clipNorm: agent.clipNorm, alpha: agent.replayAlpha, beta: agent.replayBeta,
+                                   useReplay: useReplay)
         try self.init(core: agent.core, classes: classes, capacity: capacity, options: o, replaySeed: r.next(),
                       samplerSeed: r.next())
     }

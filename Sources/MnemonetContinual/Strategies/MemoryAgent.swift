@@ -22,6 +22,17 @@ public struct MemoryAgentOptions: Sendable {
 
     /// The seed's constants (B 8, λ 0.3, c 1, α 0.6, β 0.4, replay on).
     public init() {}
+
+    /// The settings an existing agent was built with (its B, λ, c, α, β), replay on or off.
+    public init(replayBatch: Int, replayWeight: Float, clipNorm: Float, alpha: Double, beta: Double,
+                useReplay: Bool) {
+        self.replayBatch = replayBatch
+        self.replayWeight = replayWeight
+        self.clipNorm = clipNorm
+        self.alpha = alpha
+        self.beta = beta
+        self.useReplay = useReplay
+    }
 }
 
 /// The seed's continual-learning agent applied to classification: the `MemoryController` (LSTM from a zero state,
@@ -100,13 +111,9 @@ public final class MemoryAgentStrategy: ContinualPlugin {
         var r = Xoshiro256(seed: seed)
         _ = try MemoryController(inputDim: l.inputDim, hiddenDim: l.hiddenDim, config: agent.config,
                                  capacity: 1, rng: &r)
-        var o = MemoryAgentOptions()
-        o.replayBatch = agent.replayBatchSize
-        o.replayWeight = agent.replayWeight
-        o.clipNorm = agent.clipNorm
-        o.alpha = agent.replayAlpha
-        o.beta = agent.replayBeta
-        o.useReplay = useReplay
+        let o = MemoryAgentOptions(replayBatch: agent.replayBatchSize, replayWeight: agent.replayWeight,
+                                   clipNorm: agent.clipNorm, alpha: agent.replayAlpha, beta: agent.replayBeta,
+                                   useReplay: useReplay)
         try self.init(controller: c, memoryBank: agent.memoryBank, optimizer: agent.optimizer, classes: classes,
                       capacity: capacity, options: o, replaySeed: r.next(), samplerSeed: r.next())
     }
