@@ -43,18 +43,28 @@ def _mean_std(values: Sequence[float]) -> Dict[str, float]:
 def run_digits(shots: Sequence[int] = (1, 5), iterations: int = 2000, seeds: int = 2, batch_size: int = 32,
                eval_episodes: int = 1000, lr: float = 1e-3, progress: bool = True,
                embedding: Optional[Sequence[int]] = DIGITS_EMBEDDING,
-               embedding_final_relu: bool = DIGITS_EMBEDDING_FINAL_RELU) -> Dict:
+               embedding_final_relu: bool = DIGITS_EMBEDDING_FINAL_RELU, validate: bool = False) -> Dict:
     """5-way K-shot digits for each K in ``shots``; returns a JSON-ready summary. ``embedding``: the layer sizes
-    of the embedding MLP over each step's pixels (None: no embedding network)."""
+    of the embedding MLP over each step's pixels (None: no embedding network). ``validate``: model selection —
+    train on the training digits minus the validation digits (``fewshot.digits_validation_episodes``: all classes
+    of base digits 3 and 4 held out) and score on ``eval_episodes`` validation episodes (seed 20000 + K); the test
+    digits 5–9 are not loaded. Otherwise train on all 40 training classes and score on the test episodes (seed
+    10000 + K)."""
     embedding = tuple(embedding) if embedding else None
-    out = {"task": "digits", "ways": 5, "iterations": iterations, "batch_size": batch_size, "seeds": seeds,
+    out = {"task": "digits", "split": "validation" if validate else "test",
+           "validation_digits": list(fewshot.digits_validation_digits()) if validate else None, "ways": 5, "iterations": iterations, "batch_size": batch_size, "seeds": seeds,
            "eval_episodes": eval_episodes, "blocks": [list(b) for b in DIGITS_BLOCKS],
            "embedding": list(embedding) if embedding else None,
            "embedding_final_relu": embedding_final_relu if embedding else None, "lr": lr, "results": []}
     for k in shots:
-        train, test = fewshot.digits_episodes(5, k)
-        x, targets, weights, episodes = test.sample(eval_episodes, np.random.default_rng(10_000 + k),
-                                                    return_episodes=True)
+        if validate:
+            train, scored = fewshot.digits_validation_episodes(5, k)
+            eval_seed = 20_000 + k
+        else:
+            train, scored = fewshot.digits_episodes(5, k)
+            eval_seed = 10_000 + k
+        x, targets, weights, episodes = scored.sample(eval_episodes, np.random.default_rng(eval_seed),
+                                                      return_episodes=True)
         nn_acc = float(fewshot.nearest_neighbour_accuracy(episodes).mean())
         accs, times, cpu, losses = [], [], [], []
         for s in range(seeds):
@@ -67,7 +77,8 @@ def run_digits(shots: Sequence[int] = (1, 5), iterations: int = 2000, seeds: int
             cpu.append(time.process_time() - c0)
             losses.append(float(np.mean(history[-100:])))
             accs.append(float(fewshot.query_accuracy(net.forward(x), targets).mean()))
-        out["results"].append({"shots": k, "snail_accuracy": _mean_std(accs), "snail_accuracy_per_seed": accs,
+        out["results"].append({"shots": k, "train_classes": len(train.classes), "eval_classes": len(scored.classes),
+                               "snail_accuracy": _mean_std(accs), "snail_accuracy_per_seed": accs,
                                "nearest_neighbour_accuracy": nn_acc, "train_seconds": _mean_std(times),
                                "train_cpu_seconds": _mean_std(cpu), "final_train_loss_per_seed": losses,
                                "parameters": net.parameter_count})
