@@ -279,23 +279,31 @@ def test_gittins_indices_match_the_published_table_and_are_monotone():
         bandits.gittins_indices(10, 1.0)
 
 
-def test_digits_benchmark_has_the_embedding_by_default_and_a_flag_to_drop_it(capsys):
-    """``python -m mnemonet.benchmarks snail --task digits``: the embedding network by default (recorded in the JSON
-    and visible in the parameter count), ``--no-embedding`` the network reading [pixels, label] directly."""
+def test_digits_benchmark_default_is_the_validation_winner_and_flags_reach_the_others(capsys):
+    """``python -m mnemonet.benchmarks snail --task digits``: no embedding network by default (the configuration
+    chosen on validation episodes; recorded in the JSON and visible in the parameter count), ``--embedding 128`` the
+    earlier default (one linear layer in front), ``--embedding 8,4 --embedding-final relu`` any MLP."""
     pytest.importorskip("sklearn")
     from mnemonet.benchmarks import __main__ as cli
     from mnemonet.benchmarks import snail as sn
 
+    plain = mnemonet.SNAIL(69, 5, 6, blocks=sn.DIGITS_BLOCKS)
     out = sn.run_digits(shots=[1], iterations=2, seeds=1, eval_episodes=20, progress=False)
-    assert out["embedding"] == list(sn.DIGITS_EMBEDDING) and out["embedding_final_relu"] == sn.DIGITS_EMBEDDING_FINAL_RELU
+    assert sn.DIGITS_EMBEDDING is None and out["embedding"] is None and out["split"] == "test"
     r = out["results"][0]
     assert 0 <= r["snail_accuracy"]["mean"] <= 1 and r["train_cpu_seconds"]["mean"] >= 0
-    plain = mnemonet.SNAIL(69, 5, 6, blocks=sn.DIGITS_BLOCKS)
-    assert r["parameters"] > plain.parameter_count
+    assert r["parameters"] == plain.parameter_count and (r["train_classes"], r["eval_classes"]) == (40, 5)
+    for flags in ([], ["--no-embedding"]):
+        assert cli.main(["snail", "--task", "digits", "--shots", "1", "--iterations", "2", "--seeds", "1", "--json",
+                         *flags]) in (0, None)
+        summary = json.loads(capsys.readouterr().out)
+        assert summary["embedding"] is None and summary["results"][0]["parameters"] == plain.parameter_count
     assert cli.main(["snail", "--task", "digits", "--shots", "1", "--iterations", "2", "--seeds", "1", "--json",
-                     "--no-embedding"]) in (0, None)
+                     "--embedding", "128"]) in (0, None)
     summary = json.loads(capsys.readouterr().out)
-    assert summary["embedding"] is None and summary["results"][0]["parameters"] == plain.parameter_count
+    assert summary["embedding"] == [128] and summary["embedding_final_relu"] is False
+    assert summary["results"][0]["parameters"] == mnemonet.SNAIL(
+        69, 5, 6, blocks=sn.DIGITS_BLOCKS, embedding=(128,), embedding_inputs=64).parameter_count > plain.parameter_count
     assert cli.main(["snail", "--task", "digits", "--shots", "1", "--iterations", "2", "--seeds", "1", "--json",
                      "--embedding", "8,4", "--embedding-final", "relu"]) in (0, None)
     summary = json.loads(capsys.readouterr().out)

@@ -2,9 +2,11 @@
 
 ``digits``   5-way 1-shot and 5-shot classification on scikit-learn's 8×8 digits: trained on episodes of digits 0–4
              (plus their rotations and mirror images as extra classes: 40), tested on episodes of the held-out digits 5–9;
-             1-nearest-neighbour on the raw pixels of the same test episodes as the baseline. SNAIL has an embedding
-             MLP (DIGITS_EMBEDDING) over the 64 pixels of each step by default; ``embedding=None`` (the CLI's
-             ``--no-embedding``) is the earlier configuration, the blocks reading [pixels, one-hot label] directly.
+             1-nearest-neighbour on the raw pixels of the same test episodes as the baseline. By default SNAIL's
+             blocks read [pixels, one-hot label] directly (DIGITS_EMBEDDING = None, the validation winner);
+             ``embedding=(128,)`` etc. (the CLI's ``--embedding``) puts an MLP over each step's 64 pixels in front.
+             ``validate=True`` (``--validate``) trains without base digits 3, 4 and scores on them instead, for
+             model selection that never sees the test digits.
 ``sinusoid`` 5-shot sinusoid regression (Finn et al. 2017's task): SNAIL sees 5 labelled points then 5 query points;
              MAML (mnemonet.MetaLearner, 1→40→40→1 ReLU, one inner step) is trained on 5-shot tasks and adapted to
              the same test tasks' support points; query MSE of both.
@@ -27,10 +29,12 @@ from ..meta import MLP, MetaLearner
 from ..snail import SNAIL
 
 DIGITS_BLOCKS = (("attention", 32, 16), ("tc", 32), ("attention", 64, 32))
-#: The digits embedding network: one linear layer, 64 pixels -> 128 features per step (DIGITS_EMBEDDING_FINAL_RELU
-#: False: no ReLU after it). Chosen from a sweep of sizes and activations (BENCHMARKS.md, "Few-shot digits"): the
-#: ReLU MLPs tried, e.g. (64, 64), overfit the 40 training classes and lost to it on the held-out digits.
-DIGITS_EMBEDDING = (128,)
+#: The digits benchmark's embedding network by default: none (the blocks read [pixels, one-hot label] directly).
+#: Chosen on validation episodes only (``run_digits(validate=True)``, the CLI's ``--validate``: held-out training
+#: digits 3 and 4, never the test digits 5-9) from no embedding, one linear layer of 128 or of 64 and a 64-64 ReLU
+#: MLP (BENCHMARKS.md, "Few-shot digits"); the others stay reachable with ``--embedding`` / ``--embedding-final``.
+#: DIGITS_EMBEDDING_FINAL_RELU is the default of ``--embedding-final`` when an embedding is given (no final ReLU).
+DIGITS_EMBEDDING = None
 DIGITS_EMBEDDING_FINAL_RELU = False
 SINUSOID_BLOCKS = (("tc", 32), ("attention", 32, 32), ("tc", 32), ("attention", 32, 32))
 
