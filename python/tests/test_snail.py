@@ -280,30 +280,32 @@ def test_gittins_indices_match_the_published_table_and_are_monotone():
 
 
 def test_digits_benchmark_default_is_the_validation_winner_and_flags_reach_the_others(capsys):
-    """``python -m mnemonet.benchmarks snail --task digits``: no embedding network by default (the configuration
-    chosen on validation episodes; recorded in the JSON and visible in the parameter count), ``--embedding 128`` the
-    earlier default (one linear layer in front), ``--embedding 8,4 --embedding-final relu`` any MLP."""
+    """``python -m mnemonet.benchmarks snail --task digits``: the embedding chosen on validation episodes by default
+    (one linear layer 64 -> 128; recorded in the JSON and visible in the parameter count), ``--no-embedding`` the
+    network reading [pixels, label] directly, ``--embedding 8,4 --embedding-final relu`` any MLP."""
     pytest.importorskip("sklearn")
     from mnemonet.benchmarks import __main__ as cli
     from mnemonet.benchmarks import snail as sn
 
     plain = mnemonet.SNAIL(69, 5, 6, blocks=sn.DIGITS_BLOCKS)
+    linear = mnemonet.SNAIL(69, 5, 6, blocks=sn.DIGITS_BLOCKS, embedding=(128,), embedding_inputs=64)
     out = sn.run_digits(shots=[1], iterations=2, seeds=1, eval_episodes=20, progress=False)
-    assert sn.DIGITS_EMBEDDING is None and out["embedding"] is None and out["split"] == "test"
+    assert sn.DIGITS_EMBEDDING == (128,) and not sn.DIGITS_EMBEDDING_FINAL_RELU
+    assert out["embedding"] == [128] and out["embedding_final_relu"] is False and out["split"] == "test"
     r = out["results"][0]
     assert 0 <= r["snail_accuracy"]["mean"] <= 1 and r["train_cpu_seconds"]["mean"] >= 0
-    assert r["parameters"] == plain.parameter_count and (r["train_classes"], r["eval_classes"]) == (40, 5)
-    for flags in ([], ["--no-embedding"]):
+    assert r["parameters"] == linear.parameter_count > plain.parameter_count
+    assert (r["train_classes"], r["eval_classes"]) == (40, 5)
+    for flags in ([], ["--embedding", "128"]):
         assert cli.main(["snail", "--task", "digits", "--shots", "1", "--iterations", "2", "--seeds", "1", "--json",
                          *flags]) in (0, None)
         summary = json.loads(capsys.readouterr().out)
-        assert summary["embedding"] is None and summary["results"][0]["parameters"] == plain.parameter_count
+        assert summary["embedding"] == [128] and summary["embedding_final_relu"] is False
+        assert summary["results"][0]["parameters"] == linear.parameter_count
     assert cli.main(["snail", "--task", "digits", "--shots", "1", "--iterations", "2", "--seeds", "1", "--json",
-                     "--embedding", "128"]) in (0, None)
+                     "--no-embedding"]) in (0, None)
     summary = json.loads(capsys.readouterr().out)
-    assert summary["embedding"] == [128] and summary["embedding_final_relu"] is False
-    assert summary["results"][0]["parameters"] == mnemonet.SNAIL(
-        69, 5, 6, blocks=sn.DIGITS_BLOCKS, embedding=(128,), embedding_inputs=64).parameter_count > plain.parameter_count
+    assert summary["embedding"] is None and summary["results"][0]["parameters"] == plain.parameter_count
     assert cli.main(["snail", "--task", "digits", "--shots", "1", "--iterations", "2", "--seeds", "1", "--json",
                      "--embedding", "8,4", "--embedding-final", "relu"]) in (0, None)
     summary = json.loads(capsys.readouterr().out)

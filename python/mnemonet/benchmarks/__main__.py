@@ -58,10 +58,10 @@ def main(argv=None) -> int:
     sn.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate of SNAIL (default 1e-3)")
     sn.add_argument("--shots", default="1,5", help="digits: comma-separated K values (default 1,5)")
     sn.add_argument("--no-embedding", action="store_true",
-                    help="digits: no embedding network (the blocks read [pixels, one-hot label] directly; the default)")
+                    help="digits: no embedding network (the blocks read [pixels, one-hot label] directly)")
     sn.add_argument("--embedding", default=None,
-                    help="digits: comma-separated embedding layer sizes, e.g. 128 (one linear layer 64 -> 128); default: no "
-                         "embedding network (the winner on validation episodes)")
+                    help="digits: comma-separated embedding layer sizes (default 128: one linear layer 64 -> 128, "
+                         "the winner on validation episodes)")
     sn.add_argument("--validate", action="store_true",
                     help="digits: model selection — train without the validation digits 3, 4 (all their rotations "
                          "and mirrors) and score on validation episodes of them; the test digits 5-9 are not used")
