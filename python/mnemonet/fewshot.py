@@ -19,7 +19,8 @@ import numpy as np
 from ._args import as_bool, as_float32, as_int, require_finite
 from ._native import InvalidArgumentError
 
-__all__ = ["FewShotEpisodes", "SinusoidEpisodes", "digits_episodes", "nearest_neighbour_accuracy", "query_accuracy"]
+__all__ = ["FewShotEpisodes", "SinusoidEpisodes", "digits_episodes", "digits_validation_digits",
+           "digits_validation_episodes", "nearest_neighbour_accuracy", "query_accuracy"]
 
 
 def _batch_size(value) -> int:
@@ -115,23 +116,66 @@ class FewShotEpisodes:
                 f"features={self.features})")
 
 
+#: Base digits whose images (and, with rotations, all 8 of their transformed classes) are validation classes by
+#: default: two of the five training digits 0–4, drawn by ``digits_validation_digits(2, seed=0)``.
+DIGITS_VALIDATION_SEED = 0
+DIGITS_VALIDATION_HELD_OUT = 2
+
+
+def digits_validation_digits(held_out: int = DIGITS_VALIDATION_HELD_OUT, seed: int = DIGITS_VALIDATION_SEED):
+    """The base digits (a sorted tuple of ``held_out`` of 0–4, drawn with ``numpy.random.default_rng(seed)``) held
+    out of training as validation classes. Test digits 5–9 are never among them."""
+    held_out, seed = as_int(held_out, "held_out", 1, 4), as_int(seed, "seed", 0, 1 << 62)
+    return tuple(sorted(int(d) for d in np.random.default_rng(seed).choice(5, size=held_out, replace=False)))
+
+
+def _digits_classes(images, y, rotations: bool):
+    """Images and labels of the given digits; with ``rotations`` also each rotated by 90°, 180°, 270° and each of
+    those four mirrored, as further classes: label = digit + 10·quarter-turns + 100·mirrored (so label % 10 is the
+    base digit)."""
+    if rotations:
+        images = np.concatenate([np.rot90(images, r, axes=(1, 2)) for r in range(4)])
+        y = np.concatenate([y + 10 * r for r in range(4)])
+        images, y = np.concatenate([images, images[:, :, ::-1]]), np.concatenate([y, y + 100])
+    return images, y
+
+
+def _load_digits():
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    return data.images.astype(np.float32) / 16.0, data.target
+
+
 def digits_episodes(ways: int = 5, shots: int = 1, rotations: bool = True):
     """scikit-learn's bundled 8×8 digits (1,797 images, no download) split by class: episodes for training from
     digits 0–4 and for testing from the held-out digits 5–9 (pixels scaled to [0, 1]). With ``rotations`` each
     training digit rotated by 90°, 180° and 270°, and each of those four mirrored, is a further class (40 training
     classes), as the paper does with rotations for Omniglot. Returns (train, test) :class:`FewShotEpisodes`.
-    Needs scikit-learn (``pip install mnemonet[fewshot]``)."""
-    from sklearn.datasets import load_digits
-
-    data = load_digits()
-    images, y = data.images.astype(np.float32) / 16.0, data.target
+    Needs scikit-learn (``pip install mnemonet[fewshot]``). For choosing hyperparameters use
+    :func:`digits_validation_episodes`, which never touches digits 5–9."""
+    images, y = _load_digits()
     train_mask = y < 5
-    tx, ty = images[train_mask], y[train_mask]
-    if rotations:
-        tx = np.concatenate([np.rot90(tx, r, axes=(1, 2)) for r in range(4)])
-        ty = np.concatenate([ty + 10 * r for r in range(4)])
-        tx, ty = np.concatenate([tx, tx[:, :, ::-1]]), np.concatenate([ty, ty + 100])
+    tx, ty = _digits_classes(images[train_mask], y[train_mask], rotations)
     return (FewShotEpisodes(tx, ty, ways, shots), FewShotEpisodes(images[~train_mask], y[~train_mask], ways, shots))
+
+
+def digits_validation_episodes(ways: int = 5, shots: int = 1, rotations: bool = True,
+                               held_out: int = DIGITS_VALIDATION_HELD_OUT, seed: int = DIGITS_VALIDATION_SEED):
+    """A validation split of the digits *training* classes, for model selection: the base digits
+    ``digits_validation_digits(held_out, seed)`` (default 2 of 0–4, seed 0) are held out whole — with ``rotations``
+    all 8 of each one's rotated and mirrored classes — as validation classes, the way Omniglot is split by
+    character before rotations add classes (no rotation of a validation digit is a training class). Training
+    episodes come from the other base digits (24 classes by default), validation episodes from the held-out ones
+    (16 classes); the test digits 5–9 are not loaded into either. Returns (train, validation)
+    :class:`FewShotEpisodes`."""
+    val_digits = digits_validation_digits(held_out, seed)
+    images, y = _load_digits()
+    train_mask = (y < 5) & ~np.isin(y, val_digits)
+    val_mask = np.isin(y, val_digits)
+    tx, ty = _digits_classes(images[train_mask], y[train_mask], rotations)
+    vx, vy = _digits_classes(images[val_mask], y[val_mask], rotations)
+    return FewShotEpisodes(tx, ty, ways, shots), FewShotEpisodes(vx, vy, ways, shots)
 
 
 def query_accuracy(logits, targets) -> np.ndarray:

@@ -279,19 +279,29 @@ def test_gittins_indices_match_the_published_table_and_are_monotone():
         bandits.gittins_indices(10, 1.0)
 
 
-def test_digits_benchmark_has_the_embedding_by_default_and_a_flag_to_drop_it(capsys):
-    """``python -m mnemonet.benchmarks snail --task digits``: the embedding network by default (recorded in the JSON
-    and visible in the parameter count), ``--no-embedding`` the network reading [pixels, label] directly."""
+def test_digits_benchmark_default_is_the_validation_winner_and_flags_reach_the_others(capsys):
+    """``python -m mnemonet.benchmarks snail --task digits``: the embedding chosen on validation episodes by default
+    (one linear layer 64 -> 128; recorded in the JSON and visible in the parameter count), ``--no-embedding`` the
+    network reading [pixels, label] directly, ``--embedding 8,4 --embedding-final relu`` any MLP."""
     pytest.importorskip("sklearn")
     from mnemonet.benchmarks import __main__ as cli
     from mnemonet.benchmarks import snail as sn
 
+    plain = mnemonet.SNAIL(69, 5, 6, blocks=sn.DIGITS_BLOCKS)
+    linear = mnemonet.SNAIL(69, 5, 6, blocks=sn.DIGITS_BLOCKS, embedding=(128,), embedding_inputs=64)
     out = sn.run_digits(shots=[1], iterations=2, seeds=1, eval_episodes=20, progress=False)
-    assert out["embedding"] == list(sn.DIGITS_EMBEDDING) and out["embedding_final_relu"] == sn.DIGITS_EMBEDDING_FINAL_RELU
+    assert sn.DIGITS_EMBEDDING == (128,) and not sn.DIGITS_EMBEDDING_FINAL_RELU
+    assert out["embedding"] == [128] and out["embedding_final_relu"] is False and out["split"] == "test"
     r = out["results"][0]
     assert 0 <= r["snail_accuracy"]["mean"] <= 1 and r["train_cpu_seconds"]["mean"] >= 0
-    plain = mnemonet.SNAIL(69, 5, 6, blocks=sn.DIGITS_BLOCKS)
-    assert r["parameters"] > plain.parameter_count
+    assert r["parameters"] == linear.parameter_count > plain.parameter_count
+    assert (r["train_classes"], r["eval_classes"]) == (40, 5)
+    for flags in ([], ["--embedding", "128"]):
+        assert cli.main(["snail", "--task", "digits", "--shots", "1", "--iterations", "2", "--seeds", "1", "--json",
+                         *flags]) in (0, None)
+        summary = json.loads(capsys.readouterr().out)
+        assert summary["embedding"] == [128] and summary["embedding_final_relu"] is False
+        assert summary["results"][0]["parameters"] == linear.parameter_count
     assert cli.main(["snail", "--task", "digits", "--shots", "1", "--iterations", "2", "--seeds", "1", "--json",
                      "--no-embedding"]) in (0, None)
     summary = json.loads(capsys.readouterr().out)
@@ -300,3 +310,51 @@ def test_digits_benchmark_has_the_embedding_by_default_and_a_flag_to_drop_it(cap
                      "--embedding", "8,4", "--embedding-final", "relu"]) in (0, None)
     summary = json.loads(capsys.readouterr().out)
     assert summary["embedding"] == [8, 4] and summary["embedding_final_relu"] is True
+
+
+def test_digits_validation_split_is_disjoint_from_training_and_test_and_deterministic():
+    """Model selection never sees the test digits: validation classes are whole base digits (every rotation and
+    mirror of them) taken out of the training digits 0-4; no image, class or base digit is shared between the
+    training, validation and test splits, and the split is the same on every call."""
+    pytest.importorskip("sklearn")
+    val_digits = fewshot.digits_validation_digits()
+    assert val_digits == fewshot.digits_validation_digits() and len(val_digits) == 2
+    assert set(val_digits) <= {0, 1, 2, 3, 4}
+    assert len({fewshot.digits_validation_digits(2, seed=s) for s in range(20)}) > 1  # the seed chooses them
+    train, val = fewshot.digits_validation_episodes(5, 1)
+    full_train, test = fewshot.digits_episodes(5, 1)
+    tr, va, te = (set(e.classes.tolist()) for e in (train, val, test))
+    assert len(tr) == 24 and len(va) == 16 and not tr & va and not (tr | va) & te
+    assert tr | va == set(full_train.classes.tolist())  # together exactly the 40 training classes
+    assert {c % 10 for c in va} == set(val_digits) and not {c % 10 for c in tr} & (set(val_digits) | set(range(5, 10)))
+    rows = [{r.tobytes() for r in e.x} for e in (train, val, test)]
+    assert not rows[0] & rows[1] and not rows[0] & rows[2] and not rows[1] & rows[2], "no image in two splits"
+    train2, val2 = fewshot.digits_validation_episodes(5, 1)
+    np.testing.assert_array_equal(train2.x, train.x)
+    np.testing.assert_array_equal(val2.x, val.x)
+    a = val.sample(8, np.random.default_rng(3))[0]
+    np.testing.assert_array_equal(a, val2.sample(8, np.random.default_rng(3))[0])
+    other_train, other_val = fewshot.digits_validation_episodes(5, 1, held_out=1, seed=1)
+    assert len(other_val.classes) == 8 and len(other_train.classes) == 32
+    with pytest.raises(ValueError):
+        fewshot.digits_validation_digits(5)
+
+
+def test_digits_validate_mode_never_loads_the_test_digits(monkeypatch, capsys):
+    pytest.importorskip("sklearn")
+    from mnemonet.benchmarks import __main__ as cli
+    from mnemonet.benchmarks import snail as sn
+
+    def no_test(*args, **kwargs):
+        raise AssertionError("validation mode built the test split")
+
+    monkeypatch.setattr(fewshot, "digits_episodes", no_test)
+    out = sn.run_digits(shots=[1], iterations=2, seeds=1, eval_episodes=20, progress=False, validate=True)
+    assert out["split"] == "validation" and out["validation_digits"] == list(fewshot.digits_validation_digits())
+    assert out["results"][0]["train_classes"] == 24 and out["results"][0]["eval_classes"] == 16
+    assert cli.main(["snail", "--task", "digits", "--validate", "--shots", "5", "--iterations", "2", "--seeds", "1",
+                     "--json"]) in (0, None)
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["split"] == "validation" and summary["results"][0]["shots"] == 5
+    with pytest.raises(AssertionError, match="test split"):
+        sn.run_digits(shots=[1], iterations=2, seeds=1, eval_episodes=20, progress=False)

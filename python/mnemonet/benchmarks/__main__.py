@@ -60,7 +60,11 @@ def main(argv=None) -> int:
     sn.add_argument("--no-embedding", action="store_true",
                     help="digits: no embedding network (the blocks read [pixels, one-hot label] directly)")
     sn.add_argument("--embedding", default=None,
-                    help="digits: comma-separated embedding layer sizes (default 128: one linear layer)")
+                    help="digits: comma-separated embedding layer sizes (default 128: one linear layer 64 -> 128, "
+                         "the winner on validation episodes)")
+    sn.add_argument("--validate", action="store_true",
+                    help="digits: model selection — train without the validation digits 3, 4 (all their rotations "
+                         "and mirrors) and score on validation episodes of them; the test digits 5-9 are not used")
     sn.add_argument("--embedding-final", choices=("relu", "linear"), default=None,
                     help="digits: a ReLU after the last embedding layer or not (default linear)")
     sn.add_argument("--settings", default=None, help="bandits: comma-separated NxK list, e.g. 10x5,100x5")
@@ -157,7 +161,7 @@ def _snail(args) -> int:
                                 progress=progress, embedding=embedding,
                                 embedding_final_relu=(sn.DIGITS_EMBEDDING_FINAL_RELU if args.embedding_final is None
                                                       else args.embedding_final == "relu"),
-                                **kw)
+                                validate=args.validate, **kw)
     elif args.task == "sinusoid":
         if args.iterations is not None:
             kw["maml_iterations"] = args.iterations

@@ -2,9 +2,12 @@
 
 ``digits``   5-way 1-shot and 5-shot classification on scikit-learn's 8×8 digits: trained on episodes of digits 0–4
              (plus their rotations and mirror images as extra classes: 40), tested on episodes of the held-out digits 5–9;
-             1-nearest-neighbour on the raw pixels of the same test episodes as the baseline. SNAIL has an embedding
-             MLP (DIGITS_EMBEDDING) over the 64 pixels of each step by default; ``embedding=None`` (the CLI's
-             ``--no-embedding``) is the earlier configuration, the blocks reading [pixels, one-hot label] directly.
+             1-nearest-neighbour on the raw pixels of the same test episodes as the baseline. By default SNAIL has
+             an embedding MLP (DIGITS_EMBEDDING, the validation winner: one linear layer 64 -> 128) over the 64
+             pixels of each step; ``embedding=None`` (the CLI's ``--no-embedding``) has the blocks read [pixels,
+             one-hot label] directly.
+             ``validate=True`` (``--validate``) trains without base digits 3, 4 and scores on them instead, for
+             model selection that never sees the test digits.
 ``sinusoid`` 5-shot sinusoid regression (Finn et al. 2017's task): SNAIL sees 5 labelled points then 5 query points;
              MAML (mnemonet.MetaLearner, 1→40→40→1 ReLU, one inner step) is trained on 5-shot tasks and adapted to
              the same test tasks' support points; query MSE of both.
@@ -27,9 +30,11 @@ from ..meta import MLP, MetaLearner
 from ..snail import SNAIL
 
 DIGITS_BLOCKS = (("attention", 32, 16), ("tc", 32), ("attention", 64, 32))
-#: The digits embedding network: one linear layer, 64 pixels -> 128 features per step (DIGITS_EMBEDDING_FINAL_RELU
-#: False: no ReLU after it). Chosen from a sweep of sizes and activations (BENCHMARKS.md, "Few-shot digits"): the
-#: ReLU MLPs tried, e.g. (64, 64), overfit the 40 training classes and lost to it on the held-out digits.
+#: The digits benchmark's embedding network by default: one linear layer, 64 pixels -> 128 features per step
+#: (DIGITS_EMBEDDING_FINAL_RELU False: no ReLU after it). Chosen on validation episodes only (``run_digits(
+#: validate=True)``, the CLI's ``--validate``: held-out training digits 3 and 4, never the test digits 5-9) from no
+#: embedding, one linear layer of 128 or of 64 and a 64-64 ReLU MLP, by the mean over 3 seeds of the two that led
+#: after one seed (BENCHMARKS.md, "Few-shot digits"); ``--no-embedding`` / ``--embedding`` reach the others.
 DIGITS_EMBEDDING = (128,)
 DIGITS_EMBEDDING_FINAL_RELU = False
 SINUSOID_BLOCKS = (("tc", 32), ("attention", 32, 32), ("tc", 32), ("attention", 32, 32))
@@ -43,18 +48,29 @@ def _mean_std(values: Sequence[float]) -> Dict[str, float]:
 def run_digits(shots: Sequence[int] = (1, 5), iterations: int = 2000, seeds: int = 2, batch_size: int = 32,
                eval_episodes: int = 1000, lr: float = 1e-3, progress: bool = True,
                embedding: Optional[Sequence[int]] = DIGITS_EMBEDDING,
-               embedding_final_relu: bool = DIGITS_EMBEDDING_FINAL_RELU) -> Dict:
+               embedding_final_relu: bool = DIGITS_EMBEDDING_FINAL_RELU, validate: bool = False) -> Dict:
     """5-way K-shot digits for each K in ``shots``; returns a JSON-ready summary. ``embedding``: the layer sizes
-    of the embedding MLP over each step's pixels (None: no embedding network)."""
+    of the embedding MLP over each step's pixels (None: no embedding network). ``validate``: model selection —
+    train on the training digits minus the validation digits (``fewshot.digits_validation_episodes``: all classes
+    of base digits 3 and 4 held out) and score on ``eval_episodes`` validation episodes (seed 20000 + K); the test
+    digits 5–9 are not loaded. Otherwise train on all 40 training classes and score on the test episodes (seed
+    10000 + K)."""
     embedding = tuple(embedding) if embedding else None
-    out = {"task": "digits", "ways": 5, "iterations": iterations, "batch_size": batch_size, "seeds": seeds,
+    out = {"task": "digits", "split": "validation" if validate else "test",
+           "validation_digits": list(fewshot.digits_validation_digits()) if validate else None, "ways": 5,
+           "iterations": iterations, "batch_size": batch_size, "seeds": seeds,
            "eval_episodes": eval_episodes, "blocks": [list(b) for b in DIGITS_BLOCKS],
            "embedding": list(embedding) if embedding else None,
            "embedding_final_relu": embedding_final_relu if embedding else None, "lr": lr, "results": []}
     for k in shots:
-        train, test = fewshot.digits_episodes(5, k)
-        x, targets, weights, episodes = test.sample(eval_episodes, np.random.default_rng(10_000 + k),
-                                                    return_episodes=True)
+        if validate:
+            train, scored = fewshot.digits_validation_episodes(5, k)
+            eval_seed = 20_000 + k
+        else:
+            train, scored = fewshot.digits_episodes(5, k)
+            eval_seed = 10_000 + k
+        x, targets, weights, episodes = scored.sample(eval_episodes, np.random.default_rng(eval_seed),
+                                                      return_episodes=True)
         nn_acc = float(fewshot.nearest_neighbour_accuracy(episodes).mean())
         accs, times, cpu, losses = [], [], [], []
         for s in range(seeds):
@@ -67,7 +83,8 @@ def run_digits(shots: Sequence[int] = (1, 5), iterations: int = 2000, seeds: int
             cpu.append(time.process_time() - c0)
             losses.append(float(np.mean(history[-100:])))
             accs.append(float(fewshot.query_accuracy(net.forward(x), targets).mean()))
-        out["results"].append({"shots": k, "snail_accuracy": _mean_std(accs), "snail_accuracy_per_seed": accs,
+        out["results"].append({"shots": k, "train_classes": len(train.classes), "eval_classes": len(scored.classes),
+                               "snail_accuracy": _mean_std(accs), "snail_accuracy_per_seed": accs,
                                "nearest_neighbour_accuracy": nn_acc, "train_seconds": _mean_std(times),
                                "train_cpu_seconds": _mean_std(cpu), "final_train_loss_per_seed": losses,
                                "parameters": net.parameter_count})
@@ -231,7 +248,8 @@ def plot(summary: Dict, path: str) -> None:
                yerr=[x["snail_accuracy"]["std"] for x in r], label="SNAIL")
         ax.bar(np.arange(len(r)) + 0.2, [x["nearest_neighbour_accuracy"] for x in r], 0.4, label="1-NN")
         ax.set_xticks(np.arange(len(r)), [f"5-way {x['shots']}-shot" for x in r])
-        ax.set_ylabel("query accuracy (held-out digits)")
+        ax.set_ylabel("query accuracy (validation digits)" if summary.get("split") == "validation"
+                      else "query accuracy (held-out digits)")
     else:
         vals = [summary["snail"]["query_mse"], summary["maml"]["query_mse_1_step"], summary["maml"]["query_mse_10_steps"]]
         ax.bar(range(3), [v["mean"] for v in vals], yerr=[v["std"] for v in vals])
