@@ -135,9 +135,11 @@ public func mnContinualRunAgent(
             if let a = agent as? ContinualLearningAgent {
                 plugin = try MemoryAgentStrategy(agent: a, classes: classes, capacity: c.bufferSize,
                                                  useReplay: useReplay != 0, seed: s)
+            } else if let a = agent as? DNCMemoryAgent {
+                plugin = try DNCMemoryAgentStrategy(agent: a, classes: classes, capacity: c.bufferSize,
+                                                    useReplay: useReplay != 0, seed: s)
             } else {
-                plugin = try DNCMemoryAgentStrategy(agent: agent as! DNCMemoryAgent, classes: classes,
-                                                    capacity: c.bufferSize, useReplay: useReplay != 0, seed: s)
+                throw .invalidState("fit_stream: an agent of an unknown memory kind")
             }
             return ([plugin], agent.config.memorySize * agent.config.memoryDim)
         })
