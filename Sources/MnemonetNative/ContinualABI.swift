@@ -66,12 +66,17 @@ func continualRun(
     } else {
         learner = try ContinualLearner(inputDim: d, heads: heads, config: c, strategy: s)
     }
+    // Checked before training: with `plugins` the run trains the caller's agent in place, which a refused call
+    // must leave unchanged.
+    if memory != nil, plugins != nil || s == .agent || s == .agentDNC {
+        try require(memoryCount == Int64(t * cells), "memory output needs \(t * cells) floats, got \(memoryCount)")
+    }
     let result = try learner.run(train: try sets(trainX, trainY, trainOffsets), test: try sets(testX, testY, testOffsets))
     for i in 0..<(t * t) { accuracy[i] = result.accuracy[i] }
     for j in 0..<t { baseline[j] = result.baseline[j] }
     if let memory, !result.memory.isEmpty {
         try require(memoryCount == Int64(t * cells) && result.memory.count == t,
-                    "memory output needs \(t * cells) floats, got \(memoryCount)")
+                    "memory output needs \(t * cells) floats, got \(memoryCount) (\(result.memory.count) snapshots)")
         for (k, m) in result.memory.enumerated() { (memory + k * cells).update(from: m, count: cells) }
     }
 }

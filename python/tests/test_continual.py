@@ -161,8 +161,19 @@ def test_run_rejects_bad_arguments(class_stream):
         continual.run(class_stream, "gem")
     with pytest.raises(mnemonet.InvalidArgumentError, match="unknown hyperparameters"):
         continual.run(class_stream, "naive", learning_rate=0.1)
-    with pytest.raises(mnemonet.InvalidArgumentError, match="integer"):
+    # counts are ints and the rest finite reals, strictly (no 16.0 for a count, no str, no NaN)
+    with pytest.raises(mnemonet.ArgumentTypeError, match="epochs must be an int"):
         continual.run(class_stream, "naive", epochs=1.5)
+    with pytest.raises(mnemonet.ArgumentTypeError, match="buffer_size must be an int"):
+        continual.run(class_stream, "er", buffer_size=200.0)
+    with pytest.raises(mnemonet.ArgumentTypeError, match="epochs must be an int, got bool"):
+        continual.run(class_stream, "naive", epochs=True)
+    with pytest.raises(mnemonet.ArgumentTypeError, match="lr must be a real number"):
+        continual.run(class_stream, "naive", lr="0.1")
+    with pytest.raises(mnemonet.InvalidArgumentError, match="lr must be finite"):
+        continual.run(class_stream, "naive", lr=float("nan"))
+    with pytest.raises(mnemonet.ArgumentTypeError, match="memory_size must be an int"):
+        continual.strategy_agent(class_stream, memory_size=float("nan"))
     with pytest.raises(mnemonet.InvalidArgumentError, match="lr"):
         continual.run(class_stream, "naive", lr=-1)
     with pytest.raises(mnemonet.InvalidArgumentError, match="mer_beta"):
@@ -307,6 +318,19 @@ def test_fit_stream_rejects_bad_arguments(small_stream):
     with pytest.raises(mnemonet.InvalidArgumentError, match="does not match"):
         _native.continual_run(**_native_args(strategy=10, train_x=np.zeros((4, 64), np.float32),
                                              test_x=np.zeros((4, 64), np.float32)), agent=a._agent)
+    # A memory output of the wrong size is refused before training: the agent is left as it was.
+    before = a.controller.state_dict(), np.array(a.memory_bank.memory)
+    x = np.random.default_rng(0).random((4, 64), dtype=np.float32)
+    with pytest.raises(mnemonet.InvalidArgumentError, match="memory output"):
+        _native.continual_run(**_native_args(strategy=9, train_x=x, test_x=x), agent=a._agent,
+                              memory_out=np.zeros((2, 4, 4), np.float32))
+    after = a.controller.state_dict(), np.array(a.memory_bank.memory)
+    assert all(np.array_equal(before[0][k], after[0][k]) for k in before[0])
+    np.testing.assert_array_equal(before[1], after[1])
+    # … and the same call with the right size does train it (so the check above can fail)
+    _native.continual_run(**_native_args(strategy=9, train_x=x, test_x=x), agent=a._agent,
+                          memory_out=np.zeros((2, 8, 8), np.float32))
+    assert not all(np.array_equal(before[0][k], v) for k, v in a.controller.state_dict().items())
 
 
 # ---- benchmark, plots, docs -----------------------------------------------------------------------------------

@@ -215,7 +215,10 @@ def _continual(args) -> int:
         key, sep, value = item.partition("=")
         if not sep or key not in DEFAULTS:
             raise SystemExit(f"--hyper takes KEY=VALUE with KEY one of {sorted(DEFAULTS)}, got {item!r}")
-        hyper[key] = float(value)
+        try:  # the type of the default: counts are ints (buffer_size=500), the rest reals (lr=0.1)
+            hyper[key] = type(DEFAULTS[key])(value)
+        except ValueError:
+            raise SystemExit(f"--hyper {key} takes a {type(DEFAULTS[key]).__name__}, got {value!r}") from None
     for key, value in (("memory_size", args.memory_size), ("memory_dim", args.memory_dim)):
         if value is not None:
             hyper[key] = value

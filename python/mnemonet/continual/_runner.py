@@ -10,6 +10,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from .. import _native
+from .._args import as_int, as_real
 from .._native import InvalidArgumentError
 from . import metrics as _metrics
 
@@ -117,13 +118,9 @@ def _hyper(overrides: dict) -> dict:
         raise InvalidArgumentError(f"unknown hyperparameters {unknown}; known: {sorted(DEFAULTS)}")
     h = dict(DEFAULTS)
     for k, v in overrides.items():
-        if k in _INTS:
-            if isinstance(v, bool) or int(v) != v:
-                raise InvalidArgumentError(f"{k} must be an integer, got {v!r}")
-            v = int(v)
-        else:
-            v = float(v)
-        h[k] = v
+        # Strict, as everywhere in the API: an int for the counts (not 16.0, not True), a finite real number (not
+        # a str) for the rest; the ranges are checked natively.
+        h[k] = as_int(v, k) if k in _INTS else as_real(v, k)
     return h
 
 
