@@ -27,6 +27,8 @@ public func mnSnailCreate(
         try require(count >= 0 && count <= 64 && (count == 0 || blocks != nil), "blocks has \(count) entries (at most 64)")
         try require(embeddingCount >= 0 && embeddingCount <= 16 && (embeddingCount == 0 || embedding != nil),
                     "embedding has \(embeddingCount) layers (at most 16)")
+        try require(embeddingCount > 0 || embeddingInputs == 0,
+                    "embedding_inputs is \(embeddingInputs) but there is no embedding (embedding_inputs needs one)")
         let embeddingSpec = embeddingCount == 0 ? nil : SNAILEmbeddingSpec(
             sizes: (0..<Int(embeddingCount)).map { Int(clamping: embedding![$0]) }, inputs: Int(clamping: embeddingInputs),
             finalReLU: finalReLU != 0)

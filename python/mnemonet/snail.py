@@ -65,8 +65,9 @@ def _parse_embedding(embedding, embedding_inputs, input_size: int) -> Tuple[Tupl
         if embedding_inputs is not None:
             raise InvalidArgumentError("embedding_inputs is given but embedding is None (pass embedding=(sizes, ...))")
         return (), 0
-    if isinstance(embedding, (str, bytes)) or not hasattr(embedding, "__iter__"):
-        raise ArgumentTypeError(f"embedding must be a sequence of layer sizes like (64, 64), got {embedding!r}")
+    # An ordered sequence of ints only: a str/bytes/bytearray would be read as character codes, a set in any order.
+    if not isinstance(embedding, (list, tuple, np.ndarray)) or (isinstance(embedding, np.ndarray) and embedding.ndim != 1):
+        raise ArgumentTypeError(f"embedding must be a list or tuple of layer sizes like (64, 64), got {embedding!r}")
     sizes = []
     for i, e in enumerate(embedding):
         if isinstance(e, bool) or not isinstance(e, (int, np.integer)):

@@ -213,6 +213,15 @@ def test_embedding_arguments_are_checked():
         _native.SNAIL(5, 2, 4, [(1, 2, 0)], 1e-3, 1.0, 0, embedding=(-4,), embedding_inputs=3)
     with pytest.raises(TypeError):
         _native.SNAIL(5, 2, 4, [(1, 2, 0)], 1e-3, 1.0, 0, embedding=(True,), embedding_inputs=3)
+    # byte strings and unordered collections are not layer sizes (bytearray(b"@") would be (64,))
+    for bad in (bytearray(b"@"), {4, 8}, {4: 1}):
+        with pytest.raises(TypeError):
+            mnemonet.SNAIL(5, 2, 4, blocks=[("tc", 2)], embedding=bad, embedding_inputs=3)
+        with pytest.raises(TypeError):
+            _native.SNAIL(5, 2, 4, [(1, 2, 0)], 1e-3, 1.0, 0, embedding=bad, embedding_inputs=3)
+    # an embedding_inputs without an embedding is refused natively too, not dropped
+    with pytest.raises(ValueError, match="embedding_inputs"):
+        _native.SNAIL(5, 2, 4, [(1, 2, 0)], 1e-3, 1.0, 0, embedding=(), embedding_inputs=3)
     with pytest.raises(OverflowError):
         _native.SNAIL(5, 2, 4, [(1, 2, 0)], 1e-3, 1.0, 0, embedding=(1 << 70,), embedding_inputs=3)
     with pytest.raises(ValueError):

@@ -41,7 +41,8 @@ static int snail_adopted(PyObject *obj) {
 static Py_ssize_t snail_embedding_sizes(PyObject *obj, int64_t sizes[16]) {
     if (obj == NULL || obj == Py_None)
         return 0;
-    if (PyUnicode_Check(obj) || PyBytes_Check(obj)) {
+    /* str/bytes/bytearray would be read as character codes, a set or dict in no defined order */
+    if (PyUnicode_Check(obj) || PyBytes_Check(obj) || PyByteArray_Check(obj) || PyAnySet_Check(obj) || PyDict_Check(obj)) {
         PyErr_SetString(MnArgumentType, "embedding must be a sequence of layer sizes (ints)");
         return -1;
     }

@@ -159,7 +159,7 @@ def train_bandit_policy(net: SNAIL, pulls: int, iterations: int, phases=None, lr
         net.lr = lr * factor
         history.append(net.fit_bandits(pulls, iterations=count, batch_size=batch, entropy_coef=entropy,
                                        progress=progress))
-    return np.concatenate(history) if history else np.empty(0, np.float32)
+    return np.concatenate(history)
 
 
 def run_bandits(settings: Dict = None, seeds: int = 3, batch_size: int = 32, eval_episodes: int = 1000,
@@ -195,8 +195,9 @@ def run_bandits(settings: Dict = None, seeds: int = 3, batch_size: int = 32, eva
             rows.append({"N": n, "K": k, "method": method, **s, "mean_reward_per_seed": means,
                          "std_over_seeds": float(np.std(means, ddof=1)) if seeds > 1 else None,
                          "actions": "argmax" if method == "snail_greedy" else "sampled",
-                         "iterations": iterations, "batch_size": batch_size, "seeds": seeds,
-                         "blocks": [list(b) for b in blocks], "lr": lr, "entropy_coef": entropy_coef,
+                         # batch size and entropy bonus as they ran, per phase (the phases override the arguments)
+                         "iterations": iterations, "batch_size": [ph[3] for ph in plan], "seeds": seeds,
+                         "blocks": [list(b) for b in blocks], "lr": lr, "entropy_coef": [ph[2] for ph in plan],
                          "phases": [list(ph) for ph in plan], "discount": 0.99, "gae_lambda": 0.95,
                          "train_reward_last100_per_seed": final_train,
                          "seconds": float(np.sum(times)), "cpu_seconds": float(np.sum(cpu))})
